@@ -1,0 +1,58 @@
+# Rostra developer commands. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/rostra: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+.PHONY: install
+install: $(BIN)/rostra ## Create .venv and install Rostra with its development tools
+
+.PHONY: browser
+browser: ## Install Debian's Chromium for the browser tests (needs root or sudo)
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+.PHONY: demo
+demo: install ## Run the demo article page with comments on http://127.0.0.1:$(PORT)/
+	$(BIN)/rostra demo --port $(PORT)
+
+.PHONY: test
+test: install browser ## Run every test (PostgreSQL, Redis and browser suites run when those are available)
+	$(BIN)/python -m pytest
+
+.PHONY: lint
+lint: install ## Check formatting, lint rules, types and layer boundaries
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+.PHONY: fmt
+fmt: install ## Format the code and apply safe lint fixes
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+.PHONY: typecheck
+typecheck: install ## Type-check the domain and services strictly
+	$(BIN)/mypy
+
+.PHONY: bench
+bench: install ## Seed a 10,000-comment thread and measure page reads (writes docs/performance.md)
+	$(BIN)/python bench/thread_pages.py
+
+.PHONY: migration
+migration: install ## Start a new Alembic revision: make migration MESSAGE="add flags"
+	$(BIN)/python -m rostra.storage.new_revision "$(MESSAGE)"

@@ -1,0 +1,5 @@
+"""The ``rostra`` command line."""
+
+from rostra.cli.app import main
+
+__all__ = ["main"]

@@ -1,0 +1,184 @@
+"""``rostra demo``: an article page with a living comment section, on a throwaway database."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import typer
+
+from rostra.bootstrap import build_services, run_blocking
+from rostra.cli.common import migrate_database, settings_from
+from rostra.cli.serve import run_server
+from rostra.services.callers import Caller
+from rostra.services.comments import CommentDraft
+from rostra.services.registry import Services
+
+SITE = "demo"
+ARTICLE = "/2026/11/river-bridge-reopens"
+ARTICLE_TITLE = "Old Mill Bridge reopens after two years of repairs"
+
+# (key, parent key, author, minutes ago, body, votes up, votes down)
+THREAD: list[tuple[str, str | None, str, int, str, int, int]] = [
+    (
+        "a",
+        None,
+        "Marta Kowalczyk",
+        300,
+        "Finally! I used to cycle across every morning. The detour through the ring road added "
+        "**twenty minutes** each way.",
+        14,
+        1,
+    ),
+    (
+        "b",
+        "a",
+        "Dev Raman",
+        280,
+        "Same here. Does anyone know if the new cycle lane is separated from traffic?",
+        3,
+        0,
+    ),
+    (
+        "c",
+        "b",
+        "Marta Kowalczyk",
+        270,
+        "It is: there's a kerb between the lane and the road, and the lane is 2 m wide.",
+        6,
+        0,
+    ),
+    (
+        "d",
+        None,
+        "Tomasz Bell",
+        240,
+        "Two years and *how much* over budget? The article says 18% but the council's own "
+        "report ([PDF](https://example.org/report.pdf)) says closer to 30%.",
+        9,
+        4,
+    ),
+    (
+        "e",
+        "d",
+        "Aisha Noor",
+        220,
+        "The 18% is against the revised budget from 2025; the 30% is against the original "
+        "2024 estimate. Both numbers are in the report, page 12.",
+        11,
+        0,
+    ),
+    ("f", "e", "Tomasz Bell", 200, "Fair point, thanks for checking.", 4, 0),
+    (
+        "g",
+        None,
+        "Lena Fischer",
+        150,
+        "The old stone parapets were kept, which I didn't expect. It looks lovely at dusk.",
+        7,
+        0,
+    ),
+    (
+        "h",
+        None,
+        "Sam Okafor",
+        90,
+        "Will the weight limit for lorries stay? The article doesn't say.",
+        2,
+        0,
+    ),
+    (
+        "i",
+        "h",
+        "Rostra Newsroom",
+        80,
+        "Good question: yes, the 7.5-tonne limit stays. We've added it to the article.",
+        5,
+        0,
+    ),
+    (
+        "j",
+        None,
+        "Grace Liu",
+        30,
+        "> The bridge will be lit from the river side.\n\nHope the lights are warm white "
+        "and not those blue LEDs.",
+        1,
+        0,
+    ),
+]
+OTHER_PAGES = {"/2026/11/council-budget-vote": 4, "/2026/11/library-late-hours": 2}
+
+
+@dataclass
+class _SteppingClock:
+    """Replays the demo thread's history: each comment at its own time in the past."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def demo(
+    port: int = typer.Option(8080, min=1, max=65535, help="TCP port."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    data_dir: Path | None = typer.Option(
+        None,
+        "--data-dir",
+        help="Folder for the demo database (default: a new temporary folder). "
+        "Any earlier demo database in it is replaced.",
+        file_okay=False,
+    ),
+) -> None:
+    """Run a demo: an article page at http://127.0.0.1:PORT/ with comments you can join.
+
+    The database is a fresh SQLite file seeded with a discussion; nothing persists between runs.
+    """
+    folder = data_dir or Path(tempfile.mkdtemp(prefix="rostra-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "demo.db"
+    for leftover in folder.glob("demo.db*"):
+        leftover.unlink()
+    url = f"sqlite:///{database}"
+    settings = settings_from(None, database_url=url, demo=True)
+    migrate_database(url)
+    clock = _SteppingClock(datetime.now(UTC))
+    services = build_services(settings, clock=clock)
+    run_blocking(_seed(services, clock, port))
+    typer.secho(f"\n  Rostra demo: http://{host}:{port}/", fg=typer.colors.GREEN, bold=True)
+    typer.echo(f"  Database: {database}")
+    typer.echo("  Staff sign-in arrives with the moderation dashboard.\n")
+    run_server(settings, host=host, port=port)
+
+
+async def _seed(services: Services, clock: _SteppingClock, port: int) -> None:
+    origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+    try:
+        await services.sites.add_site(SITE, origins, "Rostra Gazette")
+        start = clock.moment
+        ids: dict[str, str] = {}
+        for key, parent, author, minutes_ago, body, up, down in THREAD:
+            clock.moment = start - timedelta(minutes=minutes_ago)
+            posted = await services.comments.post_comment(
+                CommentDraft(
+                    SITE, ARTICLE, body, author, ARTICLE_TITLE, parent_id=ids.get(parent or "")
+                ),
+                Caller(),
+            )
+            ids[key] = posted.comment.id
+            for n in range(up + down):
+                value = 1 if n < up else -1
+                await services.votes.cast_vote(posted.comment.id, value, Caller(voter=f"v:demo{n}"))
+        for page, count in OTHER_PAGES.items():
+            for n in range(count):
+                clock.moment = start - timedelta(hours=n + 1)
+                await services.comments.post_comment(
+                    CommentDraft(SITE, page, f"Comment {n + 1} on this story.", "Demo Reader"),
+                    Caller(),
+                )
+    finally:
+        for hook in services.on_shutdown:
+            await hook()

@@ -1,0 +1,64 @@
+"""``rostra serve``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import fields
+from pathlib import Path
+
+import typer
+import uvicorn
+
+from rostra.bootstrap import build_app
+from rostra.cli.common import (
+    CONFIG_OPTION,
+    DATABASE_OPTION,
+    configure_logging,
+    migrate_database,
+    settings_from,
+)
+from rostra.config import Settings
+
+FACTORY = "rostra.bootstrap:asgi_app_from_environment"
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 for all)."),
+    port: int = typer.Option(8080, min=1, max=65535, help="TCP port."),
+    database: str | None = DATABASE_OPTION,
+    config: Path | None = CONFIG_OPTION,
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Worker processes; each is stateless and shares the database."
+    ),
+) -> None:
+    """Run the server: the API, the widget, and the pages.
+
+    The database is created and migrated on first start. Put a TLS-terminating proxy in front
+    and set ROSTRA_PUBLIC_URL to the address readers use.
+    """
+    settings = settings_from(config, database_url=database)
+    run_server(settings, host=host, port=port, workers=workers)
+
+
+def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
+    """Migrate, then serve ``settings`` until interrupted."""
+    configure_logging(settings.log_format)
+    migrate_database(settings.database_url)
+    options = {
+        "host": host,
+        "port": port,
+        "proxy_headers": True,
+        "log_level": "info",
+        "timeout_graceful_shutdown": 5,
+    }
+    if workers == 1:
+        uvicorn.run(build_app(settings), **options)  # type: ignore[arg-type]
+        return
+    # Worker processes rebuild the app from the environment, so hand every setting down.
+    for field in fields(Settings):
+        value = getattr(settings, field.name)
+        if value is not None:
+            os.environ[f"ROSTRA_{field.name.upper()}"] = (
+                ("on" if value else "off") if isinstance(value, bool) else str(value)
+            )
+    uvicorn.run(FACTORY, factory=True, workers=workers, **options)  # type: ignore[arg-type]

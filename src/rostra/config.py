@@ -1,0 +1,87 @@
+"""Settings: read once from the environment (``ROSTRA_*``) and an optional TOML file.
+
+The file uses the same names without the prefix, in lower case (``database_url = "…"``); the
+environment wins over the file, and command-line flags win over both.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite:///./rostra.db"
+
+
+class SettingsError(ValueError):
+    """A setting has a value Rostra cannot use; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything an instance can be told. Passed down; nothing else reads the environment."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    secret_key: str | None = None
+    public_url: str | None = None
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    rate_limits: bool = True
+    edit_window_minutes: int = 15
+    max_reply_depth: int = 4
+    max_request_bytes: int = 64 * 1024
+    log_format: str = "console"
+    demo: bool = False
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with the given non-None values replaced (for command-line flags)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def _convert(name: str, raw: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "on", "yes"):
+            return True
+        if text in ("0", "false", "off", "no"):
+            return False
+        raise SettingsError(f"ROSTRA_{name.upper()} must be on or off, not {raw!r}.")
+    if isinstance(default, int):
+        try:
+            value = int(raw)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"ROSTRA_{name.upper()} must be a whole number.") from exc
+        if value <= 0:
+            raise SettingsError(f"ROSTRA_{name.upper()} must be positive.")
+        return value
+    text = str(raw).strip()
+    return text or None
+
+
+def load_settings(environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
+    """Settings from a TOML file (optional) overlaid with ``ROSTRA_*`` environment variables."""
+    values: dict[str, Any] = {}
+    known = {field.name: field.default for field in fields(Settings)}
+    if config_file is not None:
+        try:
+            data = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"Cannot read the configuration file {config_file}: {exc}") from exc
+        for key, raw in data.items():
+            if key not in known:
+                raise SettingsError(f"{config_file}: unknown setting {key!r}.")
+            values[key] = _convert(key, raw, known[key])
+    for name, default in known.items():
+        env_name = f"ROSTRA_{name.upper()}"
+        if env_name in environ:
+            values[name] = _convert(name, environ[env_name], default)
+    settings = Settings(**values)
+    if settings.secret_key is not None and len(settings.secret_key) < 32:
+        raise SettingsError("ROSTRA_SECRET_KEY must be at least 32 characters.")
+    if settings.log_format not in ("console", "json"):
+        raise SettingsError("ROSTRA_LOG_FORMAT must be console or json.")
+    return settings

@@ -1,0 +1,75 @@
+"""Sort orders and the opaque cursors that page through a thread's top-level comments.
+
+A cursor holds the sort key of the last comment shown, so "load more" continues right after it
+whatever is posted meanwhile: new comments sort before it (newest) or after the end (oldest) and
+neither repeat nor push older ones off the next page.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rostra.domain.comments import Comment
+from rostra.domain.errors import ValidationError
+from rostra.domain.times import to_us
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class Sort(StrEnum):
+    """The sort tabs: Newest, Oldest, Most Voted."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    VOTES = "votes"
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """The position after which the next page starts, in the order of ``sort``."""
+
+    sort: Sort
+    created_us: int
+    comment_id: str
+    score: int = 0
+
+    @classmethod
+    def after(cls, sort: Sort, comment: Comment) -> Cursor:
+        """The cursor that continues after ``comment``."""
+        return cls(sort, to_us(comment.created_at), comment.id, comment.score)
+
+    def encode(self) -> str:
+        """An opaque, URL-safe string."""
+        raw = json.dumps([self.sort.value, self.score, self.created_us, self.comment_id])
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str, sort: Sort) -> Cursor:
+        """Read a cursor made by :meth:`encode` for the same ``sort``, or raise."""
+        problem = ValidationError(
+            "The cursor is not one this server gave out for this sort order.", field="cursor"
+        )
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            name, score, created_us, comment_id = json.loads(raw)
+        except (ValueError, TypeError) as exc:
+            raise problem from exc
+        if (
+            name != sort.value
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in (score, created_us))
+            or not isinstance(comment_id, str)
+            or len(comment_id) > 64
+        ):
+            raise problem
+        return cls(sort, created_us, comment_id, score)
+
+
+def validate_limit(limit: int) -> int:
+    """Pages hold 1-100 top-level comments."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValidationError(f"'limit' must be between 1 and {MAX_PAGE_SIZE}.", field="limit")
+    return limit

@@ -1,0 +1,94 @@
+"""Threads: one per (site, page), and how their comments are arranged for reading."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rostra.domain.comments import Comment, CommentStatus, clean_text
+from rostra.domain.errors import ValidationError
+
+MAX_PAGE_LENGTH = 1_024
+MAX_TITLE_LENGTH = 300
+# Replies nest this many levels below a top-level comment; deeper ones are shown at the last level.
+DEFAULT_MAX_DEPTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """The discussion under one page of one site; created by its first comment."""
+
+    id: int
+    site: str
+    page: str
+    title: str | None
+    comment_count: int
+
+
+def validate_page(page: str) -> str:
+    """A page is the article's path or the publisher's own identifier: 1-1,024 characters."""
+    page = clean_text(page)
+    if not page:
+        raise ValidationError("The page identifier is empty.", field="page")
+    if len(page) > MAX_PAGE_LENGTH:
+        raise ValidationError(
+            f"The page identifier is longer than {MAX_PAGE_LENGTH:,} characters.", field="page"
+        )
+    return page
+
+
+def validate_title(title: str | None) -> str | None:
+    """An optional page title, shortened rather than refused since readers cannot fix it."""
+    if title is None:
+        return None
+    title = " ".join(clean_text(title).split())
+    return title[:MAX_TITLE_LENGTH] or None
+
+
+@dataclass(slots=True)
+class CommentNode:
+    """A comment placed for display: its replies and how many published replies lie below it."""
+
+    comment: Comment
+    level: int
+    replies: list[CommentNode] = field(default_factory=list)
+    reply_count: int = 0
+    parent: CommentNode | None = field(default=None, repr=False)
+
+
+def arrange_replies(
+    root: Comment, replies: Iterable[Comment], *, max_depth: int = DEFAULT_MAX_DEPTH
+) -> CommentNode | None:
+    """Nest ``replies`` (published or deleted, any order) under ``root`` for display.
+
+    Replies come oldest first. A reply deeper than ``max_depth`` joins the replies of its ancestor
+    at the last level, keeping the conversation readable on narrow screens. A reply whose parent is
+    not among ``replies`` (held or removed) hangs under the root rather than being lost. Deleted
+    comments stay only as placeholders for published replies; the function returns None when the
+    root itself has nothing left to show.
+    """
+    top = CommentNode(root, 0)
+    nodes = {root.id: top}
+    for reply in sorted(replies, key=lambda c: (c.created_at, c.id)):
+        parent = nodes.get(reply.parent_id or "", top)
+        while parent.level >= max_depth and parent.parent is not None:
+            parent = parent.parent
+        node = CommentNode(reply, parent.level + 1, parent=parent)
+        parent.replies.append(node)
+        nodes[reply.id] = node
+    return top if _prune(top) else None
+
+
+def _prune(node: CommentNode) -> bool:
+    """Drop deleted leaves bottom-up and count published replies; True if ``node`` stays."""
+    node.replies = [child for child in node.replies if _prune(child)]
+    node.reply_count = sum(
+        child.reply_count + (child.comment.status is CommentStatus.PUBLISHED)
+        for child in node.replies
+    )
+    if node.comment.status is CommentStatus.PUBLISHED:
+        return True
+    if node.comment.status is CommentStatus.DELETED and node.reply_count:
+        node.comment = node.comment.as_placeholder()
+        return True
+    return False

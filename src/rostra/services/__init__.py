@@ -1,0 +1,1 @@
+"""Use cases: one method per user action, written against the ports in ``ports.py``."""

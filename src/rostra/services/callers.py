@@ -1,0 +1,33 @@
+"""Who is asking: what the web layer learned about the request, in terms the services use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rostra.domain.errors import PermissionDeniedError
+from rostra.domain.sites import Site
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The reader (or tool) behind one action.
+
+    ``origin`` is the browser's ``Origin`` header, None for non-browser clients and same-origin
+    pages (the demo, the dashboard). ``voter`` is the reader's stable voting identity.
+    """
+
+    voter: str | None = None
+    ip: str | None = None
+    origin: str | None = None
+    edit_token: str | None = None
+
+
+def check_origin(site: Site, caller: Caller) -> None:
+    """Refuse a browser request made from a page that is not one of the site's origins."""
+    if caller.origin is not None and not site.allows_origin(caller.origin):
+        raise PermissionDeniedError(
+            f"Pages at {caller.origin} may not post to site {site.name!r}; "
+            "add the origin with `rostra site add --origin`.",
+            field=None,
+            code="origin_not_allowed",
+        )

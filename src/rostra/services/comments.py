@@ -1,0 +1,307 @@
+"""Comment use cases: post, edit, delete, read a thread, count comments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from rostra.domain import comments as rules
+from rostra.domain.anchors import parse_anchor
+from rostra.domain.comments import Comment, CommentStatus
+from rostra.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
+from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated
+from rostra.domain.paging import Cursor, Sort, validate_limit
+from rostra.domain.rendering import render_markdown
+from rostra.domain.sites import Site
+from rostra.domain.threads import (
+    CommentNode,
+    Thread,
+    arrange_replies,
+    validate_page,
+    validate_title,
+)
+from rostra.services.callers import Caller, check_origin
+from rostra.services.ports import Clock, EventBus, NewComment, Storage, Transaction
+from rostra.services.tokens import Keyring
+
+MAX_COUNT_PAGES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class CommentDraft:
+    """A comment as a reader submitted it, before any rule ran."""
+
+    site: str
+    page: str
+    body: str
+    author_name: str
+    page_title: str | None = None
+    parent_id: str | None = None
+    author_email: str | None = None
+    author_url: str | None = None
+    anchor: dict[str, Any] | None = None
+    honeypot: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostedComment:
+    """A stored comment and the secret that lets its author edit it."""
+
+    comment: Comment
+    edit_token: str
+    editable_until: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadQuery:
+    """Which part of a thread a reader asks for."""
+
+    site: str
+    page: str
+    sort: Sort = Sort.NEWEST
+    limit: int = 20
+    cursor: str | None = None
+    anchored: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPage:
+    """One page of top-level comments with their replies arranged, plus the reader's votes."""
+
+    site: str
+    page: str
+    title: str | None
+    comment_count: int
+    comments: list[CommentNode]
+    next_cursor: str | None
+    my_votes: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class CommentPolicy:
+    """Instance-wide settings that shape comment rules."""
+
+    edit_window: timedelta = timedelta(minutes=15)
+    max_depth: int = 4
+
+
+class CommentService:
+    """Everything readers do with comments, behind one set of rules."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        events: EventBus,
+        clock: Clock,
+        keyring: Keyring,
+        policy: CommentPolicy,
+    ) -> None:
+        self._storage = storage
+        self._events = events
+        self._clock = clock
+        self._keyring = keyring
+        self._policy = policy
+
+    async def post_comment(self, draft: CommentDraft, caller: Caller) -> PostedComment:
+        """Validate and store a new comment (or reply) and tell the thread's live readers."""
+        page = validate_page(draft.page)
+        body = rules.validate_body(draft.body)
+        name = rules.validate_author_name(draft.author_name)
+        email = rules.validate_email(draft.author_email)
+        url = rules.validate_author_url(draft.author_url)
+        anchor = parse_anchor(draft.anchor)
+        title = validate_title(draft.page_title)
+        now = self._clock.now()
+        token = self._keyring.new_token()
+        editable_until = now + self._policy.edit_window
+
+        if draft.honeypot:
+            # Bots fill every field. Answer as if the comment were held so they learn nothing.
+            async with self._storage.read() as tx:
+                await self._site(tx, draft.site, caller)
+            return PostedComment(self._unsaved(draft, name, body, now), token, editable_until)
+
+        async with self._storage.write() as tx:
+            site = await self._site(tx, draft.site, caller)
+            thread = await tx.threads.get_or_create(site.name, page, title)
+            parent_id, root_id, depth = None, None, 0
+            if draft.parent_id is not None:
+                parent = await tx.comments.get(draft.parent_id)
+                if parent is None or parent.thread_id != thread.id:
+                    raise ValidationError(
+                        "The comment replied to does not exist on this page.", field="parent_id"
+                    )
+                if parent.status is not CommentStatus.PUBLISHED:
+                    raise ValidationError(
+                        "The comment replied to is not published.", field="parent_id"
+                    )
+                parent_id, root_id, depth = parent.id, parent.root_id or parent.id, parent.depth + 1
+            if anchor is not None and parent_id is not None:
+                raise ValidationError(
+                    "Replies belong to their parent's passage; leave 'anchor' empty.",
+                    field="anchor",
+                )
+            status = CommentStatus.PUBLISHED
+            comment = await tx.comments.add(
+                NewComment(
+                    id=self._keyring.new_id(),
+                    thread_id=thread.id,
+                    parent_id=parent_id,
+                    root_id=root_id,
+                    depth=depth,
+                    author_name=name,
+                    author_email_hash=email and self._keyring.digest("email", email.lower()),
+                    author_url=url,
+                    body=body,
+                    body_html=render_markdown(body),
+                    status=status,
+                    created_at=now,
+                    ip_hash=caller.ip and self._keyring.digest("ip", caller.ip),
+                    edit_token_hash=self._keyring.digest("edit", token),
+                    anchor=anchor,
+                )
+            )
+            await self._count_published(tx, comment, +1)
+        await self._events.publish(CommentCreated(site.name, page, comment.id))
+        return PostedComment(comment, token, editable_until)
+
+    async def edit_comment(self, comment_id: str, body: str, caller: Caller) -> Comment:
+        """Replace a comment's text, if the caller is its author and the window is open."""
+        body = rules.validate_body(body)
+        async with self._storage.write() as tx:
+            comment, thread = await self._authorized(tx, comment_id, caller)
+            if comment.status is CommentStatus.DELETED:
+                raise NotFoundError("This comment was deleted.", field="id")
+            now = self._clock.now()
+            await tx.comments.update_body(comment.id, body, render_markdown(body), now)
+            edited = await tx.comments.get(comment.id)
+        assert edited is not None  # noqa: S101 - read back inside the same transaction
+        if edited.status is CommentStatus.PUBLISHED:
+            await self._events.publish(CommentUpdated(thread.site, thread.page, comment.id))
+        return edited
+
+    async def delete_comment(self, comment_id: str, caller: Caller) -> None:
+        """Erase a comment; replies keep their place under a placeholder."""
+        async with self._storage.write() as tx:
+            comment, thread = await self._authorized(tx, comment_id, caller)
+            if comment.status is CommentStatus.DELETED:
+                return
+            await tx.comments.mark_deleted(comment.id)
+            if comment.status is CommentStatus.PUBLISHED:
+                await self._count_published(tx, comment, -1)
+        await self._events.publish(CommentDeleted(thread.site, thread.page, comment.id))
+
+    async def read_thread(self, query: ThreadQuery, caller: Caller) -> ThreadPage:
+        """One page of a thread's top-level comments, each with its replies nested."""
+        page = validate_page(query.page)
+        limit = validate_limit(query.limit)
+        after = Cursor.decode(query.cursor, query.sort) if query.cursor else None
+        async with self._storage.read() as tx:
+            site = await self._site(tx, query.site, None)
+            thread = await tx.threads.find(site.name, page)
+            if thread is None:
+                return ThreadPage(site.name, page, None, 0, [], None, {})
+            roots = await tx.comments.list_roots(
+                thread.id, sort=query.sort, after=after, limit=limit + 1, anchored=query.anchored
+            )
+            has_more = len(roots) > limit
+            roots = roots[:limit]
+            replies = await tx.comments.list_replies([root.id for root in roots])
+            by_root: dict[str, list[Comment]] = {}
+            for reply in replies:
+                by_root.setdefault(reply.root_id or "", []).append(reply)
+            nodes = [
+                node
+                for root in roots
+                if (
+                    node := arrange_replies(
+                        root, by_root.get(root.id, ()), max_depth=self._policy.max_depth
+                    )
+                )
+            ]
+            my_votes: dict[str, int] = {}
+            if caller.voter:
+                ids = [root.id for root in roots] + [reply.id for reply in replies]
+                my_votes = await tx.votes.for_voter(caller.voter, ids)
+        next_cursor = Cursor.after(query.sort, roots[-1]).encode() if has_more else None
+        return ThreadPage(
+            site.name, page, thread.title, thread.comment_count, nodes, next_cursor, my_votes
+        )
+
+    async def count_comments(self, site_name: str, pages: Sequence[str]) -> dict[str, int]:
+        """Published-comment counts for up to 100 pages of one site; unknown pages count 0."""
+        if len(pages) > MAX_COUNT_PAGES:
+            raise ValidationError(
+                f"Ask for at most {MAX_COUNT_PAGES} pages at once.", field="pages"
+            )
+        checked = [validate_page(page) for page in pages]
+        async with self._storage.read() as tx:
+            site = await self._site(tx, site_name, None)
+            found = await tx.threads.counts(site.name, checked)
+        return {page: found.get(clean, 0) for page, clean in zip(pages, checked, strict=True)}
+
+    async def _site(self, tx: Transaction, name: str, caller: Caller | None) -> Site:
+        site = await tx.sites.get(name)
+        if site is None:
+            raise NotFoundError(f"There is no site called {name!r}.", field="site")
+        if caller is not None:
+            check_origin(site, caller)
+        return site
+
+    async def _authorized(
+        self, tx: Transaction, comment_id: str, caller: Caller
+    ) -> tuple[Comment, Thread]:
+        """The comment and its thread, if the caller may change it; raises otherwise."""
+        comment = await tx.comments.get(comment_id, for_update=True)
+        if comment is None:
+            raise NotFoundError("There is no such comment.", field="id")
+        thread = await tx.threads.get_by_id(comment.thread_id)
+        site = await self._site(tx, thread.site, caller)
+        del site
+        if not caller.edit_token:
+            raise PermissionDeniedError(
+                "Only the author may change this comment; the edit token is missing.",
+                field="X-Edit-Token",
+            )
+        stored = await tx.comments.edit_token_hash(comment.id)
+        if not self._keyring.matches("edit", caller.edit_token, stored):
+            raise PermissionDeniedError(
+                "The edit token does not belong to this comment.", field="X-Edit-Token"
+            )
+        if self._clock.now() > comment.created_at + self._policy.edit_window:
+            minutes = int(self._policy.edit_window.total_seconds() // 60)
+            raise PermissionDeniedError(
+                f"Comments can be changed for {minutes} minutes after posting; that time is over.",
+                field=None,
+                code="edit_window_closed",
+            )
+        return comment, thread
+
+    async def _count_published(self, tx: Transaction, comment: Comment, delta: int) -> None:
+        """Keep the thread's and the root's published counts in step with one comment."""
+        await tx.threads.adjust_count(comment.thread_id, delta)
+        if comment.root_id is not None:
+            await tx.comments.adjust_descendants(comment.root_id, delta)
+
+    def _unsaved(self, draft: CommentDraft, name: str, body: str, now: Any) -> Comment:
+        return Comment(
+            id=self._keyring.new_id(),
+            thread_id=0,
+            parent_id=draft.parent_id,
+            root_id=None,
+            depth=0,
+            author_name=name,
+            author_url=None,
+            author_is_staff=False,
+            body=body,
+            body_html=render_markdown(body),
+            status=CommentStatus.PENDING,
+            created_at=now,
+            edited_at=None,
+            upvotes=0,
+            downvotes=0,
+            descendant_count=0,
+            anchor=None,
+        )

@@ -1,0 +1,54 @@
+"""Voting: one vote per reader and comment, changed or withdrawn at will."""
+
+from __future__ import annotations
+
+from rostra.domain.comments import CommentStatus
+from rostra.domain.errors import NotFoundError, PermissionDeniedError
+from rostra.domain.events import VoteChanged
+from rostra.domain.votes import Tally, validate_vote, vote_delta
+from rostra.services.callers import Caller, check_origin
+from rostra.services.ports import EventBus, Storage
+
+
+class VoteService:
+    """Casts votes and keeps each comment's counts in step with them."""
+
+    def __init__(self, storage: Storage, events: EventBus) -> None:
+        self._storage = storage
+        self._events = events
+
+    async def cast_vote(self, comment_id: str, value: object, caller: Caller) -> Tally:
+        """Set the caller's vote on a published comment to ``value`` (1, -1 or 0)."""
+        vote = validate_vote(value)
+        if not caller.voter:
+            raise PermissionDeniedError("Voting needs a voter identity.", code="voter_required")
+        async with self._storage.write() as tx:
+            # The row lock serializes concurrent votes on one comment (PostgreSQL); SQLite
+            # already writes one transaction at a time.
+            comment = await tx.comments.get(comment_id, for_update=True)
+            if comment is None or comment.status is not CommentStatus.PUBLISHED:
+                raise NotFoundError("There is no such comment.", field="id")
+            thread = await tx.threads.get_by_id(comment.thread_id)
+            site = await tx.sites.get(thread.site)
+            if site is not None:
+                check_origin(site, caller)
+            previous = await tx.votes.get(comment.id, caller.voter)
+            if previous == vote:
+                tally = Tally(comment.upvotes, comment.downvotes, vote)
+            else:
+                await tx.votes.set(comment.id, caller.voter, vote)
+                up, down = vote_delta(previous, vote)
+                upvotes, downvotes = await tx.comments.adjust_votes(comment.id, up, down)
+                tally = Tally(upvotes, downvotes, vote)
+        if previous != vote:
+            await self._events.publish(
+                VoteChanged(
+                    thread.site,
+                    thread.page,
+                    comment.id,
+                    score=tally.score,
+                    upvotes=tally.upvotes,
+                    downvotes=tally.downvotes,
+                )
+            )
+        return tally

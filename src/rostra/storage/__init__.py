@@ -1,0 +1,1 @@
+"""SQL storage (SQLite or PostgreSQL through SQLAlchemy Core) implementing the service ports."""

@@ -1,0 +1,161 @@
+"""Comments in SQL: the hot read paths are single indexed range scans."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rostra.domain.comments import Comment, CommentStatus
+from rostra.domain.paging import Cursor, Sort
+from rostra.domain.times import to_us
+from rostra.services.ports import NewComment
+from rostra.storage.rows import to_comment
+from rostra.storage.tables import comments
+
+PUBLIC_COLUMNS = tuple(
+    column
+    for column in comments.c
+    if column.name not in ("ip_hash", "edit_token_hash", "author_email_hash", "is_anchored")
+)
+SHOWN = (CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value)
+
+
+class SqlCommentRepository:
+    """``CommentRepository`` on one connection."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, comment: NewComment) -> Comment:
+        await self._conn.execute(
+            comments.insert().values(
+                id=comment.id,
+                thread_id=comment.thread_id,
+                parent_id=comment.parent_id,
+                root_id=comment.root_id,
+                depth=comment.depth,
+                status=comment.status.value,
+                author_name=comment.author_name,
+                author_email_hash=comment.author_email_hash,
+                author_url=comment.author_url,
+                body=comment.body,
+                body_html=comment.body_html,
+                anchor=comment.anchor.to_dict() if comment.anchor else None,
+                is_anchored=comment.anchor is not None,
+                created_us=to_us(comment.created_at),
+                ip_hash=comment.ip_hash,
+                edit_token_hash=comment.edit_token_hash,
+            )
+        )
+        added = await self.get(comment.id)
+        assert added is not None  # noqa: S101 - inserted just above
+        return added
+
+    async def get(self, comment_id: str, *, for_update: bool = False) -> Comment | None:
+        query = sa.select(*PUBLIC_COLUMNS).where(comments.c.id == comment_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._conn.execute(query)).first()
+        return to_comment(row) if row else None
+
+    async def edit_token_hash(self, comment_id: str) -> str | None:
+        value = await self._conn.scalar(
+            sa.select(comments.c.edit_token_hash).where(comments.c.id == comment_id)
+        )
+        return str(value) if value is not None else None
+
+    async def list_roots(
+        self,
+        thread_id: int,
+        *,
+        sort: Sort,
+        after: Cursor | None,
+        limit: int,
+        anchored: bool | None,
+    ) -> list[Comment]:
+        c = comments.c
+        query = sa.select(*PUBLIC_COLUMNS).where(
+            c.thread_id == thread_id,
+            c.root_id.is_(None),
+            sa.or_(
+                c.status == CommentStatus.PUBLISHED.value,
+                sa.and_(c.status == CommentStatus.DELETED.value, c.descendant_count > 0),
+            ),
+        )
+        if anchored is not None:
+            query = query.where(c.is_anchored == anchored)
+        key: tuple[Any, ...]
+        if sort is Sort.VOTES:
+            key = (c.score, c.created_us, c.id)
+            position: tuple[Any, ...] = after and (after.score, after.created_us, after.comment_id)
+        else:
+            key = (c.created_us, c.id)
+            position = after and (after.created_us, after.comment_id)
+        descending = sort is not Sort.OLDEST
+        if position:
+            row_key = sa.tuple_(*key)
+            query = query.where(
+                row_key < sa.tuple_(*position) if descending else row_key > sa.tuple_(*position)
+            )
+        query = query.order_by(*(col.desc() if descending else col.asc() for col in key))
+        result = await self._conn.execute(query.limit(limit))
+        return [to_comment(row) for row in result]
+
+    async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
+        if not root_ids:
+            return []
+        c = comments.c
+        result = await self._conn.execute(
+            sa.select(*PUBLIC_COLUMNS)
+            .where(c.root_id.in_(list(root_ids)), c.status.in_(SHOWN))
+            .order_by(c.created_us, c.id)
+        )
+        return [to_comment(row) for row in result]
+
+    async def update_body(
+        self, comment_id: str, body: str, body_html: str, edited_at: datetime
+    ) -> None:
+        await self._conn.execute(
+            comments.update()
+            .where(comments.c.id == comment_id)
+            .values(body=body, body_html=body_html, edited_us=to_us(edited_at))
+        )
+
+    async def mark_deleted(self, comment_id: str) -> None:
+        await self._conn.execute(
+            comments.update()
+            .where(comments.c.id == comment_id)
+            .values(
+                status=CommentStatus.DELETED.value,
+                author_name="",
+                author_email_hash=None,
+                author_url=None,
+                body="",
+                body_html="",
+                anchor=None,
+                ip_hash=None,
+                edit_token_hash=None,
+            )
+        )
+
+    async def adjust_descendants(self, root_id: str, delta: int) -> None:
+        await self._conn.execute(
+            comments.update()
+            .where(comments.c.id == root_id)
+            .values(descendant_count=comments.c.descendant_count + delta)
+        )
+
+    async def adjust_votes(self, comment_id: str, up: int, down: int) -> tuple[int, int]:
+        c = comments.c
+        result = await self._conn.execute(
+            comments.update()
+            .where(c.id == comment_id)
+            .values(upvotes=c.upvotes + up, downvotes=c.downvotes + down, score=c.score + up - down)
+            .returning(c.upvotes, c.downvotes)
+        )
+        row = result.one()
+        return int(row.upvotes), int(row.downvotes)

@@ -1,0 +1,128 @@
+"""Engines, transactions and the one-writer rule for SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from rostra.storage import tables
+from rostra.storage.comments import SqlCommentRepository
+from rostra.storage.sites import SqlSiteRepository
+from rostra.storage.threads import SqlThreadRepository
+from rostra.storage.votes import SqlVoteRepository
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    # NORMAL in WAL mode survives a crashed process; only a power cut can lose the last commits.
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+)
+
+
+def async_url(url: str) -> str:
+    """Turn the URLs people write (``sqlite:///x.db``, ``postgresql://…``) into async URLs."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise ValueError(f"Unsupported database {url!r}: use sqlite:///path or postgresql://…")
+
+
+class SqlTransaction:
+    """The repositories of one open transaction (see ``rostra.services.ports.Transaction``)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.connection = conn
+        self.sites = SqlSiteRepository(conn)
+        self.threads = SqlThreadRepository(conn)
+        self.comments = SqlCommentRepository(conn)
+        self.votes = SqlVoteRepository(conn)
+
+
+class Database:
+    """The storage port over one SQLAlchemy engine."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(async_url(url), echo=echo)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite allows one writer at a time; queueing writers here instead of in SQLite's busy
+        # loop keeps write latency fair and lets BEGIN IMMEDIATE never wait inside one process.
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqlTransaction]:
+        """A read transaction (a consistent snapshot on SQLite WAL and PostgreSQL)."""
+        async with self.engine.connect() as conn, conn.begin():
+            yield SqlTransaction(conn)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[SqlTransaction]:
+        """A write transaction, committed on success and rolled back on any exception."""
+        if self._write_lock is None:
+            async with self.engine.connect() as conn, conn.begin():
+                yield SqlTransaction(conn)
+            return
+        async with self._write_lock, self.engine.connect() as conn:
+            conn = await conn.execution_options(rostra_write=True)
+            async with conn.begin():
+                yield SqlTransaction(conn)
+
+    async def ping(self) -> None:
+        """Raise unless the database answers."""
+        async with self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def secret_key(self) -> str:
+        """The instance's secret key, made once and shared by every worker through the database."""
+        async with self.write() as tx:
+            conn = tx.connection
+            insert = _insert(conn)(tables.instance).values(
+                key="secret_key", value=secrets.token_urlsafe(48)
+            )
+            await conn.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
+            value = await conn.scalar(
+                sa.select(tables.instance.c.value).where(tables.instance.c.key == "secret_key")
+            )
+        return str(value)
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def _insert(conn: AsyncConnection) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that BEGIN is ours to choose below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(conn: sa.Connection) -> None:
+        # Writers take the write lock at BEGIN, so a transaction never fails half-way with
+        # "database is locked" when another process (a CLI import, a second worker) writes.
+        write = conn.get_execution_options().get("rostra_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

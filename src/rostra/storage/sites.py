@@ -1,0 +1,52 @@
+"""Sites in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rostra.domain.sites import Site
+from rostra.domain.times import to_us
+from rostra.services.clock import SystemClock
+from rostra.storage.tables import sites
+
+
+def _site(row: sa.Row[tuple[str, str, list[str]]]) -> Site:
+    return Site(row.name, tuple(row.origins or ()), row.title)
+
+
+class SqlSiteRepository:
+    """``SiteRepository`` on one connection."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, name: str) -> Site | None:
+        result = await self._conn.execute(
+            sa.select(sites.c.name, sites.c.title, sites.c.origins).where(sites.c.name == name)
+        )
+        row = result.first()
+        return _site(row) if row else None
+
+    async def add(self, site: Site) -> None:
+        await self._conn.execute(
+            sites.insert().values(
+                name=site.name,
+                title=site.title,
+                origins=list(site.origins),
+                created_us=to_us(SystemClock().now()),
+            )
+        )
+
+    async def set_origins(self, name: str, origins: Sequence[str]) -> None:
+        await self._conn.execute(
+            sites.update().where(sites.c.name == name).values(origins=list(origins))
+        )
+
+    async def list_all(self) -> list[Site]:
+        result = await self._conn.execute(
+            sa.select(sites.c.name, sites.c.title, sites.c.origins).order_by(sites.c.name)
+        )
+        return [_site(row) for row in result]

@@ -1,0 +1,83 @@
+"""Threads in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rostra.domain.threads import Thread
+from rostra.domain.times import to_us
+from rostra.services.clock import SystemClock
+from rostra.storage.tables import sites, threads
+
+THREAD_COLUMNS = (
+    threads.c.id,
+    sites.c.name.label("site"),
+    threads.c.page,
+    threads.c.title,
+    threads.c.comment_count,
+)
+
+
+def _thread(row: Any) -> Thread:
+    return Thread(row.id, row.site, row.page, row.title, row.comment_count)
+
+
+class SqlThreadRepository:
+    """``ThreadRepository`` on one connection."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    def _select(self) -> sa.Select[Any]:
+        return sa.select(*THREAD_COLUMNS).join_from(threads, sites, threads.c.site_id == sites.c.id)
+
+    async def find(self, site: str, page: str) -> Thread | None:
+        result = await self._conn.execute(
+            self._select().where(sites.c.name == site, threads.c.page == page)
+        )
+        row = result.first()
+        return _thread(row) if row else None
+
+    async def get_by_id(self, thread_id: int) -> Thread:
+        result = await self._conn.execute(self._select().where(threads.c.id == thread_id))
+        return _thread(result.one())
+
+    async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
+        site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
+        insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
+        # ON CONFLICT makes two first comments on one page, arriving together, share one thread.
+        await self._conn.execute(
+            insert(threads)
+            .values(site_id=site_id, page=page, title=title, created_us=to_us(SystemClock().now()))
+            .on_conflict_do_nothing(index_elements=["site_id", "page"])
+        )
+        thread = await self.find(site, page)
+        assert thread is not None  # noqa: S101 - inserted or found just above
+        if title and not thread.title:
+            await self._conn.execute(
+                threads.update().where(threads.c.id == thread.id).values(title=title)
+            )
+            thread = Thread(thread.id, thread.site, thread.page, title, thread.comment_count)
+        return thread
+
+    async def adjust_count(self, thread_id: int, delta: int) -> None:
+        await self._conn.execute(
+            threads.update()
+            .where(threads.c.id == thread_id)
+            .values(comment_count=threads.c.comment_count + delta)
+        )
+
+    async def counts(self, site: str, pages: Sequence[str]) -> dict[str, int]:
+        if not pages:
+            return {}
+        result = await self._conn.execute(
+            sa.select(threads.c.page, threads.c.comment_count)
+            .join_from(threads, sites, threads.c.site_id == sites.c.id)
+            .where(sites.c.name == site, threads.c.page.in_(list(set(pages))))
+        )
+        return {row.page: row.comment_count for row in result}

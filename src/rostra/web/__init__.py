@@ -1,0 +1,1 @@
+"""The HTTP adapter: Litestar app, JSON API, SSE, pages and the widget's files."""

@@ -1,0 +1,1 @@
+"""One module per concept of the public API; handlers only translate."""

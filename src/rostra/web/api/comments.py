@@ -1,0 +1,225 @@
+"""Comments: post, read a thread, edit, delete, preview, count."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+
+from rostra.domain.comments import Comment, CommentStatus
+from rostra.domain.errors import ValidationError
+from rostra.domain.paging import DEFAULT_PAGE_SIZE, Sort
+from rostra.domain.rendering import render_markdown
+from rostra.domain.threads import CommentNode
+from rostra.services.comments import CommentDraft, ThreadQuery
+from rostra.services.registry import Services
+from rostra.web.identity import VoterCookies, caller_from
+from rostra.web.schemas import (
+    AnchorOut,
+    Author,
+    CommentEdit,
+    CommentIn,
+    CommentOut,
+    CountsIn,
+    CountsOut,
+    PostedCommentOut,
+    PreviewIn,
+    PreviewOut,
+    ThreadOut,
+    ThreadPageOut,
+)
+
+ERRORS = {400, 403, 404}
+
+
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def present(
+    comment: Comment,
+    my_vote: int = 0,
+    replies: list[CommentOut] | None = None,
+    reply_count: int = 0,
+) -> CommentOut:
+    """A domain comment in the shape of the contract."""
+    anchor = comment.anchor
+    return CommentOut(
+        id=comment.id,
+        parent_id=comment.parent_id,
+        author=Author(
+            name=comment.author_name,
+            avatar=None,
+            is_staff=comment.author_is_staff,
+            url=comment.author_url,
+        ),
+        body_html=comment.body_html,
+        created_at=_time(comment.created_at) or "",
+        edited_at=_time(comment.edited_at),
+        status=comment.status.value,
+        score=comment.score,
+        upvotes=comment.upvotes,
+        downvotes=comment.downvotes,
+        my_vote=my_vote,
+        reply_count=reply_count,
+        replies=replies or [],
+        anchor=AnchorOut(anchor.exact, anchor.prefix, anchor.suffix, anchor.start, anchor.end)
+        if anchor
+        else None,
+        images=[],
+    )
+
+
+def present_node(node: CommentNode, my_votes: dict[str, int]) -> CommentOut:
+    """A comment with its arranged replies."""
+    return present(
+        node.comment,
+        my_votes.get(node.comment.id, 0),
+        [present_node(child, my_votes) for child in node.replies],
+        node.reply_count,
+    )
+
+
+# POST /api/v1/comments
+@post(
+    "/api/v1/comments",
+    status_code=HTTP_201_CREATED,
+    summary="Post a comment or a reply",
+    tags=["comments"],
+    raises=[ValidationError],
+)
+async def post_comment(
+    request: Request[Any, Any, Any], data: JSONBody[CommentIn], services: NamedDependency[Services]
+) -> Response[PostedCommentOut]:
+    """Answers 201 with the published comment, or 202 when it waits for moderation.
+    Both carry ``edit_token``, the secret that lets its author edit or delete it in the window."""
+    if data.notify != "none":
+        raise ValidationError(
+            "Email notifications are not enabled on this server yet.", field="notify"
+        )
+    if data.images:
+        raise ValidationError(f"There is no uploaded image {data.images[0]!r}.", field="images")
+    voter = VoterCookies(services.keyring).read(request)
+    posted = await services.comments.post_comment(
+        CommentDraft(
+            site=data.site,
+            page=data.page,
+            body=data.body,
+            author_name=data.author_name,
+            page_title=data.page_title,
+            parent_id=data.parent_id,
+            author_email=data.author_email,
+            author_url=data.author_url,
+            anchor=_anchor_dict(data),
+            honeypot=data.website2,
+        ),
+        caller_from(request, voter),
+    )
+    out = present(posted.comment)
+    body = PostedCommentOut(
+        **{field: getattr(out, field) for field in out.__struct_fields__},
+        edit_token=posted.edit_token,
+        editable_until=_time(posted.editable_until) or "",
+    )
+    status = HTTP_202_ACCEPTED if posted.comment.status is CommentStatus.PENDING else 201
+    return Response(body, status_code=status)
+
+
+def _anchor_dict(data: CommentIn) -> dict[str, Any] | None:
+    if data.anchor is None:
+        return None
+    a = data.anchor
+    return {
+        "exact": a.exact,
+        "prefix": a.prefix,
+        "suffix": a.suffix,
+        "start": a.start,
+        "end": a.end,
+    }
+
+
+# GET /api/v1/comments
+@get("/api/v1/comments", summary="Read a page of a thread", tags=["comments"])
+async def list_comments(
+    request: Request[Any, Any, Any],
+    services: NamedDependency[Services],
+    site: Annotated[str, QueryParameter(description="the site's registered name")],
+    page: Annotated[str, QueryParameter(description="the page's path or identifier")],
+    sort: Annotated[str, QueryParameter(description="newest, oldest or votes")] = "newest",
+    limit: Annotated[int, QueryParameter(description="top-level comments, 1-100")] = (
+        DEFAULT_PAGE_SIZE
+    ),
+    cursor: Annotated[
+        str | None, QueryParameter(description="next_cursor of the previous page")
+    ] = None,
+    anchored: Annotated[
+        bool | None,
+        QueryParameter(description="true: inline feedback only; false: whole-article comments"),
+    ] = None,
+) -> ThreadPageOut:
+    """Top-level comments with their replies nested; ``next_cursor`` continues the list."""
+    try:
+        order = Sort(sort)
+    except ValueError:
+        raise ValidationError("'sort' is newest, oldest or votes.", field="sort") from None
+    voter = VoterCookies(services.keyring).read(request)
+    result = await services.comments.read_thread(
+        ThreadQuery(site, page, order, limit, cursor, anchored), caller_from(request, voter)
+    )
+    return ThreadPageOut(
+        thread=ThreadOut(result.site, result.page, result.title, result.comment_count),
+        comments=[present_node(node, result.my_votes) for node in result.comments],
+        next_cursor=result.next_cursor,
+    )
+
+
+# PATCH /api/v1/comments/{comment_id}
+@patch("/api/v1/comments/{comment_id:str}", summary="Edit a comment", tags=["comments"])
+async def edit_comment(
+    request: Request[Any, Any, Any],
+    comment_id: FromPath[str],
+    data: JSONBody[CommentEdit],
+    services: NamedDependency[Services],
+) -> CommentOut:
+    """The author (``X-Edit-Token``, within the edit window) replaces the text."""
+    comment = await services.comments.edit_comment(comment_id, data.body, caller_from(request))
+    return present(comment)
+
+
+# DELETE /api/v1/comments/{comment_id}
+@delete(
+    "/api/v1/comments/{comment_id:str}",
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Delete a comment",
+    tags=["comments"],
+)
+async def delete_comment(
+    request: Request[Any, Any, Any], comment_id: FromPath[str], services: NamedDependency[Services]
+) -> None:
+    """The author (``X-Edit-Token``, within the edit window) deletes; replies stay."""
+    await services.comments.delete_comment(comment_id, caller_from(request))
+
+
+# POST /api/v1/counts
+@post("/api/v1/counts", status_code=200, summary="Comment counts for many pages", tags=["comments"])
+async def count_comments(
+    data: JSONBody[CountsIn], services: NamedDependency[Services]
+) -> CountsOut:
+    """Published comments (every depth) for up to 100 pages of one site."""
+    return CountsOut(await services.comments.count_comments(data.site, data.pages))
+
+
+# POST /api/v1/preview
+@post(
+    "/api/v1/preview",
+    status_code=200,
+    summary="Render Markdown as a comment would show",
+    tags=["comments"],
+)
+async def preview(data: JSONBody[PreviewIn]) -> PreviewOut:
+    """The sanitized HTML for a body, without storing anything."""
+    return PreviewOut(render_markdown(data.body))

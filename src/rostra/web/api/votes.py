@@ -1,0 +1,35 @@
+"""Votes on comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from rostra.services.registry import Services
+from rostra.web.identity import VoterCookies, caller_from
+from rostra.web.schemas import TallyOut, VoteIn
+
+
+# POST /api/v1/comments/{comment_id}/vote
+@post(
+    "/api/v1/comments/{comment_id:str}/vote",
+    status_code=200,
+    summary="Vote on a comment",
+    tags=["votes"],
+)
+async def cast_vote(
+    request: Request[Any, Any, Any],
+    comment_id: FromPath[str],
+    data: JSONBody[VoteIn],
+    services: NamedDependency[Services],
+) -> Response[TallyOut]:
+    """One vote per reader: 1 up, -1 down, 0 withdraws. The first vote sets the voter cookie."""
+    cookies = VoterCookies(services.keyring)
+    response: Response[TallyOut] = Response(TallyOut(0, 0, 0, 0))
+    voter = cookies.read(request) or cookies.issue(request, response)
+    tally = await services.votes.cast_vote(comment_id, data.value, caller_from(request, voter))
+    response.content = TallyOut(tally.score, tally.upvotes, tally.downvotes, tally.my_vote)
+    return response

@@ -1,0 +1,49 @@
+"""``create_app``: the ASGI application, built from already wired services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Server
+
+from rostra import __version__
+from rostra.services.registry import Services
+from rostra.web.errors import EXCEPTION_HANDLERS
+from rostra.web.middleware.cors import ASGIApp, SiteOriginCors
+from rostra.web.middleware.security_headers import SecurityHeaders
+from rostra.web.routes import route_table
+
+
+def create_app(
+    services: Services, *, demo: bool = False, max_request_bytes: int = 65536, debug: bool = False
+) -> ASGIApp:
+    """The whole HTTP server: API, SSE, widget files and pages, wrapped in CORS and headers."""
+
+    def provide_services() -> Services:
+        return services
+
+    async def shutdown() -> None:
+        for hook in services.on_shutdown:
+            await hook()
+
+    app = Litestar(
+        route_handlers=route_table(demo=demo),
+        dependencies={"services": Provide(provide_services, use_cache=True, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=max_request_bytes,
+        on_shutdown=[shutdown],
+        openapi_config=OpenAPIConfig(
+            title="Rostra",
+            version=__version__,
+            description="Comments, inline feedback and reader support for news sites.",
+            path="/api",
+            servers=[Server(url="/")],
+            render_plugins=[],
+        ),
+        debug=debug,
+    )
+    inner: Any = app
+    return SecurityHeaders(SiteOriginCors(inner, services.sites.allowed_origins))

@@ -1,0 +1,117 @@
+"""The one place where failures become HTTP answers of the contract's error shape."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from rostra.domain.errors import (
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from rostra.web.schemas import Error, ErrorBody
+
+log = structlog.get_logger("rostra.web")
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    ValidationError: 400,
+    PermissionDeniedError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+}
+CODE_BY_STATUS = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+# msgspec says where a value failed as "... - at `$.anchor.exact`" or "... - at `$[0]`".
+MSGSPEC_PATH = re.compile(r"\s*-\s*at `\$((?:\.[A-Za-z0-9_]+|\[\d+\])*)`$")
+
+
+def error_response(
+    status: int, code: str, message: str, field: str | None, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    """An error answer in the contract's shape."""
+    return Response(
+        ErrorBody(Error(code=code, message=message, field=field)),
+        status_code=status,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
+def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    """Expected failures raised by the services."""
+    status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
+    return error_response(status, exc.code, exc.message, exc.field)
+
+
+def _field_from_msgspec(message: str) -> tuple[str, str | None]:
+    match = MSGSPEC_PATH.search(message)
+    if not match:
+        return message, None
+    path = match.group(1).lstrip(".")
+    return message[: match.start()], re.sub(r"\[(\d+)\]", r".\1", path) or None
+
+
+def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """Litestar's decoding and parameter errors, reduced to one field and one sentence."""
+    details = exc.extra if isinstance(exc.extra, list) else []
+    first = details[0] if details and isinstance(details[0], dict) else {}
+    message = str(first.get("message") or exc.detail or "The request is not valid.")
+    field = first.get("key")
+    if first.get("source") == "body" or not field:
+        message, body_field = _field_from_msgspec(message)
+        field = body_field or field
+    if "JSON is malformed" in message or ("Expected `object`" in message and field is None):
+        message = "The body must be a JSON object."
+    return error_response(400, "invalid", message.rstrip("."), field if field else None)
+
+
+def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Framework errors (unknown route, wrong method, body too large) in the contract's shape."""
+    status = exc.status_code
+    code = CODE_BY_STATUS.get(status, "error")
+    message = exc.detail
+    if isinstance(exc, NotFoundException) and message in ("Not Found", ""):
+        message = f"Nothing at {request.url.path}."
+    elif status == 413:
+        message = "The request body is too large."
+    return error_response(status, code, message, None, headers=exc.headers)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A bug: log it with its traceback, tell the client nothing internal."""
+    log.exception("unhandled_error", path=request.url.path, method=request.method)
+    return error_response(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Something went wrong on our side; it has been logged.",
+        None,
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: handle_domain_error,
+    ValidationException: handle_validation,
+    HTTPException: handle_http_error,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,70 @@
+"""Who a request comes from: the signed voter cookie, the client address and the page origin."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from litestar import Request, Response
+
+from rostra.services.callers import Caller
+from rostra.services.tokens import Keyring
+
+VOTER_COOKIE = "rostra_voter"
+VOTER_MAX_AGE = 365 * 24 * 3600
+
+
+class VoterCookies:
+    """Issues and reads the signed cookie that gives each browser one vote per comment."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        self._serializer = URLSafeSerializer(keyring.digest("cookie", "voter"), salt="voter")
+
+    def read(self, request: Request[Any, Any, Any]) -> str | None:
+        """The voter id in a valid cookie, else None (a forged cookie is simply ignored)."""
+        raw = request.cookies.get(VOTER_COOKIE)
+        if not raw:
+            return None
+        try:
+            value = self._serializer.loads(raw)
+        except BadSignature:
+            return None
+        return value if isinstance(value, str) and len(value) <= 64 else None
+
+    def issue(self, request: Request[Any, Any, Any], response: Response[Any]) -> str:
+        """A new voter id, set as a cookie on ``response``."""
+        voter = secrets.token_urlsafe(16)
+        secure = request.url.scheme == "https"
+        response.set_cookie(
+            VOTER_COOKIE,
+            self._serializer.dumps(voter),
+            max_age=VOTER_MAX_AGE,
+            path="/api/",
+            httponly=True,
+            secure=secure,
+            # The widget calls us from the publisher's pages: a cross-site cookie needs None,
+            # which browsers accept only with Secure.
+            samesite="none" if secure else "lax",
+        )
+        return voter
+
+
+def page_origin(request: Request[Any, Any, Any]) -> str | None:
+    """The browser page's origin when it differs from ours; our own pages are first-party."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin or None
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}"
+    return None if origin == own else origin
+
+
+def caller_from(request: Request[Any, Any, Any], voter: str | None = None) -> Caller:
+    """The ``Caller`` the services need, from one request."""
+    client = request.client
+    return Caller(
+        voter=f"v:{voter}" if voter else None,
+        ip=client.host if client else None,
+        origin=page_origin(request),
+        edit_token=request.headers.get("x-edit-token"),
+    )

@@ -1,0 +1,1 @@
+"""Pure ASGI middleware (no BaseHTTPMiddleware: it breaks streaming responses such as SSE)."""

@@ -1,0 +1,98 @@
+"""CORS for the API, answering only the origins registered for some site.
+
+The origin list lives in the database (``rostra site add``), so it is re-read every few seconds
+instead of being fixed at start-up like Litestar's static CORS configuration.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
+ALLOW_HEADERS = "Content-Type, X-Edit-Token, Last-Event-ID"
+EXPOSE_HEADERS = "Retry-After"
+REFRESH_SECONDS = 5.0
+
+
+class SiteOriginCors:
+    """Pure ASGI middleware: credentials-capable CORS for registered origins under ``/api/``."""
+
+    def __init__(self, app: ASGIApp, origins: Callable[[], Awaitable[frozenset[str]]]) -> None:
+        self._app = app
+        self._load = origins
+        self._origins: frozenset[str] = frozenset()
+        self._loaded_at = float("-inf")
+
+    async def _allowed(self, origin: str) -> bool:
+        now = time.monotonic()
+        if now - self._loaded_at > REFRESH_SECONDS or (
+            origin not in self._origins and now - self._loaded_at > 0.5
+        ):
+            self._origins = await self._load()
+            self._loaded_at = now
+        return origin in self._origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self._app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        origin = headers.get(b"origin", b"").decode("latin-1")
+        if not origin:
+            await self._app(scope, receive, send)
+            return
+        allowed = await self._allowed(origin)
+        if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
+            await self._preflight(send, origin, allowed)
+            return
+        if not allowed:
+            await self._app(scope, receive, send)
+            return
+
+        async def send_with_cors(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"access-control-allow-origin", origin.encode("latin-1")),
+                    (b"access-control-allow-credentials", b"true"),
+                    (b"access-control-expose-headers", EXPOSE_HEADERS.encode()),
+                    (b"vary", b"Origin"),
+                ]
+            await send(message)
+
+        await self._app(scope, receive, send_with_cors)
+
+    async def _preflight(self, send: Send, origin: str, allowed: bool) -> None:
+        if not allowed:
+            body = msgspec.json.encode(
+                {
+                    "error": {
+                        "code": "origin_not_allowed",
+                        "message": f"{origin} is not an origin of any site on this server.",
+                        "field": None,
+                    }
+                }
+            )
+            headers = [(b"content-type", b"application/json"), (b"vary", b"Origin")]
+            await send({"type": "http.response.start", "status": 403, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        headers = [
+            (b"access-control-allow-origin", origin.encode("latin-1")),
+            (b"access-control-allow-credentials", b"true"),
+            (b"access-control-allow-methods", ALLOW_METHODS.encode()),
+            (b"access-control-allow-headers", ALLOW_HEADERS.encode()),
+            (b"access-control-max-age", b"600"),
+            (b"vary", b"Origin"),
+        ]
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})

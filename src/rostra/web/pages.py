@@ -1,0 +1,72 @@
+"""The widget's files and the few HTML pages Rostra serves itself."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from litestar import Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+
+MODULE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
+# Short enough that a fix reaches readers within minutes, long enough to spare every page view
+# a round trip; a CDN in front may cache longer.
+WIDGET_CACHE = "public, max-age=300"
+
+
+def _widget_file(name: str) -> bytes:
+    if not MODULE_NAME.match(name):
+        raise NotFoundException(f"No widget module {name!r}.")
+    resource = resources.files("rostra.widget").joinpath(f"{name}.js")
+    if not resource.is_file():
+        raise NotFoundException(f"No widget module {name!r}.")
+    return resource.read_bytes()
+
+
+def _javascript(body: bytes) -> Response[bytes]:
+    return Response(
+        body,
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": WIDGET_CACHE, "Cross-Origin-Resource-Policy": "cross-origin"},
+    )
+
+
+# GET /widget.js
+@get("/widget.js", include_in_schema=False)
+async def widget_loader() -> Response[bytes]:
+    """The loader publishers include with one script tag."""
+    return _javascript(_widget_file("widget"))
+
+
+# GET /widget/{name}.js
+@get("/widget/{name:str}", include_in_schema=False)
+async def widget_module(name: FromPath[str]) -> Response[bytes]:
+    """A feature module the loader imports on demand."""
+    return _javascript(_widget_file(name.removesuffix(".js")))
+
+
+def page(name: str) -> bytes:
+    """An HTML page shipped in ``rostra/web/pages``."""
+    return resources.files("rostra.web").joinpath("pages", f"{name}.html").read_bytes()
+
+
+def html(body: bytes) -> Response[bytes]:
+    """An HTML answer (the security middleware adds the CSP)."""
+    return Response(
+        body, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-cache"}
+    )
+
+
+# GET /
+@get("/", include_in_schema=False)
+async def home() -> Response[bytes]:
+    """The start page: what this server is and where to go."""
+    return html(page("home"))
+
+
+# GET / (demo)
+@get("/", include_in_schema=False, name="demo_article")
+async def demo_article() -> Response[bytes]:
+    """The demo article with the widget, served by ``rostra demo``."""
+    return html(page("demo"))

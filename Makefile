@@ -39,6 +39,7 @@ lint: install ## Check formatting, lint rules, types and layer boundaries
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/cog --check docs/cli.md
 
 .PHONY: fmt
 fmt: install ## Format the code and apply safe lint fixes
@@ -49,10 +50,14 @@ fmt: install ## Format the code and apply safe lint fixes
 typecheck: install ## Type-check the domain and services strictly
 	$(BIN)/mypy
 
+.PHONY: docs
+docs: install ## Regenerate the generated parts of docs/ (CLI reference)
+	$(BIN)/cog -r docs/cli.md
+
 .PHONY: bench
 bench: install ## Seed a 10,000-comment thread and measure page reads (writes docs/performance.md)
 	$(BIN)/python bench/thread_pages.py
 
 .PHONY: migration
 migration: install ## Start a new Alembic revision: make migration MESSAGE="add flags"
-	$(BIN)/python -m rostra.storage.new_revision "$(MESSAGE)"
+	$(BIN)/python -c 'import sys; from rostra.storage.migrate import new_revision; new_revision(sys.argv[1])' "$(MESSAGE)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from rostra.domain import comments as rules
@@ -51,7 +51,7 @@ class PostedComment:
 
     comment: Comment
     edit_token: str
-    editable_until: Any
+    editable_until: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,8 +258,7 @@ class CommentService:
         if comment is None:
             raise NotFoundError("There is no such comment.", field="id")
         thread = await tx.threads.get_by_id(comment.thread_id)
-        site = await self._site(tx, thread.site, caller)
-        del site
+        await self._site(tx, thread.site, caller)
         if not caller.edit_token:
             raise PermissionDeniedError(
                 "Only the author may change this comment; the edit token is missing.",
@@ -285,7 +284,7 @@ class CommentService:
         if comment.root_id is not None:
             await tx.comments.adjust_descendants(comment.root_id, delta)
 
-    def _unsaved(self, draft: CommentDraft, name: str, body: str, now: Any) -> Comment:
+    def _unsaved(self, draft: CommentDraft, name: str, body: str, now: datetime) -> Comment:
         return Comment(
             id=self._keyring.new_id(),
             thread_id=0,

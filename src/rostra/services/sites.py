@@ -34,6 +34,14 @@ class SiteService:
             await tx.sites.set_origins(name, merged)
         return Site(site.name, merged, site.title)
 
+    async def get_site(self, name: str) -> Site:
+        """The site called ``name``; raises ``NotFoundError`` for an unknown name."""
+        async with self._storage.read() as tx:
+            site = await tx.sites.get(name)
+        if site is None:
+            raise NotFoundError(f"There is no site called {name!r}.", field="site")
+        return site
+
     async def list_sites(self) -> list[Site]:
         """Every registered site."""
         async with self._storage.read() as tx:

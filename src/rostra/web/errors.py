@@ -12,6 +12,7 @@ from litestar.exceptions import (
     NotFoundException,
     ValidationException,
 )
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from rostra.domain.errors import (
@@ -43,6 +44,8 @@ CODE_BY_STATUS = {
     429: "rate_limited",
 }
 # msgspec says where a value failed as "... - at `$.anchor.exact`" or "... - at `$[0]`".
+MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
+MISSING_PARAMETER = re.compile(r"Missing required \w* ?parameter '([^']+)'")
 MSGSPEC_PATH = re.compile(r"\s*-\s*at `\$((?:\.[A-Za-z0-9_]+|\[\d+\])*)`$")
 
 
@@ -72,18 +75,33 @@ def _field_from_msgspec(message: str) -> tuple[str, str | None]:
     return message[: match.start()], re.sub(r"\[(\d+)\]", r".\1", path) or None
 
 
+ERROR_RESPONSES = {
+    status: ResponseSpec(data_container=ErrorBody, description=description)
+    for status, description in (
+        (400, "A field breaks a rule or has the wrong type; `field` names it."),
+        (403, "Not allowed: wrong edit token, closed edit window, or a foreign page origin."),
+        (404, "Unknown site or comment."),
+        (413, "The request body is too large."),
+    )
+}
+
+
 def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """Litestar's decoding and parameter errors, reduced to one field and one sentence."""
     details = exc.extra if isinstance(exc.extra, list) else []
     first = details[0] if details and isinstance(details[0], dict) else {}
     message = str(first.get("message") or exc.detail or "The request is not valid.")
-    field = first.get("key")
-    if first.get("source") == "body" or not field:
-        message, body_field = _field_from_msgspec(message)
-        field = body_field or field
-    if "JSON is malformed" in message or ("Expected `object`" in message and field is None):
-        message = "The body must be a JSON object."
-    return error_response(400, "invalid", message.rstrip("."), field if field else None)
+    field: str | None = first.get("key")
+    if field == "data":
+        field = None  # Litestar's name for the whole body; msgspec's path says more
+    message, body_field = _field_from_msgspec(message)
+    field = body_field or field
+    if missing := MISSING_FIELD.search(message) or MISSING_PARAMETER.search(message):
+        field = field or missing.group(1)
+        message = f"'{missing.group(1)}' is required"
+    if "JSON is malformed" in message or (message.startswith("Expected `object`") and not field):
+        message = "The body must be a JSON object"
+    return error_response(400, "invalid", message.rstrip(".") + ".", field)
 
 
 def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -17,6 +17,7 @@ from rostra.domain.rendering import render_markdown
 from rostra.domain.threads import CommentNode
 from rostra.services.comments import CommentDraft, ThreadQuery
 from rostra.services.registry import Services
+from rostra.web.errors import ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
 from rostra.web.schemas import (
     AnchorOut,
@@ -90,7 +91,7 @@ def present_node(node: CommentNode, my_votes: dict[str, int]) -> CommentOut:
     status_code=HTTP_201_CREATED,
     summary="Post a comment or a reply",
     tags=["comments"],
-    raises=[ValidationError],
+    responses=ERROR_RESPONSES,
 )
 async def post_comment(
     request: Request[Any, Any, Any], data: JSONBody[CommentIn], services: NamedDependency[Services]
@@ -143,7 +144,12 @@ def _anchor_dict(data: CommentIn) -> dict[str, Any] | None:
 
 
 # GET /api/v1/comments
-@get("/api/v1/comments", summary="Read a page of a thread", tags=["comments"])
+@get(
+    "/api/v1/comments",
+    summary="Read a page of a thread",
+    tags=["comments"],
+    responses=ERROR_RESPONSES,
+)
 async def list_comments(
     request: Request[Any, Any, Any],
     services: NamedDependency[Services],
@@ -178,7 +184,12 @@ async def list_comments(
 
 
 # PATCH /api/v1/comments/{comment_id}
-@patch("/api/v1/comments/{comment_id:str}", summary="Edit a comment", tags=["comments"])
+@patch(
+    "/api/v1/comments/{comment_id:str}",
+    summary="Edit a comment",
+    tags=["comments"],
+    responses=ERROR_RESPONSES,
+)
 async def edit_comment(
     request: Request[Any, Any, Any],
     comment_id: FromPath[str],
@@ -196,6 +207,7 @@ async def edit_comment(
     status_code=HTTP_204_NO_CONTENT,
     summary="Delete a comment",
     tags=["comments"],
+    responses=ERROR_RESPONSES,
 )
 async def delete_comment(
     request: Request[Any, Any, Any], comment_id: FromPath[str], services: NamedDependency[Services]
@@ -205,7 +217,13 @@ async def delete_comment(
 
 
 # POST /api/v1/counts
-@post("/api/v1/counts", status_code=200, summary="Comment counts for many pages", tags=["comments"])
+@post(
+    "/api/v1/counts",
+    status_code=200,
+    summary="Comment counts for many pages",
+    tags=["comments"],
+    responses=ERROR_RESPONSES,
+)
 async def count_comments(
     data: JSONBody[CountsIn], services: NamedDependency[Services]
 ) -> CountsOut:
@@ -219,6 +237,7 @@ async def count_comments(
     status_code=200,
     summary="Render Markdown as a comment would show",
     tags=["comments"],
+    responses=ERROR_RESPONSES,
 )
 async def preview(data: JSONBody[PreviewIn]) -> PreviewOut:
     """The sanitized HTML for a body, without storing anything."""

@@ -40,7 +40,7 @@ async def thread_events(
     each with a JSON ``data`` holding at least ``id``; a comment line every 15 s keeps
     proxies from closing an idle connection."""
     page = validate_page(page)
-    await services.comments.count_comments(site, [page])  # 404 for an unknown site
+    await services.sites.get_site(site)
 
     async def stream() -> AsyncIterator[ServerSentEventMessage]:
         async with services.events.subscribe(site, page) as events:

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from rostra.services.registry import Services
+from rostra.web.errors import ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
 from rostra.web.schemas import TallyOut, VoteIn
 
@@ -19,6 +20,7 @@ from rostra.web.schemas import TallyOut, VoteIn
     status_code=200,
     summary="Vote on a comment",
     tags=["votes"],
+    responses=ERROR_RESPONSES,
 )
 async def cast_vote(
     request: Request[Any, Any, Any],

@@ -137,7 +137,8 @@ async def database_url(
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key=SECRET_KEY)
+    # Rate limits are off as in outside test suites; tests of the limits turn them on.
+    return Settings(database_url=database_url, secret_key=SECRET_KEY, rate_limits=False)
 
 
 @pytest.fixture

@@ -10,16 +10,19 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from rostra.config import Settings, load_settings
+from rostra.live.local import LocalEventBus
+from rostra.live.redis import RedisEventBus
 from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
-from rostra.services.ports import Clock, EventBus
+from rostra.services.live import LiveService
+from rostra.services.ports import Clock, RateLimiter
 from rostra.services.registry import Services
 from rostra.services.sites import SiteService
 from rostra.services.tokens import Keyring
 from rostra.services.votes import VoteService
 from rostra.storage.database import Database
+from rostra.storage.rate_limits import LimitsRateLimiter, NoRateLimits
 from rostra.web.app import create_app
-from rostra.web.bus import LocalEventBus
 from rostra.web.middleware.cors import ASGIApp
 
 T = TypeVar("T")
@@ -49,10 +52,19 @@ def build_database(settings: Settings) -> Database:
     return Database(settings.database_url)
 
 
-def build_event_bus(settings: Settings) -> EventBus:
-    """In-process fan-out for the embedded default."""
-    del settings
+def build_event_bus(settings: Settings) -> LocalEventBus | RedisEventBus:
+    """Redis pub/sub when ``ROSTRA_REDIS_URL`` is set, in-process fan-out otherwise."""
+    if settings.redis_url:
+        return RedisEventBus(settings.redis_url)
     return LocalEventBus()
+
+
+def build_rate_limiter(settings: Settings) -> RateLimiter:
+    """Shared counters in Redis when configured, per-process memory otherwise, or none."""
+    if not settings.rate_limits:
+        return NoRateLimits()
+    rules = {"comment": settings.rate_limit_comments, "vote": settings.rate_limit_votes}
+    return LimitsRateLimiter(rules, settings.redis_url)
 
 
 def build_keyring(settings: Settings) -> Keyring:
@@ -72,14 +84,19 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         edit_window=timedelta(minutes=settings.edit_window_minutes),
         max_depth=settings.max_reply_depth,
     )
+    limiter = build_rate_limiter(settings)
+    live = LiveService(database, events, clock)
+    closers = [database.close]
+    if isinstance(events, RedisEventBus):
+        closers.append(events.close)
     return Services(
-        comments=CommentService(database, events, clock, keyring, policy),
-        votes=VoteService(database, events),
+        comments=CommentService(database, live, clock, keyring, policy, limiter),
+        votes=VoteService(database, live, limiter),
         sites=SiteService(database),
-        events=events,
+        live=live,
         keyring=keyring,
         check_health=database.ping,
-        on_shutdown=[database.close],
+        on_shutdown=closers,
     )
 
 

@@ -31,6 +31,8 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     rate_limits: bool = True
+    rate_limit_comments: str = "10/minute;100/hour"
+    rate_limit_votes: str = "120/minute"
     edit_window_minutes: int = 15
     max_reply_depth: int = 4
     max_request_bytes: int = 64 * 1024

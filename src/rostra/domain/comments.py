@@ -19,7 +19,8 @@ MAX_IMAGES = 4
 
 # Deliberately loose: the address is only ever proven by a confirmation email, so this catches
 # typing slips ("name@", "name example.org") without rejecting unusual but valid addresses.
-EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]+$")
+EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]+")
+URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -104,7 +105,11 @@ def validate_email(email: str | None, *, field: str = "author_email") -> str | N
     if email is None or not email.strip():
         return None
     email = email.strip()
-    if len(email) > MAX_EMAIL_LENGTH or not EMAIL.match(email):
+    if (
+        len(email) > MAX_EMAIL_LENGTH
+        or not EMAIL.fullmatch(email)
+        or CONTROL_CHARACTERS.search(email)
+    ):
         raise ValidationError(f"{email[:80]!r} is not an email address.", field=field)
     local, _, domain = email.rpartition("@")
     return f"{local}@{domain.lower()}"
@@ -115,10 +120,23 @@ def validate_author_url(url: str | None) -> str | None:
     if url is None or not url.strip():
         return None
     url = url.strip()
-    if "://" not in url:
-        url = "https://" + url
+    if CONTROL_CHARACTERS.search(url):
+        raise ValidationError(
+            "The web site address contains control characters.", field="author_url"
+        )
+    if not URL_SCHEME.match(url):
+        url = "https://" + url  # "example.org" is what people type
     parts = urlsplit(url)
-    if len(url) > MAX_URL_LENGTH or parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        valid_port = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        valid_port = False
+    if (
+        len(url) > MAX_URL_LENGTH
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or not valid_port
+    ):
         raise ValidationError(
             "The web site must be an http:// or https:// address.", field="author_url"
         )

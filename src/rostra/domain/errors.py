@@ -43,3 +43,13 @@ class ConflictError(DomainError):
     """The request is valid but clashes with what is stored (a duplicate name)."""
 
     code = "conflict"
+
+
+class RateLimitedError(DomainError):
+    """Too many actions of one kind from one reader; ``retry_after`` says when to try again."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,8 +1,14 @@
-"""What happened to a thread, published to live readers after the change is committed."""
+"""What happened to a thread, told to its live readers after the change is committed.
+
+Each event is stored in the thread's event log in the same transaction as the change, which gives
+it its ``sequence``: readers who reconnect ask for everything after the last sequence they saw.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,29 +18,41 @@ class ThreadEvent:
     site: str
     page: str
     comment_id: str
+    sequence: int | None = None
 
-    name = "thread.changed"
+    name: ClassVar[str] = "thread.changed"
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON object readers get: the comment's ``id`` and the event's own details."""
+        data = {
+            field.name: getattr(self, field.name)
+            for field in dataclasses.fields(self)
+            if field.name not in ("site", "page", "comment_id", "sequence")
+        }
+        return {"id": self.comment_id, **data}
 
 
 @dataclass(frozen=True, slots=True)
 class CommentCreated(ThreadEvent):
     """A comment was published."""
 
-    name = "comment.created"
+    parent_id: str | None = None
+
+    name: ClassVar[str] = "comment.created"
 
 
 @dataclass(frozen=True, slots=True)
 class CommentUpdated(ThreadEvent):
     """A published comment's text changed."""
 
-    name = "comment.updated"
+    name: ClassVar[str] = "comment.updated"
 
 
 @dataclass(frozen=True, slots=True)
 class CommentDeleted(ThreadEvent):
     """A comment was deleted by its author or staff."""
 
-    name = "comment.deleted"
+    name: ClassVar[str] = "comment.deleted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,4 +63,20 @@ class VoteChanged(ThreadEvent):
     upvotes: int = 0
     downvotes: int = 0
 
-    name = "vote.changed"
+    name: ClassVar[str] = "vote.changed"
+
+
+EVENT_TYPES: dict[str, type[ThreadEvent]] = {
+    kind.name: kind for kind in (CommentCreated, CommentUpdated, CommentDeleted, VoteChanged)
+}
+
+
+def event_from(
+    name: str, site: str, page: str, sequence: int | None, data: dict[str, Any]
+) -> ThreadEvent:
+    """Rebuild an event from its name and :meth:`ThreadEvent.payload` (stored or relayed)."""
+    kind = EVENT_TYPES.get(name)
+    if kind is None:
+        raise ValueError(f"Unknown event {name!r}")
+    details = {key: value for key, value in data.items() if key != "id"}
+    return kind(site, page, str(data["id"]), sequence, **details)

@@ -56,7 +56,7 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             name, score, created_us, comment_id = json.loads(raw)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             raise problem from exc
         if (
             name != sort.value

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from rostra.domain.errors import ValidationError
 
-SITE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+SITE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class Site:
 
 def validate_site_name(name: str) -> str:
     """Site names appear in URLs and data attributes: lowercase letters, digits, ``-`` and ``_``."""
-    if not SITE_NAME.match(name):
+    if not SITE_NAME.fullmatch(name):
         raise ValidationError(
             "A site name is 1-63 characters of lowercase letters, digits, '-' and '_', "
             "starting with a letter or digit.",
@@ -41,7 +41,12 @@ def normalize_origin(origin: str, *, strict: bool = True) -> str:
     With ``strict`` a malformed origin raises; otherwise it comes back unchanged so that a lookup
     simply fails to match.
     """
-    parts = urlsplit(origin.strip())
+    try:
+        parts = urlsplit(origin.strip())
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        if strict:
+            raise ValidationError(f"{origin!r} is not an origin.", field="origin") from exc
+        return origin
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
         if strict:
             raise ValidationError(

@@ -68,15 +68,38 @@ def arrange_replies(
     root itself has nothing left to show.
     """
     top = CommentNode(root, 0)
-    nodes = {root.id: top}
-    for reply in sorted(replies, key=lambda c: (c.created_at, c.id)):
-        parent = nodes.get(reply.parent_id or "", top)
-        while parent.level >= max_depth and parent.parent is not None:
-            parent = parent.parent
-        node = CommentNode(reply, parent.level + 1, parent=parent)
-        parent.replies.append(node)
-        nodes[reply.id] = node
+    ordered = sorted(replies, key=lambda c: (c.created_at, c.id))
+    known = {root.id, *(reply.id for reply in ordered)}
+    children: dict[str, list[Comment]] = {}
+    for reply in ordered:
+        parent_id = reply.parent_id if reply.parent_id in known else root.id
+        children.setdefault(parent_id or root.id, []).append(reply)
+    # Walk from the root so every parent is placed before its replies, whatever the clocks of
+    # the workers that wrote them said; an explicit stack keeps long reply chains off the
+    # Python call stack.
+    stack = [top]
+    while stack:
+        parent = stack.pop()
+        home = parent
+        while home.level >= max_depth and home.parent is not None:
+            home = home.parent
+        for reply in children.pop(parent.comment.id, ()):
+            node = CommentNode(reply, home.level + 1, parent=home)
+            home.replies.append(node)
+            stack.append(node)
+    for node in _walk(top):
+        node.replies.sort(key=lambda child: (child.comment.created_at, child.comment.id))
     return top if _prune(top) else None
+
+
+def _walk(top: CommentNode) -> list[CommentNode]:
+    """Every node below and including ``top``."""
+    found, stack = [], [top]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(node.replies)
+    return found
 
 
 def _prune(node: CommentNode) -> bool:

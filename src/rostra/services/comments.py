@@ -10,7 +10,12 @@ from typing import Any
 from rostra.domain import comments as rules
 from rostra.domain.anchors import parse_anchor
 from rostra.domain.comments import Comment, CommentStatus
-from rostra.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
+from rostra.domain.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ValidationError,
+)
 from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated
 from rostra.domain.paging import Cursor, Sort, validate_limit
 from rostra.domain.rendering import render_markdown
@@ -23,7 +28,8 @@ from rostra.domain.threads import (
     validate_title,
 )
 from rostra.services.callers import Caller, check_origin
-from rostra.services.ports import Clock, EventBus, NewComment, Storage, Transaction
+from rostra.services.live import LiveService
+from rostra.services.ports import Clock, NewComment, RateLimiter, Storage, Transaction
 from rostra.services.tokens import Keyring
 
 MAX_COUNT_PAGES = 100
@@ -93,16 +99,18 @@ class CommentService:
     def __init__(
         self,
         storage: Storage,
-        events: EventBus,
+        live: LiveService,
         clock: Clock,
         keyring: Keyring,
         policy: CommentPolicy,
+        limiter: RateLimiter,
     ) -> None:
         self._storage = storage
-        self._events = events
+        self._live = live
         self._clock = clock
         self._keyring = keyring
         self._policy = policy
+        self._limiter = limiter
 
     async def post_comment(self, draft: CommentDraft, caller: Caller) -> PostedComment:
         """Validate and store a new comment (or reply) and tell the thread's live readers."""
@@ -117,6 +125,7 @@ class CommentService:
         token = self._keyring.new_token()
         editable_until = now + self._policy.edit_window
 
+        await self._limit("comment", f"{draft.site}:{caller.ip or caller.voter or 'anonymous'}")
         if draft.honeypot:
             # Bots fill every field. Answer as if the comment were held so they learn nothing.
             async with self._storage.read() as tx:
@@ -164,7 +173,10 @@ class CommentService:
                 )
             )
             await self._count_published(tx, comment, +1)
-        await self._events.publish(CommentCreated(site.name, page, comment.id))
+            event = await self._live.record(
+                tx, thread.id, CommentCreated(site.name, page, comment.id, parent_id=parent_id)
+            )
+        await self._live.publish(event)
         return PostedComment(comment, token, editable_until)
 
     async def edit_comment(self, comment_id: str, body: str, caller: Caller) -> Comment:
@@ -172,26 +184,33 @@ class CommentService:
         body = rules.validate_body(body)
         async with self._storage.write() as tx:
             comment, thread = await self._authorized(tx, comment_id, caller)
-            if comment.status is CommentStatus.DELETED:
-                raise NotFoundError("This comment was deleted.", field="id")
             now = self._clock.now()
             await tx.comments.update_body(comment.id, body, render_markdown(body), now)
             edited = await tx.comments.get(comment.id)
-        assert edited is not None  # noqa: S101 - read back inside the same transaction
-        if edited.status is CommentStatus.PUBLISHED:
-            await self._events.publish(CommentUpdated(thread.site, thread.page, comment.id))
+            assert edited is not None  # noqa: S101 - read back inside the same transaction
+            event = None
+            if edited.status is CommentStatus.PUBLISHED:
+                event = await self._live.record(
+                    tx, thread.id, CommentUpdated(thread.site, thread.page, comment.id)
+                )
+        if event is not None:
+            await self._live.publish(event)
         return edited
 
     async def delete_comment(self, comment_id: str, caller: Caller) -> None:
         """Erase a comment; replies keep their place under a placeholder."""
         async with self._storage.write() as tx:
+            existing = await tx.comments.get(comment_id)
+            if existing is not None and existing.status is CommentStatus.DELETED:
+                return  # deleting twice is harmless: the first delete erased everything
             comment, thread = await self._authorized(tx, comment_id, caller)
-            if comment.status is CommentStatus.DELETED:
-                return
             await tx.comments.mark_deleted(comment.id)
             if comment.status is CommentStatus.PUBLISHED:
                 await self._count_published(tx, comment, -1)
-        await self._events.publish(CommentDeleted(thread.site, thread.page, comment.id))
+            event = await self._live.record(
+                tx, thread.id, CommentDeleted(thread.site, thread.page, comment.id)
+            )
+        await self._live.publish(event)
 
     async def read_thread(self, query: ThreadQuery, caller: Caller) -> ThreadPage:
         """One page of a thread's top-level comments, each with its replies nested."""
@@ -257,6 +276,8 @@ class CommentService:
         comment = await tx.comments.get(comment_id, for_update=True)
         if comment is None:
             raise NotFoundError("There is no such comment.", field="id")
+        if comment.status is CommentStatus.DELETED:
+            raise NotFoundError("This comment was deleted.", field="id")
         thread = await tx.threads.get_by_id(comment.thread_id)
         await self._site(tx, thread.site, caller)
         if not caller.edit_token:
@@ -277,6 +298,14 @@ class CommentService:
                 code="edit_window_closed",
             )
         return comment, thread
+
+    async def _limit(self, action: str, key: str) -> None:
+        wait = await self._limiter.hit(action, self._keyring.digest("limit", key))
+        if wait is not None:
+            raise RateLimitedError(
+                f"You are posting faster than this site allows; try again in {wait:.0f} s.",
+                retry_after=wait,
+            )
 
     async def _count_published(self, tx: Transaction, comment: Comment, delta: int) -> None:
         """Keep the thread's and the root's published counts in step with one comment."""

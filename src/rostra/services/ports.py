@@ -123,6 +123,23 @@ class VoteRepository(Protocol):
         """The voter's non-zero votes among ``comment_ids``."""
 
 
+class EventLog(Protocol):
+    async def append(self, thread_id: int, event: ThreadEvent) -> int:
+        """Record ``event`` for its thread; returns its sequence number."""
+
+    async def after(self, thread_id: int, sequence: int, limit: int) -> list[ThreadEvent]:
+        """The thread's events with a sequence above ``sequence``, oldest first."""
+
+    async def latest(self) -> int:
+        """The highest sequence number given so far (0 before the first event)."""
+
+    async def forgotten_before(self) -> int:
+        """Sequences below this may have been pruned; a reader behind it must reload."""
+
+    async def prune(self, older_than: datetime) -> None:
+        """Forget events recorded before ``older_than``."""
+
+
 class Transaction(Protocol):
     """Repositories that share one database transaction."""
 
@@ -130,6 +147,7 @@ class Transaction(Protocol):
     threads: ThreadRepository
     comments: CommentRepository
     votes: VoteRepository
+    events: EventLog
 
 
 class Storage(Protocol):
@@ -146,8 +164,14 @@ class EventBus(Protocol):
 
     def subscribe(
         self, site: str, page: str
-    ) -> AbstractAsyncContextManager[AsyncIterator[ThreadEvent]]:
-        """Events of one thread from now on, until the block ends."""
+    ) -> AbstractAsyncContextManager[AsyncIterator[ThreadEvent | None]]:
+        """Events of one thread from now on, until the block ends. ``None`` in the stream means
+        events may have been lost (a slow reader, a broken connection): read the log to catch up."""
+
+
+class RateLimiter(Protocol):
+    async def hit(self, action: str, key: str) -> float | None:
+        """Count one ``action`` by ``key``; None when allowed, else seconds until it would be."""
 
 
 class Clock(Protocol):

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from rostra.services.comments import CommentService
-from rostra.services.ports import EventBus
+from rostra.services.live import LiveService
 from rostra.services.sites import SiteService
 from rostra.services.tokens import Keyring
 from rostra.services.votes import VoteService
@@ -19,7 +19,7 @@ class Services:
     comments: CommentService
     votes: VoteService
     sites: SiteService
-    events: EventBus
+    live: LiveService
     keyring: Keyring
     check_health: Callable[[], Awaitable[None]]
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 from rostra.domain.comments import CommentStatus
-from rostra.domain.errors import NotFoundError, PermissionDeniedError
+from rostra.domain.errors import NotFoundError, PermissionDeniedError, RateLimitedError
 from rostra.domain.events import VoteChanged
 from rostra.domain.votes import Tally, validate_vote, vote_delta
 from rostra.services.callers import Caller, check_origin
-from rostra.services.ports import EventBus, Storage
+from rostra.services.live import LiveService
+from rostra.services.ports import RateLimiter, Storage
 
 
 class VoteService:
     """Casts votes and keeps each comment's counts in step with them."""
 
-    def __init__(self, storage: Storage, events: EventBus) -> None:
+    def __init__(self, storage: Storage, live: LiveService, limiter: RateLimiter) -> None:
         self._storage = storage
-        self._events = events
+        self._live = live
+        self._limiter = limiter
 
     async def cast_vote(self, comment_id: str, value: object, caller: Caller) -> Tally:
         """Set the caller's vote on a published comment to ``value`` (1, -1 or 0)."""
         vote = validate_vote(value)
         if not caller.voter:
             raise PermissionDeniedError("Voting needs a voter identity.", code="voter_required")
+        wait = await self._limiter.hit("vote", caller.voter)
+        if wait is not None:
+            raise RateLimitedError(
+                f"You are voting faster than this site allows; try again in {wait:.0f} s.",
+                retry_after=wait,
+            )
         async with self._storage.write() as tx:
             # The row lock serializes concurrent votes on one comment (PostgreSQL); SQLite
             # already writes one transaction at a time.
@@ -34,14 +42,14 @@ class VoteService:
                 check_origin(site, caller)
             previous = await tx.votes.get(comment.id, caller.voter)
             if previous == vote:
-                tally = Tally(comment.upvotes, comment.downvotes, vote)
-            else:
-                await tx.votes.set(comment.id, caller.voter, vote)
-                up, down = vote_delta(previous, vote)
-                upvotes, downvotes = await tx.comments.adjust_votes(comment.id, up, down)
-                tally = Tally(upvotes, downvotes, vote)
-        if previous != vote:
-            await self._events.publish(
+                return Tally(comment.upvotes, comment.downvotes, vote)
+            await tx.votes.set(comment.id, caller.voter, vote)
+            up, down = vote_delta(previous, vote)
+            upvotes, downvotes = await tx.comments.adjust_votes(comment.id, up, down)
+            tally = Tally(upvotes, downvotes, vote)
+            event = await self._live.record(
+                tx,
+                thread.id,
                 VoteChanged(
                     thread.site,
                     thread.page,
@@ -49,6 +57,7 @@ class VoteService:
                     score=tally.score,
                     upvotes=tally.upvotes,
                     downvotes=tally.downvotes,
-                )
+                ),
             )
+        await self._live.publish(event)
         return tally

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from rostra.storage import tables
 from rostra.storage.comments import SqlCommentRepository
+from rostra.storage.events import SqlEventLog
 from rostra.storage.sites import SqlSiteRepository
 from rostra.storage.threads import SqlThreadRepository
 from rostra.storage.votes import SqlVoteRepository
@@ -49,6 +50,7 @@ class SqlTransaction:
         self.threads = SqlThreadRepository(conn)
         self.comments = SqlCommentRepository(conn)
         self.votes = SqlVoteRepository(conn)
+        self.events = SqlEventLog(conn)
 
 
 class Database:

@@ -97,3 +97,23 @@ votes = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Index("ix_votes_voter", "voter"),
 )
+
+thread_events = sa.Table(
+    "thread_events",
+    metadata,
+    # BIGINT on PostgreSQL; SQLite autoincrements only an INTEGER PRIMARY KEY (64-bit anyway).
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column(
+        "thread_id", sa.Integer, sa.ForeignKey("threads.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("name", sa.String(32), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_thread_events_thread_id_id", "thread_id", "id"),
+    sa.Index("ix_thread_events_created_us", "created_us"),
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -20,6 +21,7 @@ from rostra.domain.errors import (
     DomainError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     ValidationError,
 )
 from rostra.web.schemas import Error, ErrorBody
@@ -31,6 +33,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     PermissionDeniedError: 403,
     NotFoundError: 404,
     ConflictError: 409,
+    RateLimitedError: 429,
 }
 CODE_BY_STATUS = {
     400: "invalid",
@@ -44,9 +47,7 @@ CODE_BY_STATUS = {
     429: "rate_limited",
 }
 # msgspec says where a value failed as "... - at `$.anchor.exact`" or "... - at `$[0]`".
-MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
 MISSING_PARAMETER = re.compile(r"Missing required \w* ?parameter '([^']+)'")
-MSGSPEC_PATH = re.compile(r"\s*-\s*at `\$((?:\.[A-Za-z0-9_]+|\[\d+\])*)`$")
 
 
 def error_response(
@@ -64,15 +65,10 @@ def error_response(
 def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     """Expected failures raised by the services."""
     status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
-    return error_response(status, exc.code, exc.message, exc.field)
-
-
-def _field_from_msgspec(message: str) -> tuple[str, str | None]:
-    match = MSGSPEC_PATH.search(message)
-    if not match:
-        return message, None
-    path = match.group(1).lstrip(".")
-    return message[: match.start()], re.sub(r"\[(\d+)\]", r".\1", path) or None
+    headers = None
+    if isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(math.ceil(exc.retry_after))}
+    return error_response(status, exc.code, exc.message, exc.field, headers=headers)
 
 
 ERROR_RESPONSES = {
@@ -82,25 +78,23 @@ ERROR_RESPONSES = {
         (403, "Not allowed: wrong edit token, closed edit window, or a foreign page origin."),
         (404, "Unknown site or comment."),
         (413, "The request body is too large."),
+        (429, "Too many requests from this reader; `Retry-After` says when to try again."),
     )
 }
 
 
 def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
-    """Litestar's decoding and parameter errors, reduced to one field and one sentence."""
+    """Litestar's query, path and header parameter errors (bodies are decoded strictly by
+    ``rostra.web.decoding``), reduced to one field and one sentence."""
     details = exc.extra if isinstance(exc.extra, list) else []
     first = details[0] if details and isinstance(details[0], dict) else {}
     message = str(first.get("message") or exc.detail or "The request is not valid.")
-    field: str | None = first.get("key")
-    if field == "data":
-        field = None  # Litestar's name for the whole body; msgspec's path says more
-    message, body_field = _field_from_msgspec(message)
-    field = body_field or field
-    if missing := MISSING_FIELD.search(message) or MISSING_PARAMETER.search(message):
-        field = field or missing.group(1)
-        message = f"'{missing.group(1)}' is required"
-    if "JSON is malformed" in message or (message.startswith("Expected `object`") and not field):
-        message = "The body must be a JSON object"
+    field: str | None = first.get("key") or None
+    if field == "data":  # Litestar's name for a missing or unreadable body
+        return error_response(400, "invalid", "The request needs a JSON object as its body.", None)
+    if missing := MISSING_PARAMETER.search(message):
+        field = missing.group(1)
+        message = f"'{field}' is required"
     return error_response(400, "invalid", message.rstrip(".") + ".", field)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from rostra.domain.comments import Comment, CommentStatus
@@ -17,6 +17,7 @@ from rostra.domain.rendering import render_markdown
 from rostra.domain.threads import CommentNode
 from rostra.services.comments import CommentDraft, ThreadQuery
 from rostra.services.registry import Services
+from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
 from rostra.web.schemas import (
@@ -94,29 +95,30 @@ def present_node(node: CommentNode, my_votes: dict[str, int]) -> CommentOut:
     responses=ERROR_RESPONSES,
 )
 async def post_comment(
-    request: Request[Any, Any, Any], data: JSONBody[CommentIn], services: NamedDependency[Services]
+    request: Request[Any, Any, Any], data: Body[CommentIn], services: NamedDependency[Services]
 ) -> Response[PostedCommentOut]:
     """Answers 201 with the published comment, or 202 when it waits for moderation.
     Both carry ``edit_token``, the secret that lets its author edit or delete it in the window."""
-    if data.notify != "none":
+    incoming = decode(data, CommentIn)
+    if incoming.notify != "none":
         raise ValidationError(
             "Email notifications are not enabled on this server yet.", field="notify"
         )
-    if data.images:
-        raise ValidationError(f"There is no uploaded image {data.images[0]!r}.", field="images")
+    if incoming.images:
+        raise ValidationError(f"There is no uploaded image {incoming.images[0]!r}.", field="images")
     voter = VoterCookies(services.keyring).read(request)
     posted = await services.comments.post_comment(
         CommentDraft(
-            site=data.site,
-            page=data.page,
-            body=data.body,
-            author_name=data.author_name,
-            page_title=data.page_title,
-            parent_id=data.parent_id,
-            author_email=data.author_email,
-            author_url=data.author_url,
-            anchor=_anchor_dict(data),
-            honeypot=data.website2,
+            site=incoming.site,
+            page=incoming.page,
+            body=incoming.body,
+            author_name=incoming.author_name,
+            page_title=incoming.page_title,
+            parent_id=incoming.parent_id,
+            author_email=incoming.author_email,
+            author_url=incoming.author_url,
+            anchor=_anchor_dict(incoming),
+            honeypot=incoming.website2,
         ),
         caller_from(request, voter),
     )
@@ -130,10 +132,10 @@ async def post_comment(
     return Response(body, status_code=status)
 
 
-def _anchor_dict(data: CommentIn) -> dict[str, Any] | None:
-    if data.anchor is None:
+def _anchor_dict(incoming: CommentIn) -> dict[str, Any] | None:
+    if incoming.anchor is None:
         return None
-    a = data.anchor
+    a = incoming.anchor
     return {
         "exact": a.exact,
         "prefix": a.prefix,
@@ -193,11 +195,12 @@ async def list_comments(
 async def edit_comment(
     request: Request[Any, Any, Any],
     comment_id: FromPath[str],
-    data: JSONBody[CommentEdit],
+    data: Body[CommentEdit],
     services: NamedDependency[Services],
 ) -> CommentOut:
     """The author (``X-Edit-Token``, within the edit window) replaces the text."""
-    comment = await services.comments.edit_comment(comment_id, data.body, caller_from(request))
+    incoming = decode(data, CommentEdit)
+    comment = await services.comments.edit_comment(comment_id, incoming.body, caller_from(request))
     return present(comment)
 
 
@@ -224,11 +227,10 @@ async def delete_comment(
     tags=["comments"],
     responses=ERROR_RESPONSES,
 )
-async def count_comments(
-    data: JSONBody[CountsIn], services: NamedDependency[Services]
-) -> CountsOut:
+async def count_comments(data: Body[CountsIn], services: NamedDependency[Services]) -> CountsOut:
     """Published comments (every depth) for up to 100 pages of one site."""
-    return CountsOut(await services.comments.count_comments(data.site, data.pages))
+    incoming = decode(data, CountsIn)
+    return CountsOut(await services.comments.count_comments(incoming.site, incoming.pages))
 
 
 # POST /api/v1/preview
@@ -239,6 +241,7 @@ async def count_comments(
     tags=["comments"],
     responses=ERROR_RESPONSES,
 )
-async def preview(data: JSONBody[PreviewIn]) -> PreviewOut:
+async def preview(data: Body[PreviewIn]) -> PreviewOut:
     """The sanitized HTML for a body, without storing anything."""
-    return PreviewOut(render_markdown(data.body))
+    incoming = decode(data, PreviewIn)
+    return PreviewOut(render_markdown(incoming.body))

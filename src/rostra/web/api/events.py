@@ -1,29 +1,69 @@
-"""Server-Sent Events: a thread's changes, live."""
+"""Server-Sent Events: a thread's changes, live, resumable with ``Last-Event-ID``."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated
 
 import msgspec
 from litestar import get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromQuery, HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from rostra.domain.errors import ValidationError
 from rostra.domain.events import ThreadEvent
-from rostra.domain.threads import validate_page
+from rostra.services.live import StreamReset
 from rostra.services.registry import Services
 
 HEARTBEAT_SECONDS = 15.0
+RETRY_MILLISECONDS = 3000
 
 
-def _payload(event: ThreadEvent) -> dict[str, Any]:
-    data = dataclasses.asdict(event)
-    data["id"] = data.pop("comment_id")
-    return data
+def _message(event: ThreadEvent) -> ServerSentEventMessage:
+    return ServerSentEventMessage(
+        data=msgspec.json.encode(event.payload()).decode(),
+        event=event.name,
+        id=str(event.sequence) if event.sequence is not None else None,
+    )
+
+
+async def _with_heartbeats(
+    events: AsyncIterator[ThreadEvent],
+) -> AsyncIterator[ServerSentEventMessage]:
+    """The events as SSE messages, with a comment line whenever the thread is quiet."""
+    yield ServerSentEventMessage(comment="connected", retry_duration=RETRY_MILLISECONDS)
+    pending: asyncio.Future[ThreadEvent] = asyncio.ensure_future(anext(events))
+    try:
+        while True:
+            done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_SECONDS)
+            if not done:
+                yield ServerSentEventMessage(comment="heartbeat")
+                continue
+            try:
+                event = pending.result()
+            except StreamReset:
+                yield ServerSentEventMessage(data="{}", event="stream.reset")
+                return
+            yield _message(event)
+            pending = asyncio.ensure_future(anext(events))
+    finally:
+        pending.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, StreamReset):
+            await pending
+        await events.aclose()  # type: ignore[attr-defined]
+
+
+def _sequence(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValidationError(
+            "Last-Event-ID must be an id this stream sent.", field="Last-Event-ID"
+        )
+    return int(raw)
 
 
 # GET /api/v1/events
@@ -34,30 +74,20 @@ def _payload(event: ThreadEvent) -> dict[str, Any]:
     cache=False,
 )
 async def thread_events(
-    services: NamedDependency[Services], site: FromQuery[str], page: FromQuery[str]
+    services: NamedDependency[Services],
+    site: FromQuery[str],
+    page: FromQuery[str],
+    last_event_id: Annotated[
+        str | None,
+        HeaderParameter(
+            name="Last-Event-ID", description="resume after this event", required=False
+        ),
+    ] = None,
 ) -> ServerSentEvent:
-    """``comment.created``, ``comment.updated``, ``comment.deleted`` and ``vote.changed``,
-    each with a JSON ``data`` holding at least ``id``; a comment line every 15 s keeps
+    """``comment.created``, ``comment.updated``, ``comment.deleted`` and ``vote.changed``, each
+    with an ``id:`` (its sequence) and JSON ``data`` holding at least the comment's ``id``.
+    Reconnecting with ``Last-Event-ID`` replays what was missed; ``stream.reset`` means the
+    reader was away too long and should reload the thread. A comment line every 15 s keeps
     proxies from closing an idle connection."""
-    page = validate_page(page)
-    await services.sites.get_site(site)
-
-    async def stream() -> AsyncIterator[ServerSentEventMessage]:
-        async with services.events.subscribe(site, page) as events:
-            yield ServerSentEventMessage(comment="connected", retry_duration=3000)
-            pending = asyncio.ensure_future(anext(events))
-            try:
-                while True:
-                    done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_SECONDS)
-                    if not done:
-                        yield ServerSentEventMessage(comment="heartbeat")
-                        continue
-                    event = pending.result()
-                    pending = asyncio.ensure_future(anext(events))
-                    yield ServerSentEventMessage(
-                        data=msgspec.json.encode(_payload(event)).decode(), event=event.name
-                    )
-            finally:
-                pending.cancel()
-
-    return ServerSentEvent(stream(), headers={"X-Accel-Buffering": "no"})
+    events = await services.live.follow_thread(site, page, _sequence(last_event_id))
+    return ServerSentEvent(_with_heartbeats(events), headers={"X-Accel-Buffering": "no"})

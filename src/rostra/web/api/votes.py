@@ -6,9 +6,10 @@ from typing import Any
 
 from litestar import Request, Response, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from rostra.services.registry import Services
+from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
 from rostra.web.schemas import TallyOut, VoteIn
@@ -25,13 +26,14 @@ from rostra.web.schemas import TallyOut, VoteIn
 async def cast_vote(
     request: Request[Any, Any, Any],
     comment_id: FromPath[str],
-    data: JSONBody[VoteIn],
+    data: Body[VoteIn],
     services: NamedDependency[Services],
 ) -> Response[TallyOut]:
     """One vote per reader: 1 up, -1 down, 0 withdraws. The first vote sets the voter cookie."""
+    incoming = decode(data, VoteIn)
     cookies = VoterCookies(services.keyring)
     response: Response[TallyOut] = Response(TallyOut(0, 0, 0, 0))
     voter = cookies.read(request) or cookies.issue(request, response)
-    tally = await services.votes.cast_vote(comment_id, data.value, caller_from(request, voter))
+    tally = await services.votes.cast_vote(comment_id, incoming.value, caller_from(request, voter))
     response.content = TallyOut(tally.score, tally.upvotes, tally.downvotes, tally.my_vote)
     return response

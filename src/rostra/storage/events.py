@@ -1,0 +1,77 @@
+"""The thread event log in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rostra.domain.events import ThreadEvent, event_from
+from rostra.domain.times import to_us
+from rostra.services.clock import SystemClock
+from rostra.storage.tables import instance, thread_events, threads
+
+FORGOTTEN_KEY = "events_forgotten_before"
+
+
+class SqlEventLog:
+    """``EventLog`` on one connection."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def append(self, thread_id: int, event: ThreadEvent) -> int:
+        # Locking the thread row until commit makes one thread's sequence numbers commit in
+        # order, so a reader that has seen N can never later miss an event below N.
+        await self._conn.execute(
+            sa.select(threads.c.id).where(threads.c.id == thread_id).with_for_update()
+        )
+        result = await self._conn.execute(
+            thread_events.insert()
+            .values(
+                thread_id=thread_id,
+                name=event.name,
+                payload=event.payload(),
+                created_us=to_us(SystemClock().now()),
+            )
+            .returning(thread_events.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def after(self, thread_id: int, sequence: int, limit: int) -> list[ThreadEvent]:
+        c = thread_events.c
+        result = await self._conn.execute(
+            sa.select(c.id, c.name, c.payload)
+            .where(c.thread_id == thread_id, c.id > sequence)
+            .order_by(c.id)
+            .limit(limit)
+        )
+        # Site and page are filled in by the caller, who knows which thread it asked for.
+        return [event_from(row.name, "", "", row.id, row.payload) for row in result]
+
+    async def latest(self) -> int:
+        value = await self._conn.scalar(sa.select(sa.func.max(thread_events.c.id)))
+        return int(value or 0)
+
+    async def forgotten_before(self) -> int:
+        value = await self._conn.scalar(
+            sa.select(instance.c.value).where(instance.c.key == FORGOTTEN_KEY)
+        )
+        return int(value or 0)
+
+    async def prune(self, older_than: datetime) -> None:
+        cutoff = to_us(older_than)
+        last = await self._conn.scalar(
+            sa.select(sa.func.max(thread_events.c.id)).where(thread_events.c.created_us < cutoff)
+        )
+        if last is None:
+            return
+        await self._conn.execute(thread_events.delete().where(thread_events.c.id <= last))
+        updated = await self._conn.execute(
+            instance.update().where(instance.c.key == FORGOTTEN_KEY).values(value=str(last + 1))
+        )
+        if updated.rowcount == 0:
+            await self._conn.execute(
+                instance.insert().values(key=FORGOTTEN_KEY, value=str(last + 1))
+            )

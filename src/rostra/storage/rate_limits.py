@@ -1,0 +1,44 @@
+"""Rate limits on the ``limits`` library: memory in one process, Redis across workers."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+
+
+def parse_rules(rules: Mapping[str, str]) -> dict[str, list[RateLimitItem]]:
+    """``{"comment": "10/minute;100/hour"}`` in the ``limits`` notation; raises ValueError."""
+    return {action: parse_many(rule) for action, rule in rules.items()}
+
+
+class LimitsRateLimiter:
+    """``RateLimiter`` with sliding-window counters (cheap, and fair at window edges)."""
+
+    def __init__(self, rules: Mapping[str, str], redis_url: str | None = None) -> None:
+        self._rules = parse_rules(rules)
+        self._storage: Storage = (
+            RedisStorage(f"async+{redis_url}", implementation="redispy")
+            if redis_url
+            else MemoryStorage()
+        )
+        self._limiter = SlidingWindowCounterRateLimiter(self._storage)
+
+    async def hit(self, action: str, key: str) -> float | None:
+        for item in self._rules.get(action, ()):
+            if not await self._limiter.hit(item, action, key):
+                stats = await self._limiter.get_window_stats(item, action, key)
+                return max(1.0, math.ceil(stats.reset_time - time.time()))
+        return None
+
+
+class NoRateLimits:
+    """Every action allowed (``ROSTRA_RATE_LIMITS=off``: benchmarks, imports, outside tests)."""
+
+    async def hit(self, action: str, key: str) -> float | None:
+        del action, key
+        return None

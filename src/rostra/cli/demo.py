@@ -146,7 +146,8 @@ def demo(
     settings = settings_from(None, database_url=url, demo=True)
     migrate_database(url)
     clock = _SteppingClock(datetime.now(UTC))
-    services = build_services(settings, clock=clock)
+    # The seed replays a whole discussion in a moment: rate limits would stop it.
+    services = build_services(settings.with_overrides(rate_limits=False), clock=clock)
     run_blocking(_seed(services, clock, port))
     typer.secho(f"\n  Rostra demo: http://{host}:{port}/", fg=typer.colors.GREEN, bold=True)
     typer.echo(f"  Database: {database}")

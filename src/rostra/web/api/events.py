@@ -34,13 +34,13 @@ async def _with_heartbeats(
     events: AsyncIterator[ThreadEvent],
 ) -> AsyncIterator[ServerSentEventMessage]:
     """The events as SSE messages, with a comment line whenever the thread is quiet."""
-    yield ServerSentEventMessage(comment="connected", retry_duration=RETRY_MILLISECONDS)
+    yield ServerSentEventMessage(data=None, comment="connected", retry=RETRY_MILLISECONDS)
     pending: asyncio.Future[ThreadEvent] = asyncio.ensure_future(anext(events))
     try:
         while True:
             done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_SECONDS)
             if not done:
-                yield ServerSentEventMessage(comment="heartbeat")
+                yield ServerSentEventMessage(data=None, comment="heartbeat")
                 continue
             try:
                 event = pending.result()

@@ -1,0 +1,177 @@
+"""Two `rostra serve` processes on one PostgreSQL and one Redis behave as one server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from redis import Redis
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from rostra.bootstrap import run_blocking
+from rostra.storage.database import async_url
+from tests.conftest import POSTGRESQL_URL, REDIS_URL, SECRET_KEY, _answers, service_missing
+from tests.e2e.conftest import free_port
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.redis]
+STARTUP_SECONDS = 30.0
+PAGE = "/2026/11/scale-out"
+
+
+@pytest.fixture
+def shared_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for the two servers."""
+    if not _answers(POSTGRESQL_URL, 5432):
+        service_missing("PostgreSQL", POSTGRESQL_URL)
+    name = f"rostra_scale_{uuid.uuid4().hex[:8]}"
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(async_url(POSTGRESQL_URL), isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(sa.text(statement))
+        await engine.dispose()
+
+    run_blocking(admin(f'CREATE DATABASE "{name}"'))
+    yield sa.make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
+    run_blocking(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def shared_redis() -> str:
+    if not _answers(REDIS_URL, 6379):
+        service_missing("Redis", REDIS_URL)
+    Redis.from_url(REDIS_URL).flushdb()
+    return REDIS_URL
+
+
+def _start(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "rostra", "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # polling a condition with a deadline
+    pytest.fail(f"{url} did not become healthy:\n{log.read_text()}")
+
+
+@pytest.fixture
+def two_servers(
+    shared_database: str, shared_redis: str, tmp_path: Path
+) -> Iterator[tuple[str, str]]:
+    env = {
+        **os.environ,
+        "ROSTRA_DATABASE_URL": shared_database,
+        "ROSTRA_REDIS_URL": shared_redis,
+        "ROSTRA_SECRET_KEY": SECRET_KEY,
+        "ROSTRA_RATE_LIMITS": "on",
+        "ROSTRA_RATE_LIMIT_COMMENTS": "3/minute",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "rostra", "site", "add", "news", "--origin", "https://news.example"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    processes, urls = [], []
+    try:
+        for name in ("a", "b"):
+            port, log = free_port(), tmp_path / f"server-{name}.log"
+            process = _start(port, env, log)
+            processes.append(process)
+            urls.append(f"http://127.0.0.1:{port}")
+            _wait_healthy(urls[-1], process, log)
+        yield urls[0], urls[1]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _comment(body: str) -> dict[str, str]:
+    return {"site": "news", "page": PAGE, "author_name": "Ann", "body": body}
+
+
+async def _first_event(url: str, ready: asyncio.Event, name: str) -> dict[str, object]:
+    params = {"site": "news", "page": PAGE}
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as client,
+        client.stream("GET", f"{url}/api/v1/events", params=params) as response,
+    ):
+        assert response.status_code == 200
+        event = None
+        async for line in response.aiter_lines():
+            if line.startswith(":"):
+                ready.set()  # the server has subscribed us: the "connected" comment
+            elif line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: ") and event == name:
+                return dict(json.loads(line.removeprefix("data: ")))
+    raise AssertionError("the stream ended without the event")
+
+
+async def test_comment_posted_to_one_worker_reaches_readers_of_the_other(
+    two_servers: tuple[str, str],
+) -> None:
+    first, second = two_servers
+    ready = asyncio.Event()
+    listener = asyncio.create_task(_first_event(second, ready, "comment.created"))
+    await asyncio.wait_for(ready.wait(), 10)
+    async with httpx.AsyncClient() as client:
+        posted = await client.post(f"{first}/api/v1/comments", json=_comment("Across workers"))
+    assert posted.status_code == 201, posted.text
+    event = await asyncio.wait_for(listener, 10)
+    assert event["id"] == posted.json()["id"]
+
+
+async def test_vote_on_one_worker_is_read_on_the_other(two_servers: tuple[str, str]) -> None:
+    first, second = two_servers
+    async with httpx.AsyncClient() as client:
+        posted = await client.post(f"{first}/api/v1/comments", json=_comment("Vote on me"))
+        comment_id = posted.json()["id"]
+        voted = await client.post(f"{first}/api/v1/comments/{comment_id}/vote", json={"value": 1})
+        assert voted.status_code == 200, voted.text
+        listed = await client.get(
+            f"{second}/api/v1/comments", params={"site": "news", "page": PAGE}
+        )
+    [comment] = listed.json()["comments"]
+    assert (comment["score"], comment["my_vote"]) == (1, 1)  # same voter cookie on both
+
+
+async def test_rate_limits_are_counted_across_workers(two_servers: tuple[str, str]) -> None:
+    first, second = two_servers
+    statuses = []
+    async with httpx.AsyncClient() as client:
+        for n, url in enumerate((first, second, first, second)):
+            response = await client.post(f"{url}/api/v1/comments", json=_comment(f"Post {n}"))
+            statuses.append(response.status_code)
+    assert statuses == [201, 201, 201, 429]
+    assert int(response.headers["retry-after"]) >= 1
+    assert response.json()["error"]["code"] == "rate_limited"

@@ -6,9 +6,13 @@ import math
 import time
 from collections.abc import Mapping
 
+import structlog
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from redis.exceptions import RedisError
+
+log = structlog.get_logger("rostra.limits")
 
 
 def parse_rules(rules: Mapping[str, str]) -> dict[str, list[RateLimitItem]]:
@@ -29,10 +33,15 @@ class LimitsRateLimiter:
         self._limiter = SlidingWindowCounterRateLimiter(self._storage)
 
     async def hit(self, action: str, key: str) -> float | None:
-        for item in self._rules.get(action, ()):
-            if not await self._limiter.hit(item, action, key):
-                stats = await self._limiter.get_window_stats(item, action, key)
-                return max(1.0, math.ceil(stats.reset_time - time.time()))
+        try:
+            for item in self._rules.get(action, ()):
+                if not await self._limiter.hit(item, action, key):
+                    stats = await self._limiter.get_window_stats(item, action, key)
+                    return max(1.0, math.ceil(stats.reset_time - time.time()))
+        except RedisError as exc:
+            # Readers should not lose the comment section because the counter store is down;
+            # moderation still screens every comment.
+            log.warning("rate_limit_unavailable", error=str(exc), action=action)
         return None
 
 

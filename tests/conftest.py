@@ -93,21 +93,24 @@ def postgresql_database() -> Iterator[str]:
     """A database of its own for this test session (per xdist worker), migrated once."""
     if not _answers(POSTGRESQL_URL, 5432):
         service_missing("PostgreSQL", POSTGRESQL_URL)
+    # Unique per session: two test runs on one server must not drop each other's database.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"rostra_test_{worker}"
+    name = f"rostra_test_{worker}_{os.getpid()}"
     admin = sa.make_url(POSTGRESQL_URL)
 
-    async def recreate() -> None:
+    async def run(*statements: str) -> None:
         engine = create_async_engine(async_url(POSTGRESQL_URL), isolation_level="AUTOCOMMIT")
         async with engine.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            for statement in statements:
+                await conn.execute(sa.text(statement))
         await engine.dispose()
 
-    run_blocking(recreate())
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    run_blocking(run(drop, f'CREATE DATABASE "{name}"'))
     url = admin.set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url
+    run_blocking(run(drop))
 
 
 async def _truncate(url: str) -> None:

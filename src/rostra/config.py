@@ -45,6 +45,9 @@ class Settings:
 
 
 def _convert(name: str, raw: Any, default: Any) -> Any:
+    if isinstance(raw, float) or (isinstance(raw, bool) and not isinstance(default, bool)):
+        # TOML has real types: 1.5 must not become 1, nor true become 1.
+        raise SettingsError(f"ROSTRA_{name.upper()} cannot be {raw!r}.")
     if isinstance(default, bool):
         text = str(raw).strip().lower()
         if text in ("1", "true", "on", "yes"):
@@ -60,8 +63,9 @@ def _convert(name: str, raw: Any, default: Any) -> Any:
         if value <= 0:
             raise SettingsError(f"ROSTRA_{name.upper()} must be positive.")
         return value
-    text = str(raw).strip()
-    return text or None
+    if not isinstance(raw, str):
+        raise SettingsError(f"ROSTRA_{name.upper()} must be text, not {raw!r}.")
+    return raw.strip() or None
 
 
 def load_settings(environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
@@ -81,6 +85,8 @@ def load_settings(environ: Mapping[str, str], config_file: Path | None = None) -
         env_name = f"ROSTRA_{name.upper()}"
         if env_name in environ:
             values[name] = _convert(name, environ[env_name], default)
+    # A blank value means "not set": the default applies (ROSTRA_DATABASE_URL= in a unit file).
+    values = {name: value for name, value in values.items() if value is not None}
     settings = Settings(**values)
     if settings.secret_key is not None and len(settings.secret_key) < 32:
         raise SettingsError("ROSTRA_SECRET_KEY must be at least 32 characters.")

@@ -136,6 +136,8 @@ def demo(
     """Run a demo: an article page at http://127.0.0.1:PORT/ with comments you can join.
 
     The database is a fresh SQLite file seeded with a discussion; nothing persists between runs.
+
+    Example: `rostra demo --port 8000 --data-dir /tmp/rostra-demo`
     """
     folder = data_dir or Path(tempfile.mkdtemp(prefix="rostra-demo-"))
     folder.mkdir(parents=True, exist_ok=True)

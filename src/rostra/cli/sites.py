@@ -9,7 +9,9 @@ import typer
 from rostra.cli.common import CONFIG_OPTION, DATABASE_OPTION, settings_from, with_services
 
 app = typer.Typer(
-    help="Register sites and the page origins allowed to embed them.", no_args_is_help=True
+    help="Register sites and the page origins allowed to embed them.\n\n"
+    "Example: `rostra site add dailynews --origin https://dailynews.example`",
+    no_args_is_help=True,
 )
 
 ORIGIN_OPTION = typer.Option(

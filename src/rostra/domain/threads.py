@@ -23,6 +23,7 @@ class Thread:
     page: str
     title: str | None
     comment_count: int
+    version: int = 0
 
 
 def validate_page(page: str) -> str:

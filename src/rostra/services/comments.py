@@ -29,6 +29,7 @@ from rostra.domain.threads import (
 )
 from rostra.services.callers import Caller, check_origin
 from rostra.services.live import LiveService
+from rostra.services.page_cache import PageCache
 from rostra.services.ports import Clock, NewComment, RateLimiter, Storage, Transaction
 from rostra.services.tokens import Keyring
 
@@ -74,7 +75,11 @@ class ThreadQuery:
 
 @dataclass(frozen=True, slots=True)
 class ThreadPage:
-    """One page of top-level comments with their replies arranged, plus the reader's votes."""
+    """One page of top-level comments with their replies arranged, plus the reader's votes.
+
+    ``cache_key`` names this exact content (thread version and query) for the reader-independent
+    part; the same key always means the same comments.
+    """
 
     site: str
     page: str
@@ -83,6 +88,16 @@ class ThreadPage:
     comments: list[CommentNode]
     next_cursor: str | None
     my_votes: dict[str, int]
+    cache_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _ArrangedPage:
+    """What a page shows to every reader: cached per thread version."""
+
+    comments: list[CommentNode]
+    next_cursor: str | None
+    comment_ids: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +106,7 @@ class CommentPolicy:
 
     edit_window: timedelta = timedelta(minutes=15)
     max_depth: int = 4
+    cached_pages: int = 1024
 
 
 class CommentService:
@@ -111,6 +127,7 @@ class CommentService:
         self._keyring = keyring
         self._policy = policy
         self._limiter = limiter
+        self._pages: PageCache[tuple[object, ...], _ArrangedPage] = PageCache(policy.cached_pages)
 
     async def post_comment(self, draft: CommentDraft, caller: Caller) -> PostedComment:
         """Validate and store a new comment (or reply) and tell the thread's live readers."""
@@ -135,6 +152,7 @@ class CommentService:
         async with self._storage.write() as tx:
             site = await self._site(tx, draft.site, caller)
             thread = await tx.threads.get_or_create(site.name, page, title)
+            await tx.threads.lock(thread.id)
             parent_id, root_id, depth = None, None, 0
             if draft.parent_id is not None:
                 parent = await tx.comments.get(draft.parent_id)
@@ -218,36 +236,54 @@ class CommentService:
         limit = validate_limit(query.limit)
         after = Cursor.decode(query.cursor, query.sort) if query.cursor else None
         async with self._storage.read() as tx:
-            site = await self._site(tx, query.site, None)
-            thread = await tx.threads.find(site.name, page)
+            thread = await tx.threads.find(query.site, page)
             if thread is None:
+                site = await self._site(tx, query.site, None)
                 return ThreadPage(site.name, page, None, 0, [], None, {})
-            roots = await tx.comments.list_roots(
-                thread.id, sort=query.sort, after=after, limit=limit + 1, anchored=query.anchored
-            )
-            has_more = len(roots) > limit
-            roots = roots[:limit]
-            replies = await tx.comments.list_replies([root.id for root in roots])
-            by_root: dict[str, list[Comment]] = {}
-            for reply in replies:
-                by_root.setdefault(reply.root_id or "", []).append(reply)
-            nodes = [
-                node
-                for root in roots
-                if (
-                    node := arrange_replies(
-                        root, by_root.get(root.id, ()), max_depth=self._policy.max_depth
-                    )
-                )
-            ]
+            key = (thread.id, thread.version, query.sort, limit, after, query.anchored)
+            arranged = self._pages.get(key)
+            if arranged is None:
+                arranged = await self._arrange(tx, thread.id, query, after, limit)
+                self._pages.put(key, arranged)
             my_votes: dict[str, int] = {}
-            if caller.voter:
-                ids = [root.id for root in roots] + [reply.id for reply in replies]
-                my_votes = await tx.votes.for_voter(caller.voter, ids)
-        next_cursor = Cursor.after(query.sort, roots[-1]).encode() if has_more else None
+            if caller.voter and arranged.comment_ids:
+                my_votes = await tx.votes.for_voter(caller.voter, arranged.comment_ids)
         return ThreadPage(
-            site.name, page, thread.title, thread.comment_count, nodes, next_cursor, my_votes
+            thread.site,
+            page,
+            thread.title,
+            thread.comment_count,
+            arranged.comments,
+            arranged.next_cursor,
+            my_votes,
+            cache_key=f"{thread.id}:{thread.version}:{query.sort}:{limit}:"
+            f"{query.cursor}:{query.anchored}",
         )
+
+    async def _arrange(
+        self, tx: Transaction, thread_id: int, query: ThreadQuery, after: Cursor | None, limit: int
+    ) -> _ArrangedPage:
+        roots = await tx.comments.list_roots(
+            thread_id, sort=query.sort, after=after, limit=limit + 1, anchored=query.anchored
+        )
+        has_more = len(roots) > limit
+        roots = roots[:limit]
+        replies = await tx.comments.list_replies([root.id for root in roots])
+        by_root: dict[str, list[Comment]] = {}
+        for reply in replies:
+            by_root.setdefault(reply.root_id or "", []).append(reply)
+        nodes = [
+            node
+            for root in roots
+            if (
+                node := arrange_replies(
+                    root, by_root.get(root.id, ()), max_depth=self._policy.max_depth
+                )
+            )
+        ]
+        next_cursor = Cursor.after(query.sort, roots[-1]).encode() if has_more else None
+        ids = [root.id for root in roots] + [reply.id for reply in replies]
+        return _ArrangedPage(nodes, next_cursor, ids)
 
     async def count_comments(self, site_name: str, pages: Sequence[str]) -> dict[str, int]:
         """Published-comment counts for up to 100 pages of one site; unknown pages count 0."""
@@ -273,6 +309,10 @@ class CommentService:
         self, tx: Transaction, comment_id: str, caller: Caller
     ) -> tuple[Comment, Thread]:
         """The comment and its thread, if the caller may change it; raises otherwise."""
+        found = await tx.comments.get(comment_id)
+        if found is None:
+            raise NotFoundError("There is no such comment.", field="id")
+        await tx.threads.lock(found.thread_id)
         comment = await tx.comments.get(comment_id, for_update=True)
         if comment is None:
             raise NotFoundError("There is no such comment.", field="id")

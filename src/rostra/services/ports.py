@@ -65,6 +65,10 @@ class ThreadRepository(Protocol):
     async def get_by_id(self, thread_id: int) -> Thread:
         """The thread a stored comment belongs to."""
 
+    async def lock(self, thread_id: int) -> None:
+        """Hold the thread's row until the transaction ends. Every write to a thread takes this
+        lock first, so writers of one thread never wait on each other in opposite orders."""
+
     async def adjust_count(self, thread_id: int, delta: int) -> None:
         """Add ``delta`` to the thread's published-comment count."""
 

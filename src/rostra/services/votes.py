@@ -31,8 +31,12 @@ class VoteService:
                 retry_after=wait,
             )
         async with self._storage.write() as tx:
-            # The row lock serializes concurrent votes on one comment (PostgreSQL); SQLite
-            # already writes one transaction at a time.
+            found = await tx.comments.get(comment_id)
+            if found is None:
+                raise NotFoundError("There is no such comment.", field="id")
+            # Thread first, then comment: the order every writer takes its locks in. They
+            # serialize concurrent votes on PostgreSQL; SQLite writes one transaction at a time.
+            await tx.threads.lock(found.thread_id)
             comment = await tx.comments.get(comment_id, for_update=True)
             if comment is None or comment.status is not CommentStatus.PUBLISHED:
                 raise NotFoundError("There is no such comment.", field="id")

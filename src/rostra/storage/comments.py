@@ -58,7 +58,7 @@ class SqlCommentRepository:
     async def get(self, comment_id: str, *, for_update: bool = False) -> Comment | None:
         query = sa.select(*PUBLIC_COLUMNS).where(comments.c.id == comment_id)
         if for_update:
-            query = query.with_for_update()
+            query = query.with_for_update(key_share=True)
         row = (await self._conn.execute(query)).first()
         return to_comment(row) if row else None
 

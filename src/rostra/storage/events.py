@@ -22,11 +22,9 @@ class SqlEventLog:
         self._conn = conn
 
     async def append(self, thread_id: int, event: ThreadEvent) -> int:
-        # Locking the thread row until commit makes one thread's sequence numbers commit in
-        # order, so a reader that has seen N can never later miss an event below N.
-        await self._conn.execute(
-            sa.select(threads.c.id).where(threads.c.id == thread_id).with_for_update()
-        )
+        # Writers hold the thread's row lock (ThreadRepository.lock) from before this insert
+        # until commit, so one thread's sequence numbers commit in order: a reader that has seen
+        # N can never later miss an event below N.
         result = await self._conn.execute(
             thread_events.insert()
             .values(
@@ -37,7 +35,11 @@ class SqlEventLog:
             )
             .returning(thread_events.c.id)
         )
-        return int(result.scalar_one())
+        sequence = int(result.scalar_one())
+        await self._conn.execute(
+            threads.update().where(threads.c.id == thread_id).values(version=sequence)
+        )
+        return sequence
 
     async def after(self, thread_id: int, sequence: int, limit: int) -> list[ThreadEvent]:
         c = thread_events.c

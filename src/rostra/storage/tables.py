@@ -44,6 +44,8 @@ threads = sa.Table(
     sa.Column("title", sa.String(300)),
     sa.Column("comment_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+    # The sequence of the thread's latest event: cached pages are valid while it is unchanged.
+    sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
     sa.UniqueConstraint("site_id", "page"),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,11 +21,12 @@ THREAD_COLUMNS = (
     threads.c.page,
     threads.c.title,
     threads.c.comment_count,
+    threads.c.version,
 )
 
 
 def _thread(row: Any) -> Thread:
-    return Thread(row.id, row.site, row.page, row.title, row.comment_count)
+    return Thread(row.id, row.site, row.page, row.title, row.comment_count, row.version)
 
 
 class SqlThreadRepository:
@@ -47,6 +49,13 @@ class SqlThreadRepository:
         result = await self._conn.execute(self._select().where(threads.c.id == thread_id))
         return _thread(result.one())
 
+    async def lock(self, thread_id: int) -> None:
+        # NO KEY UPDATE: does not conflict with the key-share locks that inserting rows which
+        # reference the thread take (FOR UPDATE would, and deadlock concurrent writers).
+        await self._conn.execute(
+            sa.select(threads.c.id).where(threads.c.id == thread_id).with_for_update(key_share=True)
+        )
+
     async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
         site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
         insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
@@ -62,7 +71,7 @@ class SqlThreadRepository:
             await self._conn.execute(
                 threads.update().where(threads.c.id == thread.id).values(title=title)
             )
-            thread = Thread(thread.id, thread.site, thread.page, title, thread.comment_count)
+            thread = dataclasses.replace(thread, title=title)
         return thread
 
     async def adjust_count(self, thread_id: int, delta: int) -> None:

@@ -10,11 +10,15 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Server
 
 from rostra import __version__
+from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
 from rostra.web.errors import EXCEPTION_HANDLERS
 from rostra.web.middleware.cors import ASGIApp, SiteOriginCors
 from rostra.web.middleware.security_headers import SecurityHeaders
 from rostra.web.routes import route_table
+
+# Encoded thread pages kept per worker for readers who have not voted on them.
+ENCODED_PAGES = 256
 
 
 def create_app(
@@ -22,8 +26,13 @@ def create_app(
 ) -> ASGIApp:
     """The whole HTTP server: API, SSE, widget files and pages, wrapped in CORS and headers."""
 
+    encoded_pages: PageCache[str, bytes] = PageCache(ENCODED_PAGES)
+
     def provide_services() -> Services:
         return services
+
+    def provide_encoded_pages() -> PageCache[str, bytes]:
+        return encoded_pages
 
     async def shutdown() -> None:
         for hook in services.on_shutdown:
@@ -31,7 +40,10 @@ def create_app(
 
     app = Litestar(
         route_handlers=route_table(demo=demo),
-        dependencies={"services": Provide(provide_services, use_cache=True, sync_to_thread=False)},
+        dependencies={
+            "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
+            "encoded_pages": Provide(provide_encoded_pages, use_cache=True, sync_to_thread=False),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_request_bytes,
         on_shutdown=[shutdown],

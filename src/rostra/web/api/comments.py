@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
@@ -16,6 +17,7 @@ from rostra.domain.paging import DEFAULT_PAGE_SIZE, Sort
 from rostra.domain.rendering import render_markdown
 from rostra.domain.threads import CommentNode
 from rostra.services.comments import CommentDraft, ThreadQuery
+from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES
@@ -155,6 +157,7 @@ def _anchor_dict(incoming: CommentIn) -> dict[str, Any] | None:
 async def list_comments(
     request: Request[Any, Any, Any],
     services: NamedDependency[Services],
+    encoded_pages: NamedDependency[PageCache[str, bytes]],
     site: Annotated[str, QueryParameter(description="the site's registered name")],
     page: Annotated[str, QueryParameter(description="the page's path or identifier")],
     sort: Annotated[str, QueryParameter(description="newest, oldest or votes")] = "newest",
@@ -168,7 +171,7 @@ async def list_comments(
         bool | None,
         QueryParameter(description="true: inline feedback only; false: whole-article comments"),
     ] = None,
-) -> ThreadPageOut:
+) -> Response[ThreadPageOut]:
     """Top-level comments with their replies nested; ``next_cursor`` continues the list."""
     try:
         order = Sort(sort)
@@ -178,11 +181,20 @@ async def list_comments(
     result = await services.comments.read_thread(
         ThreadQuery(site, page, order, limit, cursor, anchored), caller_from(request, voter)
     )
-    return ThreadPageOut(
-        thread=ThreadOut(result.site, result.page, result.title, result.comment_count),
-        comments=[present_node(node, result.my_votes) for node in result.comments],
-        next_cursor=result.next_cursor,
-    )
+    # Readers without votes on the page all get the same bytes for the same thread version.
+    shared = result.cache_key is not None and not result.my_votes
+    body = encoded_pages.get(result.cache_key) if shared and result.cache_key else None
+    if body is None:
+        body = msgspec.json.encode(
+            ThreadPageOut(
+                thread=ThreadOut(result.site, result.page, result.title, result.comment_count),
+                comments=[present_node(node, result.my_votes) for node in result.comments],
+                next_cursor=result.next_cursor,
+            )
+        )
+        if shared and result.cache_key:
+            encoded_pages.put(result.cache_key, body)
+    return Response(body, media_type="application/json")  # type: ignore[arg-type]
 
 
 # PATCH /api/v1/comments/{comment_id}

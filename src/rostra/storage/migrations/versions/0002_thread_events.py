@@ -1,4 +1,4 @@
-"""The thread event log that lets live readers resume.
+"""The thread event log that lets live readers resume, and each thread's version.
 
 Revision ID: 0002
 Revises: 0001
@@ -39,7 +39,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_thread_events_thread_id_id", "thread_events", ["thread_id", "id"])
     op.create_index("ix_thread_events_created_us", "thread_events", ["created_us"])
+    with op.batch_alter_table("threads") as batch:
+        batch.add_column(sa.Column("version", sa.BigInteger, server_default="0", nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("threads") as batch:
+        batch.drop_column("version")
     op.drop_table("thread_events")

@@ -1,0 +1,54 @@
+// JSON over fetch with cookies: the API may be on another origin, and votes use a cookie.
+import { store } from "./dom.js";
+
+/** Client for `<base>/api/v1`; failures throw an Error with the API's code and field. */
+export function client(base) {
+  const call = async (method, path, body, headers = {}) => {
+    const init = { method, credentials: "include", headers: { Accept: "application/json", ...headers } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(`${base}/api/v1${path}`, init);
+    } catch {
+      throw Object.assign(new Error(""), { code: "network" });
+    }
+    const data = res.status === 204 ? null : await res.json().catch(() => null);
+    if (!res.ok) {
+      const e = data?.error || {};
+      throw Object.assign(new Error(e.message || ""), { code: e.code || `http_${res.status}`, field: e.field || null, status: res.status });
+    }
+    return data;
+  };
+  return {
+    get: (path) => call("GET", path),
+    post: (path, body) => call("POST", path, body),
+    patch: (path, body, headers) => call("PATCH", path, body, headers),
+    del: (path, headers) => call("DELETE", path, undefined, headers),
+  };
+}
+
+export const at = (id) => `/comments/${encodeURIComponent(id)}`;
+
+// Own comments' edit tokens {id: {t, u: until, b: markdown}}; the API gives back only HTML.
+const KEY = "tokens";
+const live = () => {
+  const all = store.get(KEY) || {};
+  for (const id in all) if (!(Date.parse(all[id].u) > Date.now())) delete all[id];
+  return all;
+};
+export const tokens = {
+  get: (id) => live()[id],
+  set(id, value) {
+    const all = live();
+    all[id] = value;
+    store.set(KEY, all);
+  },
+  drop(id) {
+    const all = live();
+    delete all[id];
+    store.set(KEY, all);
+  },
+};

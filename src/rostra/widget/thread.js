@@ -1,0 +1,424 @@
+import { at, client, tokens } from "./api.js";
+import { composer } from "./composer.js";
+import { h, icon, uid } from "./dom.js";
+import { i18n } from "./i18n.js";
+import { adopt } from "./styles.js";
+
+const SORTS = ["newest", "oldest", "votes"];
+const MAX_DEPTH = 4; // as the server nests replies: deeper ones join the last level
+const UP = "M12 4l7 8h-4v8H9v-8H5z";
+const DOWN = "M12 20l-7-8h4V4h6v8h4z";
+
+/** options: {base, site, page, lang, title, notify} */
+export function mount(host, options) {
+  if (host.shadowRoot) return;
+  const root = host.attachShadow({ mode: "open" });
+  adopt(root);
+  const L = i18n(options.lang);
+  const { t } = L;
+  const ctx = { ...options, L, api: client(options.base) };
+  const { api } = ctx;
+  // recs: id → {c: comment, up: parent rec, level, li, art, kids, …}
+  const S = { sort: SORTS[0], cursor: null, pages: 0, total: 0, seq: 0, recs: new Map(), mine: new Set(),
+    fresh: new Set(), touched: new Set(), inflight: 0, deferred: [], reply: null };
+
+  const status = h("p", { class: "sr", role: "status" });
+  let saying;
+  const say = (text) => {
+    status.textContent = "";
+    clearTimeout(saying);
+    saying = setTimeout(() => (status.textContent = text), 120);
+  };
+
+  const panelId = uid();
+  const count = h("h2", { id: uid() }, t("section"));
+  const tabs = SORTS.map((s, i) => h("button", {
+    type: "button", role: "tab", id: uid(), "data-sort": s, "aria-controls": panelId,
+    "aria-selected": String(!i), tabindex: i ? "-1" : "0", onclick: () => choose(s),
+  }, t(`s_${s}`)));
+  const news = h("button", { type: "button", class: "news", hidden: true, onclick: () => load(true) });
+  const info = h("div", { class: "empty" }, t("loading"));
+  const list = h("ol", { class: "list", "aria-labelledby": count.id });
+  const panel = h("div", { role: "tabpanel", id: panelId, tabindex: "-1", "aria-labelledby": tabs[0].id }, info, list);
+  const more = h("button", { type: "button", class: "btn more", hidden: true, onclick: loadMore }, t("more"));
+  const top = composer(ctx, { mode: "new", start, done: (c) => done(c, null) });
+  root.append(h("section", { "aria-label": t("section") },
+    top.el,
+    h("div", { class: "bar" }, count, h("div", { role: "tablist", "aria-label": t("sortBy"), onkeydown: arrows }, ...tabs)),
+    h("div", { "aria-live": "polite" }, news),
+    panel, more, status));
+
+  function arrows(e) {
+    const i = tabs.indexOf(e.target);
+    const j = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (i < 0 || j === undefined) return;
+    e.preventDefault();
+    const tab = tabs[(j + tabs.length) % tabs.length];
+    tab.focus();
+    choose(tab.dataset.sort);
+  }
+  function choose(sort) {
+    if (sort === S.sort) return;
+    S.sort = sort;
+    for (const tab of tabs) {
+      const on = tab.dataset.sort === sort;
+      tab.setAttribute("aria-selected", on);
+      tab.tabIndex = on ? 0 : -1;
+      if (on) panel.setAttribute("aria-labelledby", tab.id);
+    }
+    load();
+  }
+
+  const setCount = (n) => (count.textContent = t("count", { n: (S.total = Math.max(0, n)) }));
+  const query = (cursor) => api.get(`/comments?${new URLSearchParams({
+    site: ctx.site, page: ctx.page, sort: S.sort, limit: 20, ...(cursor && { cursor }) })}`);
+  const showInfo = (...kids) => {
+    info.replaceChildren(...kids);
+    info.hidden = !kids.length;
+  };
+  const settle = () => (list.children.length ? showInfo() : showInfo(t("empty")));
+
+  async function load(focus) {
+    const my = ++S.seq;
+    panel.setAttribute("aria-busy", "true");
+    try {
+      const d = await query(null);
+      if (my !== S.seq) return;
+      closeReply();
+      list.textContent = "";
+      S.recs.clear();
+      S.fresh.clear();
+      S.pages = 0;
+      news.hidden = true;
+      take(d);
+      if (focus) panel.focus();
+    } catch (e) {
+      if (my !== S.seq) return;
+      list.textContent = "";
+      S.recs.clear();
+      more.hidden = true;
+      showInfo(h("p", {}, t("failed"), " ", L.err(e)), h("button", { type: "button", class: "btn", onclick: () => load(true) }, t("retry")));
+    } finally {
+      if (my === S.seq) panel.removeAttribute("aria-busy");
+    }
+  }
+  function take(d) {
+    S.pages++;
+    setCount(d.thread?.comment_count ?? 0);
+    S.cursor = d.next_cursor || null;
+    more.hidden = !S.cursor;
+    const added = [];
+    for (const c of d.comments || []) {
+      if (S.recs.has(c.id)) continue;
+      list.append(item(c, null).li);
+      added.push(c.id);
+    }
+    settle();
+    return added;
+  }
+  async function loadMore() {
+    if (more.getAttribute("aria-disabled")) return;
+    const my = S.seq;
+    more.setAttribute("aria-disabled", "true");
+    more.textContent = t("loading");
+    try {
+      const d = await query(S.cursor);
+      if (my !== S.seq) return;
+      const [first] = take(d);
+      (S.recs.get(first)?.art || panel).focus();
+    } catch (e) {
+      say(L.err(e));
+    } finally {
+      more.removeAttribute("aria-disabled");
+      more.textContent = t("more");
+    }
+  }
+
+  function item(c, up) {
+    const rec = { c, up, level: up ? up.level + 1 : 0, li: h("li", { "data-id": c.id }), slot: h("div", { class: "slot" }),
+      art: h("article", { class: "c", id: uid(), tabindex: "-1" }), kids: h("ol", { class: "replies", id: uid() }) };
+    rec.toggle = h("button", { type: "button", class: "act", "aria-controls": rec.kids.id, onclick: () => fold(rec) });
+    S.recs.set(c.id, rec);
+    render(rec);
+    rec.li.append(rec.art, rec.slot, rec.kids);
+    for (const r of c.replies || []) rec.kids.append(item(r, rec).li);
+    sync(rec);
+    return rec;
+  }
+  function sync(rec) {
+    const n = rec.kids.getElementsByTagName("li").length;
+    rec.toggle.hidden = rec.kids.hidden = !n;
+    if (n && rec.folded) rec.kids.hidden = true;
+    rec.toggle.setAttribute("aria-expanded", !rec.folded);
+    rec.toggle.textContent = rec.folded ? t("expand", { n }) : t("collapse");
+  }
+  function fold(rec) {
+    rec.folded = !rec.folded;
+    sync(rec);
+  }
+
+  function avatar(src, name, gone) {
+    if (src && !gone) return h("img", { class: "av", src, alt: "", width: 40, height: 40, loading: "lazy" });
+    const words = name.split(/\s+/).filter(Boolean);
+    const el = h("span", { class: "av", "aria-hidden": "true" },
+      gone ? "–" : words.slice(0, 2).map((w) => [...w][0]).join("").toUpperCase() || "?");
+    let hue = 0;
+    for (const ch of name) hue = (hue * 31 + ch.codePointAt(0)) % 360;
+    el.style.setProperty("--h", hue);
+    return el;
+  }
+  function render(rec) {
+    const { c } = rec;
+    const gone = c.status === "deleted";
+    const a = c.author || {};
+    const name = gone ? t("deletedName") : a.name || "";
+    const link = !gone && /^https?:\/\//i.test(a.url);
+    const nameId = uid();
+    const had = rec.art.contains(root.activeElement);
+    const parent = c.parent_id && rec.up && c.parent_id !== rec.up.c.id && S.recs.get(c.parent_id);
+    rec.art.className = `c ${gone ? "gone" : c.status}`;
+    rec.art.setAttribute("aria-labelledby", nameId);
+    rec.body = h("div", { class: "body md" });
+    if (gone) rec.body.textContent = t("deleted");
+    else rec.body.innerHTML = c.body_html || ""; // sanitized by the server: the only HTML we insert
+    rec.score = null;
+    rec.bar = actions(rec);
+    rec.art.replaceChildren(avatar(a.avatar, name, gone), h("div", { class: "main" },
+      h("header", { class: "meta" },
+        h(link ? "a" : "span", { class: "name", id: nameId, href: link && a.url, rel: link && "nofollow ugc noopener" }, name),
+        a.is_staff && !gone && h("span", { class: "badge" }, t("staff")),
+        parent && h("span", {}, t("inReplyTo", { name: parent.c.author?.name || t("deletedName") })),
+        c.created_at && h("time", { datetime: c.created_at, title: L.date(c.created_at) }, L.ago(c.created_at)),
+        c.edited_at && !gone && h("span", {}, t("edited"))),
+      rec.body,
+      c.status === "pending" && h("p", { class: "note" }, t("pending")),
+      rec.bar));
+    if (had) rec.art.focus();
+  }
+  function actions(rec) {
+    const { c } = rec;
+    const bar = h("div", { class: "actions" });
+    if (c.status === "published") {
+      const button = (v) => h("button", { type: "button", class: v > 0 ? "up" : "down",
+        "aria-label": t(v > 0 ? "upvote" : "downvote"), onclick: () => vote(rec, v) }, icon(v > 0 ? UP : DOWN));
+      rec.up1 = button(1);
+      rec.down1 = button(-1);
+      rec.score = h("span", { class: "score" });
+      rec.rbtn = h("button", { type: "button", class: "act", "aria-expanded": String(S.reply?.rec === rec), onclick: () => reply(rec) }, t("reply"));
+      bar.append(h("div", { class: "vote", role: "group", "aria-label": t("votes") }, rec.up1, rec.score, rec.down1), rec.rbtn);
+      votes(rec);
+    }
+    const tok = c.status !== "deleted" && tokens.get(c.id);
+    if (tok) {
+      const ed = h("button", { type: "button", class: "act", onclick: () => edit(rec, ed) }, t("edit"));
+      const del = h("button", { type: "button", class: "act", onclick: () => remove(rec, del) }, t("del"));
+      bar.append(ed, del);
+      clearTimeout(rec.timer);
+      rec.timer = setTimeout(() => (ed.remove(), del.remove()), Math.min(Date.parse(tok.u) - Date.now(), 2 ** 31 - 1));
+    }
+    bar.append(rec.toggle);
+    return bar;
+  }
+
+  function votes(rec) {
+    const { c } = rec;
+    if (!rec.score) return;
+    rec.up1.setAttribute("aria-pressed", c.my_vote === 1);
+    rec.down1.setAttribute("aria-pressed", c.my_vote === -1);
+    rec.score.textContent = L.num(c.score || 0);
+    rec.score.title = t("tally", { up: c.upvotes || 0, down: c.downvotes || 0 });
+  }
+  async function vote(rec, v) {
+    if (rec.voting) return;
+    rec.voting = true;
+    try {
+      Object.assign(rec.c, await api.post(`${at(rec.c.id)}/vote`, { value: rec.c.my_vote === v ? 0 : v }));
+      votes(rec);
+    } catch (e) {
+      say(L.err(e));
+    } finally {
+      rec.voting = false;
+    }
+  }
+
+  function reply(rec) {
+    const again = S.reply?.rec === rec;
+    closeReply();
+    if (again) return;
+    const f = composer(ctx, { mode: "reply", parent: rec.c, author: rec.c.author?.name, start, done: (c) => done(c, rec),
+      cancel() {
+        closeReply();
+        rec.rbtn.focus();
+      } });
+    S.reply = { rec, f };
+    rec.slot.append(f.el);
+    rec.rbtn.setAttribute("aria-expanded", "true");
+    f.focus();
+  }
+  function closeReply() {
+    if (!S.reply) return;
+    S.reply.f.el.remove();
+    S.reply.rec.rbtn?.setAttribute("aria-expanded", "false");
+    S.reply = null;
+  }
+
+  function start() {
+    S.inflight++;
+  }
+  // Live events that arrived during a post wait for it: they may be our own comment.
+  function done(c, up) {
+    S.inflight--;
+    if (c?.id) {
+      S.mine.add(c.id);
+      if (!S.recs.has(c.id)) add(c, up);
+    } else if (c) say(t("pending"));
+    if (!S.inflight) S.deferred.splice(0).forEach(created);
+  }
+  function add(c, up) {
+    while (up && up.level >= MAX_DEPTH) up = up.up;
+    const rec = item({ ...c, replies: [] }, up);
+    if (up) {
+      closeReply();
+      up.kids.append(rec.li);
+      up.folded = false;
+      for (let a = up; a; a = a.up) sync(a);
+    } else if (S.sort === "newest" || S.cursor) list.prepend(rec.li);
+    else list.append(rec.li);
+    if (c.status === "published") setCount(S.total + 1);
+    settle();
+    rec.art.classList.add("fresh");
+    rec.art.focus();
+    say(t(c.status === "pending" ? "pending" : "posted"));
+  }
+
+  function edit(rec, btn) {
+    const token = tokens.get(rec.c.id);
+    if (!token) return render(rec);
+    const f = composer(ctx, { mode: "edit", comment: rec.c, token, body: token.b ?? rec.body.textContent,
+      start: () => S.touched.add(rec.c.id),
+      done(c) {
+        if (!c) return;
+        rec.c = { ...rec.c, ...c };
+        render(rec);
+        rec.art.focus();
+        say(t("saved"));
+      },
+      cancel: () => {
+        f.el.remove();
+        rec.body.hidden = rec.bar.hidden = false;
+        btn.focus();
+      } });
+    rec.body.hidden = rec.bar.hidden = true;
+    rec.body.after(f.el);
+    f.focus();
+  }
+  function remove(rec, btn) {
+    const no = h("button", { type: "button", class: "btn", onclick() {
+      box.remove();
+      rec.bar.hidden = false;
+      btn.focus();
+    } }, t("cancel"));
+    const yes = h("button", { type: "button", class: "btn danger", onclick: go }, t("delYes"));
+    const box = h("div", { class: "confirm", role: "group", "aria-label": t("delQ"),
+      onkeydown: (e) => e.key === "Escape" && no.click() }, h("span", {}, t("delQ")), yes, no);
+    rec.bar.hidden = true;
+    rec.bar.after(box);
+    no.focus();
+    async function go() {
+      if (yes.getAttribute("aria-disabled")) return;
+      yes.setAttribute("aria-disabled", "true");
+      box.querySelector(".err")?.remove();
+      try {
+        S.touched.add(rec.c.id);
+        await api.del(at(rec.c.id), { "X-Edit-Token": tokens.get(rec.c.id)?.t || "" });
+      } catch (e) {
+        yes.removeAttribute("aria-disabled");
+        return box.append(h("p", { class: "err", role: "alert" }, L.err(e)));
+      }
+      tokens.drop(rec.c.id);
+      if (rec.c.status === "published") setCount(S.total - 1);
+      if (rec.kids.children.length) {
+        rec.c = { ...rec.c, status: "deleted", author: { name: "" }, body_html: "" };
+        render(rec);
+        rec.art.focus();
+      } else drop(rec, true);
+      say(t("removed"));
+    }
+  }
+  function drop(rec, focus) {
+    const next = rec.li.nextElementSibling || rec.li.previousElementSibling;
+    rec.li.remove();
+    for (const [id, r] of S.recs) if (rec.li.contains(r.li)) S.recs.delete(id);
+    for (let a = rec.up; a; a = a.up) sync(a);
+    settle();
+    if (focus) (next?.firstElementChild || rec.up?.art || panel).focus();
+  }
+
+  function created(id) {
+    if (S.inflight) return S.deferred.push(id);
+    if (S.mine.has(id) || S.recs.has(id) || S.fresh.has(id)) return;
+    S.fresh.add(id);
+    news.textContent = t("fresh", { n: S.fresh.size });
+    news.hidden = false;
+  }
+  const find = (cs, id) => {
+    for (const c of cs || []) {
+      const hit = c.id === id ? c : find(c.replies, id);
+      if (hit) return hit;
+    }
+  };
+  async function refresh(id, gone) {
+    const my = S.seq;
+    let cursor = null;
+    let found;
+    try {
+      for (let n = 0; n < S.pages && !found; n++) {
+        const d = await query(cursor);
+        if (my !== S.seq) return;
+        if (!n) setCount(d.thread?.comment_count ?? S.total);
+        found = find(d.comments, id);
+        if (!(cursor = d.next_cursor)) break;
+      }
+    } catch {
+      return;
+    }
+    const rec = S.recs.get(id);
+    if (rec && found) {
+      rec.c = { ...found };
+      render(rec);
+    } else if (rec && gone) drop(rec, false);
+  }
+  function live() {
+    let es;
+    try {
+      es = new EventSource(`${ctx.base}/api/v1/events?${new URLSearchParams({ site: ctx.site, page: ctx.page })}`, { withCredentials: true });
+    } catch {
+      return;
+    }
+    const on = (name, fn) => es.addEventListener(name, (e) => {
+      let d;
+      try {
+        d = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      if (d?.id) fn(d);
+    });
+    const changed = (gone) => (d) => S.recs.has(d.id) && !S.touched.delete(d.id) && refresh(d.id, gone);
+    on("comment.created", (d) => created(d.id));
+    on("comment.updated", changed(false));
+    on("comment.deleted", changed(true));
+    on("vote.changed", (d) => {
+      const rec = S.recs.get(d.id);
+      if (!rec) return;
+      for (const k of ["score", "upvotes", "downvotes"]) if (k in d) rec.c[k] = d[k];
+      votes(rec);
+    });
+  }
+
+  setInterval(() => {
+    for (const el of root.querySelectorAll("time")) el.textContent = L.ago(el.dateTime);
+  }, 60e3);
+  load();
+  if (window.EventSource) live();
+}

@@ -114,10 +114,12 @@ def postgresql_database() -> Iterator[str]:
 
 
 async def _truncate(url: str) -> None:
+    # DELETE, children first: for a test's handful of rows it is much faster than TRUNCATE,
+    # whose cost is per table, not per row.
     engine = create_async_engine(async_url(url))
     async with engine.begin() as conn:
-        names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-        await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(metadata.sorted_tables):
+            await conn.execute(table.delete())
     await engine.dispose()
 
 

@@ -158,8 +158,12 @@ async def test_vote_on_one_worker_is_read_on_the_other(two_servers: tuple[str, s
         comment_id = posted.json()["id"]
         voted = await client.post(f"{first}/api/v1/comments/{comment_id}/vote", json={"value": 1})
         assert voted.status_code == 200, voted.text
+        # The cookie is Secure (loopback counts as secure for browsers, not for httpx's jar).
+        voter = voted.cookies["rostra_voter"]
         listed = await client.get(
-            f"{second}/api/v1/comments", params={"site": "news", "page": PAGE}
+            f"{second}/api/v1/comments",
+            params={"site": "news", "page": PAGE},
+            headers={"Cookie": f"rostra_voter={voter}"},
         )
     [comment] = listed.json()["comments"]
     assert (comment["score"], comment["my_vote"]) == (1, 1)  # same voter cookie on both

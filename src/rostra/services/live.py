@@ -66,7 +66,9 @@ class LiveService:
             raise StreamReset
         async with self._bus.subscribe(site, page) as live:
             # Subscribed first, then read the log from the position: nothing published in
-            # between is lost, and anything seen twice is dropped by its sequence.
+            # between is lost, and anything seen twice is dropped by its sequence. A thread that
+            # did not exist yet may have been created meanwhile, so look again each time.
+            thread_id = thread_id or await self._thread_id(site, page)
             async for logged in self._replay(site, page, thread_id, position):
                 position = logged.sequence or position
                 yield logged

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Server
 
 from rostra import __version__
@@ -53,7 +54,8 @@ def create_app(
             description="Comments, inline feedback and reader support for news sites.",
             path="/api",
             servers=[Server(url="/")],
-            render_plugins=[],
+            # The JSON document only: the UI plugins load scripts from CDNs our CSP forbids.
+            render_plugins=[JsonRenderPlugin()],
         ),
         debug=debug,
     )

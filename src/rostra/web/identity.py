@@ -13,6 +13,8 @@ from rostra.services.tokens import Keyring
 
 VOTER_COOKIE = "rostra_voter"
 VOTER_MAX_AGE = 365 * 24 * 3600
+# Browsers treat these as secure contexts, so Secure cookies work there over plain http.
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 class VoterCookies:
@@ -35,18 +37,21 @@ class VoterCookies:
     def issue(self, request: Request[Any, Any, Any], response: Response[Any]) -> str:
         """A new voter id, set as a cookie on ``response``."""
         voter = secrets.token_urlsafe(16)
-        secure = request.url.scheme == "https"
-        response.set_cookie(
-            VOTER_COOKIE,
-            self._serializer.dumps(voter),
-            max_age=VOTER_MAX_AGE,
-            path="/api/",
-            httponly=True,
-            secure=secure,
-            # The widget calls us from the publisher's pages: a cross-site cookie needs None,
-            # which browsers accept only with Secure.
-            samesite="none" if secure else "lax",
-        )
+        attributes = [
+            f"{VOTER_COOKIE}={self._serializer.dumps(voter)}",
+            f"Max-Age={VOTER_MAX_AGE}",
+            "Path=/api/",
+            "HttpOnly",
+        ]
+        if request.url.scheme == "https" or request.url.hostname in LOOPBACK:
+            # The widget calls us from the publisher's pages, a third-party context: browsers
+            # keep such a cookie only as SameSite=None; Secure, and with third-party cookies
+            # phased out only when Partitioned (CHIPS), i.e. kept per publisher site.
+            attributes += ["Secure", "SameSite=None", "Partitioned"]
+        else:
+            attributes.append("SameSite=Lax")
+        # Litestar's Cookie has no Partitioned attribute, so the header is written whole.
+        response.headers["Set-Cookie"] = "; ".join(attributes)
         return voter
 
 

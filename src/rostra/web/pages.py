@@ -27,8 +27,14 @@ def _widget_file(name: str) -> bytes:
 def _javascript(body: bytes) -> Response[bytes]:
     return Response(
         body,
-        media_type="text/javascript; charset=utf-8",
-        headers={"Cache-Control": WIDGET_CACHE, "Cross-Origin-Resource-Policy": "cross-origin"},
+        media_type="text/javascript",
+        headers={
+            "Cache-Control": WIDGET_CACHE,
+            "Cross-Origin-Resource-Policy": "cross-origin",
+            # Publishers' pages load the modules with import(), which always uses CORS; the
+            # files are public, so any page may load them.
+            "Access-Control-Allow-Origin": "*",
+        },
     )
 
 

@@ -131,7 +131,14 @@ class CommentOut(msgspec.Struct):
     images: list[str]
 
 
-class PostedCommentOut(CommentOut):
+class AuthoredCommentOut(CommentOut):
+    """A comment as its author sees it after posting or editing: with the Markdown source,
+    so an edit can start from what they wrote."""
+
+    body: str = ""
+
+
+class PostedCommentOut(AuthoredCommentOut):
     """A comment just posted, with the secret its author needs to edit or delete it."""
 
     edit_token: str = ""

@@ -25,6 +25,7 @@ from rostra.web.identity import VoterCookies, caller_from
 from rostra.web.schemas import (
     AnchorOut,
     Author,
+    AuthoredCommentOut,
     CommentEdit,
     CommentIn,
     CommentOut,
@@ -36,8 +37,6 @@ from rostra.web.schemas import (
     ThreadOut,
     ThreadPageOut,
 )
-
-ERRORS = {400, 403, 404}
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -127,6 +126,7 @@ async def post_comment(
     out = present(posted.comment)
     body = PostedCommentOut(
         **{field: getattr(out, field) for field in out.__struct_fields__},
+        body=posted.comment.body,
         edit_token=posted.edit_token,
         editable_until=_time(posted.editable_until) or "",
     )
@@ -209,11 +209,14 @@ async def edit_comment(
     comment_id: FromPath[str],
     data: Body[CommentEdit],
     services: NamedDependency[Services],
-) -> CommentOut:
+) -> AuthoredCommentOut:
     """The author (``X-Edit-Token``, within the edit window) replaces the text."""
     incoming = decode(data, CommentEdit)
     comment = await services.comments.edit_comment(comment_id, incoming.body, caller_from(request))
-    return present(comment)
+    out = present(comment)
+    return AuthoredCommentOut(
+        **{field: getattr(out, field) for field in out.__struct_fields__}, body=comment.body
+    )
 
 
 # DELETE /api/v1/comments/{comment_id}

@@ -17,6 +17,7 @@ from rostra.domain.errors import ValidationError
 from rostra.domain.events import ThreadEvent
 from rostra.services.live import StreamReset
 from rostra.services.registry import Services
+from rostra.web.errors import ERROR_RESPONSES
 
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 3000
@@ -72,6 +73,9 @@ def _sequence(raw: str | None) -> int | None:
     summary="Live changes of one thread (Server-Sent Events)",
     tags=["comments"],
     cache=False,
+    media_type="text/event-stream",
+    response_description="An endless stream of `event:`, `id:` and `data:` lines",
+    responses=ERROR_RESPONSES,
 )
 async def thread_events(
     services: NamedDependency[Services],

@@ -1,0 +1,193 @@
+"""Browser tests: the real ``rostra demo`` server in a subprocess, driven by Debian's Chromium.
+
+Each test gets its own server on a free port with a fresh database under ``tmp_path``. When
+``/usr/bin/chromium`` is missing the tests are skipped with a notice (``make browser`` installs
+it), unless ROSTRA_REQUIRE_SERVICES=1 (set by .ci/run) turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+STARTUP_SECONDS = 30.0
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (127.0.0.1 only)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class DemoServer:
+    """A running ``rostra demo``: its base URL, database and an HTTP client for seeding data."""
+
+    url: str
+    http: httpx.Client
+    database: str
+    logs: list[Path] = field(default_factory=list)
+
+    def output(self) -> str:
+        return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')}" for log in self.logs)
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], server: DemoServer) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"rostra demo exited with {process.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # polling a condition with a deadline, not waiting for a result
+    pytest.fail(
+        f"rostra demo did not answer /healthz within {STARTUP_SECONDS:.0f} s:\n{server.output()}"
+    )
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[DemoServer]:
+    """``python -m rostra demo`` on a free port, its database in ``tmp_path``."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "ROSTRA_RATE_LIMITS": "off"}
+    env.pop("ROSTRA_DATABASE_URL", None)
+    stdout, stderr = tmp_path / "server.stdout", tmp_path / "server.stderr"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rostra",
+                "demo",
+                "--port",
+                str(port),
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            stdout=out,
+            stderr=err,
+            env=env,
+        )
+    with httpx.Client(base_url=url, timeout=10) as http:
+        demo = DemoServer(url, http, f"sqlite:///{tmp_path / 'data' / 'demo.db'}", [stdout, stderr])
+        try:
+            _wait_until_healthy(url, process, demo)
+            yield demo
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One Chromium per test module (closed before other modules' event loops start)."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing; run `make browser` to install Debian's Chromium"
+        if os.environ.get("ROSTRA_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{message} (ROSTRA_REQUIRE_SERVICES=1 requires it).")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser: object, server: DemoServer) -> Iterator[object]:
+    """Open the demo article in a fresh browser context: new_page(width=1280, color_scheme=…).
+
+    Uncaught JavaScript errors on any page fail the test.
+    """
+    contexts = []
+    errors: list[str] = []
+
+    def open_page(
+        width: int = 1280, height: int = 900, color_scheme: str = "light", url: str = ""
+    ) -> object:
+        context = browser.new_context(  # type: ignore[attr-defined]
+            viewport={"width": width, "height": height}, color_scheme=color_scheme
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url or server.url + "/")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """``test-artifacts/`` at the repository root (git-ignored), for screenshots."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def publisher() -> Iterator[Callable[[str], str]]:
+    """A stand-in for a publisher's web server: publisher(html) serves the page, returns its URL.
+
+    It listens on 127.0.0.1 at its own port, so its pages are another origin (and, when the
+    widget is loaded from http://localhost:…, another site) than the Rostra server.
+    """
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def serve(html: str) -> str:
+        body = html.encode()
+
+        class Page(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()

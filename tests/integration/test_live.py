@@ -1,0 +1,175 @@
+"""Live updates: the event log, resuming, gaps, and the Redis relay between workers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+import pytest
+from redis import Redis
+
+from rostra.bootstrap import build_services
+from rostra.config import Settings
+from rostra.domain.errors import NotFoundError, RateLimitedError
+from rostra.domain.events import CommentCreated, ThreadEvent, VoteChanged
+from rostra.live.local import QUEUE_SIZE, LocalEventBus
+from rostra.services.callers import Caller
+from rostra.services.comments import CommentDraft
+from rostra.services.live import RETENTION, StreamReset
+from rostra.services.registry import Services
+from tests.conftest import REDIS_URL, SECRET_KEY, MovableClock, _answers, service_missing
+
+PAGE = "/2026/11/live"
+WAIT = 5.0
+
+
+async def post(services: Services, body: str = "Hello", page: str = PAGE) -> str:
+    posted = await services.comments.post_comment(CommentDraft("news", page, body, "Ann"), Caller())
+    return posted.comment.id
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait for ``condition`` with a deadline."""
+    async with asyncio.timeout(WAIT):
+        while not condition():  # noqa: ASYNC110 - polling a counter another task changes
+            await asyncio.sleep(0.01)
+
+
+async def take(events: AsyncIterator[ThreadEvent], count: int) -> list[ThreadEvent]:
+    return [await asyncio.wait_for(anext(events), WAIT) for _ in range(count)]
+
+
+async def test_reader_from_now_gets_new_events_in_order(services: Services) -> None:
+    events = await services.live.follow_thread("news", PAGE, None)
+    # Whether the reader has subscribed yet or not, the log replays from where it started.
+    reading = asyncio.ensure_future(take(events, 2))
+    first = await post(services, "one")
+    await services.votes.cast_vote(first, 1, Caller(voter="v:1"))
+    got = await reading
+    assert [type(event) for event in got] == [CommentCreated, VoteChanged]
+    assert [event.comment_id for event in got] == [first, first]
+    assert got[0].sequence is not None and got[1].sequence is not None
+    assert got[0].sequence < got[1].sequence
+    await events.aclose()  # type: ignore[attr-defined]
+
+
+async def test_reconnecting_reader_gets_exactly_what_it_missed(services: Services) -> None:
+    seen = await post(services, "seen")
+    events = await services.live.follow_thread("news", PAGE, None)
+    del events
+    missed = [await post(services, f"missed {n}") for n in range(3)]
+    await post(services, "other page", page="/elsewhere")
+    # The reader last saw the event of ``seen``: replay starts right after it.
+    last_seen = await _sequence_of(services, seen)
+    resumed = await services.live.follow_thread("news", PAGE, last_seen)
+    got = await take(resumed, 3)
+    assert [event.comment_id for event in got] == missed
+    assert all(event.page == PAGE and event.site == "news" for event in got)
+    await resumed.aclose()  # type: ignore[attr-defined]
+
+
+async def _sequence_of(services: Services, comment_id: str) -> int:
+    replay = await services.live.follow_thread("news", PAGE, 0)
+    try:
+        while True:
+            event = await asyncio.wait_for(anext(replay), WAIT)
+            if event.comment_id == comment_id and event.sequence is not None:
+                return event.sequence
+    finally:
+        await replay.aclose()  # type: ignore[attr-defined]
+
+
+async def test_reader_behind_the_pruned_log_is_told_to_reload(
+    services: Services, clock: MovableClock
+) -> None:
+    await post(services, "old")
+    clock.advance(seconds=RETENTION.total_seconds() + 60)
+    async with services_storage_write(services) as tx:
+        await tx.events.prune(clock.now() - timedelta(seconds=1))
+    stream = await services.live.follow_thread("news", PAGE, 0)
+    with pytest.raises(StreamReset):
+        await anext(stream)
+
+
+def services_storage_write(services: Services):  # type: ignore[no-untyped-def]
+    return services.live._storage.write()
+
+
+async def test_unknown_site_is_refused_before_streaming(services: Services) -> None:
+    with pytest.raises(NotFoundError):
+        await services.live.follow_thread("nope", PAGE, None)
+
+
+async def test_slow_reader_catches_up_from_the_log_without_gaps(services: Services) -> None:
+    events = await services.live.follow_thread("news", PAGE, None)
+    first = asyncio.ensure_future(anext(events))
+    await until(lambda: services.live._bus.subscriber_count() == 1)  # type: ignore[attr-defined]
+    posted = [await post(services, f"burst {n}") for n in range(QUEUE_SIZE + 10)]
+    # The reader read nothing while the burst overflowed its queue; it still gets every one.
+    got = [await first, *await take(events, len(posted) - 1)]
+    assert [event.comment_id for event in got] == posted
+    await events.aclose()  # type: ignore[attr-defined]
+
+
+async def test_local_bus_tells_an_overflowing_subscriber_to_resync() -> None:
+    bus = LocalEventBus()
+    async with bus.subscribe("news", PAGE) as events:
+        for n in range(QUEUE_SIZE + 1):
+            await bus.publish(CommentCreated("news", PAGE, f"c{n}", n + 1))
+        assert await asyncio.wait_for(anext(events), WAIT) is None
+        assert bus.subscriber_count() == 1
+    assert bus.subscriber_count() == 0
+
+
+# Rate limits
+
+
+async def test_rate_limit_stops_a_reader_posting_too_fast(
+    settings: Settings, clock: MovableClock, services: Services
+) -> None:
+    del services  # creates the site
+    limited = build_services(
+        settings.with_overrides(rate_limits=True, rate_limit_comments="2/minute"), clock=clock
+    )
+    caller = Caller(ip="203.0.113.9")
+    draft = CommentDraft("news", PAGE, "Hi", "Ann")
+    await limited.comments.post_comment(draft, caller)
+    await limited.comments.post_comment(draft, caller)
+    with pytest.raises(RateLimitedError) as refused:
+        await limited.comments.post_comment(draft, caller)
+    assert refused.value.retry_after >= 1
+    # Another reader is not affected.
+    await limited.comments.post_comment(draft, Caller(ip="198.51.100.7"))
+    for hook in limited.on_shutdown:
+        await hook()
+
+
+# Across workers, through Redis
+
+
+@pytest.fixture
+def redis_settings(settings: Settings) -> Settings:
+    if not _answers(REDIS_URL, 6379):
+        service_missing("Redis", REDIS_URL)
+    Redis.from_url(REDIS_URL).flushdb()
+    return settings.with_overrides(redis_url=REDIS_URL, secret_key=SECRET_KEY)
+
+
+@pytest.mark.redis
+async def test_event_published_by_one_worker_reaches_a_reader_of_another(
+    redis_settings: Settings, services: Services
+) -> None:
+    del services  # creates the site
+    workers = [build_services(redis_settings) for _ in range(2)]
+    try:
+        reader = await workers[1].live.follow_thread("news", PAGE, None)
+        reading = asyncio.ensure_future(take(reader, 1))
+        comment_id = await post(workers[0], "through redis")
+        [event] = await asyncio.wait_for(reading, WAIT)
+        assert (event.name, event.comment_id, event.page) == ("comment.created", comment_id, PAGE)
+        await reader.aclose()  # type: ignore[attr-defined]
+    finally:
+        for worker in workers:
+            for hook in worker.on_shutdown:
+                await hook()

@@ -1,0 +1,208 @@
+"""The SQL storage under the services, on SQLite and PostgreSQL: connection settings,
+integrity, and many writers at once."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from rostra.domain.comments import CommentStatus
+from rostra.domain.errors import ValidationError
+from rostra.services.callers import Caller
+from rostra.services.comments import CommentDraft, PostedComment, ThreadQuery
+from rostra.services.ports import NewComment
+from rostra.services.registry import Services
+from rostra.storage.database import Database, async_url
+from rostra.storage.tables import threads
+from tests.conftest import ORIGIN
+
+WRITERS = 20
+T = TypeVar("T")
+
+
+def reader(n: int) -> Caller:
+    """The n-th of many readers, each from an address of its own (as rate limits expect)."""
+    return Caller(voter=f"v:reader{n}", ip=f"192.0.2.{n}", origin=ORIGIN)
+
+
+async def post(
+    services: Services, page: str, n: int, parent_id: str | None = None
+) -> PostedComment:
+    draft = CommentDraft("news", page, f"Comment {n}", f"Reader {n}", parent_id=parent_id)
+    return await services.comments.post_comment(draft, reader(n))
+
+
+async def all_of(*actions: Awaitable[T]) -> list[T]:
+    """Run ``actions`` at once; every one must succeed (failures are listed, not just the first,
+    and none is left running when the test ends)."""
+    results = await asyncio.gather(*actions, return_exceptions=True)
+    failures = [repr(result) for result in results if isinstance(result, BaseException)]
+    assert failures == [], f"{len(failures)} of {len(results)} concurrent actions failed"
+    return [result for result in results if not isinstance(result, BaseException)]
+
+
+async def count_threads(database_url: str, page: str) -> int:
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.connect() as conn:
+            query = sa.select(sa.func.count()).select_from(threads).where(threads.c.page == page)
+            return int(await conn.scalar(query) or 0)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def sqlite_database(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Database]:
+    path = tmp_path / "rostra.db"
+    shutil.copyfile(sqlite_template, path)
+    database = Database(f"sqlite:///{path}")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    yield database
+    await database.close()
+
+
+# Connection settings and integrity
+
+
+async def test_sqlite_reads_and_writes_use_wal_and_foreign_keys(sqlite_database: Database) -> None:
+    for transaction in (sqlite_database.read, sqlite_database.write):
+        async with transaction() as tx:
+            conn = tx.connection
+            assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+            assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 10_000
+
+
+async def test_comment_of_an_unknown_thread_violates_a_foreign_key(database: Database) -> None:
+    orphan = NewComment(
+        id="orphan",
+        thread_id=999_999,
+        parent_id=None,
+        root_id=None,
+        depth=0,
+        author_name="Ann",
+        author_email_hash=None,
+        author_url=None,
+        body="text",
+        body_html="<p>text</p>",
+        status=CommentStatus.PUBLISHED,
+        created_at=datetime.now(UTC),
+        ip_hash=None,
+        edit_token_hash=None,
+        anchor=None,
+    )
+    with pytest.raises(sa.exc.IntegrityError):
+        async with database.write() as tx:
+            await tx.comments.add(orphan)
+    async with database.read() as tx:
+        assert await tx.comments.get("orphan") is None
+
+
+async def test_secret_key_is_made_once_and_then_kept(database: Database) -> None:
+    first = await database.secret_key()
+    assert len(first) >= 32
+    assert await database.secret_key() == first
+
+
+async def test_control_characters_never_reach_the_database_as_text(services: Services) -> None:
+    # PostgreSQL refuses NUL in text columns; every engine must behave the same: the rules
+    # either refuse the value or clean it before it is stored.
+    nul = "\x00"
+    values = {
+        "page": f"/a{nul}b",
+        "page_title": f"Ti{nul}tle",
+        "author_name": f"An{nul}n",
+        "body": f"Bo{nul}dy",
+        "author_url": f"https://ann.example/{nul}",
+        "author_email": f"ann{nul}@example.org",
+    }
+    base = CommentDraft("news", "/p", "body", "Ann")
+    for name, value in values.items():
+        draft = replace(base, **{name: value})
+        try:
+            posted = await services.comments.post_comment(draft, Caller())
+        except ValidationError:
+            continue
+        stored = posted.comment
+        thread = await services.comments.read_thread(ThreadQuery("news", draft.page), Caller())
+        kept = [stored.author_name, stored.author_url or "", stored.body, thread.page]
+        assert not any(nul in text for text in [*kept, thread.title or ""]), name
+
+
+# Many writers at once
+
+
+async def test_concurrent_comments_on_one_thread_are_all_stored_and_counted(
+    services: Services,
+) -> None:
+    page = "/busy"
+    posted = await all_of(*(post(services, page, n) for n in range(WRITERS)))
+    assert len({p.comment.id for p in posted}) == WRITERS
+    listed = await services.comments.read_thread(ThreadQuery("news", page, limit=100), Caller())
+    assert listed.comment_count == WRITERS
+    assert {node.comment.id for node in listed.comments} == {p.comment.id for p in posted}
+    assert await services.comments.count_comments("news", [page]) == {page: WRITERS}
+
+
+async def test_concurrent_first_comments_on_new_pages_create_one_thread_each(
+    services: Services, database_url: str
+) -> None:
+    pages = ["/new-a", "/new-b"]
+    await all_of(*(post(services, pages[n % 2], n) for n in range(WRITERS)))
+    assert [await count_threads(database_url, page) for page in pages] == [1, 1]
+    counts = await services.comments.count_comments("news", pages)
+    assert counts == {"/new-a": WRITERS // 2, "/new-b": WRITERS // 2}
+
+
+async def test_concurrent_replies_to_one_comment_are_all_counted(services: Services) -> None:
+    root = await post(services, "/replies", 0)
+    await all_of(*(post(services, "/replies", n, root.comment.id) for n in range(1, WRITERS + 1)))
+    listed = await services.comments.read_thread(ThreadQuery("news", "/replies"), Caller())
+    [top] = listed.comments
+    assert (top.reply_count, len(top.replies), listed.comment_count) == (
+        WRITERS,
+        WRITERS,
+        WRITERS + 1,
+    )
+
+
+async def test_concurrent_votes_by_different_readers_all_count(services: Services) -> None:
+    target = (await post(services, "/votes", 0)).comment.id
+    await all_of(*(services.votes.cast_vote(target, 1, reader(n)) for n in range(WRITERS)))
+    listed = await services.comments.read_thread(ThreadQuery("news", "/votes"), Caller())
+    voted = listed.comments[0].comment
+    assert (voted.upvotes, voted.downvotes, voted.score) == (WRITERS, 0, WRITERS)
+
+    tallies = await all_of(
+        *(services.votes.cast_vote(target, -1, reader(n)) for n in range(WRITERS))
+    )
+    assert {(t.upvotes + t.downvotes) for t in tallies} == {WRITERS}
+    listed = await services.comments.read_thread(ThreadQuery("news", "/votes"), Caller())
+    voted = listed.comments[0].comment
+    assert (voted.upvotes, voted.downvotes) == (0, WRITERS)
+
+
+async def test_concurrent_votes_and_replies_on_one_comment_all_succeed(services: Services) -> None:
+    root = (await post(services, "/mixed", 0)).comment.id
+    await all_of(
+        *(services.votes.cast_vote(root, 1, reader(n)) for n in range(WRITERS)),
+        *(post(services, "/mixed", n, root) for n in range(1, WRITERS + 1)),
+    )
+    listed = await services.comments.read_thread(ThreadQuery("news", "/mixed"), Caller())
+    [top] = listed.comments
+    assert (top.comment.upvotes, top.reply_count) == (WRITERS, WRITERS)

@@ -1,0 +1,65 @@
+"""Moderation vocabulary shared by screening (automatic) and staff decisions (manual).
+
+Screening rules live in ``screening.py``; this module holds the types both sides speak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ModerationMode(StrEnum):
+    """How a site treats new comments."""
+
+    POST = "post"  # publish unless screening flags it (default)
+    PRE = "pre"  # every comment waits for staff
+    PRE_FIRST_TIME = "pre_first_time"  # authors without an approved comment wait
+
+
+class Verdict(StrEnum):
+    """What happens to a comment; ordered from mildest to harshest."""
+
+    PUBLISH = "publish"
+    HOLD = "hold"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a rule spoke: the rule's name, what it found, and its score when it has one."""
+
+    rule: str
+    detail: str
+    verdict: Verdict
+    score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    """The outcome for one comment: the harshest verdict of its reasons (publish when none)."""
+
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        """The harshest verdict any reason gave."""
+        order = list(Verdict)
+        return max(
+            (reason.verdict for reason in self.reasons), key=order.index, default=Verdict.PUBLISH
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationSettings:
+    """A site's moderation configuration, edited by admins in the dashboard."""
+
+    mode: ModerationMode = ModerationMode.POST
+    hold_threshold: float = 0.5  # toxicity score at or above which a comment waits for staff
+    reject_threshold: float = 0.9  # ... and at or above which it is refused
+    banned_words: tuple[str, ...] = ()  # refused
+    watched_words: tuple[str, ...] = ()  # held for staff
+    max_links: int = 3  # more links than this: held
+    min_seconds_to_submit: int = 3  # a form sent faster than this is a bot: held
+    report_threshold: int = 3  # reader reports that put a published comment in the queue
+    extra: dict[str, str] = field(default_factory=dict)

@@ -19,6 +19,10 @@ $(BIN)/rostra: pyproject.toml
 .PHONY: install
 install: $(BIN)/rostra ## Create .venv and install Rostra with its development tools
 
+.PHONY: install-semantic
+install-semantic: install ## Add the optional semantic screening stage (CPU torch, ~1 GB)
+	$(BIN)/pip install --quiet -e '.[dev,semantic]'
+
 .PHONY: browser
 browser: ## Install Debian's Chromium for the browser tests (needs root or sudo)
 	@command -v chromium >/dev/null || { \

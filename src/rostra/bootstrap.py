@@ -4,23 +4,41 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from rostra.config import Settings, load_settings
+from sqlalchemy.engine import make_url
+
+from rostra.config import Settings, SettingsError, load_settings
+from rostra.domain.images import ImageLimits
 from rostra.live.local import LocalEventBus
 from rostra.live.redis import RedisEventBus
+from rostra.notify.mail import SmtpMailer
+from rostra.notify.worker import OutboxWorker
+from rostra.screening import EmbeddingScreen, ProfanityModel, SemanticModel, semantic_available
+from rostra.services.anchors import AnchorService
 from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
+from rostra.services.exports import ExportService
+from rostra.services.images import ImageService
+from rostra.services.imports import ImportService
 from rostra.services.live import LiveService
-from rostra.services.ports import Clock, RateLimiter
+from rostra.services.moderation import ModerationService
+from rostra.services.notifications import NotificationPolicy, NotificationService
+from rostra.services.ports import Clock, ImageStore, RateLimiter, ToxicityModel
 from rostra.services.registry import Services
+from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
+from rostra.services.staff import StaffService
+from rostra.services.subscriptions import LinkPolicy, SubscriptionLinks, SubscriptionService
 from rostra.services.tokens import Keyring
 from rostra.services.votes import VoteService
 from rostra.storage.database import Database
+from rostra.storage.images import LocalImageStore, PillowImageCodec
 from rostra.storage.rate_limits import LimitsRateLimiter, NoRateLimits
 from rostra.web.app import create_app
 from rostra.web.middleware.cors import ASGIApp
@@ -59,12 +77,85 @@ def build_event_bus(settings: Settings) -> LocalEventBus | RedisEventBus:
     return LocalEventBus()
 
 
+def build_login_limiter(settings: Settings) -> RateLimiter:
+    """Staff sign-in attempts, limited even with ``ROSTRA_RATE_LIMITS=off``: they guard
+    passwords, not throughput."""
+    return LimitsRateLimiter({"login": settings.rate_limit_login}, settings.redis_url)
+
+
 def build_rate_limiter(settings: Settings) -> RateLimiter:
     """Shared counters in Redis when configured, per-process memory otherwise, or none."""
     if not settings.rate_limits:
         return NoRateLimits()
     rules = {"comment": settings.rate_limit_comments, "vote": settings.rate_limit_votes}
+    rules["image"] = settings.rate_limit_images
     return LimitsRateLimiter(rules, settings.redis_url)
+
+
+def media_folder(settings: Settings) -> Path:
+    """``ROSTRA_MEDIA_DIR``, else a ``media`` folder next to the SQLite file, else ``./media``."""
+    if settings.media_dir:
+        return Path(settings.media_dir)
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).parent / "media"
+    return Path("media")
+
+
+def build_image_store(settings: Settings) -> ImageStore:
+    """Image files in a local folder. An S3-compatible store would be chosen here, from a
+    setting, as another ``ImageStore`` (see docs/images.md)."""
+    return LocalImageStore(media_folder(settings))
+
+
+def build_toxicity_model(settings: Settings) -> ToxicityModel | None:
+    """The classifier ``ROSTRA_TOXICITY_MODEL`` names; each loads its weights on first use."""
+    if settings.toxicity_model == "none":
+        return None
+    if settings.toxicity_model == "semantic":
+        if not semantic_available():
+            raise SettingsError(
+                "ROSTRA_TOXICITY_MODEL=semantic needs the semantic extra: "
+                "pip install 'rostra[semantic]' (CPU torch, see docs/moderation.md)."
+            )
+        return SemanticModel(ProfanityModel(), EmbeddingScreen())
+    return ProfanityModel()
+
+
+def build_mailer(settings: Settings) -> SmtpMailer | None:
+    """SMTP when ``ROSTRA_SMTP_URL`` is set; without it notifications are off."""
+    if not settings.smtp_url:
+        return None
+    host = urlsplit(settings.public_url or "").hostname or "localhost"
+    return SmtpMailer(settings.smtp_url, settings.mail_from or f"rostra@{host}")
+
+
+def build_notifications(
+    settings: Settings, database: Database, clock: Clock, keyring: Keyring
+) -> tuple[SubscriptionService, NotificationService]:
+    """Subscriptions (signed links under ``ROSTRA_PUBLIC_URL``) and the outbox delivery."""
+    mailer = build_mailer(settings)
+    links = SubscriptionLinks(
+        keyring, LinkPolicy(public_url=settings.public_url or "http://127.0.0.1:8080"), clock
+    )
+    # Confirmation mails go to addresses strangers type in: a few per address per hour.
+    limiter = (
+        LimitsRateLimiter({"subscribe": "3/hour;10/day"}, settings.redis_url)
+        if settings.rate_limits
+        else NoRateLimits()
+    )
+    subscriptions = SubscriptionService(
+        database, clock, keyring, links, limiter, enabled=mailer is not None
+    )
+    notifications = NotificationService(
+        database,
+        clock,
+        keyring,
+        subscriptions,
+        mailer,
+        NotificationPolicy(batch_interval=timedelta(minutes=settings.notify_batch_minutes)),
+    )
+    return subscriptions, notifications
 
 
 def build_keyring(settings: Settings) -> Keyring:
@@ -86,17 +177,53 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     )
     limiter = build_rate_limiter(settings)
     live = LiveService(database, events, clock)
+    images = ImageService(
+        database,
+        build_image_store(settings),
+        PillowImageCodec(),
+        clock,
+        keyring,
+        limiter,
+        ImageLimits(settings.image_max_bytes, settings.image_max_pixels, settings.image_max_frames),
+    )
+    screening = ScreeningService(build_toxicity_model(settings), clock)
+    subscriptions, notifications = build_notifications(settings, database, clock, keyring)
     closers = [database.close]
     if isinstance(events, RedisEventBus):
         closers.append(events.close)
+    starters: list[Callable[[], Awaitable[None]]] = []
+    if notifications.enabled and settings.notify_worker:
+        worker = OutboxWorker(notifications, poll_seconds=settings.notify_poll_seconds)
+        starters.append(worker.start)
+        closers.insert(0, worker.stop)  # finish the message in hand before the database closes
     return Services(
-        comments=CommentService(database, live, clock, keyring, policy, limiter),
+        comments=CommentService(
+            database,
+            live,
+            clock,
+            keyring,
+            policy,
+            limiter,
+            images=images,
+            screening=screening,
+            notifications=notifications,
+        ),
         votes=VoteService(database, live, limiter),
         sites=SiteService(database),
         live=live,
         keyring=keyring,
         check_health=database.ping,
+        anchors=AnchorService(database, policy.cached_pages),
         on_shutdown=closers,
+        images=images,
+        imports=ImportService(database, live, keyring),
+        exports=ExportService(database),
+        staff=StaffService(database, clock, keyring, build_login_limiter(settings)),
+        moderation=ModerationService(database, live, clock, keyring),
+        screening=screening,
+        subscriptions=subscriptions,
+        notifications=notifications,
+        on_startup=starters,
     )
 
 

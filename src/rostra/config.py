@@ -26,6 +26,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     smtp_url: str | None = None
+    mail_from: str | None = None  # the From of notification mail; default rostra@<public host>
     secret_key: str | None = None
     public_url: str | None = None
     stripe_secret_key: str | None = None
@@ -33,11 +34,21 @@ class Settings:
     rate_limits: bool = True
     rate_limit_comments: str = "10/minute;100/hour"
     rate_limit_votes: str = "120/minute"
+    rate_limit_login: str = "5/minute;20/hour"  # staff sign-in, per address and per email
+    rate_limit_images: str = "10/minute;60/hour"
+    image_max_bytes: int = 5 * 1024 * 1024
+    image_max_pixels: int = 40_000_000
+    image_max_frames: int = 100
+    media_dir: str | None = None  # default: a "media" folder next to the SQLite file, or ./media
     edit_window_minutes: int = 15
     max_reply_depth: int = 4
     max_request_bytes: int = 64 * 1024
     log_format: str = "console"
     demo: bool = False
+    toxicity_model: str = "profanity"  # profanity | none | semantic (needs rostra[semantic])
+    notify_batch_minutes: int = 15  # at most one "new comments" mail per page and follower
+    notify_poll_seconds: int = 5  # how often an idle outbox worker looks for due mail
+    notify_worker: bool = True  # run the outbox worker inside `rostra serve`
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given non-None values replaced (for command-line flags)."""
@@ -90,6 +101,8 @@ def load_settings(environ: Mapping[str, str], config_file: Path | None = None) -
     settings = Settings(**values)
     if settings.secret_key is not None and len(settings.secret_key) < 32:
         raise SettingsError("ROSTRA_SECRET_KEY must be at least 32 characters.")
+    if settings.toxicity_model not in ("profanity", "none", "semantic"):
+        raise SettingsError("ROSTRA_TOXICITY_MODEL must be profanity, none or semantic.")
     if settings.log_format not in ("console", "json"):
         raise SettingsError("ROSTRA_LOG_FORMAT must be console or json.")
     return settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from rostra import __version__
-from rostra.cli import demo, migrate, serve, sites
+from rostra.cli import demo, export, imports, migrate, outbox, serve, sites, users, worker
 
 app = typer.Typer(
     name="rostra",
@@ -22,6 +22,11 @@ app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("migrate")(migrate.migrate)
 app.add_typer(sites.app, name="site")
+app.add_typer(users.app, name="user")
+app.command("worker")(worker.worker)  # issue 6
+app.add_typer(outbox.app, name="outbox")  # issue 6
+app.add_typer(imports.app, name="import")
+app.command("export")(export.export)
 
 
 def _version(value: bool) -> None:

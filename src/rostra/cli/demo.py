@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ import typer
 from rostra.bootstrap import build_services, run_blocking
 from rostra.cli.common import migrate_database, settings_from
 from rostra.cli.serve import run_server
+from rostra.domain.moderation import ModerationSettings
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft
 from rostra.services.registry import Services
@@ -109,7 +111,37 @@ THREAD: list[tuple[str, str | None, str, int, str, int, int]] = [
         0,
     ),
 ]
+DEMO_MODERATOR = "moderator@demo.example"
 OTHER_PAGES = {"/2026/11/council-budget-vote": 4, "/2026/11/library-late-hours": 2}
+# Inline feedback (issue 7): (author, minutes ago, body, anchor) on passages of demo.html's article.
+INLINE: list[tuple[str, int, str, dict[str, str]]] = [
+    (
+        "Aisha Noor",
+        120,
+        "Worth adding that the original 2024 estimate was lower still.",
+        {
+            "exact": "18% over the revised budget set in 2025",
+            "prefix": "The repairs ran ",
+            "suffix": ", bringing the final bill to",
+        },
+    ),
+    (
+        "Dev Raman",
+        60,
+        "Rode it this morning: the kerb makes a real difference.",
+        {
+            "exact": "A two-metre lane now runs along the upstream side",
+            "prefix": "Cyclists get the biggest change. ",
+            "suffix": ", separated",
+        },
+    ),
+    (
+        "Lena Fischer",
+        45,
+        "Good to hear the stone is local.",
+        {"exact": "We kept every stone we could.", "passage": "lyle-quote"},
+    ),
+]
 
 
 @dataclass
@@ -150,17 +182,25 @@ def demo(
     clock = _SteppingClock(datetime.now(UTC))
     # The seed replays a whole discussion in a moment: rate limits would stop it.
     services = build_services(settings.with_overrides(rate_limits=False), clock=clock)
-    run_blocking(_seed(services, clock, port))
+    staff_password = secrets.token_urlsafe(12)
+    run_blocking(_seed(services, clock, port, staff_password))
     typer.secho(f"\n  Rostra demo: http://{host}:{port}/", fg=typer.colors.GREEN, bold=True)
     typer.echo(f"  Database: {database}")
-    typer.echo("  Staff sign-in arrives with the moderation dashboard.\n")
+    typer.echo(f"  Moderator dashboard: http://{host}:{port}/admin")
+    typer.echo(f"  Moderator email: {DEMO_MODERATOR}")
+    typer.echo(f"  Moderator password: {staff_password}\n")
     run_server(settings, host=host, port=port)
 
 
-async def _seed(services: Services, clock: _SteppingClock, port: int) -> None:
+async def _seed(
+    services: Services, clock: _SteppingClock, port: int, staff_password: str | None = None
+) -> None:
     origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
     try:
         await services.sites.add_site(SITE, origins, "Rostra Gazette")
+        # Visitors try the demo with a quick "hello": the minimum-time rule would send it to a
+        # queue nobody watches (issue 5). Every other screening rule stays on.
+        await services.sites.update_moderation(SITE, ModerationSettings(min_seconds_to_submit=0))
         start = clock.moment
         ids: dict[str, str] = {}
         for key, parent, author, minutes_ago, body, up, down in THREAD:
@@ -175,6 +215,11 @@ async def _seed(services: Services, clock: _SteppingClock, port: int) -> None:
             for n in range(up + down):
                 value = 1 if n < up else -1
                 await services.votes.cast_vote(posted.comment.id, value, Caller(voter=f"v:demo{n}"))
+        for author, minutes_ago, body, anchor in INLINE:
+            clock.moment = start - timedelta(minutes=minutes_ago)
+            await services.comments.post_comment(
+                CommentDraft(SITE, ARTICLE, body, author, ARTICLE_TITLE, anchor=anchor), Caller()
+            )
         for page, count in OTHER_PAGES.items():
             for n in range(count):
                 clock.moment = start - timedelta(hours=n + 1)
@@ -182,6 +227,8 @@ async def _seed(services: Services, clock: _SteppingClock, port: int) -> None:
                     CommentDraft(SITE, page, f"Comment {n + 1} on this story.", "Demo Reader"),
                     Caller(),
                 )
+        if staff_password and services.staff is not None:  # the dashboard's demo account (#5)
+            await services.staff.add_user(DEMO_MODERATOR, "moderator", staff_password)
     finally:
         for hook in services.on_shutdown:
             await hook()

@@ -10,6 +10,7 @@ from rostra.domain.errors import ValidationError
 MAX_EXACT_LENGTH = 2_000
 MAX_CONTEXT_LENGTH = 200
 MAX_OFFSET = 10_000_000
+MAX_PASSAGE_LENGTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,16 +22,21 @@ class Anchor:
     suffix: str = ""
     start: int | None = None
     end: int | None = None
+    # The publisher's id of a fixed feedback point (``data-rostra-passage``), when there is one.
+    passage: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form of the contract."""
-        return {
+        """The JSON form of the contract (``passage`` only when set, so older forms stay equal)."""
+        data: dict[str, Any] = {
             "exact": self.exact,
             "prefix": self.prefix,
             "suffix": self.suffix,
             "start": self.start,
             "end": self.end,
         }
+        if self.passage is not None:
+            data["passage"] = self.passage
+        return data
 
 
 def parse_anchor(data: dict[str, Any] | None) -> Anchor | None:
@@ -68,4 +74,15 @@ def parse_anchor(data: dict[str, Any] | None) -> Anchor | None:
         raise ValidationError("Give both 'start' and 'end', or neither.", field="anchor.end")
     if start is not None and end is not None and end <= start:
         raise ValidationError("'end' must come after 'start'.", field="anchor.end")
-    return Anchor(exact, context["prefix"], context["suffix"], start, end)
+    passage = data.get("passage")
+    if passage is not None and (
+        not isinstance(passage, str)
+        or not 1 <= len(passage) <= MAX_PASSAGE_LENGTH
+        or not passage.isprintable()
+        or passage != passage.strip()
+    ):
+        raise ValidationError(
+            f"'passage' must be the feedback point's id, 1-{MAX_PASSAGE_LENGTH} characters.",
+            field="anchor.passage",
+        )
+    return Anchor(exact, context["prefix"], context["suffix"], start, end, passage)

@@ -6,10 +6,14 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from rostra.domain.anchors import Anchor
 from rostra.domain.errors import ValidationError
+
+if TYPE_CHECKING:
+    from rostra.domain.images import ImageRef
 
 MAX_BODY_LENGTH = 10_000
 MAX_NAME_LENGTH = 100
@@ -54,6 +58,8 @@ class Comment:
     downvotes: int
     descendant_count: int
     anchor: Anchor | None
+    pinned: bool = False  # staff featured it: first on the thread's first page
+    images: tuple[ImageRef, ...] = ()  # attached uploads, in display order (issue 8)
 
     @property
     def score(self) -> int:
@@ -67,7 +73,9 @@ class Comment:
 
     def as_placeholder(self) -> Comment:
         """The deleted comment as readers see it: structure kept, content gone."""
-        return replace(self, author_name="", author_url=None, body="", body_html="", anchor=None)
+        return replace(
+            self, author_name="", author_url=None, body="", body_html="", anchor=None, images=()
+        )
 
 
 def clean_text(value: str) -> str:

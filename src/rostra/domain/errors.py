@@ -53,3 +53,9 @@ class RateLimitedError(DomainError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class CommentRejectedError(DomainError):
+    """Screening refused a comment; the message tells the author why, politely (issue 5)."""
+
+    code = "comment_rejected"

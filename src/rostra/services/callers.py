@@ -20,6 +20,7 @@ class Caller:
     ip: str | None = None
     origin: str | None = None
     edit_token: str | None = None
+    staff: bool = False  # a valid staff session came with the request: a staff reply
 
 
 def check_origin(site: Site, caller: Caller) -> None:

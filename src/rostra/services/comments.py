@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,12 +11,15 @@ from rostra.domain import comments as rules
 from rostra.domain.anchors import parse_anchor
 from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.errors import (
+    CommentRejectedError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
     ValidationError,
 )
 from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated
+from rostra.domain.images import ImageAttachment
+from rostra.domain.moderation import Verdict
 from rostra.domain.paging import Cursor, Sort, validate_limit
 from rostra.domain.rendering import render_markdown
 from rostra.domain.sites import Site
@@ -28,9 +31,13 @@ from rostra.domain.threads import (
     validate_title,
 )
 from rostra.services.callers import Caller, check_origin
+from rostra.services.images import ImageService, attach_images, with_images
 from rostra.services.live import LiveService
+from rostra.services.moderation import check_not_banned
+from rostra.services.notifications import NotificationService
 from rostra.services.page_cache import PageCache
 from rostra.services.ports import Clock, NewComment, RateLimiter, Storage, Transaction
+from rostra.services.screening import ScreeningService, Subject, rejection_message
 from rostra.services.tokens import Keyring
 
 MAX_COUNT_PAGES = 100
@@ -50,6 +57,11 @@ class CommentDraft:
     author_url: str | None = None
     anchor: dict[str, Any] | None = None
     honeypot: str | None = None
+    elapsed_ms: int | None = None  # form opened → sent, as the widget measured it (screening)
+    # Uploads to show with the comment (issue 8). Moderation hook: a non-empty tuple means the
+    # comment carries images, which screening may hold for untrusted authors.
+    images: tuple[ImageAttachment, ...] = ()
+    notify: str = "none"  # issue 6: "Notify of" none | replies | all (needs author_email)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +132,14 @@ class CommentService:
         keyring: Keyring,
         policy: CommentPolicy,
         limiter: RateLimiter,
+        images: ImageService | None = None,
+        screening: ScreeningService | None = None,
+        notifications: NotificationService | None = None,
     ) -> None:
+        self._notifications = notifications  # issue 6: subscriptions and the mail outbox
+        # Without a model the rules still run (word lists, links, modes, timing, duplicates).
+        self._screening = screening or ScreeningService(None, clock)
+        self._images = images  # deletes the files of a deleted comment's images
         self._storage = storage
         self._live = live
         self._clock = clock
@@ -138,6 +157,10 @@ class CommentService:
         url = rules.validate_author_url(draft.author_url)
         anchor = parse_anchor(draft.anchor)
         title = validate_title(draft.page_title)
+        if self._notifications is not None:
+            self._notifications.check_choice(draft.notify, email)
+        elif draft.notify != "none":
+            raise ValidationError("Email notifications are not enabled here.", field="notify")
         now = self._clock.now()
         token = self._keyring.new_token()
         editable_until = now + self._policy.edit_window
@@ -149,8 +172,12 @@ class CommentService:
                 await self._site(tx, draft.site, caller)
             return PostedComment(self._unsaved(draft, name, body, now), token, editable_until)
 
+        scores = await self._screening.rate(body)
+        email_hash = email and self._keyring.digest("email", email.lower())
+        ip_hash = caller.ip and self._keyring.digest("ip", caller.ip)
         async with self._storage.write() as tx:
             site = await self._site(tx, draft.site, caller)
+            await check_not_banned(tx, email_hash, ip_hash, now)  # staff bans (issue 5)
             thread = await tx.threads.get_or_create(site.name, page, title)
             await tx.threads.lock(thread.id)
             parent_id, root_id, depth = None, None, 0
@@ -170,7 +197,25 @@ class CommentService:
                     "Replies belong to their parent's passage; leave 'anchor' empty.",
                     field="anchor",
                 )
-            status = CommentStatus.PUBLISHED
+            screening = await self._screening.screen_comment(
+                tx,
+                Subject(
+                    site.name,
+                    body,
+                    email_hash,
+                    ip_hash,
+                    draft.elapsed_ms,
+                    image_count=len(draft.images),
+                ),
+                scores,
+            )
+            if screening.verdict is Verdict.REJECT:
+                raise CommentRejectedError(rejection_message(screening), field="body")
+            status = (
+                CommentStatus.PENDING
+                if screening.verdict is Verdict.HOLD
+                else CommentStatus.PUBLISHED
+            )
             comment = await tx.comments.add(
                 NewComment(
                     id=self._keyring.new_id(),
@@ -179,17 +224,29 @@ class CommentService:
                     root_id=root_id,
                     depth=depth,
                     author_name=name,
-                    author_email_hash=email and self._keyring.digest("email", email.lower()),
+                    author_email_hash=email_hash,
                     author_url=url,
                     body=body,
                     body_html=render_markdown(body),
                     status=status,
                     created_at=now,
-                    ip_hash=caller.ip and self._keyring.digest("ip", caller.ip),
+                    ip_hash=ip_hash,
                     edit_token_hash=self._keyring.digest("edit", token),
                     anchor=anchor,
+                    author_is_staff=caller.staff,
                 )
             )
+            if draft.images:
+                refs = await attach_images(tx, self._keyring, comment.id, draft.images)
+                comment = replace(comment, images=tuple(refs))
+            await self._screening.record(tx, comment.id, screening)
+            if self._notifications is not None:  # issue 6: same transaction as the comment
+                await self._notifications.comment_posted(
+                    tx, site, thread, comment, email=email, notify=draft.notify
+                )
+            if status is not CommentStatus.PUBLISHED:
+                # Held for staff: not counted, not listed, not announced until approved.
+                return PostedComment(comment, token, editable_until)
             await self._count_published(tx, comment, +1)
             event = await self._live.record(
                 tx, thread.id, CommentCreated(site.name, page, comment.id, parent_id=parent_id)
@@ -200,16 +257,31 @@ class CommentService:
     async def edit_comment(self, comment_id: str, body: str, caller: Caller) -> Comment:
         """Replace a comment's text, if the caller is its author and the window is open."""
         body = rules.validate_body(body)
+        scores = await self._screening.rate(body)
         async with self._storage.write() as tx:
             comment, thread = await self._authorized(tx, comment_id, caller)
+            screening = await self._screening.screen_comment(
+                tx, Subject(thread.site, body, is_edit=True), scores
+            )
+            if screening.verdict is Verdict.REJECT:
+                raise CommentRejectedError(rejection_message(screening), field="body")
             now = self._clock.now()
             await tx.comments.update_body(comment.id, body, render_markdown(body), now)
+            await self._screening.record(tx, comment.id, screening)
+            if screening.verdict is Verdict.HOLD and comment.status is CommentStatus.PUBLISHED:
+                # The new text needs a look: it leaves the thread (and its count) until staff
+                # approve it; live readers get comment.deleted, which means "no longer shown".
+                await tx.comments.set_status(comment.id, CommentStatus.PENDING)
+                await self._count_published(tx, comment, -1)
             edited = await tx.comments.get(comment.id)
             assert edited is not None  # noqa: S101 - read back inside the same transaction
+            edited = (await with_images(tx, [edited]))[0]
             event = None
-            if edited.status is CommentStatus.PUBLISHED:
+            hidden = comment.status is not edited.status  # published, now held
+            if hidden or edited.status is CommentStatus.PUBLISHED:
+                kind = CommentDeleted if hidden else CommentUpdated
                 event = await self._live.record(
-                    tx, thread.id, CommentUpdated(thread.site, thread.page, comment.id)
+                    tx, thread.id, kind(thread.site, thread.page, comment.id)
                 )
         if event is not None:
             await self._live.publish(event)
@@ -223,12 +295,15 @@ class CommentService:
                 return  # deleting twice is harmless: the first delete erased everything
             comment, thread = await self._authorized(tx, comment_id, caller)
             await tx.comments.mark_deleted(comment.id)
+            removed_images = await tx.images.delete_for_comment(comment.id)
             if comment.status is CommentStatus.PUBLISHED:
                 await self._count_published(tx, comment, -1)
             event = await self._live.record(
                 tx, thread.id, CommentDeleted(thread.site, thread.page, comment.id)
             )
         await self._live.publish(event)
+        if self._images is not None:
+            await self._images.delete_files(removed_images)
 
     async def read_thread(self, query: ThreadQuery, caller: Caller) -> ThreadPage:
         """One page of a thread's top-level comments, each with its replies nested."""
@@ -266,9 +341,14 @@ class CommentService:
         roots = await tx.comments.list_roots(
             thread_id, sort=query.sort, after=after, limit=limit + 1, anchored=query.anchored
         )
+        pinned = [root for root in roots if root.pinned]  # first page only (issue 5)
+        roots = [root for root in roots if not root.pinned]
         has_more = len(roots) > limit
         roots = roots[:limit]
+        last = roots[-1] if roots else None
+        roots = pinned + roots
         replies = await tx.comments.list_replies([root.id for root in roots])
+        roots, replies = await with_images(tx, roots), await with_images(tx, replies)
         by_root: dict[str, list[Comment]] = {}
         for reply in replies:
             by_root.setdefault(reply.root_id or "", []).append(reply)
@@ -281,7 +361,7 @@ class CommentService:
                 )
             )
         ]
-        next_cursor = Cursor.after(query.sort, roots[-1]).encode() if has_more else None
+        next_cursor = Cursor.after(query.sort, last).encode() if has_more and last else None
         ids = [root.id for root in roots] + [reply.id for reply in replies]
         return _ArrangedPage(nodes, next_cursor, ids)
 

@@ -6,17 +6,30 @@ never learn which database or transport is behind.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from rostra.domain.anchors import Anchor
 from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.events import ThreadEvent
+from rostra.domain.images import ImageKind, ImageLimits, ProcessedImage, StoredImage
+from rostra.domain.moderation import ModerationSettings, Reason, Verdict
 from rostra.domain.paging import Cursor, Sort
 from rostra.domain.sites import Site
+from rostra.domain.staff import AuditEntry, Ban, BanKind, Role, StaffAction, StaffUser
+from rostra.domain.subscriptions import (
+    MailJob,
+    NewMailJob,
+    NewSubscription,
+    OutboxSummary,
+    OutgoingMail,
+    Recipient,
+    Subscription,
+    SubscriptionStatus,
+)
 from rostra.domain.threads import Thread
 
 
@@ -39,6 +52,7 @@ class NewComment:
     ip_hash: str | None
     edit_token_hash: str | None
     anchor: Anchor | None
+    author_is_staff: bool = False  # posted with a staff session (issue 5)
 
 
 class SiteRepository(Protocol):
@@ -53,6 +67,12 @@ class SiteRepository(Protocol):
 
     async def list_all(self) -> list[Site]:
         """Every site, by name."""
+
+    async def moderation_settings(self, name: str) -> ModerationSettings:
+        """The site's moderation settings (the defaults when none were saved)."""
+
+    async def set_moderation_settings(self, name: str, settings: ModerationSettings) -> None:
+        """Replace the site's moderation settings."""
 
 
 class ThreadRepository(Protocol):
@@ -109,6 +129,9 @@ class CommentRepository(Protocol):
     async def mark_deleted(self, comment_id: str) -> None:
         """Turn a comment into a placeholder: status deleted, content and author data erased."""
 
+    async def set_status(self, comment_id: str, status: CommentStatus) -> None:
+        """Change a comment's status (screening sends an edited comment back to pending)."""
+
     async def adjust_descendants(self, root_id: str, delta: int) -> None:
         """Add ``delta`` to the count of published replies under a top-level comment."""
 
@@ -144,6 +167,348 @@ class EventLog(Protocol):
         """Forget events recorded before ``older_than``."""
 
 
+class ImageRepository(Protocol):
+    async def add(self, image: StoredImage) -> None:
+        """Record a new upload (not yet attached to a comment)."""
+
+    async def get_many(self, image_ids: Sequence[str]) -> list[StoredImage]:
+        """The stored images among ``image_ids`` (unknown ids are left out)."""
+
+    async def attach(self, image_id: str, comment_id: str, position: int, alt: str) -> bool:
+        """Bind an unattached upload to a comment, in display order, with its alt text; False
+        when it is already attached (a concurrent comment claimed it first)."""
+
+    async def for_comments(self, comment_ids: Sequence[str]) -> dict[str, list[StoredImage]]:
+        """The images of each comment, in display order (comments without images left out)."""
+
+    async def delete_for_comment(self, comment_id: str) -> list[StoredImage]:
+        """Forget a comment's images; returns them so their files can be deleted."""
+
+    async def take_orphans(self, uploaded_before: datetime, limit: int) -> list[StoredImage]:
+        """Forget up to ``limit`` uploads never attached and older than ``uploaded_before``;
+        returns them so their files can be deleted."""
+
+
+class ImageStore(Protocol):
+    """Where image files live: a local folder by default; an S3-compatible bucket would
+    implement the same three methods."""
+
+    async def save(self, name: str, data: bytes, media_type: str) -> None:
+        """Store ``data`` under ``name`` (a random name we chose), replacing nothing."""
+
+    async def load(self, name: str) -> bytes | None:
+        """The file's bytes, or None when there is no such file."""
+
+    async def delete(self, names: Sequence[str]) -> None:
+        """Remove the files; missing ones are ignored."""
+
+
+class ImageCodec(Protocol):
+    async def process(self, data: bytes, kind: ImageKind, limits: ImageLimits) -> ProcessedImage:
+        """Decode ``data`` (already sniffed as ``kind``), refuse it if it breaks ``limits``
+        (before decoding pixels), and re-encode a display-size image and a thumbnail without
+        metadata. Raises the errors of ``rostra.domain.images``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One moderation decision on a comment: automatic (``actor`` None) or a staff member's."""
+
+    comment_id: str
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+    actor: str | None
+    created_at: datetime
+
+
+class ScreeningRepository(Protocol):
+    async def record_decision(self, decision: Decision) -> None:
+        """Store a decision with its reasons."""
+
+    async def decisions(self, comment_id: str) -> list[Decision]:
+        """A comment's decisions, oldest first."""
+
+    async def has_published(
+        self, site: str, author_email_hash: str | None, ip_hash: str | None
+    ) -> bool:
+        """Whether the site has a published comment by this email hash or, failing that,
+        this IP hash: the author has earned trust."""
+
+    async def recent_bodies(
+        self,
+        site: str,
+        author_email_hash: str | None,
+        ip_hash: str | None,
+        since: datetime,
+        limit: int,
+    ) -> list[str]:
+        """Bodies of the site's comments by this email hash or IP hash written since ``since``,
+        newest first, at most ``limit``."""
+
+
+class ToxicityModel(Protocol):
+    """A classifier that rates text; adapters live in ``rostra.screening``."""
+
+    hold_only: frozenset[str]  # categories whose scores may hold a comment but never refuse it
+
+    async def score(self, text: str) -> dict[str, float]:
+        """Category → score from 0 (harmless) to 1 (certainly abusive)."""
+
+
+class SubscriptionRepository(Protocol):
+    async def add_pending(self, subscription: NewSubscription) -> tuple[str, SubscriptionStatus]:
+        """Store a pending subscription, or find the same one (site, address, kind, scope)
+        already stored; returns its id and status."""
+
+    async def get(self, subscription_id: str) -> Subscription | None:
+        """One subscription by id."""
+
+    async def confirm(self, subscription_id: str, now: datetime) -> bool:
+        """Mark it confirmed; False when it does not exist (any more)."""
+
+    async def remove(self, subscription_id: str) -> bool:
+        """Forget it; False when it was already gone."""
+
+    async def list_for_address(self, email_hash: str) -> list[Subscription]:
+        """Every subscription of one address, on every site."""
+
+    async def recipients(
+        self, site: str, page: str, comment_id: str, parent_id: str | None
+    ) -> list[Recipient]:
+        """Confirmed subscribers to tell about a published comment: followers of the page and,
+        for a reply, the parent's author; never the comment's own author."""
+
+    async def set_next_digest(self, subscription_id: str, moment: datetime) -> None:
+        """The earliest time the next batched mail of this subscription may leave."""
+
+
+class Outbox(Protocol):
+    async def enqueue(self, job: NewMailJob) -> int:
+        """Store a mail job; returns its id."""
+
+    async def add_to_waiting(
+        self, subscription_id: str, kind: str, item: dict[str, object]
+    ) -> bool:
+        """Append ``item`` to the ``items`` of this subscription's waiting (unclaimed) job of
+        ``kind``; False when there is none."""
+
+    async def claim(
+        self, now: datetime, lease_until: datetime, worker: str, limit: int
+    ) -> list[MailJob]:
+        """Lease up to ``limit`` due jobs to ``worker`` (skipping jobs other workers hold)."""
+
+    async def mark_sent(self, job_id: int, worker: str, now: datetime) -> None:
+        """The mail server accepted the message."""
+
+    async def retry(self, job_id: int, worker: str, at: datetime, error: str) -> None:
+        """Release the lease and try again at ``at``."""
+
+    async def finish(self, job_id: int, worker: str, status: str, error: str | None) -> None:
+        """End the job without sending (failed or cancelled)."""
+
+    async def summary(self) -> OutboxSummary:
+        """Counts by status and the latest permanent failures."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaffCredentials:
+    """A staff account with what signing in checks (issue 5)."""
+
+    user: StaffUser
+    password_hash: str
+    totp_secret: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """A comment waiting for staff: held, or published and reported by readers."""
+
+    comment: Comment
+    site: str
+    page: str
+    report_count: int
+    report_reasons: tuple[str, ...]
+    screening: tuple[Reason, ...] = ()  # why screening held it, with scores
+
+
+class UserRepository(Protocol):
+    """Staff accounts and their server-side sessions (issue 5)."""
+
+    async def add(self, email: str, password_hash: str, role: Role, created_at: datetime) -> None:
+        """Store a new account; the email must be free."""
+
+    async def credentials(self, email: str) -> StaffCredentials | None:
+        """The account with this (lowercased) email and its secrets, or None."""
+
+    async def get(self, user_id: int) -> StaffUser | None:
+        """One account by id."""
+
+    async def list_all(self) -> list[StaffUser]:
+        """Every account, by email."""
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        """Replace the stored password hash (a rehash with new parameters)."""
+
+    async def set_totp_secret(self, user_id: int, secret: str | None) -> None:
+        """Turn the second factor on (a secret) or off (None)."""
+
+    async def set_disabled(self, user_id: int, disabled: bool) -> None:
+        """Disable or re-enable an account."""
+
+    async def add_session(
+        self, session_digest: str, user_id: int, created_at: datetime, expires_at: datetime
+    ) -> None:
+        """Record a signed-in session by the digest of its id."""
+
+    async def session_user(self, session_digest: str, now: datetime) -> StaffUser | None:
+        """The enabled account of an unexpired session, or None."""
+
+    async def delete_session(self, session_digest: str) -> None:
+        """End one session."""
+
+    async def delete_sessions_of(self, user_id: int) -> None:
+        """End every session of an account."""
+
+
+class StaffRecords(Protocol):
+    """Bans, reader reports, the moderation queue and the audit log (issue 5)."""
+
+    async def add_ban(
+        self,
+        kind: BanKind,
+        value: str,
+        reason: str,
+        created_by: str,
+        created_at: datetime,
+        expires_at: datetime | None,
+    ) -> int:
+        """Store a ban; returns its id."""
+
+    async def remove_ban(self, ban_id: int) -> bool:
+        """Lift a ban; False when there is none with this id."""
+
+    async def list_bans(self, now: datetime) -> list[Ban]:
+        """Bans in force at ``now``, newest first."""
+
+    async def is_banned(self, values: Sequence[tuple[BanKind, str]], now: datetime) -> bool:
+        """True when any (kind, value) is banned at ``now``."""
+
+    async def author_digests(self, comment_id: str) -> tuple[str | None, str | None]:
+        """The stored (email digest, IP digest) of a comment's author."""
+
+    async def add_report(self, comment_id: str, reporter: str, reason: str, at: datetime) -> bool:
+        """Record one reader's report; False when this reader reported the comment already."""
+
+    async def report_count(self, comment_id: str) -> int:
+        """How many readers reported the comment."""
+
+    async def clear_reports(self, comment_id: str) -> None:
+        """Forget a comment's reports (staff looked at it)."""
+
+    async def set_status(self, comment_id: str, status: CommentStatus) -> None:
+        """Move a comment to another state."""
+
+    async def set_pinned(self, comment_id: str, pinned: bool) -> None:
+        """Pin or unpin a top-level comment."""
+
+    async def pinned_count(self, thread_id: int) -> int:
+        """How many comments of the thread are pinned."""
+
+    async def queue(
+        self,
+        *,
+        site: str | None,
+        search: str | None,
+        report_threshold: int,
+        limit: int,
+        offset: int,
+    ) -> list[QueueItem]:
+        """Held comments and published ones with at least ``report_threshold`` reports, oldest
+        first, optionally of one site and matching ``search`` in author name or text."""
+
+    async def audit(
+        self, actor: str, action: StaffAction, target: str, reason: str, at: datetime
+    ) -> None:
+        """Append to the audit log."""
+
+    async def audit_entries(self, limit: int, offset: int) -> list[AuditEntry]:
+        """The audit log, newest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedComment:
+    """A comment written by an import (issue 11): its source id, dates and vote totals kept."""
+
+    id: str
+    source_id: str
+    thread_id: int
+    parent_id: str | None
+    root_id: str | None
+    depth: int
+    author_name: str
+    author_email_hash: str | None
+    author_url: str | None
+    body: str
+    body_html: str
+    status: CommentStatus
+    created_at: datetime
+    edited_at: datetime | None
+    upvotes: int
+    downvotes: int
+    anchor: dict[str, Any] | None
+    stored: dict[str, Any]
+    descendant_count: int = 0  # published replies, for a top-level comment
+
+
+class ImportRepository(Protocol):
+    """Bulk writes and reads for imports and exports (issue 11)."""
+
+    async def known(self, site: str, source: str, source_ids: Sequence[str]) -> dict[str, str]:
+        """Which of ``source_ids`` were imported before: source id -> comment id."""
+
+    async def thread(self, site: str, page: str, title: str | None, created_at: datetime) -> int:
+        """The id of the page's thread, created (with ``created_at``) when missing."""
+
+    async def add_comments(self, comments: Sequence[ImportedComment]) -> None:
+        """Insert comments, parents before replies, in one statement where possible."""
+
+    async def remember(self, site: str, source: str, pairs: Sequence[tuple[str, str]]) -> None:
+        """Record (source id, comment id) pairs so a second import skips them."""
+
+    async def add_votes(self, votes: Sequence[tuple[str, str, int, datetime]]) -> int:
+        """Insert (comment id, voter, value, time) rows that are not stored yet; returns how
+        many were new. Comment vote totals are not changed: they were imported as totals."""
+
+    async def add_subscriptions(self, site: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert exported subscription rows that are not stored yet; returns how many."""
+
+    async def export_threads(self, site: str, after_id: int, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` of the site's threads with ids above ``after_id``, by id."""
+
+    async def export_comments(self, thread_id: int) -> list[dict[str, Any]]:
+        """Every stored column of the thread's comments, oldest first."""
+
+    async def export_votes(self, thread_id: int) -> list[dict[str, Any]]:
+        """Every vote on the thread's comments."""
+
+    async def export_subscriptions(self, site: str) -> list[dict[str, Any]]:
+        """Every subscription of the site (empty when subscriptions do not exist)."""
+
+
+class Mailer(Protocol):
+    async def send(self, mail: OutgoingMail) -> None:
+        """Hand ``mail`` to the mail server; returns once the server accepted it. Raises
+        ``MailDeferredError`` (unreachable, 4xx: retry later) or ``MailRejectedError`` (5xx)."""
+
+
+@runtime_checkable
+class ExemplarLearner(Protocol):
+    """A model that learns a site's abuse from examples staff pick (the semantic stage)."""
+
+    def add_exemplar(self, category: str, text: str) -> None:
+        """Add ``text`` to the examples of ``category``; used from the next comment on."""
+
+
 class Transaction(Protocol):
     """Repositories that share one database transaction."""
 
@@ -152,6 +517,13 @@ class Transaction(Protocol):
     comments: CommentRepository
     votes: VoteRepository
     events: EventLog
+    subscriptions: SubscriptionRepository
+    outbox: Outbox
+    users: UserRepository
+    staff_records: StaffRecords
+    screening: ScreeningRepository
+    images: ImageRepository
+    imports: ImportRepository
 
 
 class Storage(Protocol):

@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from rostra.services.anchors import AnchorService
 from rostra.services.comments import CommentService
+from rostra.services.exports import ExportService
+from rostra.services.images import ImageService
+from rostra.services.imports import ImportService
 from rostra.services.live import LiveService
+from rostra.services.moderation import ModerationService
+from rostra.services.notifications import NotificationService
+from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
+from rostra.services.staff import StaffService
+from rostra.services.subscriptions import SubscriptionService
 from rostra.services.tokens import Keyring
 from rostra.services.votes import VoteService
 
@@ -22,4 +31,15 @@ class Services:
     live: LiveService
     keyring: Keyring
     check_health: Callable[[], Awaitable[None]]
+    anchors: AnchorService
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    images: ImageService | None = None  # uploads (issue 8); None where nothing is uploaded
+    imports: ImportService | None = None  # issue 11: importing from other systems
+    exports: ExportService | None = None  # issue 11: JSON Lines export
+    staff: StaffService | None = None  # issue 5: staff accounts and sessions
+    moderation: ModerationService | None = None  # issue 5: staff decisions
+    subscriptions: SubscriptionService | None = None  # issue 6: "Notify of" subscriptions
+    notifications: NotificationService | None = None  # issue 6: outbox and delivery
+    # issue 6: run when the app starts (the embedded outbox worker), before serving
+    on_startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    screening: ScreeningService | None = None  # issue 5: automatic screening (add_exemplar)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rostra.domain.errors import ConflictError, NotFoundError
+from rostra.domain.moderation import ModerationSettings
+from rostra.domain.screening import validate_settings
 from rostra.domain.sites import Site, normalize_origin, validate_site_name
 from rostra.services.ports import Storage
 
@@ -41,6 +43,25 @@ class SiteService:
         if site is None:
             raise NotFoundError(f"There is no site called {name!r}.", field="site")
         return site
+
+    async def moderation_settings(self, name: str) -> ModerationSettings:
+        """The site's moderation settings (defaults until an admin saves some)."""
+        async with self._storage.read() as tx:
+            if await tx.sites.get(name) is None:
+                raise NotFoundError(f"There is no site called {name!r}.", field="site")
+            return await tx.sites.moderation_settings(name)
+
+    async def update_moderation(
+        self, name: str, settings: ModerationSettings
+    ) -> ModerationSettings:
+        """Replace the site's moderation settings after checking every value; raises
+        ``ValidationError`` naming the bad field, ``NotFoundError`` for an unknown site."""
+        validate_settings(settings)
+        async with self._storage.write() as tx:
+            if await tx.sites.get(name) is None:
+                raise NotFoundError(f"There is no site called {name!r}.", field="site")
+            await tx.sites.set_moderation_settings(name, settings)
+        return settings
 
     async def list_sites(self) -> list[Site]:
         """Every registered site."""

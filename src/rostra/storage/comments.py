@@ -49,6 +49,7 @@ class SqlCommentRepository:
                 created_us=to_us(comment.created_at),
                 ip_hash=comment.ip_hash,
                 edit_token_hash=comment.edit_token_hash,
+                author_is_staff=comment.author_is_staff,
             )
         )
         added = await self.get(comment.id)
@@ -80,7 +81,7 @@ class SqlCommentRepository:
         c = comments.c
         query = sa.select(*PUBLIC_COLUMNS).where(
             c.thread_id == thread_id,
-            c.root_id.is_(None),
+            c.depth == 0,
             sa.or_(
                 c.status == CommentStatus.PUBLISHED.value,
                 sa.and_(c.status == CommentStatus.DELETED.value, c.descendant_count > 0),
@@ -88,6 +89,15 @@ class SqlCommentRepository:
         )
         if anchored is not None:
             query = query.where(c.is_anchored == anchored)
+        # Pinned comments (at most 3 a thread) lead the first page of every sort and are left
+        # out of the paged order, so cursors stay exact (issue 5).
+        pinned: list[Comment] = []
+        if after is None:
+            rows = await self._conn.execute(
+                query.where(c.pinned.is_(True)).order_by(c.created_us.desc(), c.id)
+            )
+            pinned = [to_comment(row) for row in rows]
+        query = query.where(c.pinned.is_(False))
         key: tuple[Any, ...]
         if sort is Sort.VOTES:
             key = (c.score, c.created_us, c.id)
@@ -103,7 +113,7 @@ class SqlCommentRepository:
             )
         query = query.order_by(*(col.desc() if descending else col.asc() for col in key))
         result = await self._conn.execute(query.limit(limit))
-        return [to_comment(row) for row in result]
+        return pinned + [to_comment(row) for row in result]
 
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
         if not root_ids:
@@ -140,6 +150,11 @@ class SqlCommentRepository:
                 ip_hash=None,
                 edit_token_hash=None,
             )
+        )
+
+    async def set_status(self, comment_id: str, status: CommentStatus) -> None:
+        await self._conn.execute(
+            comments.update().where(comments.c.id == comment_id).values(status=status.value)
         )
 
     async def adjust_descendants(self, root_id: str, delta: int) -> None:

@@ -17,8 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from rostra.storage import tables
 from rostra.storage.comments import SqlCommentRepository
 from rostra.storage.events import SqlEventLog
+from rostra.storage.images import SqlImageRepository
+from rostra.storage.imports import SqlImportRepository
+from rostra.storage.outbox import SqlOutbox
+from rostra.storage.screening import SqlScreeningRepository
 from rostra.storage.sites import SqlSiteRepository
+from rostra.storage.staff_records import SqlStaffRecords
+from rostra.storage.subscriptions import SqlSubscriptionRepository
 from rostra.storage.threads import SqlThreadRepository
+from rostra.storage.users import SqlUserRepository
 from rostra.storage.votes import SqlVoteRepository
 
 SQLITE_PRAGMAS = (
@@ -51,6 +58,13 @@ class SqlTransaction:
         self.comments = SqlCommentRepository(conn)
         self.votes = SqlVoteRepository(conn)
         self.events = SqlEventLog(conn)
+        self.images = SqlImageRepository(conn)
+        self.imports = SqlImportRepository(conn)
+        self.subscriptions = SqlSubscriptionRepository(conn)
+        self.outbox = SqlOutbox(conn)
+        self.users = SqlUserRepository(conn)
+        self.staff_records = SqlStaffRecords(conn)
+        self.screening = SqlScreeningRepository(conn)
 
 
 class Database:

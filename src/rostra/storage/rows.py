@@ -29,4 +29,5 @@ def to_comment(row: Any) -> Comment:
         downvotes=row.downvotes,
         descendant_count=row.descendant_count,
         anchor=parse_anchor(row.anchor),
+        pinned=bool(getattr(row, "pinned", False)),
     )

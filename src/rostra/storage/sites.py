@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from rostra.domain.moderation import ModerationSettings
+from rostra.domain.screening import settings_from_json, settings_to_json
 from rostra.domain.sites import Site
 from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
@@ -50,3 +52,12 @@ class SqlSiteRepository:
             sa.select(sites.c.name, sites.c.title, sites.c.origins).order_by(sites.c.name)
         )
         return [_site(row) for row in result]
+
+    async def moderation_settings(self, name: str) -> ModerationSettings:
+        stored = await self._conn.scalar(sa.select(sites.c.moderation).where(sites.c.name == name))
+        return settings_from_json(stored)
+
+    async def set_moderation_settings(self, name: str, settings: ModerationSettings) -> None:
+        await self._conn.execute(
+            sites.update().where(sites.c.name == name).values(moderation=settings_to_json(settings))
+        )

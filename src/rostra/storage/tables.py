@@ -33,6 +33,8 @@ sites = sa.Table(
     sa.Column("title", sa.String(300), nullable=False, server_default=""),
     sa.Column("origins", sa.JSON, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+    # ModerationSettings as a JSON object (issue 5); NULL means the defaults.
+    sa.Column("moderation", sa.JSON, nullable=True),
 )
 
 threads = sa.Table(
@@ -74,15 +76,20 @@ comments = sa.Table(
     sa.Column("downvotes", sa.Integer, nullable=False, server_default="0"),
     sa.Column("score", sa.Integer, nullable=False, server_default="0"),
     sa.Column("descendant_count", sa.Integer, nullable=False, server_default="0"),
+    # Staff pin a few top-level comments: shown first on a thread's first page (issue 5).
+    sa.Column("pinned", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("ip_hash", sa.String(64)),
     sa.Column("edit_token_hash", sa.String(64)),
-    # A thread page reads its top-level comments (root_id IS NULL) through one of these, in the
-    # order of the sort tab, so reading a page costs the page, not the thread.
-    sa.Index("ix_comments_roots_by_time", "thread_id", "root_id", "created_us", "id"),
-    sa.Index("ix_comments_roots_by_score", "thread_id", "root_id", "score", "created_us", "id"),
+    # A thread page reads its top-level comments (depth 0) through one of these, in the order of
+    # the sort tab, so reading a page costs the page, not the thread. The equality on depth (not
+    # "root_id IS NULL") lets PostgreSQL read the index in order instead of sorting the thread.
+    sa.Index("ix_comments_roots_by_time", "thread_id", "depth", "created_us", "id"),
+    sa.Index("ix_comments_roots_by_score", "thread_id", "depth", "score", "created_us", "id"),
     sa.Index("ix_comments_replies", "root_id", "created_us", "id"),
     sa.Index("ix_comments_parent_id", "parent_id"),
     sa.Index("ix_comments_author_email_hash", "author_email_hash"),
+    # Screening looks up an author's earlier comments by IP hash when there is no email (issue 5).
+    sa.Index("ix_comments_ip_hash", "ip_hash"),
 )
 
 votes = sa.Table(
@@ -118,4 +125,180 @@ thread_events = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Index("ix_thread_events_thread_id_id", "thread_id", "id"),
     sa.Index("ix_thread_events_created_us", "created_us"),
+)
+
+# Staff accounts, sessions, bans, reader reports and the audit log (issue 5, migration 0007).
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("totp_secret", sa.String(64)),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    # The digest of the session id; the id itself lives only in the signed cookie.
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("expires_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_staff_sessions_user_id", "user_id"),
+)
+
+bans = sa.Table(
+    "bans",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("value", sa.String(64), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("expires_us", sa.BigInteger),
+    sa.Index("ix_bans_kind_value", "kind", "value"),
+)
+
+comment_reports = sa.Table(
+    "comment_reports",
+    metadata,
+    sa.Column(
+        "comment_id",
+        sa.String(32),
+        sa.ForeignKey("comments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("reporter", sa.String(80), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("actor", sa.String(254), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("target", sa.String(254), nullable=False, server_default=""),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_audit_log_created_us", "created_us"),
+)
+
+# Issue 6: "Notify of" subscriptions and the mail outbox.
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    # The page followed (kind "all") or subscribed from (kind "replies": every page of the site).
+    sa.Column("page", sa.String(1024), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    # "" for "replies", the page for "all": one subscription per address, kind and scope.
+    sa.Column("scope", sa.String(1024), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("email_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("confirmed_us", sa.BigInteger),
+    # Batching: the next "new comments" mail of this subscription may not leave before this time.
+    sa.Column("next_digest_us", sa.BigInteger, nullable=False, server_default="0"),
+    sa.UniqueConstraint("site_id", "email_hash", "kind", "scope"),
+    sa.Index("ix_subscriptions_site_id_kind_scope", "site_id", "kind", "scope"),
+    sa.Index("ix_subscriptions_email_hash", "email_hash"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column(
+        "subscription_id",
+        sa.String(32),
+        sa.ForeignKey("subscriptions.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("available_us", sa.BigInteger, nullable=False),
+    sa.Column("lease_until_us", sa.BigInteger),
+    sa.Column("leased_by", sa.String(64)),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("sent_us", sa.BigInteger),
+    sa.Column("last_error", sa.Text),
+    sa.Index("ix_outbox_status_available_us", "status", "available_us"),
+    sa.Index("ix_outbox_subscription_id", "subscription_id"),
+)
+
+# Uploaded images (issue 8). ``comment_id`` is NULL until a comment claims the upload; unclaimed
+# rows older than a day are orphans and get cleaned with their files.
+images = sa.Table(
+    "images",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "comment_id", sa.String(32), sa.ForeignKey("comments.id", ondelete="CASCADE"), nullable=True
+    ),
+    sa.Column("position", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("thumbnail_width", sa.Integer, nullable=False),
+    sa.Column("thumbnail_height", sa.Integer, nullable=False),
+    sa.Column("byte_size", sa.Integer, nullable=False),
+    sa.Column("alt", sa.String(300), nullable=False, server_default=""),
+    sa.Column("upload_token_hash", sa.String(64), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_images_comment_id", "comment_id", "position"),
+    sa.Index("ix_images_created_us", "created_us"),
+)
+
+# Issue 11: which comment each imported source record became, so importing twice adds nothing.
+import_sources = sa.Table(
+    "import_sources",
+    metadata,
+    sa.Column(
+        "site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("source", sa.String(16), primary_key=True),
+    sa.Column("source_id", sa.String(255), primary_key=True),
+    sa.Column(
+        "comment_id",
+        sa.String(32),
+        sa.ForeignKey("comments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("imported_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_import_sources_comment_id", "comment_id"),
+)
+
+# Every screening or staff decision on a comment, with the reasons staff see (issue 5).
+moderation_decisions = sa.Table(
+    "moderation_decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "comment_id",
+        sa.String(32),
+        sa.ForeignKey("comments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=True),  # NULL: the automatic screen
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_moderation_decisions_comment_id", "comment_id", "id"),
 )

@@ -39,6 +39,10 @@ def create_app(
         for hook in services.on_shutdown:
             await hook()
 
+    async def startup() -> None:
+        for hook in services.on_startup:
+            await hook()
+
     app = Litestar(
         route_handlers=route_table(demo=demo),
         dependencies={
@@ -47,6 +51,7 @@ def create_app(
         },
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=max_request_bytes,
+        on_startup=[startup],
         on_shutdown=[shutdown],
         openapi_config=OpenAPIConfig(
             title="Rostra",

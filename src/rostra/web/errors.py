@@ -17,6 +17,7 @@ from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from rostra.domain.errors import (
+    CommentRejectedError,
     ConflictError,
     DomainError,
     NotFoundError,
@@ -24,16 +25,25 @@ from rostra.domain.errors import (
     RateLimitedError,
     ValidationError,
 )
+from rostra.domain.images import ImageTooLargeError, UnsupportedImageError
+from rostra.domain.staff import NotSignedInError
+from rostra.domain.subscriptions import LinkError, NotificationsDisabledError
 from rostra.web.schemas import Error, ErrorBody
 
 log = structlog.get_logger("rostra.web")
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    NotSignedInError: 401,  # staff endpoints without a session (issue 5)
     ValidationError: 400,
     PermissionDeniedError: 403,
     NotFoundError: 404,
     ConflictError: 409,
+    CommentRejectedError: 422,
     RateLimitedError: 429,
+    ImageTooLargeError: 413,
+    UnsupportedImageError: 415,
+    NotificationsDisabledError: 503,  # issue 6: no ROSTRA_SMTP_URL
+    LinkError: 400,  # issue 6: expired or tampered signed links
 }
 CODE_BY_STATUS = {
     400: "invalid",
@@ -78,6 +88,7 @@ ERROR_RESPONSES = {
         (403, "Not allowed: wrong edit token, closed edit window, or a foreign page origin."),
         (404, "Unknown site or comment."),
         (413, "The request body is too large."),
+        (422, "Screening refused the comment; `message` tells the author why."),
         (429, "Too many requests from this reader; `Retry-After` says when to try again."),
     )
 }

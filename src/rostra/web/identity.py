@@ -64,12 +64,16 @@ def page_origin(request: Request[Any, Any, Any]) -> str | None:
     return None if origin == own else origin
 
 
-def caller_from(request: Request[Any, Any, Any], voter: str | None = None) -> Caller:
-    """The ``Caller`` the services need, from one request."""
+def caller_from(
+    request: Request[Any, Any, Any], voter: str | None = None, *, staff: bool = False
+) -> Caller:
+    """The ``Caller`` the services need, from one request (``staff``: it carried a valid staff
+    session, checked by ``rostra.web.api.staff_auth.is_staff_request``)."""
     client = request.client
     return Caller(
         voter=f"v:{voter}" if voter else None,
         ip=client.host if client else None,
         origin=page_origin(request),
         edit_token=request.headers.get("x-edit-token"),
+        staff=staff,
     )

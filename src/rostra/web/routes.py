@@ -5,7 +5,19 @@ from __future__ import annotations
 from litestar.handlers import HTTPRouteHandler
 
 from rostra.web import pages
-from rostra.web.api import comments, events, health, votes
+from rostra.web.admin import views as admin
+from rostra.web.api import (
+    anchors,
+    comments,
+    events,
+    health,
+    images,
+    media,
+    moderation,
+    staff_auth,
+    subscriptions,
+    votes,
+)
 
 API_ROUTES: list[HTTPRouteHandler] = [
     comments.post_comment,  # POST   /api/v1/comments
@@ -16,7 +28,36 @@ API_ROUTES: list[HTTPRouteHandler] = [
     comments.count_comments,  # POST   /api/v1/counts
     comments.preview,  # POST   /api/v1/preview
     events.thread_events,  # GET    /api/v1/events
+    anchors.list_passages,  # GET    /api/v1/anchors
+    anchors.place_passages,  # POST   /api/v1/anchors/placements
     health.healthz,  # GET    /healthz
+    subscriptions.subscribe,  # POST   /api/v1/subscriptions
+    subscriptions.notification_settings,  # GET    /api/v1/subscriptions/settings
+    subscriptions.confirm_page,  # GET    /api/v1/subscriptions/confirm
+    subscriptions.confirm,  # POST   /api/v1/subscriptions/confirm
+    subscriptions.unsubscribe_page,  # GET    /api/v1/subscriptions/unsubscribe
+    subscriptions.unsubscribe,  # POST   /api/v1/subscriptions/unsubscribe (RFC 8058)
+    subscriptions.manage_page,  # GET    /api/v1/subscriptions/manage
+    subscriptions.manage,  # POST   /api/v1/subscriptions/manage
+    images.upload_image,  # POST   /api/v1/images
+    media.media_file,  # GET    /media/{name}
+    moderation.report,  # POST   /api/v1/comments/{id}/report
+    staff_auth.sign_in,  # POST   /api/v1/moderation/session
+    staff_auth.whoami,  # GET    /api/v1/moderation/session
+    staff_auth.sign_out,  # DELETE /api/v1/moderation/session
+    moderation.queue,  # GET    /api/v1/moderation/queue
+    moderation.approve,  # POST   /api/v1/moderation/comments/{id}/approve
+    moderation.reject,  # POST   /api/v1/moderation/comments/{id}/reject
+    moderation.spam,  # POST   /api/v1/moderation/comments/{id}/spam
+    moderation.ban,  # POST   /api/v1/moderation/comments/{id}/ban
+    moderation.pin,  # POST   /api/v1/moderation/comments/{id}/pin
+    moderation.unpin,  # DELETE /api/v1/moderation/comments/{id}/pin
+    moderation.bulk,  # POST   /api/v1/moderation/bulk
+    moderation.list_bans,  # GET    /api/v1/moderation/bans
+    moderation.lift_ban,  # DELETE /api/v1/moderation/bans/{id}
+    moderation.audit,  # GET    /api/v1/moderation/audit
+    moderation.site_settings,  # GET    /api/v1/moderation/sites/{site}/settings
+    moderation.update_site_settings,  # PUT    /api/v1/moderation/sites/{site}/settings
 ]
 
 ASSET_ROUTES: list[HTTPRouteHandler] = [
@@ -28,4 +69,4 @@ ASSET_ROUTES: list[HTTPRouteHandler] = [
 def route_table(*, demo: bool) -> list[HTTPRouteHandler]:
     """The routes of one app; the demo serves its article at ``/`` instead of the start page."""
     start_page = pages.demo_article if demo else pages.home
-    return [*API_ROUTES, *ASSET_ROUTES, start_page]
+    return [*API_ROUTES, *ASSET_ROUTES, *admin.ADMIN_ROUTES, start_page]

@@ -18,6 +18,7 @@ from rostra.domain.comments import (
     MAX_NAME_LENGTH,
     MAX_URL_LENGTH,
 )
+from rostra.domain.images import MAX_ALT_LENGTH
 from rostra.domain.threads import MAX_PAGE_LENGTH, MAX_TITLE_LENGTH
 
 Page = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PAGE_LENGTH)]
@@ -48,6 +49,40 @@ class AnchorIn(msgspec.Struct, forbid_unknown_fields=True):
     suffix: Annotated[str, msgspec.Meta(max_length=MAX_CONTEXT_LENGTH * 4)] = ""
     start: Offset | None = None
     end: Offset | None = None
+    passage: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | None = None
+
+
+class ImageIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An uploaded image to show with a new comment (issue 8)."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    upload_token: Annotated[str, msgspec.Meta(max_length=128)] | None = None
+    alt: Annotated[str, msgspec.Meta(max_length=MAX_ALT_LENGTH * 4)] | None = None
+
+
+class ImageOut(msgspec.Struct):
+    """An image shown with a comment: the display size (``url``) and its thumbnail."""
+
+    id: str
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+    thumbnail_width: int
+    thumbnail_height: int
+    alt: str
+
+
+class UploadedImageOut(msgspec.Struct):
+    """A stored upload; ``upload_token`` must accompany its ``id`` in a comment's ``images``."""
+
+    id: str
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+    upload_token: str
+    expires_at: str
 
 
 class CommentIn(msgspec.Struct):
@@ -63,8 +98,10 @@ class CommentIn(msgspec.Struct):
     author_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_LENGTH)] | None = None
     anchor: AnchorIn | None = None
     notify: Literal["none", "replies", "all"] = "none"
-    images: Annotated[list[str], msgspec.Meta(max_length=MAX_IMAGES)] = []
+    images: Annotated[list[str | ImageIn], msgspec.Meta(max_length=MAX_IMAGES)] = []
     website2: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    # Milliseconds between opening the form and sending it (screening's minimum-time rule).
+    elapsed_ms: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
 class CommentEdit(msgspec.Struct, forbid_unknown_fields=True):
@@ -101,14 +138,15 @@ class Author(msgspec.Struct):
     url: str | None = None
 
 
-class AnchorOut(msgspec.Struct):
-    """The passage an inline-feedback comment refers to."""
+class AnchorOut(msgspec.Struct, omit_defaults=True):
+    """The passage an inline-feedback comment refers to (``passage`` only when it has one)."""
 
     exact: str
     prefix: str
     suffix: str
     start: int | None
     end: int | None
+    passage: str | None = None
 
 
 class CommentOut(msgspec.Struct):
@@ -128,7 +166,8 @@ class CommentOut(msgspec.Struct):
     reply_count: int
     replies: list[CommentOut]
     anchor: AnchorOut | None
-    images: list[str]
+    images: list[ImageOut]
+    pinned: bool = False  # staff pinned it first on the thread (issue 5)
 
 
 class AuthoredCommentOut(CommentOut):
@@ -187,3 +226,203 @@ class HealthOut(msgspec.Struct):
     """The server and its database answer."""
 
     status: str
+
+
+class PassageOut(msgspec.Struct):
+    """An anchored passage of a thread and the discussions started on it (issue 7)."""
+
+    anchor: AnchorOut
+    comment_ids: list[str]
+    comment_count: int
+
+
+class PassagesOut(msgspec.Struct):
+    """Every anchored passage of a thread; ``version`` changes whenever the thread does."""
+
+    site: str
+    page: str
+    version: int
+    passages: list[PassageOut]
+
+
+class PlacementsIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The article's text as it reads now, to re-anchor a thread's passages against."""
+
+    site: SiteName
+    page: Page
+    text: Annotated[str, msgspec.Meta(max_length=60_000)]
+
+
+class PlacedPassageOut(msgspec.Struct):
+    """A passage and where it is in the given text: ``text[start:end]``, or orphaned (nulls)."""
+
+    anchor: AnchorOut
+    comment_ids: list[str]
+    comment_count: int
+    start: int | None
+    end: int | None
+    method: Literal["position", "quote", "fuzzy"] | None
+    orphaned: Literal["not_found", "ambiguous"] | None
+
+
+class PlacementsOut(msgspec.Struct):
+    """Every anchored passage of a thread, placed in the given text."""
+
+    placements: list[PlacedPassageOut]
+
+
+# Staff sign-in and the moderation API (issue 5).
+
+
+class StaffSignInIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Email and password; ``totp`` when the account has a second factor."""
+
+    email: Annotated[str, msgspec.Meta(max_length=254)]
+    password: Annotated[str, msgspec.Meta(max_length=1024)]
+    totp: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+
+
+class StaffUserOut(msgspec.Struct):
+    """A staff account as the API shows it."""
+
+    email: str
+    role: str
+    has_totp: bool
+
+
+class StaffSessionOut(msgspec.Struct):
+    """The signed-in staff member and the CSRF token to send as ``X-CSRF-Token``."""
+
+    user: StaffUserOut
+    csrf_token: str
+
+
+class ModerationNoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Why staff decided (optional, kept in the audit log)."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class BanIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Ban a comment's author by email digest and/or IP digest, for ``days`` or for good."""
+
+    by: list[Literal["email", "ip"]]
+    days: int | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class BulkIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One decision for up to 100 comments."""
+
+    action: Literal["approve", "reject", "spam"]
+    ids: Annotated[list[str], msgspec.Meta(min_length=1, max_length=100)]
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class BulkOut(msgspec.Struct):
+    """Ids done, and ids that failed with why."""
+
+    done: list[str]
+    failed: dict[str, str]
+
+
+class QueueItemOut(msgspec.Struct):
+    """A comment waiting for staff, with where it is and why it waits."""
+
+    comment: CommentOut
+    site: str
+    page: str
+    report_count: int
+    report_reasons: list[str]
+
+
+class QueueOut(msgspec.Struct):
+    """A page of the moderation queue."""
+
+    items: list[QueueItemOut]
+    next_offset: int | None
+
+
+class BanOut(msgspec.Struct):
+    """A ban in force (the value is a digest, never an address)."""
+
+    id: int
+    kind: str
+    reason: str
+    created_at: str
+    expires_at: str | None
+    created_by: str
+
+
+class BansOut(msgspec.Struct):
+    """Bans in force."""
+
+    bans: list[BanOut]
+
+
+class AuditEntryOut(msgspec.Struct):
+    """Who did what, to what, when and why."""
+
+    id: int
+    actor: str
+    action: str
+    target: str
+    reason: str
+    created_at: str
+
+
+class AuditOut(msgspec.Struct):
+    """A page of the audit log, newest first."""
+
+    entries: list[AuditEntryOut]
+    next_offset: int | None
+
+
+class ModerationSettingsIO(msgspec.Struct, forbid_unknown_fields=True):
+    """A site's moderation settings, as admins read and replace them."""
+
+    mode: Literal["post", "pre", "pre_first_time"] = "post"
+    hold_threshold: float = 0.5
+    reject_threshold: float = 0.9
+    banned_words: list[Annotated[str, msgspec.Meta(max_length=100)]] = []
+    watched_words: list[Annotated[str, msgspec.Meta(max_length=100)]] = []
+    max_links: int = 3
+    min_seconds_to_submit: int = 3
+    report_threshold: int = 3
+
+
+class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A reader's report of a comment; the reason is optional."""
+
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class ReportOut(msgspec.Struct):
+    """The report was recorded (or this reader had reported the comment already)."""
+
+    reported: bool
+
+
+# Issue 6: "Notify of" subscriptions.
+class SubscriptionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A reader asks to be emailed: new comments on a page (``all``) or replies to their own
+    comments on the site (``replies``)."""
+
+    site: str
+    page: str
+    email: str
+    kind: Literal["all", "replies"]
+
+
+class SubscriptionAcceptedOut(msgspec.Struct):
+    """Always ``pending``: a confirmation email goes to the address (the same answer for a new,
+    pending or confirmed subscription, so nobody learns who subscribes)."""
+
+    status: str
+
+
+class NotificationSettingsOut(msgspec.Struct):
+    """Whether this server can send notifications (the widget shows "Notify of" only then)."""
+
+    enabled: bool
+    kinds: list[str]

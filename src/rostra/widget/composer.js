@@ -7,6 +7,7 @@ export function composer(ctx, o) {
   const { mode } = o;
   const edit = mode === "edit";
   let busy = false;
+  let began = 0; // first focus of the form: screening holds comments sent faster than a person types
   const open = mode !== "new"; // the top form shows its fields once it is focused
   const errs = new Map();
 
@@ -32,19 +33,33 @@ export function composer(ctx, o) {
     return h("div", {}, h("label", { class: "lab", for: input.id }, text, note && h("span", {}, ` (${note})`)), input);
   };
   const me = store.get("author") || {};
+  // "Notify of" (issue 6) shows once the server says it can send mail (ctx.notifyOn).
+  const notifyBox = (box) => ((ctx.notifyOn || Promise.resolve(ctx.notify)).then((on) => { box.hidden = !on; }), box);
   const extra = [];
+  const picBox = h("div");
+  let pics = null;
+  let picIn, picBtn; // after "Post" in the tab order: writing comes first
   if (!edit) {
     extra.push(h("div", { class: "grid" },
       field("author_name", t("name"), { autocomplete: "name", required: true, maxlength: 100, value: me.name }),
       field("author_email", t("email"), { type: "email", autocomplete: "email", maxlength: 254, value: me.email }, t("optional")),
-      ctx.notify && h("div", { class: "wide" }, h("label", { class: "lab", for: "n" + hintId }, t("notify")),
-        h("select", { id: "n" + hintId, name: "notify" }, ...["none", "all", "replies"].map((v) => h("option", { value: v }, t(`n_${v}`)))))));
+      notifyBox(h("div", { class: "wide", hidden: true }, h("label", { class: "lab", for: "n" + hintId }, t("notify")),
+        h("select", { id: "n" + hintId, name: "notify" }, ...["none", "all", "replies"].map((v) => h("option", { value: v }, t(`n_${v}`))))))));
+    // Images (issue 8): images.js loads on the first file chosen.
+    picIn = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp,image/gif", multiple: true, hidden: true, name: "file",
+      onchange: async () => {
+        pics ||= (await import(`${ctx.base}/widget/images.js`)).pics(ctx, picBox);
+        pics.add([...picIn.files]);
+        picIn.value = "";
+      } });
+    extra.push(h("div", {}, picBox, picIn));
+    picBtn = h("button", { type: "button", class: "btn", onclick: () => picIn.click() }, t("attach"));
     // Honeypot for bots
     extra.push(h("div", { class: "hp", "aria-hidden": "true" },
       h("label", {}, t("website"), h("input", { name: "website2", tabindex: "-1", autocomplete: "off" }))));
   }
   const more = h("div", { hidden: !open }, hint, ...extra);
-  const row = h("div", { class: "row", hidden: !open }, pbtn, cancel, send);
+  const row = h("div", { class: "row", hidden: !open }, pbtn, cancel, send, picBtn);
   const form = h("form", { class: "form", novalidate: true }, topErr, label, ta, preview, more, row);
   form.addEventListener("focusin", () => (more.hidden = row.hidden = false));
   form.addEventListener("keydown", (e) => {
@@ -109,6 +124,7 @@ export function composer(ctx, o) {
     send.textContent = on ? t(edit ? "saving" : "posting") : t(edit ? "save" : mode === "reply" ? "postReply" : "post");
   }
 
+  form.addEventListener("focusin", () => { began ||= Date.now(); });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (busy) return;
@@ -129,8 +145,12 @@ export function composer(ctx, o) {
         c = await ctx.api.post("/comments", {
           site: ctx.site, page: ctx.page, page_title: ctx.title || null, parent_id: o.parent?.id ?? null,
           author_name: author.name, author_email: author.email || null, author_url: null, body,
-          anchor: null, notify: v("notify") || "none", website2: form.elements.website2.value,
+          anchor: o.anchor || null, notify: v("notify") || "none", website2: form.elements.website2.value,
+          elapsed_ms: began ? Date.now() - began : null,
+          images: pics ? await pics.list() : [],
         });
+        pics?.clear();
+        began = 0;
         store.set("author", author);
         if (c?.id && c.edit_token) {
           tokens.set(c.id, { t: c.edit_token, u: c.editable_until || new Date(Date.now() + 9e5).toISOString(), b: body });

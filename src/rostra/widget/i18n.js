@@ -6,6 +6,9 @@ const en = {
   count: { one: "{n} Comment", other: "{n} Comments" },
   label: { one: "{n} comment", other: "{n} comments" },
   sortBy: "Sort comments",
+  kinds: "Which comments",
+  k_inline: "Inline Feedbacks",
+  k_all: "View all comments",
   s_newest: "Newest",
   s_oldest: "Oldest",
   s_votes: "Most Voted",
@@ -16,6 +19,7 @@ const en = {
   hint: "Formatting:",
   hintEx: "**bold**, *italic*, [link](https://…), > quote",
   preview: "Preview",
+  attach: "Add image",
   previewing: "Loading preview…",
   nothing: "Nothing to preview yet.",
   post: "Post comment",
@@ -45,6 +49,8 @@ const en = {
   deleted: "This comment was deleted.",
   deletedName: "Deleted",
   pending: "Your comment is awaiting moderation.",
+  report: "Report",
+  reported: "Reported to the moderators",
   posted: "Your comment was posted.",
   saved: "Your changes were saved.",
   removed: "Your comment was deleted.",
@@ -62,7 +68,7 @@ const en = {
   error: "Something went wrong. Please try again.",
   justNow: "just now",
 };
-const tables = { en };
+export const tables = { en }; // feature modules add their English strings
 
 const UNITS = [["year", 31536e6], ["month", 2592e6], ["day", 864e5], ["hour", 36e5], ["minute", 6e4]];
 

@@ -73,6 +73,7 @@ a.name:hover{text-decoration:underline}
 .md pre{overflow:auto;background:var(--sf);border-radius:6px;padding:.6rem .8rem}
 .md pre code{padding:0}
 .gone .body{font-style:italic;color:var(--mu)}
+.imgs{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.5rem}.imgs img{display:block;max-width:100%;height:auto;border-radius:6px;border:1px solid var(--ln)}
 .pending .body{opacity:.7}
 .note{margin:.5rem 0 0;padding:.4rem .7rem;font-size:.8125rem;background:var(--sf);border-left:3px solid var(--a);border-radius:4px}
 .actions{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .9rem;margin-top:.45rem;font-size:.8125rem}

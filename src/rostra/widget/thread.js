@@ -17,6 +17,8 @@ export function mount(host, options) {
   const L = i18n(options.lang);
   const { t } = L;
   const ctx = { ...options, L, api: client(options.base) };
+  // issue 6: data-notify="on" forces the "Notify of" choice; otherwise the server says.
+  ctx.notifyOn = options.notify ? Promise.resolve(true) : ctx.api.get("/subscriptions/settings").then((s) => !!s.enabled, () => false);
   const { api } = ctx;
   // recs: id → {c: comment, up: parent rec, level, li, art, kids, …}
   const S = { sort: SORTS[0], cursor: null, pages: 0, total: 0, seq: 0, recs: new Map(), mine: new Set(),
@@ -36,6 +38,14 @@ export function mount(host, options) {
     type: "button", role: "tab", id: uid(), "data-sort": s, "aria-controls": panelId,
     "aria-selected": String(!i), tabindex: i ? "-1" : "0", onclick: () => choose(s),
   }, t(`s_${s}`)));
+  // Inline Feedbacks (anchored=true) / View all comments, on pages with inline feedback.
+  let only = null;
+  const kinds = options.inline ? [true, null].map((v) => h("button", { type: "button", role: "tab", "aria-selected": String(v === only),
+    tabindex: v === only ? "0" : "-1", onclick() {
+      only = v;
+      kinds.forEach((b, i) => (b.setAttribute("aria-selected", b === this), (b.tabIndex = b === this ? 0 : -1)));
+      load();
+    } }, t(v ? "k_inline" : "k_all"))) : [];
   const news = h("button", { type: "button", class: "news", hidden: true, onclick: () => load(true) });
   const info = h("div", { class: "empty" }, t("loading"));
   const list = h("ol", { class: "list", "aria-labelledby": count.id });
@@ -44,7 +54,9 @@ export function mount(host, options) {
   const top = composer(ctx, { mode: "new", start, done: (c) => done(c, null) });
   root.append(h("section", { "aria-label": t("section") },
     top.el,
-    h("div", { class: "bar" }, count, h("div", { role: "tablist", "aria-label": t("sortBy"), onkeydown: arrows }, ...tabs)),
+    h("div", { class: "bar" }, count, kinds[0] && h("div", { role: "tablist", "aria-label": t("kinds"),
+      onkeydown: (e) => /^Arrow[LR]/.test(e.key) && kinds[+(e.target === kinds[0])].focus() }, ...kinds),
+    h("div", { role: "tablist", "aria-label": t("sortBy"), onkeydown: arrows }, ...tabs)),
     h("div", { "aria-live": "polite" }, news),
     panel, more, status));
 
@@ -71,7 +83,7 @@ export function mount(host, options) {
 
   const setCount = (n) => (count.textContent = t("count", { n: (S.total = Math.max(0, n)) }));
   const query = (cursor) => api.get(`/comments?${new URLSearchParams({
-    site: ctx.site, page: ctx.page, sort: S.sort, limit: 20, ...(cursor && { cursor }) })}`);
+    site: ctx.site, page: ctx.page, sort: S.sort, limit: 20, ...(cursor && { cursor }), ...(only && { anchored: true }) })}`);
   const showInfo = (...kids) => {
     info.replaceChildren(...kids);
     info.hidden = !kids.length;
@@ -190,7 +202,11 @@ export function mount(host, options) {
         parent && h("span", {}, t("inReplyTo", { name: parent.c.author?.name || t("deletedName") })),
         c.created_at && h("time", { datetime: c.created_at, title: L.date(c.created_at) }, L.ago(c.created_at)),
         c.edited_at && !gone && h("span", {}, t("edited"))),
+      c.anchor && !gone && h("div", { class: "md" }, h("blockquote", {}, c.anchor.exact)),
       rec.body,
+      !gone && c.images?.length > 0 && h("div", { class: "imgs" }, ...c.images.map((i) =>
+        h("a", { href: new URL(i.url, `${ctx.base}/`).href, target: "_blank", rel: "noopener" },
+          h("img", { src: new URL(i.thumbnail_url, `${ctx.base}/`).href, alt: i.alt, width: i.thumbnail_width, height: i.thumbnail_height, loading: "lazy" })))),
       c.status === "pending" && h("p", { class: "note" }, t("pending")),
       rec.bar));
     if (had) rec.art.focus();
@@ -207,6 +223,10 @@ export function mount(host, options) {
       rec.rbtn = h("button", { type: "button", class: "act", "aria-expanded": String(S.reply?.rec === rec), onclick: () => reply(rec) }, t("reply"));
       bar.append(h("div", { class: "vote", role: "group", "aria-label": t("votes") }, rec.up1, rec.score, rec.down1), rec.rbtn);
       votes(rec);
+      // Report to the moderators (#5): one report per reader, no reason asked for.
+      const rep = h("button", { type: "button", class: "act", onclick: () => api.post(`${at(c.id)}/report`, {})
+        .then(() => { rep.textContent = t("reported"); rep.disabled = true; say(t("reported")); }, (e) => say(L.err(e))) }, t("report"));
+      bar.append(rep);
     }
     const tok = c.status !== "deleted" && tokens.get(c.id);
     if (tok) {

@@ -20,9 +20,12 @@
       lang: td.lang || own.lang || document.documentElement.lang || "en",
       title: (og && og.content) || document.title,
     };
+    const inline = document.querySelector("[data-rostra-article],[data-rostra-passage]");
     if (thread) {
-      load("thread").then((m) => m.mount(thread, { ...ctx, site: td.site, page: td.page, notify: td.notify === "on" })).catch(report);
+      load("thread").then((m) => m.mount(thread, { ...ctx, site: td.site, page: td.page, notify: td.notify === "on", inline: !!inline })).catch(report);
     }
+    // Inline feedback only where the publisher marked the article or fixed feedback points.
+    if (inline && thread) load("inline").then((m) => m.mount({ ...ctx, site: td.site, page: td.page })).catch(report);
     const badges = [...document.querySelectorAll("[data-rostra-count][data-page]")]
       .map((el) => ({ el, site: site(el), page: el.dataset.page }))
       .filter((b) => b.site);

@@ -13,12 +13,15 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_
 
 from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.errors import ValidationError
+from rostra.domain.images import ImageAttachment
 from rostra.domain.paging import DEFAULT_PAGE_SIZE, Sort
 from rostra.domain.rendering import render_markdown
 from rostra.domain.threads import CommentNode
 from rostra.services.comments import CommentDraft, ThreadQuery
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
+from rostra.web.api.images import image_out
+from rostra.web.api.staff_auth import is_staff_request
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
@@ -70,10 +73,13 @@ def present(
         my_vote=my_vote,
         reply_count=reply_count,
         replies=replies or [],
-        anchor=AnchorOut(anchor.exact, anchor.prefix, anchor.suffix, anchor.start, anchor.end)
+        anchor=AnchorOut(
+            anchor.exact, anchor.prefix, anchor.suffix, anchor.start, anchor.end, anchor.passage
+        )
         if anchor
         else None,
-        images=[],
+        images=[image_out(ref) for ref in comment.images],
+        pinned=comment.pinned,
     )
 
 
@@ -101,12 +107,6 @@ async def post_comment(
     """Answers 201 with the published comment, or 202 when it waits for moderation.
     Both carry ``edit_token``, the secret that lets its author edit or delete it in the window."""
     incoming = decode(data, CommentIn)
-    if incoming.notify != "none":
-        raise ValidationError(
-            "Email notifications are not enabled on this server yet.", field="notify"
-        )
-    if incoming.images:
-        raise ValidationError(f"There is no uploaded image {incoming.images[0]!r}.", field="images")
     voter = VoterCookies(services.keyring).read(request)
     posted = await services.comments.post_comment(
         CommentDraft(
@@ -120,8 +120,16 @@ async def post_comment(
             author_url=incoming.author_url,
             anchor=_anchor_dict(incoming),
             honeypot=incoming.website2,
+            images=tuple(
+                ImageAttachment(item, None)
+                if isinstance(item, str)
+                else ImageAttachment(item.id, item.upload_token, item.alt)
+                for item in incoming.images
+            ),
+            elapsed_ms=incoming.elapsed_ms,
+            notify=incoming.notify,  # issue 6: the author's subscription, pending confirmation
         ),
-        caller_from(request, voter),
+        caller_from(request, voter, staff=await is_staff_request(request, services)),
     )
     out = present(posted.comment)
     body = PostedCommentOut(
@@ -144,6 +152,7 @@ def _anchor_dict(incoming: CommentIn) -> dict[str, Any] | None:
         "suffix": a.suffix,
         "start": a.start,
         "end": a.end,
+        "passage": a.passage,
     }
 
 

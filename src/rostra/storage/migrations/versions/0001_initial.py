@@ -81,12 +81,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_comments"),
     )
     op.create_index(
-        "ix_comments_roots_by_time", "comments", ["thread_id", "root_id", "created_us", "id"]
+        "ix_comments_roots_by_time", "comments", ["thread_id", "depth", "created_us", "id"]
     )
     op.create_index(
         "ix_comments_roots_by_score",
         "comments",
-        ["thread_id", "root_id", "score", "created_us", "id"],
+        ["thread_id", "depth", "score", "created_us", "id"],
     )
     op.create_index("ix_comments_replies", "comments", ["root_id", "created_us", "id"])
     op.create_index("ix_comments_parent_id", "comments", ["parent_id"])

@@ -1,0 +1,160 @@
+"""Staff: accounts, roles, bans, reports and the audit trail, as pure types and rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from rostra.domain.comments import validate_email
+from rostra.domain.errors import DomainError, PermissionDeniedError, ValidationError
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+MAX_REASON_LENGTH = 500
+
+
+class Role(StrEnum):
+    """What a staff member may do: moderators decide on comments, admins also change settings."""
+
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class BanKind(StrEnum):
+    """What a ban matches: the author's email digest, IP digest, or signed-in account."""
+
+    EMAIL = "email"
+    IP = "ip"
+    ACCOUNT = "account"
+
+
+class StaffAction(StrEnum):
+    """Every staff action the audit log records."""
+
+    SIGN_IN = "sign_in"
+    SIGN_OUT = "sign_out"
+    APPROVE = "approve"
+    REJECT = "reject"
+    SPAM = "spam"
+    BAN = "ban"
+    UNBAN = "unban"
+    PIN = "pin"
+    UNPIN = "unpin"
+    SETTINGS = "settings"
+
+
+class NotSignedInError(DomainError):
+    """A staff action without a valid staff session (401)."""
+
+    code = "unauthorized"
+
+
+class InvalidCredentialsError(NotSignedInError):
+    """Wrong email, wrong password, disabled account or wrong second factor: one answer for all,
+    so nobody learns which accounts exist."""
+
+    code = "invalid_credentials"
+
+
+class SecondFactorRequiredError(NotSignedInError):
+    """The password was right; the account also needs its TOTP code."""
+
+    code = "totp_required"
+
+
+class AuthorBannedError(PermissionDeniedError):
+    """The author of a new comment is banned."""
+
+    code = "author_banned"
+
+
+class CsrfError(PermissionDeniedError):
+    """A state-changing staff request without the session's CSRF token."""
+
+    code = "csrf_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffUser:
+    """A staff account (never holds the password hash)."""
+
+    id: int
+    email: str
+    role: Role
+    created_at: datetime
+    disabled: bool = False
+    has_totp: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins may do everything moderators may, and change site settings."""
+        return self.role is Role.ADMIN
+
+
+@dataclass(frozen=True, slots=True)
+class Ban:
+    """One ban; ``expires_at`` None means for good."""
+
+    id: int
+    kind: BanKind
+    value: str
+    reason: str
+    created_at: datetime
+    expires_at: datetime | None
+    created_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """Who did what, to what, when and why."""
+
+    id: int
+    actor: str
+    action: StaffAction
+    target: str
+    reason: str
+    created_at: datetime
+
+
+def validate_staff_email(email: str) -> str:
+    """A staff email, lowercased whole (logins must not depend on the case typed)."""
+    checked = validate_email(email, field="email")
+    if checked is None:
+        raise ValidationError("Give an email address.", field="email")
+    return checked.lower()
+
+
+def validate_role(role: str) -> Role:
+    """``moderator`` or ``admin``."""
+    try:
+        return Role(role)
+    except ValueError:
+        raise ValidationError("The role is 'moderator' or 'admin'.", field="role") from None
+
+
+def validate_password(password: str) -> str:
+    """At least 12 characters; long passphrases are welcome, up to 1,024 characters."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError("The password is too long.", field="password")
+    return password
+
+
+def validate_reason(reason: str | None) -> str:
+    """An optional short note on why."""
+    text = " ".join((reason or "").split())
+    if len(text) > MAX_REASON_LENGTH:
+        raise ValidationError(
+            f"The reason is longer than {MAX_REASON_LENGTH} characters.", field="reason"
+        )
+    return text
+
+
+def require_role(user: StaffUser, role: Role) -> None:
+    """Raise unless ``user`` has ``role`` (admins pass every check)."""
+    if role is Role.ADMIN and not user.is_admin:
+        raise PermissionDeniedError("Only admins may do this.", field=None, code="admin_required")

@@ -1,0 +1,1 @@
+"""Readers of other systems' exports (Disqus, WordPress, Isso) and of our own."""

@@ -1,0 +1,324 @@
+"""What every importer shares: safe streaming XML, HTML to Markdown, dates, and the spool.
+
+The spool is a temporary SQLite file. A source file is read once, front to back, and each record
+goes to the spool; threads are then read back one at a time with their comments. Memory holds one
+thread, never the file, and a broken file is found out before anything is written to Rostra.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, ClassVar
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from rostra.domain.comments import CommentStatus
+from rostra.services.imports import ImportFileError, SourceComment, SourceThread
+
+Progress = Callable[[int], None]
+
+
+class CountingReader:
+    """A binary file that reports how many bytes were read, for the progress bar."""
+
+    def __init__(self, file: BinaryIO, on_read: Progress | None) -> None:
+        self._file = file
+        self._on_read = on_read
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
+        if self._on_read is not None and data:
+            self._on_read(len(data))
+        return data
+
+
+def iter_xml(path: Path, on_read: Progress | None = None) -> Iterator[tuple[str, etree._Element]]:
+    """``("start"|"end", element)`` events of an XML file, parsed safely and in bounded memory.
+
+    Entities are never expanded and nothing is fetched (``resolve_entities=False``,
+    ``no_network``, no DTD loading), ``huge_tree`` stays off (libxml2's own size limits apply),
+    and a document with a DOCTYPE is refused outright: no export format needs one, and it is
+    where entity bombs ("billion laughs") and external entities live. Callers clear the
+    elements they are done with.
+    """
+    try:
+        file = path.open("rb")
+    except OSError as exc:
+        raise ImportFileError(f"Cannot open {path}: {exc.strerror}.") from exc
+    with file:
+        events = etree.iterparse(
+            CountingReader(file, on_read),
+            events=("start", "end"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        checked = False
+        try:
+            for event, element in events:
+                if not checked:
+                    docinfo = element.getroottree().docinfo
+                    if docinfo.doctype or docinfo.internalDTD is not None:
+                        raise ImportFileError(
+                            f"{path.name}: line {element.sourceline or 1}: the file declares a "
+                            "DOCTYPE; exports never do, and DTD entities are refused for safety."
+                        )
+                    checked = True
+                yield event, element
+        except etree.XMLSyntaxError as exc:
+            line = exc.lineno or (exc.position[0] if exc.position else "?")
+            message = exc.msg or str(exc)
+            if "UTF-8" in message or "encoding" in message.lower():
+                message += " (the file must be UTF-8, or declare its encoding)"
+            raise ImportFileError(
+                f"{path.name}: line {line}: not well-formed XML: {message}"
+            ) from exc
+
+
+def local(element: etree._Element) -> str:
+    """An element's name without its namespace."""
+    tag = element.tag
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def child_text(element: etree._Element, name: str) -> str:
+    """The text of the first child called ``name`` (any namespace), or ``""``."""
+    for child in element:
+        if local(child) == name:
+            return (child.text or "").strip()
+    return ""
+
+
+def release(element: etree._Element) -> None:
+    """Free a processed element and the siblings before it, so the tree stays small."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def page_of(link: str, identifier: str = "") -> str:
+    """The page a thread belongs to: the path of its URL (what the widget sends by default),
+    or the source's own identifier when there is no URL."""
+    link = link.strip()
+    if link:
+        try:
+            parts = urlsplit(link)
+        except ValueError:
+            parts = None
+        if parts is not None and (parts.scheme or parts.netloc):
+            return parts.path or "/"
+        if link.startswith("/"):
+            return link
+    return identifier.strip() or link
+
+
+def parse_time(text: str, record: str) -> datetime:
+    """An ISO 8601 or ``YYYY-MM-DD HH:MM:SS`` time, UTC when no zone is given."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    except ValueError as exc:
+        raise ImportFileError(f"{record}: {text!r} is not a date.") from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class _Markdown(HTMLParser):
+    """Turns the small HTML of comment bodies into the Markdown our renderer reads."""
+
+    BLOCKS = frozenset({"p", "div", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
+    DROPPED = frozenset({"script", "style", "iframe", "object", "embed", "noscript", "template"})
+    INLINE: ClassVar[dict[str, str]] = {
+        "b": "**",
+        "strong": "**",
+        "i": "*",
+        "em": "*",
+        "code": "`",
+        "s": "~~",
+        "del": "~~",
+    }
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self._dropping = 0
+        self._links: list[tuple[int, str | None]] = []
+        self._quotes: list[int] = []
+        self._pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.DROPPED:
+            self._dropping += 1
+        elif self._dropping:
+            return
+        elif tag in self.BLOCKS:
+            self.out.append("\n\n")
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag == "li":
+            self.out.append("\n- ")
+        elif tag in self.INLINE and not self._pre:
+            self.out.append(self.INLINE[tag])
+        elif tag == "a":
+            self._links.append((len(self.out), dict(attrs).get("href")))
+        elif tag == "img":
+            src, alt = dict(attrs).get("src") or "", dict(attrs).get("alt") or "image"
+            if src.startswith(("http://", "https://")):
+                self.out.append(f"[{alt}]({src})")
+        elif tag == "pre":
+            self._pre += 1
+            self.out.append("\n\n```\n")
+        elif tag == "blockquote":
+            self._quotes.append(len(self.out))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.DROPPED:
+            self._dropping = max(0, self._dropping - 1)
+        elif self._dropping:
+            return
+        elif tag in self.BLOCKS:
+            self.out.append("\n\n")
+        elif tag in self.INLINE and not self._pre:
+            self.out.append(self.INLINE[tag])
+        elif tag == "a" and self._links:
+            start, href = self._links.pop()
+            text = "".join(self.out[start:]).strip()
+            del self.out[start:]
+            if href and href.startswith(("http://", "https://", "mailto:")) and text != href:
+                text = text.replace("[", "(").replace("]", ")") or href
+                self.out.append(f"[{text}]({href.replace(' ', '%20').replace(')', '%29')})")
+            else:
+                self.out.append(text)
+        elif tag == "pre" and self._pre:
+            self._pre -= 1
+            self.out.append("\n```\n\n")
+        elif tag == "blockquote" and self._quotes:
+            start = self._quotes.pop()
+            text = re.sub(r"\n\s*\n\s*", "\n\n", "".join(self.out[start:]).strip())
+            del self.out[start:]
+            quoted = "\n".join(f"> {line}".rstrip() for line in text.splitlines())
+            self.out.append(f"\n\n{quoted}\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._dropping:
+            self.out.append(data)
+
+
+def html_to_markdown(html: str) -> str:
+    """Markdown for a comment body kept as HTML by its source. Tags we do not know are dropped
+    (their text is kept), script and style are dropped with their content; the result is then
+    rendered and sanitized like any new comment, so no source HTML reaches a page as such."""
+    parser = _Markdown()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.out)
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    collapsed: list[str] = []
+    for line in lines:
+        if line or (collapsed and collapsed[-1]):
+            collapsed.append(line)
+    return "\n".join(collapsed).strip()
+
+
+class Spool:
+    """Records of one source file, kept on disk until they are imported thread by thread."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="rostra-import-")
+        self._db = sqlite3.connect(Path(self._dir.name) / "spool.db")
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            "CREATE TABLE threads (key TEXT PRIMARY KEY, page TEXT, title TEXT, record TEXT);"
+            "CREATE TABLE comments (seq INTEGER PRIMARY KEY, thread_key TEXT, data TEXT);"
+        )
+        self.comment_count = 0
+        self.warnings: list[str] = []
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the spool."""
+        self._db.close()
+        self._dir.cleanup()
+
+    def add_thread(self, key: str, page: str, title: str | None, record: str) -> None:
+        """Remember a thread; the first one with a key wins (a repeated key is reported)."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO threads VALUES (?, ?, ?, ?)", (key, page, title, record)
+        )
+        if cursor.rowcount == 0:
+            self.warnings.append(f"Thread id {key!r} ({record}) appears twice; the first is used.")
+
+    def add_comment(self, thread_key: str, comment: SourceComment) -> None:
+        """Remember a comment of the thread with ``thread_key``."""
+        data = asdict(comment)
+        data["created_at"] = comment.created_at.isoformat()
+        data["edited_at"] = comment.edited_at.isoformat() if comment.edited_at else None
+        data["status"] = comment.status.value
+        self._db.execute(
+            "INSERT INTO comments (thread_key, data) VALUES (?, ?)",
+            (thread_key, json.dumps(data, ensure_ascii=False)),
+        )
+        self.comment_count += 1
+
+    def finish(self) -> None:
+        """Index what was read and report comments whose thread never appeared."""
+        self._db.commit()
+        self._db.execute("CREATE INDEX ix_comments ON comments (thread_key, seq)")
+        lost = self._db.execute(
+            "SELECT count(*), min(thread_key) FROM comments WHERE thread_key NOT IN "
+            "(SELECT key FROM threads)"
+        ).fetchone()
+        if lost[0]:
+            self.warnings.append(
+                f"{lost[0]:,} comment(s) name a thread that is not in the file (e.g. "
+                f"{lost[1]!r}); they were skipped."
+            )
+            self.comment_count -= lost[0]
+
+    def threads(self) -> Iterator[SourceThread]:
+        """Each page's comments (threads sharing a page are merged), in file order."""
+        current: str | None = None
+        title: str | None = None
+        record = ""
+        batch: list[SourceComment] = []
+        rows = self._db.execute(
+            "SELECT t.page, t.title, t.record, c.data FROM threads t "
+            "JOIN comments c ON c.thread_key = t.key ORDER BY t.page, c.seq"
+        )
+        for page, row_title, row_record, data in rows:
+            if page != current:
+                if current is not None and batch:
+                    yield SourceThread(current, title, batch, record)
+                current, title, record, batch = page, row_title, row_record, []
+            title = title or row_title
+            batch.append(_comment(json.loads(data)))
+        if current is not None and batch:
+            yield SourceThread(current, title, batch, record)
+
+
+def _comment(data: dict[str, Any]) -> SourceComment:
+    data["created_at"] = datetime.fromisoformat(data["created_at"])
+    if data["edited_at"]:
+        data["edited_at"] = datetime.fromisoformat(data["edited_at"])
+    data["status"] = CommentStatus(data["status"])
+    return SourceComment(**data)

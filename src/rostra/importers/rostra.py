@@ -1,0 +1,177 @@
+"""Our own JSON Lines export (``rostra export``), restored exactly.
+
+The file is read twice: once to check every line (so a broken file imports nothing) and to count,
+then to import thread by thread. Lines of a thread follow its ``thread`` line, as the exporter
+writes them; memory holds one thread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rostra.domain.comments import CommentStatus
+from rostra.importers.common import Progress
+from rostra.services.imports import (
+    ImportFileError,
+    SourceComment,
+    SourceSite,
+    SourceThread,
+    SourceVote,
+)
+
+TYPES = frozenset({"site", "thread", "comment", "vote", "subscription"})
+# Comment keys with a field of their own; every other key is a stored column restored as is.
+OWN_KEYS = frozenset(
+    {"type", "id", "page", "parent_id", "author_name", "author_url", "body", "status",
+     "created_at", "edited_at", "upvotes", "downvotes", "anchor"}
+)  # fmt: skip
+
+
+class RostraExport:
+    """A ``rostra export`` file, checked line by line when opened."""
+
+    def __init__(self, path: Path, on_read: Progress | None = None) -> None:
+        self.path = path
+        self.comment_count = 0
+        self.warnings: list[str] = []
+        self.site: SourceSite | None = None
+        for number, record in self._lines(on_read):
+            kind = record["type"]
+            if kind == "site":
+                if number != 1:
+                    raise self._error(number, "the site line must come first")
+                self.site = SourceSite(
+                    str(record.get("name", "")),
+                    str(record.get("title") or ""),
+                    tuple(record.get("origins") or ()),
+                )
+            elif number == 1:
+                raise self._error(number, "the first line must be the site line")
+            elif kind == "comment":
+                self.comment_count += 1
+                self._source_comment(number, record)
+            elif kind == "vote":
+                self._vote(number, record)
+
+    def close(self) -> None:
+        """Nothing to release; here for symmetry with the other readers."""
+
+    def _error(self, number: int, message: str) -> ImportFileError:
+        return ImportFileError(f"{self.path.name}: line {number}: {message}.")
+
+    def _lines(self, on_read: Progress | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        try:
+            file = self.path.open("rb")
+        except OSError as exc:
+            raise ImportFileError(f"Cannot open {self.path}: {exc.strerror}.") from exc
+        with file:
+            for number, raw in enumerate(file, start=1):
+                if on_read is not None:
+                    on_read(len(raw))
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw.decode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    raise self._error(
+                        number,
+                        f"the line is not UTF-8 (byte {raw[exc.start]:#04x} at column "
+                        f"{exc.start + 1})",
+                    ) from exc
+                except json.JSONDecodeError as exc:
+                    raise self._error(number, f"not JSON: {exc.msg}") from exc
+                if not isinstance(record, dict) or record.get("type") not in TYPES:
+                    raise self._error(number, "each line must be an object with a known 'type'")
+                yield number, record
+
+    def _time(self, number: int, value: Any) -> datetime:
+        try:
+            return datetime.fromisoformat(str(value))
+        except ValueError as exc:
+            raise self._error(number, f"{value!r} is not a time") from exc
+
+    def _source_comment(self, number: int, record: dict[str, Any]) -> SourceComment:
+        try:
+            status = CommentStatus(record.get("status"))
+            upvotes, downvotes = int(record.get("upvotes") or 0), int(record.get("downvotes") or 0)
+        except (ValueError, TypeError) as exc:
+            raise self._error(number, f"bad comment: {exc}") from exc
+        if not isinstance(record.get("id"), str) or not isinstance(record.get("body"), str):
+            raise self._error(number, "a comment needs a text 'id' and 'body'")
+        edited = record.get("edited_at")
+        return SourceComment(
+            source_id=record["id"],
+            parent_id=record.get("parent_id"),
+            author_name=str(record.get("author_name") or ""),
+            author_url=record.get("author_url"),
+            body=record["body"],
+            created_at=self._time(number, record.get("created_at")),
+            edited_at=self._time(number, edited) if edited else None,
+            status=status,
+            upvotes=upvotes,
+            downvotes=downvotes,
+            anchor=record.get("anchor"),
+            record=f"line {number}",
+            stored={k: v for k, v in record.items() if k not in OWN_KEYS},
+        )
+
+    def _vote(self, number: int, record: dict[str, Any]) -> SourceVote:
+        value = record.get("value")
+        if value not in (1, -1) or not record.get("comment_id") or not record.get("voter"):
+            raise self._error(number, "a vote needs 'comment_id', 'voter' and a value of 1 or -1")
+        return SourceVote(
+            str(record["comment_id"]),
+            str(record["voter"]),
+            int(value),
+            self._time(number, record.get("created_at")),
+        )
+
+    def threads(self) -> Iterator[SourceThread | SourceSite]:
+        """Each thread with its comments and votes, then the site's subscriptions."""
+        thread: dict[str, Any] | None = None
+        start = 0
+        comments: list[SourceComment] = []
+        votes: list[SourceVote] = []
+        subscriptions: list[dict[str, Any]] = []
+        for number, record in self._lines():
+            kind = record["type"]
+            if kind == "thread":
+                if thread is not None:
+                    yield self._thread(thread, start, comments, votes)
+                thread, start, comments, votes = record, number, [], []
+            elif kind == "comment":
+                if thread is None or record.get("page") != thread.get("page"):
+                    raise self._error(number, "a comment must follow the line of its thread")
+                comments.append(self._source_comment(number, record))
+            elif kind == "vote":
+                if thread is None:
+                    raise self._error(number, "a vote must follow the line of its thread")
+                votes.append(self._vote(number, record))
+            elif kind == "subscription":
+                subscriptions.append({k: v for k, v in record.items() if k != "type"})
+        if thread is not None:
+            yield self._thread(thread, start, comments, votes)
+        if subscriptions:
+            site = self.site or SourceSite("")
+            yield SourceSite(site.name, site.title, site.origins, subscriptions)
+
+    def _thread(
+        self,
+        record: dict[str, Any],
+        number: int,
+        comments: list[SourceComment],
+        votes: list[SourceVote],
+    ) -> SourceThread:
+        created = record.get("created_at")
+        return SourceThread(
+            page=str(record.get("page") or ""),
+            title=record.get("title"),
+            comments=comments,
+            record=f"line {number}",
+            created_at=self._time(number, created) if created else None,
+            votes=votes,
+        )

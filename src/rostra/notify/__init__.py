@@ -1,0 +1,1 @@
+"""Mail: the SMTP sender, the outbox worker and the message templates."""

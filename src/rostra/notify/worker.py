@@ -1,0 +1,79 @@
+"""The outbox worker: the same loop runs inside ``rostra serve`` (a background task) and as
+``rostra worker`` (a process of its own, for scale-out). Any number may run at once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import socket
+
+import structlog
+
+from rostra.services.notifications import NotificationService
+
+log = structlog.get_logger("rostra.notify")
+
+
+def worker_name() -> str:
+    """Unique per process and start: shows who holds a lease."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class OutboxWorker:
+    """Sends due outbox jobs, resting ``poll_seconds`` when there are none."""
+
+    def __init__(self, notifications: NotificationService, *, poll_seconds: float = 5.0):
+        self._notifications = notifications
+        self._poll = poll_seconds
+        self.name = worker_name()
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> int:
+        """Deliver what is due now; returns how many jobs were claimed."""
+        return await self._notifications.deliver_due(self.name)
+
+    def wake(self) -> None:
+        """Look at the outbox now instead of at the end of the rest."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Loop until ``stop``; an error (database away) is logged and retried after a rest."""
+        while not self._stop.is_set():
+            try:
+                claimed = await self.run_once()
+            except Exception:
+                log.exception("outbox_worker_error", worker=self.name)
+                claimed = 0
+            if claimed:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll):
+                    stop = asyncio.create_task(self._stop.wait())
+                    wake = asyncio.create_task(self._wake.wait())
+                    try:
+                        await asyncio.wait({stop, wake}, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        stop.cancel()
+                        wake.cancel()
+
+    async def start(self) -> None:
+        """Run in the background (the app's startup hook)."""
+        if self._task is None:
+            self._stop.clear()
+            self._task = asyncio.create_task(self.run(), name=f"outbox-worker {self.name}")
+
+    def request_stop(self) -> None:
+        """Make ``run`` return after the message in hand (a signal handler)."""
+        self._stop.set()
+
+    async def stop(self) -> None:
+        """Finish the current message and stop (the app's shutdown hook)."""
+        self._stop.set()
+        if self._task is not None:
+            task, self._task = self._task, None
+            await task

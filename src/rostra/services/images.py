@@ -1,0 +1,197 @@
+"""Image use cases: upload, attach to a comment, serve, and clean what nobody claimed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+import structlog
+
+from rostra.domain.comments import MAX_IMAGES, Comment
+from rostra.domain.errors import RateLimitedError, ValidationError
+from rostra.domain.images import (
+    CLEAN_BATCH,
+    ORPHAN_HOURS,
+    ImageAttachment,
+    ImageKind,
+    ImageLimits,
+    ImageRef,
+    ImageTooLargeError,
+    StoredImage,
+    UnsupportedImageError,
+    sniff,
+    validate_alt,
+)
+from rostra.services.callers import Caller
+from rostra.services.ports import Clock, ImageCodec, ImageStore, RateLimiter, Storage, Transaction
+from rostra.services.tokens import Keyring
+
+log = structlog.get_logger("rostra.images")
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedImage:
+    """A stored upload and the secret its uploader needs to attach it to a comment."""
+
+    image: StoredImage
+    upload_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A stored file with the type we decided for it."""
+
+    data: bytes
+    media_type: str
+
+
+class ImageService:
+    """Uploads are untrusted: typed from their bytes, bounded, re-encoded, stored under random
+    names, and attached only by the reader who holds their upload token."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        files: ImageStore,
+        codec: ImageCodec,
+        clock: Clock,
+        keyring: Keyring,
+        limiter: RateLimiter,
+        limits: ImageLimits,
+    ) -> None:
+        self._storage = storage
+        self._files = files
+        self._codec = codec
+        self._clock = clock
+        self._keyring = keyring
+        self._limiter = limiter
+        self.limits = limits
+
+    async def upload_image(self, data: bytes, caller: Caller) -> UploadedImage:
+        """Check, re-encode and store one upload; it waits a day for a comment to claim it."""
+        wait = await self._limiter.hit(
+            "image", self._keyring.digest("limit", f"image:{caller.ip or caller.voter or 'anon'}")
+        )
+        if wait is not None:
+            raise RateLimitedError(
+                f"You are uploading faster than this site allows; try again in {wait:.0f} s.",
+                retry_after=wait,
+            )
+        if len(data) > self.limits.max_bytes:
+            raise ImageTooLargeError(
+                f"The file is {len(data):,} bytes; the limit is {self.limits.max_bytes:,}.",
+                field="file",
+            )
+        kind = sniff(data[:16])
+        if kind is None:
+            raise UnsupportedImageError(
+                "Only JPEG, PNG, WebP and GIF images are accepted.", field="file"
+            )
+        processed = await self._codec.process(data, kind, self.limits)
+        image_id = self._keyring.new_id()
+        token = self._keyring.new_token()
+        image = StoredImage(
+            id=image_id,
+            kind=processed.kind,
+            width=processed.width,
+            height=processed.height,
+            thumbnail_width=processed.thumbnail_width,
+            thumbnail_height=processed.thumbnail_height,
+            byte_size=len(processed.display),
+            upload_token_hash=self._keyring.digest("upload", token),
+            comment_id=None,
+            alt="",
+            created_at=self._clock.now(),
+        )
+        display_name, thumbnail_name = image.file_names
+        try:
+            await self._files.save(display_name, processed.display, kind.media_type)
+            await self._files.save(thumbnail_name, processed.thumbnail, kind.media_type)
+            async with self._storage.write() as tx:
+                await tx.images.add(image)
+        except BaseException:
+            await self._files.delete(image.file_names)
+            raise
+        await self.clean_orphans(CLEAN_BATCH)
+        return UploadedImage(image, token)
+
+    async def clean_orphans(self, limit: int = CLEAN_BATCH) -> int:
+        """Delete up to ``limit`` uploads no comment claimed within a day; returns how many.
+        Uploads call it with a small batch, so the cleaning keeps pace with the uploading."""
+        before = self._clock.now() - timedelta(hours=ORPHAN_HOURS)
+        async with self._storage.write() as tx:
+            gone = await tx.images.take_orphans(before, limit)
+        await self.delete_files(gone)
+        return len(gone)
+
+    async def delete_files(self, gone: Sequence[StoredImage]) -> None:
+        """Remove the files of images whose records are gone; a failure is logged, not raised
+        (the record is already deleted, and a leftover file is unreachable by id)."""
+        names = [name for image in gone for name in image.file_names]
+        if not names:
+            return
+        try:
+            await self._files.delete(names)
+        except OSError as exc:
+            log.warning("image_files_not_deleted", names=names, error=str(exc))
+
+    async def open_media(self, name: str) -> MediaFile | None:
+        """A stored file by its public name, typed by our own extension; None when unknown."""
+        stem, _, extension = name.rpartition(".")
+        try:
+            kind = ImageKind(extension)
+        except ValueError:
+            return None
+        if not stem:
+            return None
+        data = await self._files.load(name)
+        return MediaFile(data, kind.media_type) if data is not None else None
+
+
+async def attach_images(
+    tx: Transaction, keyring: Keyring, comment_id: str, wanted: Sequence[ImageAttachment]
+) -> list[ImageRef]:
+    """Claim the uploads a new comment lists, inside the comment's transaction. Each must exist
+    and be unclaimed. An upload's id is 96 random bits that only its uploader has seen until a
+    comment shows it, so the id alone (the contract's ``"images": ["id"]``) proves the claim; an
+    upload token, when the client sends one, must match as well."""
+    if not wanted:
+        return []
+    if len(wanted) > MAX_IMAGES:
+        raise ValidationError(f"A comment can show at most {MAX_IMAGES} images.", field="images")
+    ids = [item.id for item in wanted]
+    if len(set(ids)) != len(ids):
+        raise ValidationError("The same image is listed twice.", field="images")
+    found = {image.id: image for image in await tx.images.get_many(ids)}
+    refs: list[ImageRef] = []
+    for position, item in enumerate(wanted):
+        image = found.get(item.id)
+        if image is None or image.comment_id is not None:
+            raise ValidationError(f"There is no uploaded image {item.id!r}.", field="images")
+        if item.upload_token is not None and not keyring.matches(
+            "upload", item.upload_token, image.upload_token_hash
+        ):
+            raise ValidationError(
+                f"The upload token does not belong to image {item.id!r}.", field="images"
+            )
+        alt = validate_alt(item.alt)
+        if not await tx.images.attach(image.id, comment_id, position, alt):
+            raise ValidationError(f"There is no uploaded image {item.id!r}.", field="images")
+        refs.append(replace(image.as_ref(), alt=alt))
+    return refs
+
+
+async def with_images(tx: Transaction, comments: list[Comment]) -> list[Comment]:
+    """The comments with their attached images filled in (one query for all of them)."""
+    if not comments:
+        return comments
+    found = await tx.images.for_comments([comment.id for comment in comments])
+    if not found:
+        return comments
+    return [
+        replace(comment, images=tuple(image.as_ref() for image in found[comment.id]))
+        if comment.id in found
+        else comment
+        for comment in comments
+    ]

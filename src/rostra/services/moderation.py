@@ -1,0 +1,400 @@
+"""Staff decisions on comments: the queue, approve, reject, spam, bans, pins, reports, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from rostra.domain.comments import Comment, CommentStatus
+from rostra.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
+from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated, ThreadEvent
+from rostra.domain.moderation import ModerationSettings, Reason, Verdict
+from rostra.domain.screening import validate_settings
+from rostra.domain.staff import (
+    AuditEntry,
+    AuthorBannedError,
+    Ban,
+    BanKind,
+    Role,
+    StaffAction,
+    StaffUser,
+    require_role,
+    validate_reason,
+)
+from rostra.services.callers import Caller
+from rostra.services.live import LiveService
+from rostra.services.ports import Clock, QueueItem, Storage, Transaction
+from rostra.services.ports import Decision as ScreeningDecision
+from rostra.services.tokens import Keyring
+
+MAX_PAGE = 100
+MAX_BULK = 100
+MAX_PINNED = 3
+SPAM_BAN = timedelta(days=7)
+MAX_BAN_DAYS = 3650
+
+
+class Decision(StrEnum):
+    """What staff decide about a comment in the queue (also the bulk actions)."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    SPAM = "spam"
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """Part of the queue, and the offset of the next part (None at the end)."""
+
+    items: list[QueueItem]
+    next_offset: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """Per-comment outcome of a bulk action: ids done, and ids failed with the reason."""
+
+    done: list[str]
+    failed: dict[str, str]
+
+
+async def check_not_banned(
+    tx: Transaction, email_hash: str | None, ip_hash: str | None, now: datetime
+) -> None:
+    """Refuse a new comment from a banned author (by email digest or IP digest)."""
+    values: list[tuple[BanKind, str]] = []
+    if email_hash:
+        values.append((BanKind.EMAIL, email_hash))
+    if ip_hash:
+        values.append((BanKind.IP, ip_hash))
+    if await tx.staff_records.is_banned(values, now):
+        raise AuthorBannedError(
+            "You cannot comment on this site: the moderators have blocked your comments.",
+            field=None,
+        )
+
+
+class ModerationService:
+    """What staff do with comments; every action lands in the audit log."""
+
+    def __init__(self, storage: Storage, live: LiveService, clock: Clock, keyring: Keyring) -> None:
+        self._storage = storage
+        self._live = live
+        self._clock = clock
+        self._keyring = keyring
+
+    async def queue(
+        self,
+        user: StaffUser,
+        *,
+        site: str | None = None,
+        search: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> QueuePage:
+        """Held comments and comments readers reported as often as their site's threshold,
+        oldest first; ``next_offset`` continues the list."""
+        del user  # every staff member sees the queue
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValidationError(f"'limit' must be between 1 and {MAX_PAGE}.", field="limit")
+        if offset < 0:
+            raise ValidationError("'offset' cannot be negative.", field="offset")
+        search = (search or "").strip()[:200] or None
+        async with self._storage.read() as tx:
+            thresholds: dict[str, int] = {}
+            if site:
+                thresholds[site] = (await self._settings(tx, site)).report_threshold
+            # Each site has its own threshold: fetch every reported comment, keep those at
+            # their site's threshold.
+            items = await tx.staff_records.queue(
+                site=site, search=search, report_threshold=1, limit=limit, offset=offset
+            )
+            explained = []
+            for item in items:
+                if item.comment.status is CommentStatus.PUBLISHED:
+                    if item.site not in thresholds:
+                        settings = await tx.sites.moderation_settings(item.site)
+                        thresholds[item.site] = settings.report_threshold
+                    if item.report_count < thresholds[item.site]:
+                        continue
+                decisions = await tx.screening.decisions(item.comment.id)
+                automatic = [d for d in decisions if d.actor is None]
+                reasons = automatic[-1].reasons if automatic else ()
+                explained.append(replace(item, screening=reasons))
+        return QueuePage(explained, offset + limit if len(items) == limit else None)
+
+    async def decide(
+        self, user: StaffUser, comment_id: str, decision: Decision, reason: str | None = None
+    ) -> Comment:
+        """Approve (publish, or keep a reported comment), reject, or reject as spam (which also
+        bans the author's email and address digests for a week)."""
+        note = validate_reason(reason)
+        events: list[ThreadEvent] = []
+        async with self._storage.write() as tx:
+            comment = await self._comment(tx, comment_id)
+            thread = await tx.threads.get_by_id(comment.thread_id)
+            now = self._clock.now()
+            if decision is Decision.APPROVE:
+                if comment.status is CommentStatus.PENDING:
+                    if comment.parent_id is not None:
+                        parent = await tx.comments.get(comment.parent_id)
+                        if parent is None or parent.status is not CommentStatus.PUBLISHED:
+                            raise ValidationError(
+                                "The comment replied to is no longer published.", field="id"
+                            )
+                    await tx.staff_records.set_status(comment.id, CommentStatus.PUBLISHED)
+                    await self._count(tx, comment, +1)
+                    events.append(
+                        await self._live.record(
+                            tx,
+                            thread.id,
+                            CommentCreated(
+                                thread.site, thread.page, comment.id, parent_id=comment.parent_id
+                            ),
+                        )
+                    )
+                elif comment.status is not CommentStatus.PUBLISHED:
+                    raise ValidationError(f"The comment is {comment.status}.", field="id")
+            else:
+                if comment.status is CommentStatus.DELETED:
+                    raise ValidationError("The comment was deleted.", field="id")
+                if comment.status is CommentStatus.PUBLISHED:
+                    await self._count(tx, comment, -1)
+                    events.append(
+                        await self._live.record(
+                            tx, thread.id, CommentDeleted(thread.site, thread.page, comment.id)
+                        )
+                    )
+                await tx.staff_records.set_status(comment.id, CommentStatus.REJECTED)
+                if comment.pinned:
+                    await tx.staff_records.set_pinned(comment.id, False)
+                if decision is Decision.SPAM:
+                    await self._ban_author(
+                        tx,
+                        user,
+                        comment.id,
+                        (BanKind.EMAIL, BanKind.IP),
+                        now + SPAM_BAN,
+                        note or "spam",
+                    )
+            await tx.staff_records.clear_reports(comment.id)
+            verdict = Verdict.PUBLISH if decision is Decision.APPROVE else Verdict.REJECT
+            await tx.screening.record_decision(
+                ScreeningDecision(
+                    comment.id,
+                    verdict,
+                    (Reason("staff", note or decision.value, verdict),),
+                    user.email,
+                    now,
+                )
+            )
+            await tx.staff_records.audit(
+                user.email, StaffAction(decision.value), comment.id, note, now
+            )
+            decided = await tx.comments.get(comment.id)
+        for event in events:
+            await self._live.publish(event)
+        assert decided is not None  # noqa: S101 - read inside the same transaction
+        return decided
+
+    async def decide_many(
+        self, user: StaffUser, comment_ids: Sequence[str], decision: Decision, reason: str | None
+    ) -> BulkResult:
+        """The same decision for up to 100 comments; each succeeds or fails on its own."""
+        ids = list(dict.fromkeys(comment_ids))
+        if not ids or len(ids) > MAX_BULK:
+            raise ValidationError(f"Give 1 to {MAX_BULK} comment ids.", field="ids")
+        result = BulkResult([], {})
+        for comment_id in ids:
+            try:
+                await self.decide(user, comment_id, decision, reason)
+            except (ValidationError, NotFoundError) as exc:
+                result.failed[comment_id] = exc.message
+            else:
+                result.done.append(comment_id)
+        return result
+
+    async def ban(
+        self,
+        user: StaffUser,
+        comment_id: str,
+        kinds: Sequence[BanKind],
+        *,
+        days: int | None = None,
+        reason: str | None = None,
+    ) -> list[Ban]:
+        """Ban the author of a comment by email digest and/or IP digest, for ``days`` or for
+        good; their next comment is refused with ``author_banned``."""
+        if not kinds:
+            raise ValidationError("Choose what to ban by: email, ip or both.", field="by")
+        if days is not None and not 1 <= days <= MAX_BAN_DAYS:
+            raise ValidationError(f"'days' must be between 1 and {MAX_BAN_DAYS}.", field="days")
+        note = validate_reason(reason)
+        async with self._storage.write() as tx:
+            comment = await self._comment(tx, comment_id)
+            now = self._clock.now()
+            expires = now + timedelta(days=days) if days else None
+            count = await self._ban_author(tx, user, comment.id, kinds, expires, note)
+            if count == 0:
+                raise ValidationError(
+                    "Nothing to ban by: the comment has no stored email or address.", field="by"
+                )
+            bans = await tx.staff_records.list_bans(now)
+        return bans[:count]
+
+    async def unban(self, user: StaffUser, ban_id: int, reason: str | None = None) -> None:
+        """Lift a ban."""
+        note = validate_reason(reason)
+        async with self._storage.write() as tx:
+            if not await tx.staff_records.remove_ban(ban_id):
+                raise NotFoundError("There is no such ban.", field="id")
+            await tx.staff_records.audit(
+                user.email, StaffAction.UNBAN, str(ban_id), note, self._clock.now()
+            )
+
+    async def list_bans(self, user: StaffUser) -> list[Ban]:
+        """Bans in force."""
+        del user
+        async with self._storage.read() as tx:
+            return await tx.staff_records.list_bans(self._clock.now())
+
+    async def pin(self, user: StaffUser, comment_id: str, pinned: bool) -> Comment:
+        """Pin a published top-level comment first on its thread (at most 3), or unpin it."""
+        async with self._storage.write() as tx:
+            comment = await self._comment(tx, comment_id)
+            if pinned:
+                if comment.root_id is not None or comment.status is not CommentStatus.PUBLISHED:
+                    raise ValidationError(
+                        "Only published top-level comments can be pinned.", field="id"
+                    )
+                if (
+                    not comment.pinned
+                    and await tx.staff_records.pinned_count(comment.thread_id) >= MAX_PINNED
+                ):
+                    raise ValidationError(
+                        f"A thread can have at most {MAX_PINNED} pinned comments.", field="id"
+                    )
+            await tx.staff_records.set_pinned(comment.id, pinned)
+            thread = await tx.threads.get_by_id(comment.thread_id)
+            # The event moves the thread's version on, so cached pages show the new order.
+            event = await self._live.record(
+                tx, thread.id, CommentUpdated(thread.site, thread.page, comment.id)
+            )
+            action = StaffAction.PIN if pinned else StaffAction.UNPIN
+            await tx.staff_records.audit(user.email, action, comment.id, "", self._clock.now())
+            changed = await tx.comments.get(comment.id)
+        await self._live.publish(event)
+        assert changed is not None  # noqa: S101 - read inside the same transaction
+        return changed
+
+    async def report(self, comment_id: str, caller: Caller, reason: str | None = None) -> bool:
+        """A reader reports a published comment, once; True when this report reached the
+        site's threshold and put the comment in the queue."""
+        note = validate_reason(reason)
+        if not caller.voter:
+            raise PermissionDeniedError(
+                "Reporting needs the reader cookie; enable cookies and try again.",
+                field=None,
+                code="voter_required",
+            )
+        async with self._storage.write() as tx:
+            comment = await tx.comments.get(comment_id)
+            if comment is None or comment.status is not CommentStatus.PUBLISHED:
+                raise NotFoundError("There is no such comment.", field="id")
+            thread = await tx.threads.get_by_id(comment.thread_id)
+            settings = await self._settings(tx, thread.site)
+            added = await tx.staff_records.add_report(
+                comment.id, caller.voter, note, self._clock.now()
+            )
+            count = await tx.staff_records.report_count(comment.id)
+        return added and count == settings.report_threshold
+
+    async def audit_log(
+        self, user: StaffUser, limit: int = 50, offset: int = 0
+    ) -> list[AuditEntry]:
+        """Every staff action, newest first."""
+        del user
+        if not 1 <= limit <= MAX_PAGE:
+            raise ValidationError(f"'limit' must be between 1 and {MAX_PAGE}.", field="limit")
+        async with self._storage.read() as tx:
+            return await tx.staff_records.audit_entries(limit, max(0, offset))
+
+    async def site_settings(self, user: StaffUser, site: str) -> ModerationSettings:
+        """A site's moderation settings (admins only)."""
+        require_role(user, Role.ADMIN)
+        async with self._storage.read() as tx:
+            return await self._settings(tx, site)
+
+    async def update_site_settings(
+        self, user: StaffUser, site: str, settings: ModerationSettings, reason: str | None = None
+    ) -> ModerationSettings:
+        """Replace a site's moderation settings (admins only); audited."""
+        require_role(user, Role.ADMIN)
+        note = validate_reason(reason)
+        _check_settings(settings)
+        validate_settings(settings)  # the screening rules' own checks (word lists, ranges)
+        async with self._storage.write() as tx:
+            current = await self._settings(tx, site)
+            if not settings.extra:  # keep what the dashboard does not show
+                settings = replace(settings, extra=dict(current.extra))
+            await tx.sites.set_moderation_settings(site, settings)
+            await tx.staff_records.audit(
+                user.email, StaffAction.SETTINGS, site, note, self._clock.now()
+            )
+            return await tx.sites.moderation_settings(site)
+
+    async def _settings(self, tx: Transaction, site: str) -> ModerationSettings:
+        if await tx.sites.get(site) is None:
+            raise NotFoundError(f"There is no site called {site!r}.", field="site")
+        return await tx.sites.moderation_settings(site)
+
+    async def _comment(self, tx: Transaction, comment_id: str) -> Comment:
+        found = await tx.comments.get(comment_id)
+        if found is None:
+            raise NotFoundError("There is no such comment.", field="id")
+        await tx.threads.lock(found.thread_id)
+        comment = await tx.comments.get(comment_id, for_update=True)
+        if comment is None:
+            raise NotFoundError("There is no such comment.", field="id")
+        return comment
+
+    async def _ban_author(
+        self,
+        tx: Transaction,
+        user: StaffUser,
+        comment_id: str,
+        kinds: Sequence[BanKind],
+        expires: datetime | None,
+        reason: str,
+    ) -> int:
+        email_hash, ip_hash = await tx.staff_records.author_digests(comment_id)
+        now = self._clock.now()
+        count = 0
+        for kind in dict.fromkeys(kinds):
+            value = {BanKind.EMAIL: email_hash, BanKind.IP: ip_hash}.get(kind)
+            if value is None:
+                continue
+            await tx.staff_records.add_ban(kind, value, reason, user.email, now, expires)
+            await tx.staff_records.audit(
+                user.email, StaffAction.BAN, f"{kind}:{comment_id}", reason, now
+            )
+            count += 1
+        return count
+
+    async def _count(self, tx: Transaction, comment: Comment, delta: int) -> None:
+        await tx.threads.adjust_count(comment.thread_id, delta)
+        if comment.root_id is not None:
+            await tx.comments.adjust_descendants(comment.root_id, delta)
+
+
+def _check_settings(settings: ModerationSettings) -> None:
+    if not 0.0 <= settings.hold_threshold <= settings.reject_threshold <= 1.0:
+        raise ValidationError(
+            "Thresholds must satisfy 0 ≤ hold ≤ reject ≤ 1.", field="hold_threshold"
+        )
+    if settings.report_threshold < 1:
+        raise ValidationError("'report_threshold' must be at least 1.", field="report_threshold")
+    if settings.max_links < 0 or settings.min_seconds_to_submit < 0:
+        raise ValidationError("Limits cannot be negative.", field="max_links")

@@ -1,0 +1,328 @@
+"""Notification use cases: turn published comments into outbox jobs, and deliver due jobs.
+
+Jobs are written in the transaction of the change that caused them (the comment, the
+subscription), so a crash never loses one. Delivery is at least once: a worker leases jobs,
+sends, and records ``sent`` right after the mail server accepted; a worker that dies before
+that record lets its lease run out and another worker sends again, with the same
+``Message-ID`` (see docs/notifications.md for the remaining window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+import structlog
+
+from rostra.domain.comments import Comment, CommentStatus
+from rostra.domain.errors import ValidationError
+from rostra.domain.sites import Site
+from rostra.domain.subscriptions import (
+    MAX_ATTEMPTS,
+    JobStatus,
+    MailDeferredError,
+    MailJob,
+    MailKind,
+    MailRejectedError,
+    NewMailJob,
+    OutboxSummary,
+    OutgoingMail,
+    Recipient,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionStatus,
+    article_url,
+    excerpt,
+    one_line,
+    retry_delay,
+    validate_notify,
+)
+from rostra.domain.threads import Thread
+from rostra.services.ports import Clock, Mailer, Storage, Transaction
+from rostra.services.subscriptions import SubscriptionService
+from rostra.services.tokens import Keyring
+
+log = structlog.get_logger("rostra.notify")
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationPolicy:
+    """How often followers may be mailed and how workers lease jobs."""
+
+    batch_interval: timedelta = timedelta(minutes=15)
+    # Far longer than one SMTP conversation (its timeout is 60 s): a lease only runs out when
+    # its worker is gone.
+    lease: timedelta = timedelta(minutes=5)
+    claim_size: int = 20
+
+
+class NotificationService:
+    """Who hears about what, and the delivery of what is due."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        keyring: Keyring,
+        subscriptions: SubscriptionService,
+        mailer: Mailer | None,
+        policy: NotificationPolicy,
+    ) -> None:
+        self._storage = storage
+        self._clock = clock
+        self._keyring = keyring
+        self._subscriptions = subscriptions
+        self._mailer = mailer
+        self._policy = policy
+
+    @property
+    def enabled(self) -> bool:
+        """True when a mail server is configured."""
+        return self._mailer is not None
+
+    def check_choice(self, notify: str, email: str | None) -> SubscriptionKind | None:
+        """Validate the comment form's ``notify`` before anything is stored."""
+        kind = validate_notify(notify)
+        if kind is None:
+            return None
+        self._subscriptions.require_enabled(field="notify")
+        if email is None:
+            raise ValidationError(
+                "Notifications need an email address; fill in 'author_email'.",
+                field="author_email",
+            )
+        return kind
+
+    async def comment_posted(
+        self,
+        tx: Transaction,
+        site: Site,
+        thread: Thread,
+        comment: Comment,
+        *,
+        email: str | None,
+        notify: str = "none",
+    ) -> None:
+        """Within the comment's transaction: the author's subscription (pending until
+        confirmed) and, when the comment is published, the notifications it causes."""
+        kind = self.check_choice(notify, email)
+        if kind is not None and email is not None:
+            await self._subscriptions.add_in(tx, site.name, thread.page, email, kind)
+        if comment.status is CommentStatus.PUBLISHED:
+            await self.comment_published(tx, site, thread, comment)
+
+    async def comment_approved(self, tx: Transaction, comment: Comment) -> None:
+        """Within the moderator's transaction: a comment held for moderation was published,
+        so readers hear of it now (the moderation service calls this on approval)."""
+        thread = await tx.threads.get_by_id(comment.thread_id)
+        site = await tx.sites.get(thread.site)
+        if site is not None:
+            # The caller may hold the comment as it was read before approval.
+            published = replace(comment, status=CommentStatus.PUBLISHED)
+            await self.comment_published(tx, site, thread, published)
+
+    async def comment_published(
+        self, tx: Transaction, site: Site, thread: Thread, comment: Comment
+    ) -> None:
+        """Queue mail for the confirmed subscribers a published comment concerns: the parent's
+        author (``replies``, at once) and the page's followers (``all``, batched). The author
+        of the comment is never told of it. One indexed query when nobody subscribes."""
+        if not self.enabled or comment.status is not CommentStatus.PUBLISHED:
+            return
+        recipients = await tx.subscriptions.recipients(
+            site.name, thread.page, comment.id, comment.parent_id
+        )
+        if not recipients:
+            return
+        now = self._clock.now()
+        item: dict[str, object] = {
+            "id": comment.id,
+            "author": one_line(comment.author_name, 100),
+            "excerpt": excerpt(comment.body),
+            "url": article_url(site.origins, thread.page, comment.id),
+        }
+        told_of_reply = {r.email.lower() for r in recipients if r.kind is SubscriptionKind.REPLIES}
+        for recipient in recipients:
+            if recipient.kind is SubscriptionKind.REPLIES:
+                await tx.outbox.enqueue(
+                    NewMailJob(
+                        kind=MailKind.REPLY,
+                        recipient=recipient.email,
+                        subscription_id=recipient.subscription_id,
+                        payload={"site": site.name, "page": thread.page, "items": [item]},
+                        available_at=now,
+                        created_at=now,
+                    )
+                )
+            elif recipient.email.lower() not in told_of_reply:
+                await self._batch(tx, recipient.subscription_id, recipient, site, thread, item)
+
+    async def _batch(
+        self,
+        tx: Transaction,
+        subscription_id: str,
+        recipient: Recipient,
+        site: Site,
+        thread: Thread,
+        item: dict[str, object],
+    ) -> None:
+        """Add to the follower's waiting mail, or start one that leaves no earlier than one
+        interval after the previous one."""
+        if await tx.outbox.add_to_waiting(subscription_id, MailKind.THREAD.value, item):
+            return
+        now = self._clock.now()
+        leaves_at = max(now, recipient.next_digest_at)
+        await tx.outbox.enqueue(
+            NewMailJob(
+                kind=MailKind.THREAD,
+                recipient=recipient.email,
+                subscription_id=subscription_id,
+                payload={"site": site.name, "page": thread.page, "items": [item]},
+                available_at=leaves_at,
+                created_at=now,
+            )
+        )
+        await tx.subscriptions.set_next_digest(
+            subscription_id, leaves_at + self._policy.batch_interval
+        )
+
+    async def queue_staff_digest(
+        self, tx: Transaction, recipients: Sequence[str], site: str, pending: int
+    ) -> None:
+        """Within the caller's transaction: tell staff how many comments wait for moderation
+        on ``site`` (the staff or moderation service calls this on its own schedule)."""
+        if not self.enabled or pending <= 0:
+            return
+        now = self._clock.now()
+        for address in recipients:
+            await tx.outbox.enqueue(
+                NewMailJob(
+                    kind=MailKind.STAFF_DIGEST,
+                    recipient=address,
+                    subscription_id=None,
+                    payload={
+                        "site": site,
+                        "page": "",
+                        "pending": pending,
+                        "dashboard_url": self._subscriptions.public_link("/admin"),
+                    },
+                    available_at=now,
+                    created_at=now,
+                )
+            )
+
+    async def send_staff_digest(self, recipients: Sequence[str], site: str, pending: int) -> None:
+        """``queue_staff_digest`` in a transaction of its own (for a scheduled job)."""
+        async with self._storage.write() as tx:
+            await self.queue_staff_digest(tx, recipients, site, pending)
+
+    async def deliver_due(self, worker: str) -> int:
+        """Lease the jobs that are due and send them, one at a time. Returns how many were
+        claimed (0: nothing to do, the worker may rest)."""
+        if self._mailer is None:
+            return 0
+        now = self._clock.now()
+        async with self._storage.write() as tx:
+            jobs = await tx.outbox.claim(
+                now, now + self._policy.lease, worker, self._policy.claim_size
+            )
+        for job in jobs:
+            await self._deliver(self._mailer, job, worker)
+        return len(jobs)
+
+    async def outbox_summary(self) -> OutboxSummary:
+        """Counts by state and the latest permanent failures (for admins)."""
+        async with self._storage.read() as tx:
+            return await tx.outbox.summary()
+
+    async def _deliver(self, mailer: Mailer, job: MailJob, worker: str) -> None:
+        site_name = str(job.payload.get("site", ""))
+        page = str(job.payload.get("page", ""))
+        async with self._storage.read() as tx:
+            subscription = (
+                await tx.subscriptions.get(job.subscription_id) if job.subscription_id else None
+            )
+            site = await tx.sites.get(site_name)
+        reason = _why_not(job, subscription)
+        if reason is not None:
+            async with self._storage.write() as tx:
+                await tx.outbox.finish(job.id, worker, JobStatus.CANCELLED.value, reason)
+            return
+        try:
+            await mailer.send(self._compose(job, subscription, site, site_name, page))
+        except MailRejectedError as exc:
+            await self._end(job, worker, JobStatus.FAILED, str(exc))
+            log.warning("mail_rejected", job=job.id, kind=job.kind.value, error=str(exc))
+            return
+        except MailDeferredError as exc:
+            if job.attempts >= MAX_ATTEMPTS:
+                await self._end(job, worker, JobStatus.FAILED, f"gave up: {exc}")
+                return
+            retry_at = self._clock.now() + retry_delay(job.attempts)
+            async with self._storage.write() as tx:
+                await tx.outbox.retry(job.id, worker, retry_at, str(exc))
+            log.info("mail_deferred", job=job.id, attempts=job.attempts, error=str(exc))
+            return
+        except Exception as exc:
+            # A bug (a template that cannot render): retrying would fail the same way forever.
+            log.exception("mail_failed", job=job.id, kind=job.kind.value)
+            await self._end(job, worker, JobStatus.FAILED, f"internal error: {exc!r}")
+            return
+        # The crash window: a worker dying between the server's acceptance and this write
+        # makes the job claimable again after its lease, and it is sent a second time.
+        async with self._storage.write() as tx:
+            await tx.outbox.mark_sent(job.id, worker, self._clock.now())
+
+    async def _end(self, job: MailJob, worker: str, status: JobStatus, error: str) -> None:
+        async with self._storage.write() as tx:
+            await tx.outbox.finish(job.id, worker, status.value, error)
+
+    def _compose(
+        self,
+        job: MailJob,
+        subscription: Subscription | None,
+        site: Site | None,
+        site_name: str,
+        page: str,
+    ) -> OutgoingMail:
+        origins = site.origins if site else ()
+        context: dict[str, object] = {
+            "site_title": one_line((site.title if site else "") or site_name, 100),
+            "page": page,
+            "page_url": article_url(origins, page),
+            **job.payload,
+        }
+        unsubscribe_url = None
+        to = job.recipient
+        if subscription is not None:
+            to = subscription.email
+            unsubscribe_url = self._subscriptions.link("unsubscribe", subscription.id)
+            context["kind"] = subscription.kind.value
+            context["unsubscribe_url"] = unsubscribe_url
+            context["manage_url"] = self._subscriptions.manage_url_for(subscription.email)
+            if job.kind is MailKind.CONFIRM:
+                context["confirm_url"] = self._subscriptions.link("confirm", subscription.id)
+        key = self._keyring.digest("message-id", str(job.id))[:16]
+        return OutgoingMail(
+            template=job.kind.value,
+            to=to,
+            message_key=f"rostra.{job.id}.{key}",
+            context=context,
+            unsubscribe_url=unsubscribe_url,
+        )
+
+
+def _why_not(job: MailJob, subscription: Subscription | None) -> str | None:
+    """Why a job must not be sent any more, or None."""
+    if job.kind is MailKind.STAFF_DIGEST:
+        return None
+    if subscription is None:
+        return "the subscription ended before sending"
+    if job.kind is MailKind.CONFIRM:
+        if subscription.status is SubscriptionStatus.CONFIRMED:
+            return "already confirmed"
+        return None
+    if subscription.status is not SubscriptionStatus.CONFIRMED:
+        return "the subscription is not confirmed"
+    return None

@@ -1,0 +1,103 @@
+"""Moderation decisions and the author history screening needs, in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rostra.domain.comments import CommentStatus
+from rostra.domain.moderation import Verdict
+from rostra.domain.screening import reasons_from_json, reasons_to_json
+from rostra.domain.times import from_us, to_us
+from rostra.services.ports import Decision
+from rostra.storage.tables import comments, moderation_decisions, sites, threads
+
+
+class SqlScreeningRepository:
+    """``ScreeningRepository`` on one connection."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def record_decision(self, decision: Decision) -> None:
+        await self._conn.execute(
+            moderation_decisions.insert().values(
+                comment_id=decision.comment_id,
+                verdict=decision.verdict.value,
+                reasons=reasons_to_json(decision.reasons),
+                actor=decision.actor,
+                created_us=to_us(decision.created_at),
+            )
+        )
+
+    async def decisions(self, comment_id: str) -> list[Decision]:
+        d = moderation_decisions.c
+        result = await self._conn.execute(
+            sa.select(d.comment_id, d.verdict, d.reasons, d.actor, d.created_us)
+            .where(d.comment_id == comment_id)
+            .order_by(d.id)
+        )
+        return [
+            Decision(
+                row.comment_id,
+                Verdict(row.verdict),
+                reasons_from_json(row.reasons),
+                row.actor,
+                from_us(row.created_us),
+            )
+            for row in result
+        ]
+
+    def _by_author(
+        self, site: str, author_email_hash: str | None, ip_hash: str | None
+    ) -> sa.ColumnElement[bool] | None:
+        # The email hash identifies an author best; the IP hash stands in when there is none.
+        if author_email_hash:
+            who = comments.c.author_email_hash == author_email_hash
+        elif ip_hash:
+            who = comments.c.ip_hash == ip_hash
+        else:
+            return None
+        site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
+        in_site = comments.c.thread_id.in_(
+            sa.select(threads.c.id).where(threads.c.site_id == site_id)
+        )
+        return sa.and_(who, in_site)
+
+    async def has_published(
+        self, site: str, author_email_hash: str | None, ip_hash: str | None
+    ) -> bool:
+        condition = self._by_author(site, author_email_hash, ip_hash)
+        if condition is None:
+            return False
+        found = await self._conn.scalar(
+            sa.select(comments.c.id)
+            .where(condition, comments.c.status == CommentStatus.PUBLISHED.value)
+            .limit(1)
+        )
+        return found is not None
+
+    async def recent_bodies(
+        self,
+        site: str,
+        author_email_hash: str | None,
+        ip_hash: str | None,
+        since: datetime,
+        limit: int,
+    ) -> list[str]:
+        condition = self._by_author(site, author_email_hash, ip_hash)
+        if condition is None:
+            return []
+        result = await self._conn.execute(
+            sa.select(comments.c.body)
+            .where(
+                condition,
+                comments.c.created_us >= to_us(since),
+                comments.c.status != CommentStatus.DELETED.value,
+            )
+            .order_by(comments.c.created_us.desc())
+            .limit(limit)
+        )
+        return [row.body for row in result]

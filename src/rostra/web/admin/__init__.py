@@ -1,0 +1,1 @@
+"""The moderator dashboard at ``/admin``: server-rendered pages for staff."""

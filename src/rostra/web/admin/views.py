@@ -1,0 +1,424 @@
+"""The moderator dashboard at ``/admin``: Jinja2 pages, HTML forms with CSRF tokens, one small
+script served as a file (the CSP allows no inline scripts)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from rostra.domain.errors import DomainError, PermissionDeniedError
+from rostra.domain.moderation import ModerationMode, ModerationSettings
+from rostra.domain.staff import BanKind, NotSignedInError, StaffUser
+from rostra.services.moderation import Decision
+from rostra.services.registry import Services
+from rostra.services.staff import SecondFactorChallenge
+from rostra.web.api.staff_auth import (
+    clear_session_cookie,
+    current_staff,
+    moderation_service,
+    session_token,
+    set_session_cookie,
+    staff_service,
+)
+from rostra.web.errors import STATUS_BY_ERROR
+
+ADMIN_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+STATIC = {"admin.js": "text/javascript", "admin.css": "text/css"}
+
+templates = Environment(
+    loader=PackageLoader("rostra.web.admin", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _headers() -> dict[str, str]:
+    return {
+        "Content-Security-Policy": ADMIN_CSP,
+        "X-Frame-Options": "DENY",
+        "Cache-Control": "no-store",
+    }
+
+
+def render(name: str, status: int = 200, **context: Any) -> Response[str]:
+    """A dashboard page."""
+    body = templates.get_template(f"{name}.html").render(**context)
+    return Response(
+        body, status_code=status, media_type="text/html; charset=utf-8", headers=_headers()
+    )
+
+
+def redirect(path: str, **query: str) -> Response[Any]:
+    """A 303 to another dashboard page (after a form post)."""
+    target = f"{path}?{urlencode(query)}" if query else path
+    return Redirect(target, status_code=303, headers=_headers())
+
+
+def _status(exc: DomainError) -> int:
+    return next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
+
+
+async def _staff(
+    request: Request[Any, Any, Any], services: Services, csrf: str | None = None
+) -> tuple[StaffUser, str]:
+    return await current_staff(request, services, csrf=csrf)
+
+
+async def _form(request: Request[Any, Any, Any]) -> Any:
+    return await request.form()
+
+
+def _page_context(user: StaffUser, token: str, services: Services, page: str) -> dict[str, Any]:
+    return {
+        "user": user,
+        "csrf": staff_service(services).csrf_token(token),
+        "page": page,
+    }
+
+
+# GET /admin
+@get("/admin", include_in_schema=False)
+async def queue_page(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """The queue: held and reported comments with their reasons, filters and actions."""
+    try:
+        user, token = await _staff(request, services)
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    site = request.query_params.get("site") or None
+    q = request.query_params.get("q") or None
+    try:
+        offset = max(0, int(request.query_params.get("offset") or 0))
+    except ValueError:
+        offset = 0
+    limit = 50
+    context = _page_context(user, token, services, "queue")
+    items: list[Any] = []
+    next_offset = None
+    try:
+        page = await moderation_service(services).queue(
+            user, site=site, search=q, limit=limit, offset=offset
+        )
+        items, next_offset = page.items, page.next_offset
+    except DomainError as exc:
+        context["error"] = exc.message
+    decisions = {
+        item.comment.id: [
+            f"{r.rule}: {r.detail}" + (f" (score {r.score:.2f})" if r.score is not None else "")
+            for r in item.screening
+        ]
+        for item in items
+    }
+    return render(
+        "queue",
+        items=items,
+        decisions=decisions,
+        sites=await services.sites.list_sites(),
+        site=site,
+        q=q,
+        back=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+        next_offset=next_offset,
+        message=request.query_params.get("message"),
+        **context,
+    )
+
+
+# POST /admin/decide
+@post("/admin/decide", include_in_schema=False, status_code=303)
+async def decide(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """Approve, reject, spam or ban one comment (``single``), or decide the selected ones."""
+    form = await _form(request)
+    try:
+        user, _ = await _staff(request, services, form.get("csrf_token"))
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    except PermissionDeniedError as exc:
+        return render("error", _status(exc), heading=exc.message, user=None)
+    back = form.get("back") or "/admin"
+    if not back.startswith("/admin"):
+        back = "/admin"
+    reason = form.get("reason") or None
+    moderation = moderation_service(services)
+    single = form.get("single") or ""
+    try:
+        if single:
+            action, _, comment_id = single.partition(":")
+            if action == "ban":
+                days_text = form.get(f"days:{comment_id}") or ""
+                days = int(days_text) if days_text.isdigit() else None
+                await moderation.ban(
+                    user, comment_id, [BanKind.EMAIL, BanKind.IP], days=days, reason=reason
+                )
+                message = "The author is banned."
+            else:
+                await moderation.decide(user, comment_id, Decision(action), reason)
+                message = f"Done: {action}."
+        else:
+            ids = form.getall("ids", [])
+            result = await moderation.decide_many(
+                user, ids, Decision(form.get("action") or ""), reason
+            )
+            message = f"Done for {len(result.done)}; failed for {len(result.failed)}."
+    except (DomainError, ValueError) as exc:
+        message = exc.message if isinstance(exc, DomainError) else "Unknown action."
+    separator = "&" if "?" in back else "?"
+    return Redirect(
+        f"{back}{separator}{urlencode({'message': message})}", status_code=303, headers=_headers()
+    )
+
+
+# GET /admin/sign-in
+@get("/admin/sign-in", include_in_schema=False)
+async def sign_in_page() -> Response[Any]:
+    """The sign-in form."""
+    return render("sign_in", user=None)
+
+
+# POST /admin/sign-in
+@post("/admin/sign-in", include_in_schema=False, status_code=303)
+async def sign_in(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """Check email and password; the TOTP step follows when the account has one."""
+    form = await _form(request)
+    email = (form.get("email") or "")[:254]
+    client = request.client
+    try:
+        session = await staff_service(services).sign_in(
+            email, form.get("password") or "", client.host if client else None
+        )
+    except SecondFactorChallenge as challenge:
+        return render("totp", user=None, challenge=challenge.challenge)
+    except DomainError as exc:
+        return render("sign_in", _status(exc), user=None, error=exc.message, email=email)
+    response = redirect("/admin")
+    set_session_cookie(request, response, services, session.token)
+    return response
+
+
+# POST /admin/sign-in/totp
+@post("/admin/sign-in/totp", include_in_schema=False, status_code=303)
+async def sign_in_totp(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """The second step: the authenticator code."""
+    form = await _form(request)
+    client = request.client
+    challenge = form.get("challenge") or ""
+    try:
+        session = await staff_service(services).complete_sign_in(
+            challenge, form.get("code") or "", client.host if client else None
+        )
+    except DomainError as exc:
+        return render("totp", _status(exc), user=None, challenge=challenge, error=exc.message)
+    response = redirect("/admin")
+    set_session_cookie(request, response, services, session.token)
+    return response
+
+
+# POST /admin/sign-out
+@post("/admin/sign-out", include_in_schema=False, status_code=303)
+async def sign_out(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """End the session."""
+    form = await _form(request)
+    try:
+        await _staff(request, services, form.get("csrf_token"))
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    except PermissionDeniedError as exc:
+        return render("error", _status(exc), heading=exc.message, user=None)
+    token = session_token(request, services)
+    if token:
+        await staff_service(services).sign_out(token)
+    response = redirect("/admin/sign-in")
+    clear_session_cookie(response)
+    return response
+
+
+# GET /admin/audit
+@get("/admin/audit", include_in_schema=False)
+async def audit_page(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """The audit log, newest first."""
+    try:
+        user, token = await _staff(request, services)
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    try:
+        offset = max(0, int(request.query_params.get("offset") or 0))
+    except ValueError:
+        offset = 0
+    entries = await moderation_service(services).audit_log(user, 100, offset)
+    return render(
+        "audit",
+        entries=entries,
+        next_offset=offset + 100 if len(entries) == 100 else None,
+        **_page_context(user, token, services, "audit"),
+    )
+
+
+# GET /admin/bans
+@get("/admin/bans", include_in_schema=False)
+async def bans_page(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """Bans in force, each with a "Lift" button."""
+    try:
+        user, token = await _staff(request, services)
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    bans = await moderation_service(services).list_bans(user)
+    return render(
+        "bans",
+        bans=bans,
+        message=request.query_params.get("message"),
+        **_page_context(user, token, services, "bans"),
+    )
+
+
+# POST /admin/bans/{ban_id}/lift
+@post("/admin/bans/{ban_id:int}/lift", include_in_schema=False, status_code=303)
+async def lift_ban(
+    request: Request[Any, Any, Any], ban_id: FromPath[int], services: NamedDependency[Services]
+) -> Response[Any]:
+    """Lift a ban."""
+    form = await _form(request)
+    try:
+        user, _ = await _staff(request, services, form.get("csrf_token"))
+        await moderation_service(services).unban(user, ban_id)
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    except DomainError as exc:
+        return render("error", _status(exc), heading=exc.message, user=None)
+    return redirect("/admin/bans", message="The ban is lifted.")
+
+
+# GET /admin/settings
+@get("/admin/settings", include_in_schema=False)
+async def settings_index(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """The list of sites whose settings an admin can change."""
+    return await _settings_page(request, services, None)
+
+
+# GET /admin/settings/{site}
+@get("/admin/settings/{site:str}", include_in_schema=False)
+async def settings_page(
+    request: Request[Any, Any, Any], site: FromPath[str], services: NamedDependency[Services]
+) -> Response[Any]:
+    """One site's moderation settings (admins only)."""
+    return await _settings_page(request, services, site)
+
+
+async def _settings_page(
+    request: Request[Any, Any, Any], services: Services, site: str | None
+) -> Response[Any]:
+    try:
+        user, token = await _staff(request, services)
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    context = _page_context(user, token, services, "settings")
+    if not user.is_admin:
+        return render("error", 403, heading="Only admins may change site settings.", **context)
+    settings = None
+    if site is not None:
+        try:
+            settings = await moderation_service(services).site_settings(user, site)
+        except DomainError as exc:
+            return render("error", _status(exc), heading=exc.message, **context)
+    return render(
+        "settings",
+        sites=await services.sites.list_sites(),
+        site=site,
+        settings=settings,
+        message=request.query_params.get("message"),
+        **context,
+    )
+
+
+# POST /admin/settings/{site}
+@post("/admin/settings/{site:str}", include_in_schema=False, status_code=303)
+async def save_settings(
+    request: Request[Any, Any, Any], site: FromPath[str], services: NamedDependency[Services]
+) -> Response[Any]:
+    """Save a site's moderation settings (admins only)."""
+    form = await _form(request)
+    try:
+        user, token = await _staff(request, services, form.get("csrf_token"))
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    except PermissionDeniedError as exc:
+        return render("error", _status(exc), heading=exc.message, user=None)
+    context = _page_context(user, token, services, "settings")
+    try:
+        settings = ModerationSettings(
+            mode=ModerationMode(form.get("mode") or "post"),
+            hold_threshold=float(form.get("hold_threshold") or 0.5),
+            reject_threshold=float(form.get("reject_threshold") or 0.9),
+            banned_words=_lines(form.get("banned_words")),
+            watched_words=_lines(form.get("watched_words")),
+            max_links=int(form.get("max_links") or 3),
+            min_seconds_to_submit=int(form.get("min_seconds_to_submit") or 3),
+            report_threshold=int(form.get("report_threshold") or 3),
+        )
+    except ValueError:
+        return render("error", 400, heading="A number or the mode is not valid.", **context)
+    try:
+        await moderation_service(services).update_site_settings(
+            user, site, settings, form.get("reason") or None
+        )
+    except DomainError as exc:
+        return render("error", _status(exc), heading=exc.message, **context)
+    return redirect(f"/admin/settings/{site}", message="Saved.")
+
+
+def _lines(text: str | None) -> tuple[str, ...]:
+    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())[:1000]
+
+
+# GET /admin/static/{name}
+@get("/admin/static/{name:str}", include_in_schema=False)
+async def static_file(name: FromPath[str]) -> Response[bytes]:
+    """The dashboard's stylesheet and script."""
+    if name not in STATIC:
+        raise NotFoundException(f"No file {name!r}.")
+    body = resources.files("rostra.web.admin").joinpath("static", name).read_bytes()
+    return Response(body, media_type=STATIC[name], headers={"Cache-Control": "public, max-age=300"})
+
+
+ADMIN_ROUTES: list[HTTPRouteHandler] = [
+    queue_page,  # GET  /admin
+    decide,  # POST /admin/decide
+    sign_in_page,  # GET  /admin/sign-in
+    sign_in,  # POST /admin/sign-in
+    sign_in_totp,  # POST /admin/sign-in/totp
+    sign_out,  # POST /admin/sign-out
+    audit_page,  # GET  /admin/audit
+    bans_page,  # GET  /admin/bans
+    lift_ban,  # POST /admin/bans/{id}/lift
+    settings_index,  # GET  /admin/settings
+    settings_page,  # GET  /admin/settings/{site}
+    save_settings,  # POST /admin/settings/{site}
+    static_file,  # GET  /admin/static/{name}
+]

@@ -1,0 +1,212 @@
+"""``rostra export`` then ``rostra import rostra`` into an empty database gives the same site."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from rostra.bootstrap import build_services
+from rostra.config import Settings
+from rostra.domain.subscriptions import SubscriptionKind
+from rostra.importers.rostra import RostraExport
+from rostra.services.callers import Caller
+from rostra.services.comments import CommentDraft
+from rostra.services.imports import ImportFileError, ImportSource
+from rostra.services.registry import Services
+from rostra.storage.database import Database, async_url
+from rostra.storage.tables import metadata
+from tests.conftest import ORIGIN, SECRET_KEY, MovableClock
+from tests.importers.helpers import run_import
+
+AUTHOR = Caller(ip="203.0.113.9", origin=ORIGIN)
+
+
+@pytest.fixture
+async def empty_services(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Services]:
+    """Services on a second, empty database: no sites, no comments."""
+    path = tmp_path / "restored.db"
+    shutil.copyfile(sqlite_template, path)
+    services = build_services(
+        Settings(database_url=f"sqlite:///{path}", secret_key=SECRET_KEY, rate_limits=False)
+    )
+    yield services
+    for hook in services.on_shutdown:
+        await hook()
+
+
+async def export_lines(services: Services, site: str = "news") -> list[dict[str, Any]]:
+    assert services.exports is not None
+    return [line async for line in services.exports.export_site(site)]
+
+
+def write_lines(path: Path, lines: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+async def table_rows(url: str, table: str, leave_out: set[str]) -> list[dict[str, Any]]:
+    engine = create_async_engine(async_url(url))
+    try:
+        async with engine.connect() as conn:
+            result = await conn.execute(sa.select(metadata.tables[table]))
+            rows = [{k: v for k, v in row._mapping.items() if k not in leave_out} for row in result]
+    finally:
+        await engine.dispose()
+    return sorted(rows, key=lambda row: json.dumps(row, sort_keys=True, default=str))
+
+
+async def populate(services: Services, clock: MovableClock, settings: Settings) -> None:
+    post = services.comments.post_comment
+    first = await post(CommentDraft("news", "/a", "Hello **world**", "Ann", "Page A",
+                                    author_email="ann@example.org"), AUTHOR)  # fmt: skip
+    clock.advance(minutes=1)
+    reply = await post(
+        CommentDraft("news", "/a", "A reply", "Bob", parent_id=first.comment.id), AUTHOR
+    )
+    clock.advance(minutes=1)
+    await post(CommentDraft("news", "/a", "Deeper", "Cy", parent_id=reply.comment.id), AUTHOR)
+    anchored = await post(
+        CommentDraft("news", "/b", "About this passage", "Dee",
+                     anchor={"exact": "passage", "prefix": "the ", "suffix": " here"}),
+        AUTHOR,
+    )  # fmt: skip
+    gone = await post(CommentDraft("news", "/b", "Regret", "Eve"), AUTHOR)
+    await post(
+        CommentDraft("news", "/b", "Reply to regret", "Fay", parent_id=gone.comment.id), AUTHOR
+    )
+    await services.comments.delete_comment(
+        gone.comment.id, Caller(edit_token=gone.edit_token, origin=ORIGIN)
+    )
+    await services.comments.edit_comment(
+        anchored.comment.id, "About this passage, edited",
+        Caller(edit_token=anchored.edit_token, origin=ORIGIN),
+    )  # fmt: skip
+    for voter, value in (("v1", 1), ("v2", 1), ("v3", -1)):
+        await services.votes.cast_vote(first.comment.id, value, Caller(voter=voter, origin=ORIGIN))
+    clock.advance(days=1)
+    assert services.subscriptions is not None
+    database = Database(settings.database_url)
+    try:
+        async with database.write() as tx:
+            await services.subscriptions.add_in(
+                tx, "news", "/a", "reader@example.org", SubscriptionKind("all")
+            )
+    finally:
+        await database.close()
+
+
+async def test_export_then_restore_into_an_empty_database_is_exact(
+    services: Services,
+    empty_services: Services,
+    clock: MovableClock,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    await populate(services, clock, settings)
+    exported = await export_lines(services)
+    file = write_lines(tmp_path / "news.jsonl", exported)
+    assert [line["type"] for line in exported].count("comment") == 6
+    assert [line["type"] for line in exported].count("vote") == 3
+    assert [line["type"] for line in exported].count("subscription") == 1
+
+    report = await run_import(empty_services, ImportSource.ROSTRA, file)
+
+    assert (report.added, report.votes, report.subscriptions) == (6, 3, 1)
+    assert await export_lines(empty_services) == exported
+    target = empty_services.imports._storage.url  # type: ignore[union-attr]
+    for table, leave_out in (
+        ("comments", {"edit_token_hash", "thread_id"}),
+        ("votes", set()),
+        ("threads", {"id", "version", "site_id"}),
+        ("sites", {"id", "created_us"}),
+        ("subscriptions", {"site_id"}),
+    ):
+        source_rows = await table_rows(settings.database_url, table, leave_out)
+        target_rows = await table_rows(target, table, leave_out)
+        differences = [
+            (table, key, a[key], b.get(key))
+            for a, b in zip(source_rows, target_rows, strict=True)
+            for key in a
+            if a[key] != b.get(key)
+        ]
+        assert len(source_rows) == len(target_rows) and differences == [], differences
+
+    again = await run_import(empty_services, ImportSource.ROSTRA, file)
+    assert (again.added, again.votes, again.existing) == (0, 0, 6)
+
+
+async def test_a_damaged_export_names_its_line(tmp_path: Path) -> None:
+    file = tmp_path / "bad.jsonl"
+    file.write_bytes(
+        b'{"type": "site", "name": "news"}\n{"type": "thread", "page": "/a"}\n'
+        b'{"type": "comment", "id": "x", "page": "/a", "body": "caf\xe9"}\n'
+    )
+    with pytest.raises(ImportFileError, match=r"line 3: the line is not UTF-8 \(byte 0xe9"):
+        RostraExport(file)
+    file.write_text('{"type": "site", "name": "news"}\n{"type": "thread", "page": \n')
+    with pytest.raises(ImportFileError, match="line 2: not JSON"):
+        RostraExport(file)
+    file.write_text('{"type": "thread", "page": "/a"}\n')
+    with pytest.raises(ImportFileError, match="line 1: the first line must be the site line"):
+        RostraExport(file)
+
+
+async def test_export_of_an_unknown_site_is_refused(services: Services) -> None:
+    from rostra.domain.errors import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        await export_lines(services, "nope")
+
+
+async def test_restoring_creates_the_site_with_its_origins(
+    empty_services: Services, tmp_path: Path
+) -> None:
+    file = write_lines(
+        tmp_path / "x.jsonl",
+        [{"type": "site", "name": "old", "title": "Old News", "origins": ["https://old.example"]}],
+    )
+    await run_import(empty_services, ImportSource.ROSTRA, file, site="copy")
+
+    site = await empty_services.sites.get_site("copy")
+    assert site.origins == ("https://old.example",) and site.title == "Old News"
+
+
+async def test_a_thread_that_fails_half_way_leaves_nothing_behind(
+    services: Services, tmp_path: Path
+) -> None:
+    taken = await services.comments.post_comment(
+        CommentDraft("news", "/elsewhere", "I own this id", "Ann"), AUTHOR
+    )
+    comment = {"type": "comment", "status": "published", "author_name": "Zed",
+               "created_at": "2020-01-01T00:00:00+00:00"}  # fmt: skip
+    file = write_lines(
+        tmp_path / "x.jsonl",
+        [
+            {"type": "site", "name": "news"},
+            {"type": "thread", "page": "/fine", "created_at": "2020-01-01T00:00:00+00:00"},
+            {**comment, "id": "fine-1", "page": "/fine", "body": "Fine"},
+            {"type": "thread", "page": "/clash", "created_at": "2020-01-01T00:00:00+00:00"},
+            {**comment, "id": "clash-1", "page": "/clash", "body": "Would be first"},
+            {**comment, "id": taken.comment.id, "page": "/clash", "body": "Clashes"},
+        ],
+    )
+
+    report = await run_import(services, ImportSource.ROSTRA, file)
+
+    assert (report.added, report.failed_threads) == (1, 1)
+    assert "'/clash' (line 4)" in report.errors[0] and "already used" in report.errors[0]
+    database = Database(services.imports._storage.url)  # type: ignore[union-attr]
+    try:
+        async with database.read() as tx:
+            assert await tx.threads.find("news", "/fine") is not None
+            assert await tx.threads.find("news", "/clash") is None
+            assert await tx.comments.get("clash-1") is None
+    finally:
+        await database.close()

@@ -62,6 +62,10 @@ docs: install ## Regenerate the generated parts of docs/ (CLI reference)
 bench: install ## Seed a 10,000-comment thread and measure page reads (writes docs/performance.md)
 	$(BIN)/python bench/thread_pages.py
 
+.PHONY: bench-isso
+bench-isso: install ## Compare Rostra with Isso and nginx under wrk (~30 min; writes docs/performance.md)
+	$(BIN)/python bench/compare_isso.py
+
 .PHONY: migration
 migration: install ## Start a new Alembic revision: make migration MESSAGE="add flags"
 	$(BIN)/python -c 'import sys; from rostra.storage.migrate import new_revision; new_revision(sys.argv[1])' "$(MESSAGE)"

@@ -753,7 +753,7 @@ def report_reads(results: list[Scenario], bench: Bench) -> str:
 
 def report_counts(results: list[Scenario], bench: Bench) -> str:
     lines = [
-        'Rostra `POST /api/v1/counts` with `{{"site": "bench", "pages": [20 pages]}}`; '
+        'Rostra `POST /api/v1/counts` with `{"site": "bench", "pages": [20 pages]}`; '
         "Isso `POST /count` with a JSON list of the same 20 URIs. 50 connections.",
         "",
         *scenario_table(results),

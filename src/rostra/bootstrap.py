@@ -186,7 +186,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         limiter,
         ImageLimits(settings.image_max_bytes, settings.image_max_pixels, settings.image_max_frames),
     )
-    screening = ScreeningService(build_toxicity_model(settings), clock)
+    screening = ScreeningService(build_toxicity_model(settings), clock, storage=database)
     subscriptions, notifications = build_notifications(settings, database, clock, keyring)
     closers = [database.close]
     if isinstance(events, RedisEventBus):
@@ -219,7 +219,15 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         imports=ImportService(database, live, keyring),
         exports=ExportService(database),
         staff=StaffService(database, clock, keyring, build_login_limiter(settings)),
-        moderation=ModerationService(database, live, clock, keyring),
+        moderation=ModerationService(
+            database,
+            live,
+            clock,
+            keyring,
+            notifications=notifications,
+            images=images,
+            screening=screening,
+        ),
         screening=screening,
         subscriptions=subscriptions,
         notifications=notifications,

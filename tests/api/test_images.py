@@ -23,6 +23,7 @@ from rostra.config import Settings
 from rostra.services.registry import Services
 from rostra.web.app import create_app
 from tests.api.helpers import ORIGIN, assert_error, post_comment, read_thread
+from tests.api.staff_helpers import MODERATOR, add_staff, sign_in
 from tests.conftest import MovableClock
 
 
@@ -386,3 +387,25 @@ async def test_orphan_cleaning_is_bounded_per_call(
     assert image_services.images is not None
     assert await image_services.images.clean_orphans(limit=2) == 2
     assert await image_services.images.clean_orphans(limit=2) == 1
+
+
+@pytest.mark.parametrize("decision", ["reject", "spam"])
+async def test_staff_rejecting_a_comment_deletes_its_image_files(
+    api: httpx.AsyncClient, image_services: Services, media: Path, decision: str
+) -> None:
+    up = await uploaded(api)
+    kept = await uploaded(api)
+    posted = await post_comment(api, images=[{"id": up["id"], "upload_token": up["upload_token"]}])
+    assert posted.status_code == 201, posted.text
+    other = await post_comment(
+        api, images=[{"id": kept["id"], "upload_token": kept["upload_token"]}]
+    )
+    assert other.status_code == 201, other.text
+    assert len(stored(media)) == 4
+    await add_staff(image_services, MODERATOR, "moderator")
+    await sign_in(api, MODERATOR)
+    response = await api.post(f"/api/v1/moderation/comments/{posted.json()['id']}/{decision}")
+    assert response.status_code == 200, response.text
+    assert len(stored(media)) == 2  # only the other comment's display file and thumbnail
+    assert (await api.get(up["url"])).status_code == 404
+    assert (await api.get(kept["url"])).status_code == 200

@@ -37,6 +37,7 @@ STAFF_ENDPOINTS: list[tuple[str, str, Any, bool]] = [
     ("POST", "/api/v1/moderation/comments/{id}/approve", {}, False),
     ("POST", "/api/v1/moderation/comments/{id}/reject", {"reason": "off topic"}, False),
     ("POST", "/api/v1/moderation/comments/{id}/spam", None, False),
+    ("POST", "/api/v1/moderation/comments/{id}/learn", {"category": "threat"}, False),
     ("POST", "/api/v1/moderation/comments/{id}/ban", {"by": ["ip"], "days": 1}, False),
     ("POST", "/api/v1/moderation/comments/{id}/pin", None, False),
     ("DELETE", "/api/v1/moderation/comments/{id}/pin", None, False),

@@ -137,7 +137,7 @@ def test_banned_author_is_refused_and_keyboard_selects_in_the_queue(
     moderator.locator("body").press("j")
     moderator.locator("body").press("x")
     expect(item.locator("input[name=ids]")).to_be_checked()
-    item.locator("select").select_option("30")
+    item.get_by_label("Ban length").select_option("30")
     item.get_by_role("button", name="Ban author").click()
     expect(moderator.get_by_role("status")).to_contain_text("banned")
 

@@ -42,6 +42,11 @@ class StaffAction(StrEnum):
     PIN = "pin"
     UNPIN = "unpin"
     SETTINGS = "settings"
+    LEARN = "learn"  # a comment stored as an example for the semantic screen
+
+
+# What staff can teach the semantic screen a comment is an example of (its categories).
+LEARN_CATEGORIES = ("threat", "call_to_violence", "dehumanization", "harassment", "spam")
 
 
 class NotSignedInError(DomainError):

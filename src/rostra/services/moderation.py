@@ -10,9 +10,11 @@ from enum import StrEnum
 from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
 from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated, ThreadEvent
+from rostra.domain.images import StoredImage
 from rostra.domain.moderation import ModerationSettings, Reason, Verdict
 from rostra.domain.screening import validate_settings
 from rostra.domain.staff import (
+    LEARN_CATEGORIES,
     AuditEntry,
     AuthorBannedError,
     Ban,
@@ -24,9 +26,12 @@ from rostra.domain.staff import (
     validate_reason,
 )
 from rostra.services.callers import Caller
+from rostra.services.images import ImageService
 from rostra.services.live import LiveService
+from rostra.services.notifications import NotificationService
 from rostra.services.ports import Clock, QueueItem, Storage, Transaction
 from rostra.services.ports import Decision as ScreeningDecision
+from rostra.services.screening import ScreeningService
 from rostra.services.tokens import Keyring
 
 MAX_PAGE = 100
@@ -79,11 +84,24 @@ async def check_not_banned(
 class ModerationService:
     """What staff do with comments; every action lands in the audit log."""
 
-    def __init__(self, storage: Storage, live: LiveService, clock: Clock, keyring: Keyring) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        live: LiveService,
+        clock: Clock,
+        keyring: Keyring,
+        *,
+        notifications: NotificationService | None = None,
+        images: ImageService | None = None,
+        screening: ScreeningService | None = None,
+    ) -> None:
         self._storage = storage
         self._live = live
         self._clock = clock
         self._keyring = keyring
+        self._notifications = notifications  # readers hear of an approved comment
+        self._images = images  # deletes the files of a rejected comment's images
+        self._screening = screening  # the running screen learns from staff's exemplars
 
     async def queue(
         self,
@@ -132,6 +150,7 @@ class ModerationService:
         bans the author's email and address digests for a week)."""
         note = validate_reason(reason)
         events: list[ThreadEvent] = []
+        removed_images: Sequence[StoredImage] = ()
         async with self._storage.write() as tx:
             comment = await self._comment(tx, comment_id)
             thread = await tx.threads.get_by_id(comment.thread_id)
@@ -155,6 +174,8 @@ class ModerationService:
                             ),
                         )
                     )
+                    if self._notifications is not None:  # same transaction as the approval
+                        await self._notifications.comment_approved(tx, comment)
                 elif comment.status is not CommentStatus.PUBLISHED:
                     raise ValidationError(f"The comment is {comment.status}.", field="id")
             else:
@@ -168,6 +189,7 @@ class ModerationService:
                         )
                     )
                 await tx.staff_records.set_status(comment.id, CommentStatus.REJECTED)
+                removed_images = await tx.images.delete_for_comment(comment.id)
                 if comment.pinned:
                     await tx.staff_records.set_pinned(comment.id, False)
                 if decision is Decision.SPAM:
@@ -196,6 +218,8 @@ class ModerationService:
             decided = await tx.comments.get(comment.id)
         for event in events:
             await self._live.publish(event)
+        if self._images is not None:
+            await self._images.delete_files(removed_images)
         assert decided is not None  # noqa: S101 - read inside the same transaction
         return decided
 
@@ -215,6 +239,30 @@ class ModerationService:
             else:
                 result.done.append(comment_id)
         return result
+
+    async def learn(self, user: StaffUser, comment_id: str, category: str) -> bool:
+        """Store a comment's text as an example of ``category`` for the semantic screen
+        (audited) and teach the running screen; True when the configured model learns from
+        examples (with ``profanity`` the exemplar waits in the database for the semantic
+        stage)."""
+        if category not in LEARN_CATEGORIES:
+            raise ValidationError(
+                f"'category' must be one of: {', '.join(LEARN_CATEGORIES)}.", field="category"
+            )
+        async with self._storage.write() as tx:
+            comment = await tx.comments.get(comment_id)
+            if comment is None:
+                raise NotFoundError("There is no such comment.", field="id")
+            text = comment.body.strip()
+            if not text:
+                raise ValidationError("The comment has no text to learn from.", field="id")
+            thread = await tx.threads.get_by_id(comment.thread_id)
+            now = self._clock.now()
+            await tx.screening.add_exemplar(thread.site, category, text, user.id, now)
+            await tx.staff_records.audit(user.email, StaffAction.LEARN, comment.id, category, now)
+        if self._screening is None:
+            return False
+        return self._screening.add_exemplar(category, text)
 
     async def ban(
         self,

@@ -245,6 +245,14 @@ class ScreeningRepository(Protocol):
         """Bodies of the site's comments by this email hash or IP hash written since ``since``,
         newest first, at most ``limit``."""
 
+    async def add_exemplar(
+        self, site: str, category: str, text: str, added_by: int | None, created_at: datetime
+    ) -> None:
+        """Store a comment's text as an example of ``category`` for the semantic screen."""
+
+    async def exemplars(self) -> list[tuple[str, str]]:
+        """Every stored ``(category, text)`` example, every site's, oldest first."""
+
 
 class ToxicityModel(Protocol):
     """A classifier that rates text; adapters live in ``rostra.screening``."""

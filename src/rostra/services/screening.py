@@ -3,13 +3,21 @@ plus a toxicity model's scores, judged by the site's moderation settings."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from rostra.domain import screening as rules
 from rostra.domain.moderation import ModerationMode, Screening, Verdict
-from rostra.services.ports import Clock, Decision, ExemplarLearner, ToxicityModel, Transaction
+from rostra.services.ports import (
+    Clock,
+    Decision,
+    ExemplarLearner,
+    Storage,
+    ToxicityModel,
+    Transaction,
+)
 
 log = logging.getLogger("rostra.screening")
 
@@ -61,9 +69,42 @@ def rejection_message(screening: Screening) -> str:
 class ScreeningService:
     """Decides whether a comment is published, held for staff, or refused, and why."""
 
-    def __init__(self, model: ToxicityModel | None, clock: Clock) -> None:
+    def __init__(
+        self, model: ToxicityModel | None, clock: Clock, storage: Storage | None = None
+    ) -> None:
         self._model = model
         self._clock = clock
+        self._storage = storage  # where staff's exemplars wait for the semantic stage
+        self._stored_loaded = storage is None
+        self._loading = asyncio.Lock()
+
+    @property
+    def learns(self) -> bool:
+        """Whether the configured model learns from staff's exemplars (the semantic stage)."""
+        return isinstance(getattr(self._model, "screen", self._model), ExemplarLearner)
+
+    async def _load_stored_exemplars(self) -> None:
+        """Once, before the semantic stage first scores (and so loads): teach it every
+        exemplar staff stored, so they survive restarts and reach every worker."""
+        if self._stored_loaded or self._storage is None:
+            return
+        async with self._loading:
+            if self._stored_loaded:
+                return
+            learner = getattr(self._model, "screen", self._model)
+            if isinstance(learner, ExemplarLearner):
+                try:
+                    async with self._storage.read() as tx:
+                        stored = await tx.screening.exemplars()
+                except Exception:
+                    log.exception("The stored screening exemplars could not be read.")
+                    return  # try again with the next comment
+                for category, text in stored:
+                    try:
+                        learner.add_exemplar(category, text)
+                    except ValueError:
+                        log.warning("Skipped a stored exemplar of category %r.", category)
+            self._stored_loaded = True
 
     async def rate(self, body: str) -> Scores:
         """The model's scores for ``body``; call it before opening a write transaction, since
@@ -71,6 +112,7 @@ class ScreeningService:
         classifier must not take comments down with it."""
         if self._model is None:
             return Scores()
+        await self._load_stored_exemplars()
         try:
             found = await self._model.score(body)
         except Exception:
@@ -113,10 +155,14 @@ class ScreeningService:
     def add_exemplar(self, category: str, text: str) -> bool:
         """Teach the semantic stage that ``text`` is an example of ``category`` (the
         dashboard's "reject as threat" and similar buttons call this); False when the
-        configured model does not learn from examples (``profanity``, ``none``)."""
+        configured model does not learn from examples (``profanity``, ``none``). With a
+        storage, the caller has stored the pair first: until the stage has read the stored
+        exemplars, it finds this one among them."""
         learner = getattr(self._model, "screen", self._model)
         if not isinstance(learner, ExemplarLearner):
             return False
+        if not self._stored_loaded:
+            return True  # stored already: the screen reads it with the others when it loads
         learner.add_exemplar(category, text)
         return True
 

@@ -12,7 +12,13 @@ from rostra.domain.moderation import Verdict
 from rostra.domain.screening import reasons_from_json, reasons_to_json
 from rostra.domain.times import from_us, to_us
 from rostra.services.ports import Decision
-from rostra.storage.tables import comments, moderation_decisions, sites, threads
+from rostra.storage.tables import (
+    comments,
+    moderation_decisions,
+    screening_exemplars,
+    sites,
+    threads,
+)
 
 
 class SqlScreeningRepository:
@@ -31,6 +37,25 @@ class SqlScreeningRepository:
                 created_us=to_us(decision.created_at),
             )
         )
+
+    async def add_exemplar(
+        self, site: str, category: str, text: str, added_by: int | None, created_at: datetime
+    ) -> None:
+        site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
+        await self._conn.execute(
+            screening_exemplars.insert().values(
+                site_id=site_id,
+                category=category,
+                text=text,
+                added_by=added_by,
+                created_us=to_us(created_at),
+            )
+        )
+
+    async def exemplars(self) -> list[tuple[str, str]]:
+        e = screening_exemplars.c
+        result = await self._conn.execute(sa.select(e.category, e.text).order_by(e.id))
+        return [(row.category, row.text) for row in result]
 
     async def decisions(self, comment_id: str) -> list[Decision]:
         d = moderation_decisions.c

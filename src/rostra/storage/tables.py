@@ -302,3 +302,17 @@ moderation_decisions = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Index("ix_moderation_decisions_comment_id", "comment_id", "id"),
 )
+
+# Comments staff picked as examples of a category for the semantic screen (issue 5, "learn").
+screening_exemplars = sa.Table(
+    "screening_exemplars",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column(
+        "added_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+)

@@ -49,6 +49,7 @@ API_ROUTES: list[HTTPRouteHandler] = [
     moderation.approve,  # POST   /api/v1/moderation/comments/{id}/approve
     moderation.reject,  # POST   /api/v1/moderation/comments/{id}/reject
     moderation.spam,  # POST   /api/v1/moderation/comments/{id}/spam
+    moderation.learn,  # POST   /api/v1/moderation/comments/{id}/learn
     moderation.ban,  # POST   /api/v1/moderation/comments/{id}/ban
     moderation.pin,  # POST   /api/v1/moderation/comments/{id}/pin
     moderation.unpin,  # DELETE /api/v1/moderation/comments/{id}/pin

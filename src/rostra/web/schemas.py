@@ -303,6 +303,20 @@ class ModerationNoteIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
+class LearnIn(msgspec.Struct, forbid_unknown_fields=True):
+    """What the semantic screen should learn a comment is an example of."""
+
+    category: Annotated[str, msgspec.Meta(max_length=32)]
+
+
+class LearnOut(msgspec.Struct):
+    """The stored exemplar's category, and whether the running screen learns from it now
+    (false with the ``profanity`` model: it waits in the database for the semantic stage)."""
+
+    category: str
+    screen_learned: bool
+
+
 class BanIn(msgspec.Struct, forbid_unknown_fields=True):
     """Ban a comment's author by email digest and/or IP digest, for ``days`` or for good."""
 

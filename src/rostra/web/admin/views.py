@@ -17,7 +17,7 @@ from litestar.response import Redirect
 
 from rostra.domain.errors import DomainError, PermissionDeniedError
 from rostra.domain.moderation import ModerationMode, ModerationSettings
-from rostra.domain.staff import BanKind, NotSignedInError, StaffUser
+from rostra.domain.staff import LEARN_CATEGORIES, BanKind, NotSignedInError, StaffUser
 from rostra.services.moderation import Decision
 from rostra.services.registry import Services
 from rostra.services.staff import SecondFactorChallenge
@@ -167,6 +167,15 @@ async def decide(
                     user, comment_id, [BanKind.EMAIL, BanKind.IP], days=days, reason=reason
                 )
                 message = "The author is banned."
+            elif action == "learn":
+                category = form.get(f"learn:{comment_id}") or ""
+                if category not in LEARN_CATEGORIES:  # check before the comment is rejected
+                    raise ValueError(category)
+                await moderation.decide(user, comment_id, Decision.REJECT, reason)
+                learned = await moderation.learn(user, comment_id, category)
+                message = f"Rejected, and learned as {category}." + (
+                    "" if learned else " (Stored; the semantic stage reads it when it loads.)"
+                )
             else:
                 await moderation.decide(user, comment_id, Decision(action), reason)
                 message = f"Done: {action}."

@@ -28,6 +28,8 @@ from rostra.web.schemas import (
     BansOut,
     BulkIn,
     BulkOut,
+    LearnIn,
+    LearnOut,
     ModerationNoteIn,
     ModerationSettingsIO,
     QueueItemOut,
@@ -203,6 +205,28 @@ async def spam(
 ) -> AuthoredCommentOut:
     """Reject, and ban the author's email and address digests for 7 days."""
     return await _decide(request, services, comment_id, Decision.SPAM, data)
+
+
+# POST /api/v1/moderation/comments/{comment_id}/learn
+@post(
+    "/api/v1/moderation/comments/{comment_id:str}/learn",
+    status_code=200,
+    summary="Teach the semantic screen from a comment",
+    tags=["moderation"],
+    responses=ERROR_RESPONSES,
+)
+async def learn(
+    request: Request[Any, Any, Any],
+    comment_id: FromPath[str],
+    data: Body[LearnIn],
+    services: NamedDependency[Services],
+) -> LearnOut:
+    """Store the comment's text as an example of a category (threat, call_to_violence,
+    dehumanization, harassment, spam) for the semantic screen."""
+    incoming = decode(data, LearnIn)
+    user, _ = await current_staff(request, services)
+    learned = await moderation_service(services).learn(user, comment_id, incoming.category)
+    return LearnOut(category=incoming.category, screen_learned=learned)
 
 
 # POST /api/v1/moderation/bulk

@@ -94,6 +94,15 @@ def local(element: etree._Element) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
+def require_root(path: Path, element: etree._Element, expected: str, source: str) -> None:
+    """Refuse a file whose root element is not ``expected``, naming what it is instead."""
+    if local(element) != expected:
+        raise ImportFileError(
+            f"{path.name}: line {element.sourceline}: this is not a {source} export "
+            f"(the root element is <{local(element)}>, not <{expected}>)."
+        )
+
+
 def child_text(element: etree._Element, name: str) -> str:
     """The text of the first child called ``name`` (any namespace), or ``""``."""
     for child in element:

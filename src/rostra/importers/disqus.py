@@ -19,6 +19,7 @@ from rostra.importers.common import (
     page_of,
     parse_time,
     release,
+    require_root,
 )
 from rostra.services.imports import ImportFileError, SourceComment
 
@@ -34,11 +35,7 @@ def read(path: Path, on_read: Progress | None = None) -> Spool:
             if event == "start":
                 if root is None:
                     root = element
-                    if local(element) != "disqus":
-                        raise ImportFileError(
-                            f"{path.name}: line {element.sourceline}: this is not a Disqus "
-                            f"export (the root element is <{local(element)}>, not <disqus>)."
-                        )
+                    require_root(path, element, "disqus", "Disqus")
                 continue
             if element.getparent() is not root:
                 continue

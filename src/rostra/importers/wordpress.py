@@ -26,6 +26,7 @@ from rostra.importers.common import (
     page_of,
     parse_time,
     release,
+    require_root,
 )
 from rostra.services.imports import ImportFileError, SourceComment
 
@@ -104,11 +105,7 @@ def read(path: Path, on_read: Progress | None = None) -> Spool:
             if event == "start":
                 if root is None:
                     root = element
-                    if local(element) != "rss":
-                        raise ImportFileError(
-                            f"{path.name}: line {element.sourceline}: this is not a WordPress "
-                            f"export (the root element is <{local(element)}>, not <rss>)."
-                        )
+                    require_root(path, element, "rss", "WordPress")
                 continue
             if local(element) != "item":
                 continue

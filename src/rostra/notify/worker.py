@@ -12,6 +12,7 @@ import socket
 import structlog
 
 from rostra.services.notifications import NotificationService
+from rostra.services.staff_digests import StaffDigestService
 
 log = structlog.get_logger("rostra.notify")
 
@@ -22,10 +23,18 @@ def worker_name() -> str:
 
 
 class OutboxWorker:
-    """Sends due outbox jobs, resting ``poll_seconds`` when there are none."""
+    """Sends due outbox jobs, resting ``poll_seconds`` when there are none; with ``digests``,
+    also queues the staff digests of the moderation queue when their period comes."""
 
-    def __init__(self, notifications: NotificationService, *, poll_seconds: float = 5.0):
+    def __init__(
+        self,
+        notifications: NotificationService,
+        *,
+        poll_seconds: float = 5.0,
+        digests: StaffDigestService | None = None,
+    ):
         self._notifications = notifications
+        self._digests = digests
         self._poll = poll_seconds
         self.name = worker_name()
         self._stop = asyncio.Event()
@@ -33,7 +42,15 @@ class OutboxWorker:
         self._task: asyncio.Task[None] | None = None
 
     async def run_once(self) -> int:
-        """Deliver what is due now; returns how many jobs were claimed."""
+        """Queue the staff digests when due, then deliver what is due now; returns how many
+        jobs were claimed."""
+        if self._digests is not None:
+            try:
+                await self._digests.send_due()
+            except Exception:
+                # Mail that is already queued must still leave; the digest is tried again on
+                # the next pass.
+                log.exception("staff_digest_error", worker=self.name)
         return await self._notifications.deliver_due(self.name)
 
     def wake(self) -> None:

@@ -1,0 +1,1 @@
+"""Payment providers behind the ``PaymentProvider`` port (issue 9): Stripe first."""

@@ -233,15 +233,18 @@ class Processes:
             server.log_path.unlink()
         for line in text.splitlines():
             status = ACCESS_STATUS.search(line)
-            if status and status.group(1).startswith("5"):
-                found[f"HTTP {status.group(1)}"] += 1
+            code = status and next(group for group in status.groups() if group)
+            if code and code.startswith("5"):
+                found[f"HTTP {code}"] += 1
             elif "Traceback" in line:
                 found["Traceback"] += 1
             elif ERROR_LINE.search(line):
                 found[line.strip()[:160]] += 1
 
 
-ACCESS_STATUS = re.compile(r'HTTP/1\.[01]" (\d{3})')
+# uvicorn/gunicorn/nginx access lines, and Rostra's own request lines (issue 12: `rostra serve`
+# turns uvicorn's access log off), console (status=500) or JSON ("status": 500).
+ACCESS_STATUS = re.compile(r'HTTP/1\.[01]" (\d{3})|\bstatus=(\d{3})\b|"status": (\d{3})\b')
 ERROR_LINE = re.compile(
     r"\[(error|crit|alert|emerg|critical)\]|^(ERROR|CRITICAL):|\bexception\b", re.I
 )

@@ -1,0 +1,101 @@
+"""One log line and one metrics sample per request, under a request id (issue 12).
+
+Pure ASGI, so Server-Sent Events stream through untouched: messages are passed on as they come,
+never buffered. The request id is the client's ``X-Request-ID`` when it is short and plain,
+otherwise a fresh one; it is echoed in the response and bound to every log line written while
+the request runs. Logs carry the route template and the path without its query (links carry
+signed tokens there), and a keyed hash of the client address, never the address.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from rostra.services.metrics_ports import Metrics
+from rostra.web.middleware.cors import ASGIApp, Receive, Scope, Send
+
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
+UNMATCHED = "<unmatched>"  # the route label of requests no route answered (404s)
+
+log = structlog.get_logger("rostra.http")
+
+
+def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
+    """The client's ``X-Request-ID`` if it is sane, else a new random id."""
+    for name, value in headers:
+        if name.lower() == b"x-request-id":
+            text = value.decode("latin-1")
+            if SANE_REQUEST_ID.fullmatch(text):
+                return text
+            break
+    return uuid.uuid4().hex
+
+
+class RequestObserver:
+    """Request id, access log line and request metrics around the whole app."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, hash_address: Callable[[str], str]) -> None:
+        self._app = app
+        self._metrics = metrics
+        self._hash = hash_address
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = request_id_from(scope.get("headers", []))
+        state: dict[str, Any] = {"status": 500, "stream": False, "headers_at": None}
+        header = (b"x-request-id", request_id.encode())
+
+        async def observed_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = int(message["status"])
+                state["headers_at"] = time.perf_counter()
+                headers = list(message.get("headers", []))
+                state["stream"] = any(
+                    name.lower() == b"content-type" and value.startswith(b"text/event-stream")
+                    for name, value in headers
+                )
+                message["headers"] = [*headers, header]
+                if state["stream"]:
+                    self._metrics.stream_opened()
+            await send(message)
+
+        client = scope.get("client")
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self._app(scope, receive, observed_send)
+            except Exception:
+                log.exception("request_failed", **self._fields(scope, client, 500, started))
+                raise
+            finally:
+                if state["stream"]:
+                    self._metrics.stream_closed()
+                route = scope.get("path_template") or UNMATCHED
+                # For an event stream, the latency is the time until it started streaming.
+                ended = state["headers_at"] if state["stream"] else time.perf_counter()
+                self._metrics.request_observed(
+                    scope.get("method", "GET"), route, state["status"], ended - started
+                )
+            fields = self._fields(scope, client, state["status"], started)
+            if state["status"] >= 500:
+                log.error("request", **fields)
+            else:
+                log.info("request", **fields)
+
+    def _fields(self, scope: Scope, client: Any, status: int, started: float) -> dict[str, object]:
+        return {
+            "method": scope.get("method"),
+            "route": scope.get("path_template") or UNMATCHED,
+            "path": scope.get("path"),
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "client": self._hash(client[0]) if client else None,
+        }

@@ -1,0 +1,120 @@
+"""Starting and stopping `rostra serve` subprocesses for the reliability tests (issue 12).
+
+Every wait has a deadline and fails with the server's output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ORIGIN, SECRET_KEY
+from tests.e2e.conftest import free_port
+
+STARTUP_SECONDS = 60.0  # two workers on a busy 2-core machine
+STOP_SECONDS = 15.0
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a test server: its database, a fixed key, no rate limits."""
+    env = {
+        **os.environ,
+        "ROSTRA_DATABASE_URL": database_url,
+        "ROSTRA_SECRET_KEY": SECRET_KEY,
+        "ROSTRA_RATE_LIMITS": "off",
+        "ROSTRA_TOXICITY_MODEL": "none",
+        **extra,
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return env
+
+
+def rostra(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one `rostra` command to completion (bounded), failing the test with its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "rostra", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"rostra {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+    return done
+
+
+def add_news_site(env: dict[str, str]) -> None:
+    rostra(env, "site", "add", "news", "--origin", ORIGIN)
+
+
+@dataclass
+class Server:
+    """A running `rostra serve` in its own process group."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the whole group (the server and any workers): no shutdown code runs."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(STOP_SECONDS)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it has not ended within the deadline."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def start_server(env: dict[str, str], log: Path, *, workers: int = 1) -> Server:
+    """`rostra serve` on a free port, once /healthz answers 200."""
+    port = free_port()
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rostra",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"rostra serve exited with {process.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # polling a condition with a deadline
+    server.kill()
+    pytest.fail(f"rostra serve did not answer within {STARTUP_SECONDS:.0f} s:\n{server.output()}")

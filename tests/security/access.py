@@ -1,0 +1,413 @@
+"""The access rules of every route, and a server with one client per persona, shared by the
+access-control matrix (test_access_control.py) and the Origin tests (test_origin.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from rostra.services.registry import Services
+from rostra.web.routes import route_table
+from tests.api.helpers import comment_body
+from tests.api.staff_helpers import ADMIN
+
+PERSONAS = ("anonymous", "reader", "moderator", "admin")
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+BASE = "http://testserver"
+
+
+@dataclass
+class World:
+    """One server, its readers and staff, each with their own cookie jar."""
+
+    services: Services
+    clients: dict[str, httpx.AsyncClient]
+    author: httpx.AsyncClient
+    app: Any = None
+    csrf: dict[str, str] = field(default_factory=dict)
+    authors: int = 0
+
+    async def comment(self, site: str = "news", **overrides: Any) -> dict[str, Any]:
+        """A fresh published comment (with its ``edit_token``) by an author of its own (so a
+        ban of one author leaves the others free to post)."""
+        self.authors += 1
+        n = self.authors
+        email = f"author{n}@example.org"
+        transport = httpx.ASGITransport(app=self.app, client=(f"10.1.{n // 250}.{n % 250}", 4000))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as author:
+            response = await author.post(
+                "/api/v1/comments", json=comment_body(site=site, author_email=email, **overrides)
+            )
+        assert response.status_code == 201, response.text
+        posted: dict[str, Any] = response.json()
+        return posted
+
+    async def ban(self) -> int:
+        """The id of a ban in force."""
+        assert self.services.moderation is not None and self.services.staff is not None
+        comment = await self.comment()
+        [admin] = [u for u in await self.services.staff.list_users() if u.email == ADMIN]
+        from rostra.domain.staff import BanKind
+
+        await self.services.moderation.ban(admin, comment["id"], [BanKind.EMAIL], days=1)
+        bans = await self.services.moderation.list_bans(admin)
+        return max(ban.id for ban in bans)
+
+
+# A call: (method, path, keyword arguments for httpx), built fresh for each persona.
+Call = tuple[str, str, dict[str, Any]]
+Build = Callable[[World, str], Awaitable[Call]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a route, and how to call it."""
+
+    kind: str
+    build: Build
+    ok: frozenset[int] = frozenset({200})
+
+
+def _json(body: Any) -> dict[str, Any]:
+    return {"json": body}
+
+
+def simple(method: str, path: str, **kwargs: Any) -> Build:
+    async def build(world: World, persona: str) -> Call:
+        return method, path, kwargs
+
+    return build
+
+
+def on_comment(method: str, template: str, body: Any = None, **kwargs: Any) -> Build:
+    async def build(world: World, persona: str) -> Call:
+        comment = await world.comment()
+        path = template.replace("{id}", comment["id"])
+        extra = dict(kwargs)
+        if body is not None:
+            extra["json"] = (
+                {k: [comment["id"]] if v == ["{id}"] else v for k, v in body.items()}
+                if isinstance(body, dict)
+                else body
+            )
+        return method, path, extra
+
+    return build
+
+
+def on_ban(method: str, template: str) -> Build:
+    async def build(world: World, persona: str) -> Call:
+        return method, template.replace("{id}", str(await world.ban())), {}
+
+    return build
+
+
+def admin_form(path: str, fields: dict[str, str] | None = None) -> Build:
+    """A dashboard form post, with the persona's CSRF token when it has one."""
+
+    async def build(world: World, persona: str) -> Call:
+        data = {"csrf_token": world.csrf.get(persona, ""), **(fields or {})}
+        return "POST", path, {"data": data}
+
+    return build
+
+
+def decide_form() -> Build:
+    async def build(world: World, persona: str) -> Call:
+        comment = await world.comment()
+        data = {"csrf_token": world.csrf.get(persona, ""), "single": f"reject:{comment['id']}"}
+        return "POST", "/admin/decide", {"data": data}
+
+    return build
+
+
+def lift_form() -> Build:
+    async def build(world: World, persona: str) -> Call:
+        ban = await world.ban()
+        return (
+            "POST",
+            f"/admin/bans/{ban}/lift",
+            {"data": {"csrf_token": world.csrf.get(persona, "")}},
+        )
+
+    return build
+
+
+CAMPAIGN_FORM = {"site": "news", "goal": "500.00", "currency": "USD", "title": "Keep us going"}
+
+
+def on_campaign(method: str, suffix: str, fields: dict[str, str] | None = None) -> Build:
+    """A call on a fresh campaign of site "news", started by the admin."""
+
+    async def build(world: World, persona: str) -> Call:
+        started = await world.clients["admin"].post(
+            "/admin/campaigns", data={"csrf_token": world.csrf["admin"], **CAMPAIGN_FORM}
+        )
+        assert started.status_code == 303, started.text
+        path = started.headers["location"].split("?")[0] + suffix
+        if fields is None:
+            return method, path, {}
+        return method, path, {"data": {"csrf_token": world.csrf.get(persona, ""), **fields}}
+
+    return build
+
+
+SETTINGS = {
+    "mode": "post",
+    "hold_threshold": 0.5,
+    "reject_threshold": 0.9,
+    "banned_words": [],
+    "watched_words": [],
+    "max_links": 3,
+    "min_seconds_to_submit": 0,
+    "report_threshold": 3,
+}
+SETTINGS_FORM = {k: str(v) for k, v in SETTINGS.items() if not isinstance(v, list)}
+READ = "/api/v1/comments?site=news&page=/a"
+
+# Kinds: public (anyone), author (edit token, or staff), staff, admin (staff API), staff-page,
+# admin-page, staff-form, admin-form (the dashboard), reader-account (a signed-in reader of
+# issue 10 only), signed-link (a signed, single-purpose URL only), webhook (a signature only),
+# operator (this machine or the metrics token only).
+ACCESS: dict[tuple[str, str], Rule] = {
+    ("POST", "/api/v1/comments"): Rule(
+        "public", simple("POST", "/api/v1/comments", **_json(comment_body())), frozenset({201})
+    ),
+    ("GET", "/api/v1/comments"): Rule("public", simple("GET", READ)),
+    ("PATCH", "/api/v1/comments/{comment_id}"): Rule(
+        "author", on_comment("PATCH", "/api/v1/comments/{id}", {"body": "changed"})
+    ),
+    ("DELETE", "/api/v1/comments/{comment_id}"): Rule(
+        "author", on_comment("DELETE", "/api/v1/comments/{id}"), frozenset({204})
+    ),
+    ("POST", "/api/v1/comments/{comment_id}/vote"): Rule(
+        "public", on_comment("POST", "/api/v1/comments/{id}/vote", {"value": 1})
+    ),
+    ("POST", "/api/v1/counts"): Rule(
+        "public", simple("POST", "/api/v1/counts", **_json({"site": "news", "pages": ["/a"]}))
+    ),
+    ("POST", "/api/v1/preview"): Rule(
+        "public", simple("POST", "/api/v1/preview", **_json({"body": "*hi*"}))
+    ),
+    # The endless stream cannot be read through ASGITransport; a bad query answers at once.
+    ("GET", "/api/v1/events"): Rule(
+        "public", simple("GET", "/api/v1/events?site=nope&page=/a"), frozenset({404})
+    ),
+    ("GET", "/api/v1/anchors"): Rule("public", simple("GET", "/api/v1/anchors?site=news&page=/a")),
+    ("POST", "/api/v1/anchors/placements"): Rule(
+        "public",
+        simple(
+            "POST",
+            "/api/v1/anchors/placements",
+            **_json({"site": "news", "page": "/a", "text": "x"}),
+        ),
+    ),
+    ("GET", "/healthz"): Rule("public", simple("GET", "/healthz")),
+    # Only this machine, or a scraper with ROSTRA_METRICS_TOKEN; the personas call from afar.
+    ("GET", "/metrics"): Rule("operator", simple("GET", "/metrics")),
+    ("POST", "/api/v1/subscriptions"): Rule(
+        "public",
+        simple(
+            "POST",
+            "/api/v1/subscriptions",
+            **_json({"site": "news", "page": "/a", "email": "r@example.org", "kind": "all"}),
+        ),
+        frozenset({202}),
+    ),
+    ("GET", "/api/v1/subscriptions/settings"): Rule(
+        "public", simple("GET", "/api/v1/subscriptions/settings")
+    ),
+    ("GET", "/api/v1/subscriptions/confirm"): Rule(
+        "signed-link", simple("GET", "/api/v1/subscriptions/confirm?token=forged")
+    ),
+    ("POST", "/api/v1/subscriptions/confirm"): Rule(
+        "signed-link", simple("POST", "/api/v1/subscriptions/confirm?token=forged")
+    ),
+    ("GET", "/api/v1/subscriptions/unsubscribe"): Rule(
+        "signed-link", simple("GET", "/api/v1/subscriptions/unsubscribe?token=forged")
+    ),
+    ("POST", "/api/v1/subscriptions/unsubscribe"): Rule(
+        "signed-link", simple("POST", "/api/v1/subscriptions/unsubscribe?token=forged")
+    ),
+    ("GET", "/api/v1/subscriptions/manage"): Rule(
+        "signed-link", simple("GET", "/api/v1/subscriptions/manage?token=forged")
+    ),
+    ("POST", "/api/v1/subscriptions/manage"): Rule(
+        "signed-link", simple("POST", "/api/v1/subscriptions/manage?token=forged")
+    ),
+    ("POST", "/api/v1/images"): Rule(
+        "public",
+        simple("POST", "/api/v1/images", files={"file": ("a.png", b"not an image", "image/png")}),
+        frozenset({415}),  # what any reader gets for these bytes; tests/api/test_images.py
+    ),
+    ("GET", "/media/{name}"): Rule("public", simple("GET", "/media/nope.png"), frozenset({404})),
+    ("POST", "/api/v1/comments/{comment_id}/report"): Rule(
+        "public", on_comment("POST", "/api/v1/comments/{id}/report", {"reason": "spam"})
+    ),
+    ("POST", "/api/v1/moderation/session"): Rule(
+        "public",
+        simple(
+            "POST", "/api/v1/moderation/session", **_json({"email": "x@y.example", "password": "x"})
+        ),
+        frozenset({401}),  # wrong credentials for everyone; tests/api/test_staff_auth.py
+    ),
+    ("GET", "/api/v1/moderation/session"): Rule(
+        "staff", simple("GET", "/api/v1/moderation/session")
+    ),
+    ("DELETE", "/api/v1/moderation/session"): Rule(
+        "staff", simple("DELETE", "/api/v1/moderation/session"), frozenset({204})
+    ),
+    ("GET", "/api/v1/moderation/queue"): Rule("staff", simple("GET", "/api/v1/moderation/queue")),
+    **{
+        ("POST", f"/api/v1/moderation/comments/{{comment_id}}/{action}"): Rule(
+            "staff",
+            on_comment("POST", f"/api/v1/moderation/comments/{{id}}/{action}", body),
+            frozenset({status}),
+        )
+        for action, body, status in (
+            ("approve", {}, 200),
+            ("reject", {"reason": "off topic"}, 200),
+            ("spam", {}, 200),
+            ("learn", {"category": "threat"}, 200),
+            ("ban", {"by": ["email"], "days": 1}, 201),
+            ("pin", None, 200),
+        )
+    },
+    ("DELETE", "/api/v1/moderation/comments/{comment_id}/pin"): Rule(
+        "staff", on_comment("DELETE", "/api/v1/moderation/comments/{id}/pin"), frozenset({204})
+    ),
+    ("POST", "/api/v1/moderation/bulk"): Rule(
+        "staff",
+        on_comment("POST", "/api/v1/moderation/bulk", {"action": "reject", "ids": ["{id}"]}),
+    ),
+    ("GET", "/api/v1/moderation/bans"): Rule("staff", simple("GET", "/api/v1/moderation/bans")),
+    ("DELETE", "/api/v1/moderation/bans/{ban_id}"): Rule(
+        "staff", on_ban("DELETE", "/api/v1/moderation/bans/{id}"), frozenset({204})
+    ),
+    ("GET", "/api/v1/moderation/audit"): Rule("staff", simple("GET", "/api/v1/moderation/audit")),
+    ("GET", "/api/v1/moderation/sites/{site}/settings"): Rule(
+        "admin", simple("GET", "/api/v1/moderation/sites/news/settings")
+    ),
+    ("PUT", "/api/v1/moderation/sites/{site}/settings"): Rule(
+        "admin", simple("PUT", "/api/v1/moderation/sites/news/settings", **_json(SETTINGS))
+    ),
+    ("GET", "/api/v1/campaigns/{site}"): Rule(
+        "public", simple("GET", "/api/v1/campaigns/nope"), frozenset({404})
+    ),
+    ("POST", "/api/v1/campaigns/{site}/checkout"): Rule(
+        "public",
+        simple("POST", "/api/v1/campaigns/nope/checkout", **_json({"amount": "5.00"})),
+        frozenset({404, 503}),  # unknown site, or no payment provider on this server
+    ),
+    ("GET", "/api/v1/campaigns/{site}/events"): Rule(
+        "public", simple("GET", "/api/v1/campaigns/nope/events"), frozenset({404})
+    ),
+    ("POST", "/api/v1/payments/webhook/{provider}"): Rule(
+        "webhook", simple("POST", "/api/v1/payments/webhook/stripe", content=b"{}")
+    ),
+    ("POST", "/api/v1/auth/sso"): Rule(
+        "public",
+        simple("POST", "/api/v1/auth/sso", **_json({"site": "news", "token": "forged"})),
+        frozenset({400, 401, 403, 404, 503}),  # no session from a forged token
+    ),
+    ("DELETE", "/api/v1/auth/session"): Rule(
+        "reader-account", simple("DELETE", "/api/v1/auth/session")
+    ),
+    ("POST", "/api/v1/auth/email"): Rule(
+        "public",
+        simple(
+            "POST",
+            "/api/v1/auth/email",
+            **_json(
+                {
+                    "site": "news",
+                    "email": "r@example.org",
+                    "name": "R",
+                    "page_url": "https://news.example/a",
+                }
+            ),
+        ),
+        frozenset({202, 403}),  # accepted, or refused: the site does not offer email links
+    ),
+    ("POST", "/api/v1/auth/email/redeem"): Rule(
+        "public",
+        simple("POST", "/api/v1/auth/email/redeem", **_json({"site": "news", "token": "forged"})),
+        frozenset({400, 401, 403}),  # no session from a forged link, for anyone
+    ),
+    ("GET", "/api/v1/me"): Rule("reader-account", simple("GET", "/api/v1/me")),
+    ("GET", "/api/v1/me/comments"): Rule("reader-account", simple("GET", "/api/v1/me/comments")),
+    ("POST", "/api/v1/me/claim"): Rule(
+        "reader-account", simple("POST", "/api/v1/me/claim", **_json({}))
+    ),
+    ("GET", "/api/v1/me/export"): Rule("reader-account", simple("GET", "/api/v1/me/export")),
+    ("DELETE", "/api/v1/me"): Rule("reader-account", simple("DELETE", "/api/v1/me")),
+    ("GET", "/widget.js"): Rule("public", simple("GET", "/widget.js")),
+    ("GET", "/widget/{name}"): Rule("public", simple("GET", "/widget/thread.js")),
+    ("GET", "/"): Rule("public", simple("GET", "/")),
+    ("GET", "/admin"): Rule("staff-page", simple("GET", "/admin")),
+    ("POST", "/admin/decide"): Rule("staff-form", decide_form(), frozenset({303})),
+    ("GET", "/admin/sign-in"): Rule("public", simple("GET", "/admin/sign-in")),
+    ("POST", "/admin/sign-in"): Rule(
+        "public",
+        admin_form("/admin/sign-in", {"email": "x@y.example", "password": "x"}),
+        frozenset({400, 401, 403}),  # wrong credentials (or no sign-in CSRF cookie) for all
+    ),
+    ("POST", "/admin/sign-in/totp"): Rule(
+        "public",
+        admin_form("/admin/sign-in/totp", {"challenge": "forged", "code": "000000"}),
+        frozenset({400, 401, 403}),
+    ),
+    ("POST", "/admin/sign-out"): Rule(
+        "staff-form", admin_form("/admin/sign-out"), frozenset({303})
+    ),
+    ("GET", "/admin/audit"): Rule("staff-page", simple("GET", "/admin/audit")),
+    ("GET", "/admin/bans"): Rule("staff-page", simple("GET", "/admin/bans")),
+    ("POST", "/admin/bans/{ban_id}/lift"): Rule("staff-form", lift_form(), frozenset({303})),
+    ("GET", "/admin/settings"): Rule("admin-page", simple("GET", "/admin/settings")),
+    ("GET", "/admin/settings/{site}"): Rule("admin-page", simple("GET", "/admin/settings/news")),
+    ("POST", "/admin/settings/{site}"): Rule(
+        "admin-form", admin_form("/admin/settings/news", SETTINGS_FORM), frozenset({303})
+    ),
+    ("GET", "/admin/static/{name}"): Rule("public", simple("GET", "/admin/static/admin.css")),
+    # Issue 10's reader-account settings of a site: admins only.
+    ("POST", "/admin/settings/{site}/accounts"): Rule(
+        "admin-form", admin_form("/admin/settings/news/accounts"), frozenset({303, 400})
+    ),
+    ("POST", "/admin/settings/{site}/forget"): Rule(
+        "admin-form",
+        admin_form("/admin/settings/news/forget", {"email": "nobody@example.org"}),
+        frozenset({303, 400, 404}),
+    ),
+    # Issue 9's campaign pages: every staff member may look, only admins change.
+    ("GET", "/admin/campaigns"): Rule("staff-page", simple("GET", "/admin/campaigns")),
+    ("POST", "/admin/campaigns"): Rule(
+        "admin-form", admin_form("/admin/campaigns", CAMPAIGN_FORM), frozenset({303})
+    ),
+    ("GET", "/admin/campaigns/{campaign_id}"): Rule("staff-page", on_campaign("GET", "")),
+    ("POST", "/admin/campaigns/{campaign_id}"): Rule(
+        "admin-form", on_campaign("POST", "", CAMPAIGN_FORM), frozenset({303})
+    ),
+    ("POST", "/admin/campaigns/{campaign_id}/donations"): Rule(
+        "admin-form", on_campaign("POST", "/donations", {"amount": "5.00"}), frozenset({303})
+    ),
+}
+
+
+def _template(path: str) -> str:
+    return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+
+
+def routes() -> set[tuple[str, str]]:
+    """(method, path) of every route the server has, HEAD and OPTIONS aside."""
+    return {
+        (method, _template(path))
+        for handler in route_table(demo=False)
+        for path in handler.paths
+        for method in handler.http_methods
+        if method not in ("HEAD", "OPTIONS")
+    }

@@ -137,12 +137,9 @@ class Bench:
         self.started = 0
         self.facts: dict[str, object] = {}
         self.pythonpath: list[str] = []  # a snapshot of Rostra's source (--rostra-rev)
-        self.nodelay_dir = workdir / "nodelay"
-        self.nodelay_dir.mkdir()
-        (self.nodelay_dir / "sitecustomize.py").write_text(NODELAY_SITECUSTOMIZE)
 
-    def rostra_env(self, *, nodelay: bool = False, redis: bool = False) -> dict[str, str]:
-        paths = [*self.pythonpath, *([str(self.nodelay_dir)] if nodelay else [])]
+    def rostra_env(self, *, redis: bool = False) -> dict[str, str]:
+        paths = self.pythonpath
         env = {"ROSTRA_RATE_LIMITS": "off"}
         if paths:
             env["PYTHONPATH"] = os.pathsep.join(paths)
@@ -176,13 +173,12 @@ class Bench:
         *,
         workers: int = 2,
         url: str | None = None,
-        nodelay: bool = False,
         redis: bool = False,
     ) -> h.Server:
         port = h.free_port()
         self.started += 1
         return self.procs.start(
-            rostra_label(database, nodelay=nodelay, redis=redis),
+            rostra_label(database, redis=redis, workers=workers),
             [
                 str(h.VENV_BIN / "rostra"),
                 "serve",
@@ -198,7 +194,7 @@ class Bench:
             port=port,
             ready_path="/healthz",
             log_path=self.logs / f"rostra-{self.started}.log",
-            env=self.rostra_env(nodelay=nodelay, redis=redis),
+            env=self.rostra_env(redis=redis),
         )
 
     def isso(self, *, guard: bool = True) -> h.Server:
@@ -246,8 +242,7 @@ class Bench:
             if url.startswith("postgresql"):
                 recreate_postgresql(url)
             self.add_site(url)
-            # One worker: with two, uvicorn leaves Nagle on (see the reads) and sequential
-            # posting on one keep-alive connection waits 40 ms per comment.
+            # One worker: seeding posts one comment at a time anyway.
             server = self.rostra(name, workers=1)
             try:
                 started = time.perf_counter()
@@ -341,17 +336,15 @@ class Bench:
         )
         return scenario
 
-    def rostra_starter(
-        self, database: str, workers: int = 2, nodelay: bool = False
-    ) -> Callable[[], h.Server]:
-        return lambda: self.rostra(database, workers=workers, nodelay=nodelay)
+    def rostra_starter(self, database: str, workers: int = 2) -> Callable[[], h.Server]:
+        return lambda: self.rostra(database, workers=workers)
 
 
-def rostra_label(database: str, *, nodelay: bool = False, redis: bool = False) -> str:
+def rostra_label(database: str, *, redis: bool = False, workers: int = 2) -> str:
     return (
         f"Rostra {database}"
         + (" + Redis" if redis else "")
-        + (", TCP_NODELAY (diagnostic)" if nodelay else "")
+        + (", 1 worker" if workers == 1 else "")
     )
 
 
@@ -370,10 +363,11 @@ def part_reads(bench: Bench) -> list[Scenario]:
             )
         results.append(bench.measure("Isso", bench.isso, ISSO_READ, connections))
         results.append(bench.measure("nginx", bench.nginx, "/first-page.json", connections))
+        # `rostra serve` without --workers: the embedded default, one process.
         results.append(
             bench.measure(
-                rostra_label("SQLite", nodelay=True),
-                bench.rostra_starter("SQLite", nodelay=True),
+                rostra_label("SQLite", workers=1),
+                bench.rostra_starter("SQLite", workers=1),
                 ROSTRA_READ,
                 connections,
             )
@@ -386,12 +380,12 @@ def part_counts(bench: Bench) -> list[Scenario]:
     rostra_body = json.dumps({"site": seed.SITE, "pages": seed.COUNT_PAGES})
     isso_body = json.dumps(seed.COUNT_PAGES)
     results = []
-    setups = [(name, False) for name in bench.databases] + [("SQLite", True)]
-    for name, nodelay in setups:
+    setups = [(name, 2) for name in bench.databases] + [("SQLite", 1)]
+    for name, workers in setups:
         results.append(
             bench.measure(
-                rostra_label(name, nodelay=nodelay),
-                bench.rostra_starter(name, nodelay=nodelay),
+                rostra_label(name, workers=workers),
+                bench.rostra_starter(name, workers=workers),
                 "/api/v1/counts",
                 50,
                 script="post_json.lua",
@@ -416,12 +410,12 @@ def part_counts(bench: Bench) -> list[Scenario]:
 def part_posts(bench: Bench) -> list[Scenario]:
     h.log("== posts: new comments")
     results = []
-    setups = [(name, False) for name in bench.databases] + [("SQLite", True)]
-    for name, nodelay in setups:
+    setups = [(name, 2) for name in bench.databases] + [("SQLite", 1)]
+    for name, workers in setups:
         results.append(
             bench.measure(
-                rostra_label(name, nodelay=nodelay),
-                bench.rostra_starter(name, nodelay=nodelay),
+                rostra_label(name, workers=workers),
+                bench.rostra_starter(name, workers=workers),
                 "/api/v1/comments",
                 50,
                 script="post_comment.lua",
@@ -537,15 +531,10 @@ def part_growth(bench: Bench) -> list[GrowthResult]:
             def start(name: str = name, url: str = url) -> h.Server:
                 return bench.rostra(name, url=url)
 
-            def start_nodelay(name: str = name, url: str = url) -> h.Server:
-                return bench.rostra(name, url=url, nodelay=True)
-
             label = f"{name} {size:,}"
             growth.loaded.append(bench.measure(label, start, path, 50, seconds=seconds))
             growth.single.append(
-                bench.measure(
-                    f"{label} nodelay", start_nodelay, path, 1, runs=1, seconds=min(5, seconds)
-                )
+                bench.measure(f"{label} alone", start, path, 1, runs=1, seconds=min(5, seconds))
             )
         results.append(growth)
     return results
@@ -709,6 +698,12 @@ def _count_nested(item: dict[str, object]) -> int:
     return len(replies) + sum(_count_nested(reply) for reply in replies)
 
 
+def one_worker(results: list[Scenario], describe: Callable[[Scenario], str]) -> str:
+    """The same figure for `rostra serve` without --workers, when it was measured."""
+    one = find(results, rostra_label("SQLite", workers=1))
+    return f" With one worker (the embedded default): {describe(one)}." if one else ""
+
+
 def report_reads(results: list[Scenario], bench: Bench) -> str:
     lines = [
         "Rostra `GET " + ROSTRA_READ + "` (50 newest top-level comments with all their "
@@ -746,7 +741,10 @@ def report_reads(results: list[Scenario], bench: Bench) -> str:
             f"p99 < {TARGETS['reads_p99_ms']} ms. Measured {fmt(r.rps)} req/s, p99 "
             f"{fmt(r.latency_ms('p99'), 1)} ms: "
             + met(r.rps >= TARGETS["reads_rps"] and r.latency_ms("p99") < TARGETS["reads_p99_ms"])
-            + ".",
+            + "."
+            + one_worker(
+                results, lambda one: f"{fmt(one.rps)} req/s, p99 {fmt(one.latency_ms('p99'), 1)} ms"
+            ),
         ]
     return "\n".join(lines)
 
@@ -773,15 +771,17 @@ def report_counts(results: list[Scenario], bench: Bench) -> str:
             "",
             f"Target (SQLite): {TARGETS['counts_rps']:,} req/s. Measured {fmt(r.rps)}: "
             + met(r.rps >= TARGETS["counts_rps"])
-            + ".",
+            + "."
+            + one_worker(results, lambda one: f"{fmt(one.rps)} req/s"),
         ]
     return "\n".join(lines)
 
 
 def report_posts(results: list[Scenario], bench: Bench) -> str:
     lines = [
-        f"Rostra `POST /api/v1/comments` (site `bench`, page `{POST_PAGE}`, a distinct Markdown "
-        f"body per request, `bench/wrk/post_comment.lua`); Isso `POST /new?uri={POST_PAGE}` with "
+        f"Rostra `POST /api/v1/comments` (site `bench`, page `{POST_PAGE}`, a different random "
+        "sentence with Markdown per request, `bench/wrk/post_comment.lua`); "
+        f"Isso `POST /new?uri={POST_PAGE}` with "
         "the same bodies. 50 connections, all from 127.0.0.1. `2xx/s` counts only the comments "
         "actually stored.",
         "",
@@ -808,7 +808,10 @@ def report_posts(results: list[Scenario], bench: Bench) -> str:
         lines += [
             "",
             f"Target (SQLite): {TARGETS['posts_rps']:,} req/s. Measured {fmt(r.accepted_rps)} "
-            "stored comments/s: " + met(r.accepted_rps >= TARGETS["posts_rps"]) + ".",
+            "stored comments/s: "
+            + met(r.accepted_rps >= TARGETS["posts_rps"])
+            + "."
+            + one_worker(results, lambda one: f"{fmt(one.accepted_rps)} stored comments/s"),
         ]
     return "\n".join(lines)
 
@@ -860,12 +863,11 @@ def report_growth(results: list[GrowthResult], bench: Bench) -> str:
         "replies, denormalized counts kept right), not through the services: posting one by "
         "one runs at a few hundred comments per second, so 100,000 would take minutes and "
         "1,000,000 an hour. Read: `GET /api/v1/comments?site=bench&page=/g/<size>&limit=50` "
-        "with 2 workers at 50 connections (`rostra serve --workers 2` as shipped), and the "
-        "unloaded latency at 1 connection with TCP_NODELAY forced on (diagnostic, see the "
-        "reads; as shipped, every request at 1 connection waits ~40 ms for Nagle).",
+        "with 2 workers at 50 connections (`rostra serve --workers 2`), and the unloaded "
+        "latency at 1 connection.",
         "",
         "| database | comments in thread | seeded in s | req/s at 50 | p50 ms at 50 | "
-        "p99 ms at 50 | other load | nodelay p50 ms at 1 conn | nodelay p99 ms at 1 conn |",
+        "p99 ms at 50 | other load | p50 ms at 1 conn | p99 ms at 1 conn |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     notes = []
@@ -934,22 +936,6 @@ def report_problems(procs: h.Processes) -> str:
 
 # --- helpers ---------------------------------------------------------------------------------
 
-
-# Put on PYTHONPATH for the diagnostic rows only: asyncio sets TCP_NODELAY only on sockets whose
-# proto is IPPROTO_TCP, and uvicorn's multi-worker listening socket has proto 0, so with
-# --workers 2 every accepted connection keeps Nagle's algorithm on.
-NODELAY_SITECUSTOMIZE = """\
-import asyncio.base_events
-import socket
-
-
-def _set_nodelay(sock):
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-asyncio.base_events._set_nodelay = _set_nodelay
-"""
 
 NGINX_CONF = """\
 daemon off;

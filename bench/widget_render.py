@@ -53,6 +53,21 @@ PROBE = """
 """
 
 
+# When, after widget.js arrived, each later download ended (ms): where the time goes.
+PHASES = """
+(() => {
+  const out = {};
+  for (const e of performance.getEntriesByType('resource')) {
+    const name = e.name.includes('/api/v1/comments') ? 'GET /api/v1/comments'
+      : e.name.split('/').pop().split('?')[0];
+    if (e.responseEnd > window.__widgetLoaded) out[name] = e.responseEnd - window.__widgetLoaded;
+  }
+  out['first comment shown'] = window.__firstComment - window.__widgetLoaded;
+  return out;
+})()
+"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,7 +97,8 @@ def main() -> None:
             text = f"Comment {n}, with **some** Markdown and a [link](https://example.org)."
             body = {"site": "demo", "page": PAGE, "author_name": f"Reader {n}", "body": text}
             httpx.post(f"{url}/api/v1/comments", json=body, timeout=10).raise_for_status()
-        samples = []
+        samples: list[float] = []
+        phases: list[dict[str, float]] = []
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             for _ in range(args.runs):
@@ -95,6 +111,7 @@ def main() -> None:
                     "window.__firstComment && window.__widgetLoaded", timeout=10_000
                 )
                 samples.append(page.evaluate("window.__firstComment - window.__widgetLoaded"))
+                phases.append(page.evaluate(PHASES))
                 context.close()
             browser.close()
     finally:
@@ -114,8 +131,16 @@ def main() -> None:
         f"max {samples[-1]:.0f} ms (budget 150 ms). This includes fetching the feature modules "
         "and the first page of comments from the API.",
     ])  # fmt: skip
+    names = sorted({name for run in phases for name in run}, key=lambda n: _median(phases, n))
+    rows = [f"| {name} | {_median(phases, name):.0f} |" for name in names]
+    body += "\n\nMedian time after widget.js arrived at which each download ended:\n\n"
+    body += "\n".join(["| step | ms |", "| --- | ---: |", *rows])
     print(body)
     write_section("widget-render", "Widget: size and first render", body)
+
+
+def _median(runs: list[dict[str, float]], name: str) -> float:
+    return statistics.median(run[name] for run in runs if name in run)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,46 @@
+"""The widget's files: the loader and its modules, gzipped for browsers that accept it."""
+
+from __future__ import annotations
+
+import gzip
+from importlib import resources
+
+import httpx
+import pytest
+
+
+def shipped(name: str) -> bytes:
+    return resources.files("rostra.widget").joinpath(f"{name}.js").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("path", "name"), [("/widget.js", "widget"), ("/widget/thread.js", "thread")]
+)
+async def test_widget_files_are_gzipped_when_the_browser_accepts_it(
+    client: httpx.AsyncClient, path: str, name: str
+) -> None:
+    response = await client.get(path, headers={"Accept-Encoding": "gzip, br"})
+    assert response.status_code == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.content == shipped(name)  # httpx decoded the gzip body
+    assert int(response.headers["content-length"]) < len(shipped(name)) / 2
+
+
+async def test_widget_files_are_plain_for_clients_without_gzip(client: httpx.AsyncClient) -> None:
+    response = await client.get("/widget/thread.js", headers={"Accept-Encoding": "identity"})
+    assert response.status_code == 200
+    assert "content-encoding" not in response.headers
+    assert response.content == shipped("thread")
+    assert not response.content.startswith(gzip.compress(b"")[:2])
+
+
+@pytest.mark.parametrize("name", ["nothing.js", "..%2Fapp.js", "Thread.js", "a" * 60 + ".js"])
+async def test_unknown_or_malformed_module_names_are_not_found(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    response = await client.get(f"/widget/{name}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -66,6 +66,11 @@ bench: install ## Seed a 10,000-comment thread and measure page reads (writes do
 bench-isso: install ## Compare Rostra with Isso and nginx under wrk (~30 min; writes docs/performance.md)
 	$(BIN)/python bench/compare_isso.py
 
+SOAK_SECONDS ?= 120
+.PHONY: bench-soak
+bench-soak: install ## Hold a mixed read/write/SSE load for SOAK_SECONDS (errors, p99, memory; writes docs/performance.md)
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
+
 .PHONY: migration
 migration: install ## Start a new Alembic revision: make migration MESSAGE="add flags"
 	$(BIN)/python -c 'import sys; from rostra.storage.migrate import new_revision; new_revision(sys.argv[1])' "$(MESSAGE)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -19,14 +20,19 @@ from rostra.live.local import LocalEventBus
 from rostra.live.redis import RedisEventBus
 from rostra.notify.mail import SmtpMailer
 from rostra.notify.worker import OutboxWorker
+from rostra.payments.stripe import StripePaymentProvider
 from rostra.screening import EmbeddingScreen, ProfanityModel, SemanticModel, semantic_available
+from rostra.services.accounts import AccountPolicy, AccountService
 from rostra.services.anchors import AnchorService
+from rostra.services.campaigns import CampaignService
 from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
 from rostra.services.exports import ExportService
+from rostra.services.housekeeping import Housekeeper
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
 from rostra.services.live import LiveService
+from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationPolicy, NotificationService
 from rostra.services.ports import Clock, ImageStore, RateLimiter, ToxicityModel
@@ -34,6 +40,7 @@ from rostra.services.registry import Services
 from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
 from rostra.services.staff import StaffService
+from rostra.services.staff_digests import StaffDigestService
 from rostra.services.subscriptions import LinkPolicy, SubscriptionLinks, SubscriptionService
 from rostra.services.tokens import Keyring
 from rostra.services.votes import VoteService
@@ -41,6 +48,8 @@ from rostra.storage.database import Database
 from rostra.storage.images import LocalImageStore, PillowImageCodec
 from rostra.storage.rate_limits import LimitsRateLimiter, NoRateLimits
 from rostra.web.app import create_app
+from rostra.web.logs import configure_logging
+from rostra.web.metrics import PrometheusMetrics
 from rostra.web.middleware.cors import ASGIApp
 
 T = TypeVar("T")
@@ -89,6 +98,7 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
         return NoRateLimits()
     rules = {"comment": settings.rate_limit_comments, "vote": settings.rate_limit_votes}
     rules["image"] = settings.rate_limit_images
+    rules["checkout"] = settings.rate_limit_checkouts  # issue 9
     return LimitsRateLimiter(rules, settings.redis_url)
 
 
@@ -158,10 +168,41 @@ def build_notifications(
     return subscriptions, notifications
 
 
+def build_staff_digests(
+    settings: Settings, database: Database, clock: Clock, notifications: NotificationService
+) -> StaffDigestService | None:
+    """The scheduled staff digest (run by every outbox worker), unless
+    ``ROSTRA_STAFF_DIGEST_MINUTES`` is 0 or there is no mail server."""
+    if not settings.staff_digest_minutes or not notifications.enabled:
+        return None
+    return StaffDigestService(
+        database, clock, notifications, timedelta(minutes=settings.staff_digest_minutes)
+    )
+
+
+def build_payment_providers(settings: Settings) -> dict[str, StripePaymentProvider | None]:
+    """Every payment provider Rostra knows, by the name in its webhook URL; None when its keys
+    are not set (``ROSTRA_STRIPE_SECRET_KEY``), so donations answer ``payments_disabled``."""
+    stripe = None
+    if settings.stripe_secret_key:
+        stripe = StripePaymentProvider(
+            settings.stripe_secret_key,
+            settings.stripe_webhook_secret,
+            api_base=settings.stripe_api_base,
+        )
+    return {"stripe": stripe}
+
+
 def build_keyring(settings: Settings) -> Keyring:
     """The configured secret key, or the one generated once and kept in the database."""
     key = settings.secret_key or run_blocking(_stored_secret(settings.database_url))
     return Keyring(key)
+
+
+def build_metrics() -> PrometheusMetrics:
+    """Prometheus metrics; across workers when ``rostra serve --workers N`` has set
+    ``PROMETHEUS_MULTIPROC_DIR`` (docs/observability.md)."""
+    return PrometheusMetrics(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None)
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -186,14 +227,42 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         limiter,
         ImageLimits(settings.image_max_bytes, settings.image_max_pixels, settings.image_max_frames),
     )
-    screening = ScreeningService(build_toxicity_model(settings), clock, storage=database)
+    model = build_toxicity_model(settings)
+    screening = ScreeningService(model, clock, storage=database)
+    metrics = build_metrics()
     subscriptions, notifications = build_notifications(settings, database, clock, keyring)
-    closers = [database.close]
+    closers = [database.close, metrics.close]
     if isinstance(events, RedisEventBus):
         closers.append(events.close)
     starters: list[Callable[[], Awaitable[None]]] = []
+    profanity = model.profanity if isinstance(model, SemanticModel) else model
+    if isinstance(profanity, ProfanityModel):
+        # Loaded before the first request, not by the first comment: importing scikit-learn
+        # under load took seconds and held the GIL from the worker's health check.
+        starters.append(functools.partial(asyncio.to_thread, profanity.load))
+    payments = build_payment_providers(settings)  # issue 9: reader support
+    closers.extend(provider.close for provider in payments.values() if provider is not None)
+    # Issue 10: reader accounts, and the hourly purge of IP digests, sessions, used tokens.
+    accounts = AccountService(
+        database,
+        live,
+        clock,
+        keyring,
+        AccountPolicy(settings.ip_hash_days, mail_enabled=notifications.enabled),
+        images=images,
+        # Sign-in links go to addresses strangers type in: a few per address and client.
+        limiter=LimitsRateLimiter({"sign_in_link": "3/hour;10/day"}, settings.redis_url)
+        if settings.rate_limits
+        else NoRateLimits(),
+    )
+    housekeeper = Housekeeper(accounts)
+    starters.append(housekeeper.start)
+    closers.insert(0, housekeeper.stop)
+    staff_digests = build_staff_digests(settings, database, clock, notifications)
     if notifications.enabled and settings.notify_worker:
-        worker = OutboxWorker(notifications, poll_seconds=settings.notify_poll_seconds)
+        worker = OutboxWorker(
+            notifications, poll_seconds=settings.notify_poll_seconds, digests=staff_digests
+        )
         starters.append(worker.start)
         closers.insert(0, worker.stop)  # finish the message in hand before the database closes
     return Services(
@@ -207,6 +276,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             images=images,
             screening=screening,
             notifications=notifications,
+            metrics=metrics,
         ),
         votes=VoteService(database, live, limiter),
         sites=SiteService(database),
@@ -227,11 +297,24 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             notifications=notifications,
             images=images,
             screening=screening,
+            metrics=metrics,
         ),
         screening=screening,
         subscriptions=subscriptions,
         notifications=notifications,
         on_startup=starters,
+        campaigns=CampaignService(
+            database,
+            events,
+            clock,
+            payments,
+            public_url=settings.public_url,
+            limiter=limiter,
+            keyring=keyring,
+        ),
+        accounts=accounts,
+        staff_digests=staff_digests,
+        metrics=MetricsService(database, metrics, settings.metrics_token),
     )
 
 
@@ -245,4 +328,6 @@ def build_app(settings: Settings) -> ASGIApp:
 def asgi_app_from_environment() -> ASGIApp:
     """App factory for ASGI servers, with settings from ``ROSTRA_*`` variables:
     ``uvicorn --factory rostra.bootstrap:asgi_app_from_environment``."""
-    return build_app(load_settings(os.environ))
+    settings = load_settings(os.environ)
+    configure_logging(settings.log_format)  # worker processes start with logging unset
+    return build_app(settings)

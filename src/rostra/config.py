@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///./rostra.db"
+# Whole-number settings for which 0 is a documented "off" rather than a mistake.
+ZERO_MEANS_OFF = frozenset({"staff_digest_minutes"})
 
 
 class SettingsError(ValueError):
@@ -31,11 +33,14 @@ class Settings:
     public_url: str | None = None
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
+    # issue 9: another address for Stripe's API (a local stand-in in tests); unset: Stripe's own
+    stripe_api_base: str | None = None
     rate_limits: bool = True
     rate_limit_comments: str = "10/minute;100/hour"
     rate_limit_votes: str = "120/minute"
     rate_limit_login: str = "5/minute;20/hour"  # staff sign-in, per address and per email
     rate_limit_images: str = "10/minute;60/hour"
+    rate_limit_checkouts: str = "10/minute;30/hour"  # issue 9: donation checkouts per address
     image_max_bytes: int = 5 * 1024 * 1024
     image_max_pixels: int = 40_000_000
     image_max_frames: int = 100
@@ -49,6 +54,9 @@ class Settings:
     notify_batch_minutes: int = 15  # at most one "new comments" mail per page and follower
     notify_poll_seconds: int = 5  # how often an idle outbox worker looks for due mail
     notify_worker: bool = True  # run the outbox worker inside `rostra serve`
+    ip_hash_days: int = 30  # issue 10: comments keep the IP digest this many days
+    staff_digest_minutes: int = 60  # staff digest of the moderation queue per site; 0: none
+    metrics_token: str | None = None  # issue 12: bearer token for /metrics; unset: loopback only
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given non-None values replaced (for command-line flags)."""
@@ -71,6 +79,8 @@ def _convert(name: str, raw: Any, default: Any) -> Any:
             value = int(raw)
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"ROSTRA_{name.upper()} must be a whole number.") from exc
+        if value == 0 and name in ZERO_MEANS_OFF:
+            return value
         if value <= 0:
             raise SettingsError(f"ROSTRA_{name.upper()} must be positive.")
         return value

@@ -529,8 +529,9 @@ def test_loader_fills_count_badges_once_and_leaves_missing_modules_alone(new_pag
     assert page.evaluate("window.Rostra.version") == "0.1.0"
     expect(thread_of(page).locator("section")).to_have_count(1)
     expect(thread_of(page).locator("form")).to_have_count(1)
-    # No support module yet: its placeholder stays empty rather than faked.
-    expect(page.locator("[data-rostra-support]")).to_be_empty()
+    # The demo seeds a campaign (issue 9): the support widget mounts once, in its shadow root.
+    expect(page.locator("[data-rostra-support]")).to_have_attribute("data-rostra-mounted", "")
+    assert page.locator("[data-rostra-support]").evaluate("el => !!el.shadowRoot")
 
 
 def test_widget_embedded_on_another_site_loads_posts_and_keeps_votes(new_page, server, publisher):

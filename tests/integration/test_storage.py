@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -79,13 +80,60 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 # Connection settings and integrity
 
 
-async def test_sqlite_reads_and_writes_use_wal_and_foreign_keys(sqlite_database: Database) -> None:
-    for transaction in (sqlite_database.read, sqlite_database.write):
-        async with transaction() as tx:
+async def test_sqlite_connections_use_wal_and_foreign_keys(sqlite_database: Database) -> None:
+    # Writers never wait inside SQLite (busy_timeout 0): rostra.storage.inline retries
+    # BEGIN IMMEDIATE with asyncio.sleep, so the event loop is never stuck behind another process.
+    busy_timeout = {"read": 10_000, "write": 0, "glance": 1_000}
+    for kind, expected in busy_timeout.items():
+        async with getattr(sqlite_database, kind)() as tx:
             conn = tx.connection
-            assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
-            assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
-            assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 10_000
+            assert (await conn.execute(sa.text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(sa.text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await conn.execute(sa.text("PRAGMA busy_timeout"))).scalar() == expected
+
+
+async def test_sqlite_write_waits_for_another_process_without_blocking_the_loop(
+    sqlite_database: Database,
+) -> None:
+    async with sqlite_database.write():
+        pass  # the connections exist, and the file is in WAL mode, before the other writer
+    other = sqlite3.connect(sqlite_database.url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process (a CLI import, a worker) is writing
+    ticks = 0
+
+    async def write() -> None:
+        async with sqlite_database.write() as tx:
+            await tx.connection.execute(
+                sa.text("INSERT INTO instance (key, value) VALUES ('probe', 'written')")
+            )
+
+    writing = asyncio.create_task(write())
+    while ticks < 20:  # the loop keeps running other work while the write waits
+        await asyncio.sleep(0.005)
+        ticks += 1
+    assert not writing.done()
+    other.execute("COMMIT")
+    await asyncio.wait_for(writing, 5)
+    async with sqlite_database.glance() as tx:
+        found = await tx.connection.execute(
+            sa.text("SELECT value FROM instance WHERE key = 'probe'")
+        )
+        assert found.scalar() == "written"
+    other.close()
+
+
+async def test_sqlite_write_rolls_back_on_error(sqlite_database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with sqlite_database.write() as tx:
+            await tx.connection.execute(
+                sa.text("INSERT INTO instance (key, value) VALUES ('half', 'written')")
+            )
+            raise RuntimeError("the use case failed half-way")
+    async with sqlite_database.read() as tx:
+        found = await tx.connection.execute(
+            sa.text("SELECT count(*) FROM instance WHERE key = 'half'")
+        )
+        assert found.scalar() == 0
 
 
 async def test_comment_of_an_unknown_thread_violates_a_foreign_key(database: Database) -> None:

@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from rostra import __version__
-from rostra.cli import demo, export, imports, migrate, outbox, serve, sites, users, worker
+from rostra.cli import (
+    backup,  # issue 12
+    campaigns,  # issue 9
+    demo,
+    export,
+    imports,
+    migrate,
+    outbox,
+    serve,
+    sites,
+    users,
+    worker,
+)
 
 app = typer.Typer(
     name="rostra",
@@ -27,6 +39,9 @@ app.command("worker")(worker.worker)  # issue 6
 app.add_typer(outbox.app, name="outbox")  # issue 6
 app.add_typer(imports.app, name="import")
 app.command("export")(export.export)
+app.add_typer(campaigns.app, name="campaign")  # issue 9: reader support
+app.command("backup")(backup.backup)  # issue 12
+app.command("restore")(backup.restore)  # issue 12
 
 
 def _version(value: bool) -> None:

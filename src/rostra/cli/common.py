@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-import structlog
 import typer
 
 from rostra.bootstrap import build_services, run_blocking
@@ -18,6 +15,7 @@ from rostra.config import Settings, SettingsError, load_settings
 from rostra.domain.errors import DomainError
 from rostra.services.registry import Services
 from rostra.storage.migrate import upgrade
+from rostra.web.logs import configure_logging as setup_logging
 
 T = TypeVar("T")
 
@@ -89,20 +87,5 @@ def with_services(settings: Settings, action: Callable[[Services], Awaitable[T]]
 
 
 def configure_logging(log_format: str) -> None:
-    """Console logs for people, JSON lines for log collectors."""
-    renderer: Any = (
-        structlog.processors.JSONRenderer()
-        if log_format == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    )
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            structlog.processors.format_exc_info,
-            renderer,
-        ],
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-    )
+    """Console logs for people, JSON lines for log collectors (see rostra.web.logs)."""
+    setup_logging(log_format)

@@ -13,7 +13,9 @@ import typer
 from rostra.bootstrap import build_services, run_blocking
 from rostra.cli.common import migrate_database, settings_from
 from rostra.cli.serve import run_server
+from rostra.domain.campaigns import draft_from_text
 from rostra.domain.moderation import ModerationSettings
+from rostra.domain.staff import Role, StaffUser
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft
 from rostra.services.registry import Services
@@ -144,6 +146,37 @@ INLINE: list[tuple[str, int, str, dict[str, str]]] = [
 ]
 
 
+# Reader support (issue 9): bank transfers entered by the newsroom, (amount, public name or None).
+DONATIONS: list[tuple[str, str | None]] = [
+    ("1250.00", None),
+    ("500.00", "Marta Kowalczyk"),
+    ("75.00", None),
+    ("35.00", "Dev Raman"),
+]
+
+
+async def _seed_campaign(services: Services, now: datetime) -> None:
+    if services.campaigns is None:
+        return
+    seeder = StaffUser(id=0, email="demo seed", role=Role.ADMIN, created_at=now)
+    campaign = await services.campaigns.create_campaign(
+        seeder,
+        SITE,
+        draft_from_text(
+            goal="5000",
+            currency_code="USD",
+            milestones=["1000", "2500", "5000"],
+            preset_amounts=["10", "25", "50"],
+            title="Keep the Gazette free to read for everyone",
+            thank_you="Thank you! Your support keeps local reporting free for every reader.",
+        ),
+    )
+    for amount, name in DONATIONS:
+        await services.campaigns.record_manual_donation(
+            seeder, campaign.id, amount, donor_name=name, note="demo"
+        )
+
+
 @dataclass
 class _SteppingClock:
     """Replays the demo thread's history: each comment at its own time in the past."""
@@ -227,6 +260,8 @@ async def _seed(
                     CommentDraft(SITE, page, f"Comment {n + 1} on this story.", "Demo Reader"),
                     Caller(),
                 )
+        clock.moment = start
+        await _seed_campaign(services, start)  # issue 9: the support widget's campaign
         if staff_password and services.staff is not None:  # the dashboard's demo account (#5)
             await services.staff.add_user(DEMO_MODERATOR, "moderator", staff_password)
     finally:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
-from rostra.cli.common import CONFIG_OPTION, DATABASE_OPTION, settings_from, with_services
+from rostra.cli.common import CONFIG_OPTION, DATABASE_OPTION, fail, settings_from, with_services
+from rostra.services.accounts import AccountService
+from rostra.services.registry import Services
 
 app = typer.Typer(
     help="Register sites and the page origins allowed to embed them.\n\n"
@@ -63,3 +66,95 @@ def list_sites(
         typer.echo("No sites yet. Add one with: rostra site add NAME --origin https://…")
     for site in sites:
         typer.echo(f"{site.name}\t{' '.join(site.origins)}\t{site.title}")
+
+
+# Issue 10: reader accounts.
+def _accounts(services: Services) -> AccountService:
+    if services.accounts is None:  # pragma: no cover - a wiring bug
+        raise RuntimeError("AccountService is not wired")
+    return services.accounts
+
+
+@app.command("sso")
+def sso(
+    name: str = typer.Argument(..., help="The site's name."),
+    hs256_secret: str | None = typer.Option(
+        None,
+        "--hs256-secret",
+        help="The secret shared with the site's back end (32+ characters); '-' reads it from "
+        "stdin, which keeps it out of the shell history.",
+    ),
+    public_key: Path | None = typer.Option(
+        None, "--public-key", help="PEM file with the site's RS256 or ES256 public key."
+    ),
+    algorithm: str = typer.Option("RS256", "--algorithm", help="RS256 or ES256, for --public-key."),
+    off: bool = typer.Option(False, "--off", help="Stop accepting sign-in tokens."),
+    database: str | None = DATABASE_OPTION,
+    config: Path | None = CONFIG_OPTION,
+) -> None:
+    """Let the site sign its readers in: its back end signs a JWT per page view (claims sub,
+    name, email, avatar, aud=NAME, exp, jti) that the widget hands to Rostra. See docs/accounts.md.
+
+    Example: `openssl rand -base64 48 | rostra site sso dailynews --hs256-secret -`
+    """
+    settings = settings_from(config, database_url=database)
+    chosen = [hs256_secret is not None, public_key is not None, off]
+    if sum(chosen) != 1:
+        raise fail("Give exactly one of --hs256-secret, --public-key or --off.", 2)
+    actor = "cli"
+    if off:
+        with_services(settings, lambda services: _accounts(services).disable_sso(name, actor))
+        typer.echo(f"Site {name!r} no longer accepts single sign-on tokens.")
+        return
+    if public_key is not None:
+        try:
+            key = public_key.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"Cannot read {public_key}: {exc}", 2) from exc
+        chosen_algorithm = algorithm.upper()
+    else:
+        from_stdin = hs256_secret == "-"  # noqa: S105 - "-" means stdin, not a password
+        key = sys.stdin.readline().strip() if from_stdin else (hs256_secret or "")
+        chosen_algorithm = "HS256"
+    with_services(
+        settings,
+        lambda services: _accounts(services).configure_sso(name, chosen_algorithm, key, actor),
+    )
+    typer.echo(f"Site {name!r} accepts single sign-on tokens signed with {chosen_algorithm}.")
+
+
+@app.command("deletion-policy")
+def deletion_policy(
+    name: str = typer.Argument(..., help="The site's name."),
+    policy: str = typer.Argument(
+        ..., help="anonymize (keep comments, erase the author) or remove (delete the comments)."
+    ),
+    database: str | None = DATABASE_OPTION,
+    config: Path | None = CONFIG_OPTION,
+) -> None:
+    """What deleting a reader account does to its comments on this site (default anonymize).
+    Either way replies keep their place, and the deletion is in the audit log."""
+    settings = settings_from(config, database_url=database)
+    with_services(
+        settings, lambda services: _accounts(services).set_deletion_policy(name, policy, "cli")
+    )
+    typer.echo(f"Deleting a reader account on {name!r} will {policy.lower()} their comments.")
+
+
+@app.command("email-sign-in")
+def email_sign_in(
+    name: str = typer.Argument(..., help="The site's name."),
+    state: str = typer.Argument(..., help="on or off."),
+    database: str | None = DATABASE_OPTION,
+    config: Path | None = CONFIG_OPTION,
+) -> None:
+    """Offer readers passwordless sign-in links by email on this site (needs ROSTRA_SMTP_URL
+    and ROSTRA_PUBLIC_URL). For sites without accounts of their own; see docs/accounts.md."""
+    if state not in ("on", "off"):
+        raise fail("The state is 'on' or 'off'.", 2)
+    settings = settings_from(config, database_url=database)
+    with_services(
+        settings,
+        lambda services: _accounts(services).set_email_sign_in(name, state == "on", "cli"),
+    )
+    typer.echo(f"Sign-in links by email on {name!r}: {state}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from rostra.cli.common import (
     with_services,
 )
 from rostra.domain.staff import validate_password
+from rostra.services.accounts import AccountService
 from rostra.services.registry import Services
 from rostra.services.staff import StaffService
 
@@ -115,3 +117,73 @@ def disable(
         settings, lambda services: _staff(services).set_disabled(email, not enable)
     )
     typer.echo(f"{user.email} is {'disabled' if user.disabled else 'enabled'}")
+
+
+# Issue 10: reader accounts, on a reader's request (data rights).
+def _accounts(services: Services) -> AccountService:
+    if services.accounts is None:  # pragma: no cover - a wiring bug
+        raise RuntimeError("AccountService is not wired")
+    return services.accounts
+
+
+SITE_OPTION = typer.Option(None, "--site", help="Only the account on this site.")
+
+
+@app.command("export")
+def export_reader(
+    email: str = typer.Argument(..., help="The reader's email address."),
+    site: str | None = SITE_OPTION,
+    database: str | None = DATABASE_OPTION,
+    config: Path | None = CONFIG_OPTION,
+) -> None:
+    """Print everything stored about a reader account as JSON (a subject access request).
+
+    Example: `rostra user export reader@example.org --site dailynews > reader.json`
+    """
+    settings = settings_from(config, database_url=database)
+
+    async def run(services: Services) -> list[dict[str, object]]:
+        accounts = _accounts(services)
+        return [await accounts.export(found) for found in await accounts.find_accounts(email, site)]
+
+    exported = with_services(settings, run)
+    if not exported:
+        raise fail(f"There is no reader account for {email}.", 1)
+    typer.echo(json.dumps(exported if len(exported) > 1 else exported[0], indent=2))
+
+
+@app.command("forget")
+def forget_reader(
+    email: str = typer.Argument(..., help="The reader's email address."),
+    site: str | None = SITE_OPTION,
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+    actor: str = typer.Option("cli", "--by", help="Who acts, for the audit log."),
+    database: str | None = DATABASE_OPTION,
+    config: Path | None = CONFIG_OPTION,
+) -> None:
+    """Delete a reader account and its personal data (the reader asked for it). Their comments
+    are removed or anonymized as each site's deletion policy says; replies keep their place.
+
+    Example: `rostra user forget reader@example.org --site dailynews --yes`
+    """
+    settings = settings_from(config, database_url=database)
+    found = with_services(settings, lambda services: _accounts(services).find_accounts(email, site))
+    if not found:
+        raise fail(f"There is no reader account for {email}.", 1)
+    names = ", ".join(f"{reader.name} on {reader.site}" for reader in found)
+    if not yes and not typer.confirm(f"Delete {len(found)} account(s): {names}?"):
+        raise typer.Exit(1)
+
+    async def run(services: Services) -> list[str]:
+        lines = []
+        for reader in found:
+            report = await _accounts(services).forget(reader.id, actor)
+            lines.append(
+                f"Deleted the account on {reader.site}: {report.comments_removed} comments "
+                f"removed, {report.comments_anonymized} anonymized, {report.votes_unlinked} "
+                f"votes unlinked, {report.addresses_forgotten} subscriptions deleted."
+            )
+        return lines
+
+    for line in with_services(settings, run):
+        typer.echo(line)

@@ -24,7 +24,10 @@ def worker(
     database: str | None = DATABASE_OPTION,
     config: Path | None = CONFIG_OPTION,
     once: bool = typer.Option(
-        False, "--once", help="Send what is due now, then exit (for cron or a test)."
+        False,
+        "--once",
+        help="Send what is due now (and the staff digest when due), then exit "
+        "(for cron or a test).",
     ),
 ) -> None:
     """Send notification emails from the outbox until stopped (Ctrl-C, SIGTERM).
@@ -32,6 +35,8 @@ def worker(
     `rostra serve` already runs this loop in the background; run more workers (on any host
     reaching the database) when there is much mail, or set ROSTRA_NOTIFY_WORKER=off on the
     servers and run only these. Any number may run at once: each message is claimed by one.
+    Workers also queue the staff digest of the moderation queue every
+    ROSTRA_STAFF_DIGEST_MINUTES (one per site and period, whatever the number of workers).
     Needs ROSTRA_SMTP_URL.
     """
     settings = settings_from(config, database_url=database).with_overrides(notify_worker=False)
@@ -41,11 +46,17 @@ def worker(
     migrate_database(settings.database_url)
     services = build_services(settings)
     assert services.notifications is not None  # noqa: S101 - always wired by build_services
-    runner = OutboxWorker(services.notifications, poll_seconds=settings.notify_poll_seconds)
+    runner = OutboxWorker(
+        services.notifications,
+        poll_seconds=settings.notify_poll_seconds,
+        digests=services.staff_digests,
+    )
 
     async def run() -> int:
         loop = asyncio.get_running_loop()
         try:
+            if services.accounts is not None:  # issue 10: IP digests, sessions past their time
+                await services.accounts.purge_expired()
             if once:
                 total = 0
                 while claimed := await runner.run_once():

@@ -60,6 +60,8 @@ class Comment:
     anchor: Anchor | None
     pinned: bool = False  # staff featured it: first on the thread's first page
     images: tuple[ImageRef, ...] = ()  # attached uploads, in display order (issue 8)
+    reader_id: str | None = None  # the signed-in reader account that wrote it (issue 10)
+    author_avatar: str | None = None  # the account's picture URL (issue 10)
 
     @property
     def score(self) -> int:
@@ -74,7 +76,15 @@ class Comment:
     def as_placeholder(self) -> Comment:
         """The deleted comment as readers see it: structure kept, content gone."""
         return replace(
-            self, author_name="", author_url=None, body="", body_html="", anchor=None, images=()
+            self,
+            author_name="",
+            author_url=None,
+            body="",
+            body_html="",
+            anchor=None,
+            images=(),
+            reader_id=None,
+            author_avatar=None,
         )
 
 
@@ -134,17 +144,16 @@ def validate_author_url(url: str | None) -> str | None:
         )
     if not URL_SCHEME.match(url):
         url = "https://" + url  # "example.org" is what people type
-    parts = urlsplit(url)
     try:
-        valid_port = parts.port is None or 0 < parts.port < 65536
-    except ValueError:
-        valid_port = False
-    if (
-        len(url) > MAX_URL_LENGTH
-        or parts.scheme.lower() not in ("http", "https")
-        or not parts.hostname
-        or not valid_port
-    ):
+        parts = urlsplit(url)
+        valid = (
+            parts.scheme.lower() in ("http", "https")
+            and bool(parts.hostname)
+            and (parts.port is None or 0 < parts.port < 65536)
+        )
+    except ValueError:  # a malformed host or port, e.g. "[a](b)" (issue 12's XSS corpus)
+        valid = False
+    if len(url) > MAX_URL_LENGTH or not valid:
         raise ValidationError(
             "The web site must be an http:// or https:// address.", field="author_url"
         )

@@ -66,8 +66,30 @@ class VoteChanged(ThreadEvent):
     name: ClassVar[str] = "vote.changed"
 
 
+# Reader support (issue 9): a campaign's total changed. It travels on the event bus under the
+# site and this page key, which no real page can have (control characters are stripped from
+# pages), and is never written to a thread's log: each event carries the whole new total.
+CAMPAIGN_PAGE = "\x00campaign"
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignUpdated(ThreadEvent):
+    """A donation, refund or manual entry changed a campaign's total; ``comment_id`` holds the
+    campaign's id."""
+
+    raised: str = ""
+    currency: str = ""
+    donor_count: int = 0
+    # When the total was read (microseconds): of two events, readers keep the later reading, so
+    # two changes published in the opposite order of their reads cannot leave a stale total.
+    as_of: int = 0
+
+    name: ClassVar[str] = "campaign.updated"
+
+
 EVENT_TYPES: dict[str, type[ThreadEvent]] = {
-    kind.name: kind for kind in (CommentCreated, CommentUpdated, CommentDeleted, VoteChanged)
+    kind.name: kind
+    for kind in (CommentCreated, CommentUpdated, CommentDeleted, VoteChanged, CampaignUpdated)
 }
 
 

@@ -34,6 +34,7 @@ class StaffAction(StrEnum):
 
     SIGN_IN = "sign_in"
     SIGN_OUT = "sign_out"
+    SIGN_IN_FAILED = "sign_in_failed"  # issue 12: with why and the hashed address, no password
     APPROVE = "approve"
     REJECT = "reject"
     SPAM = "spam"
@@ -43,6 +44,9 @@ class StaffAction(StrEnum):
     UNPIN = "unpin"
     SETTINGS = "settings"
     LEARN = "learn"  # a comment stored as an example for the semantic screen
+    CAMPAIGN = "campaign"  # issue 9: a campaign created or changed
+    DONATION = "donation"  # issue 9: a donation entered by hand (bank transfer)
+    FORGET_READER = "forget_reader"  # a reader account and its personal data deleted (issue 10)
 
 
 # What staff can teach the semantic screen a comment is an example of (its categories).

@@ -30,6 +30,7 @@ class MailKind(StrEnum):
     REPLY = "reply"
     THREAD = "thread"  # the batched "new comments on a page you follow"
     STAFF_DIGEST = "staff_digest"
+    SIGN_IN = "sign_in"  # issue 10: a passwordless sign-in link
 
 
 class JobStatus(StrEnum):

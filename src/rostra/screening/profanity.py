@@ -3,20 +3,20 @@ ship inside its wheel (no network, about 2 ms a comment on one core)."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from rostra.domain.screening import fold, normalize_text
+from rostra.screening.batching import Batcher
 
 CATEGORY = "profanity"
 
 
 class ProfanityModel:
-    """``ToxicityModel`` on alt-profanity-check. The library is imported on the first comment,
-    not at start-up (importing scikit-learn takes most of a second)."""
+    """``ToxicityModel`` on alt-profanity-check. The library is imported by ``load``, which the
+    server calls as it starts (importing scikit-learn takes a second or more), not on import."""
 
     hold_only: frozenset[str] = frozenset()
 
@@ -24,9 +24,11 @@ class ProfanityModel:
         self._predict: Callable[[Sequence[str]], Any] | None = None
         self._lock = threading.Lock()
         self.load_seconds: float | None = None
+        # Comments posted together are scored in one call (see ``rostra.screening.batching``).
+        self._batched: Batcher[str, dict[str, float]] = Batcher(self.score_many)
 
     def load(self) -> None:
-        """Import the classifier now (idempotent); ``rostra serve`` never calls it."""
+        """Import the classifier now (idempotent); the app's start-up hook calls it."""
         with self._lock:
             if self._predict is None:
                 started = time.perf_counter()
@@ -38,13 +40,25 @@ class ProfanityModel:
     def score_sync(self, text: str) -> dict[str, float]:
         """The score of ``text`` as written and as normalized (``f.u.c.k``, ``id10t``),
         whichever is higher; blocking, so callers on an event loop use ``score``."""
+        return self.score_many([text])[0]
+
+    def score_many(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """``score_sync`` for several texts in one call to the classifier (blocking)."""
         self.load()
         assert self._predict is not None  # noqa: S101 - set by load()
-        variants = [text]
-        normalized = normalize_text(text)
-        if normalized != " ".join(fold(text).split()):
-            variants.append(normalized)
-        return {CATEGORY: float(max(self._predict(variants)))}
+        variants: list[str] = []
+        spans: list[tuple[int, int]] = []
+        for text in texts:
+            start = len(variants)
+            variants.append(text)
+            normalized = normalize_text(text)
+            if normalized != " ".join(fold(text).split()):
+                variants.append(normalized)
+            spans.append((start, len(variants)))
+        if not variants:
+            return []
+        probabilities = self._predict(variants)
+        return [{CATEGORY: float(max(probabilities[a:b]))} for a, b in spans]
 
     async def score(self, text: str) -> dict[str, float]:
-        return await asyncio.to_thread(self.score_sync, text)
+        return await self._batched(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rostra.domain.accounts import Reader
 from rostra.domain.errors import PermissionDeniedError
 from rostra.domain.sites import Site
 
@@ -20,7 +21,11 @@ class Caller:
     ip: str | None = None
     origin: str | None = None
     edit_token: str | None = None
-    staff: bool = False  # a valid staff session came with the request: a staff reply
+    # A valid staff session came with the request: a staff reply; on edits and deletes (with
+    # the session's CSRF token, issue 12) staff may change any comment.
+    staff: bool = False
+    # Issue 10: the signed-in reader account (session and CSRF token checked by the web layer).
+    reader: Reader | None = None
 
 
 def check_origin(site: Site, caller: Caller) -> None:

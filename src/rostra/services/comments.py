@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from rostra.domain import comments as rules
 from rostra.domain.anchors import parse_anchor
@@ -33,6 +33,7 @@ from rostra.domain.threads import (
 from rostra.services.callers import Caller, check_origin
 from rostra.services.images import ImageService, attach_images, with_images
 from rostra.services.live import LiveService
+from rostra.services.metrics_ports import Metrics, NoMetrics
 from rostra.services.moderation import check_not_banned
 from rostra.services.notifications import NotificationService
 from rostra.services.page_cache import PageCache
@@ -135,7 +136,9 @@ class CommentService:
         images: ImageService | None = None,
         screening: ScreeningService | None = None,
         notifications: NotificationService | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or NoMetrics()  # issue 12: comments posted, screening verdicts
         self._notifications = notifications  # issue 6: subscriptions and the mail outbox
         # Without a model the rules still run (word lists, links, modes, timing, duplicates).
         self._screening = screening or ScreeningService(None, clock)
@@ -147,14 +150,21 @@ class CommentService:
         self._policy = policy
         self._limiter = limiter
         self._pages: PageCache[tuple[object, ...], _ArrangedPage] = PageCache(policy.cached_pages)
+        # Answers that hold until the next commit anywhere (Storage.changes), keyed by question.
+        self._unchanged: PageCache[tuple[object, ...], tuple[Hashable, object]] = PageCache(
+            policy.cached_pages
+        )
 
     async def post_comment(self, draft: CommentDraft, caller: Caller) -> PostedComment:
         """Validate and store a new comment (or reply) and tell the thread's live readers."""
         page = validate_page(draft.page)
         body = rules.validate_body(draft.body)
-        name = rules.validate_author_name(draft.author_name)
-        email = rules.validate_email(draft.author_email)
-        url = rules.validate_author_url(draft.author_url)
+        # Issue 10: a signed-in reader writes as their account, on the account's own site only
+        # (elsewhere, as a guest).
+        reader = caller.reader if caller.reader and caller.reader.site == draft.site else None
+        name = reader.name if reader else rules.validate_author_name(draft.author_name)
+        email = rules.validate_email(draft.author_email) or (reader.email if reader else None)
+        url = None if reader else rules.validate_author_url(draft.author_url)
         anchor = parse_anchor(draft.anchor)
         title = validate_title(draft.page_title)
         if self._notifications is not None:
@@ -174,6 +184,8 @@ class CommentService:
 
         scores = await self._screening.rate(body)
         email_hash = email and self._keyring.digest("email", email.lower())
+        if reader is not None and reader.email_hash:
+            email_hash = reader.email_hash
         ip_hash = caller.ip and self._keyring.digest("ip", caller.ip)
         async with self._storage.write() as tx:
             site = await self._site(tx, draft.site, caller)
@@ -210,6 +222,7 @@ class CommentService:
                 scores,
             )
             if screening.verdict is Verdict.REJECT:
+                self._metrics.moderation_decided(Verdict.REJECT.value, "automatic")
                 raise CommentRejectedError(rejection_message(screening), field="body")
             status = (
                 CommentStatus.PENDING
@@ -234,6 +247,8 @@ class CommentService:
                     edit_token_hash=self._keyring.digest("edit", token),
                     anchor=anchor,
                     author_is_staff=caller.staff,
+                    reader_id=reader.id if reader else None,
+                    author_avatar=reader.avatar_url if reader else None,
                 )
             )
             if draft.images:
@@ -244,14 +259,18 @@ class CommentService:
                 await self._notifications.comment_posted(
                     tx, site, thread, comment, email=email, notify=draft.notify
                 )
-            if status is not CommentStatus.PUBLISHED:
-                # Held for staff: not counted, not listed, not announced until approved.
-                return PostedComment(comment, token, editable_until)
-            await self._count_published(tx, comment, +1)
-            event = await self._live.record(
-                tx, thread.id, CommentCreated(site.name, page, comment.id, parent_id=parent_id)
-            )
-        await self._live.publish(event)
+            event = None
+            # Held for staff: not counted, not listed, not announced until approved.
+            if status is CommentStatus.PUBLISHED:
+                await self._count_published(tx, comment, +1)
+                event = await self._live.record(
+                    tx, thread.id, CommentCreated(site.name, page, comment.id, parent_id=parent_id)
+                )
+        # Counted once committed (issue 12).
+        self._metrics.comment_posted(status.value)
+        self._metrics.moderation_decided(screening.verdict.value, "automatic")
+        if event is not None:
+            await self._live.publish(event)
         return PostedComment(comment, token, editable_until)
 
     async def edit_comment(self, comment_id: str, body: str, caller: Caller) -> Comment:
@@ -293,7 +312,7 @@ class CommentService:
             existing = await tx.comments.get(comment_id)
             if existing is not None and existing.status is CommentStatus.DELETED:
                 return  # deleting twice is harmless: the first delete erased everything
-            comment, thread = await self._authorized(tx, comment_id, caller)
+            comment, thread = await self._authorized(tx, comment_id, caller, deleting=True)
             await tx.comments.mark_deleted(comment.id)
             removed_images = await tx.images.delete_for_comment(comment.id)
             if comment.status is CommentStatus.PUBLISHED:
@@ -310,6 +329,35 @@ class CommentService:
         page = validate_page(query.page)
         limit = validate_limit(query.limit)
         after = Cursor.decode(query.cursor, query.sort) if query.cursor else None
+        if caller.voter:  # the answer carries this reader's votes
+            return await self._read_thread(query, caller, page, limit, after)
+        # While nothing at all was committed, the same question has the same answer.
+        stamp = self._storage.changes()
+        memo_key = ("page", query.site, page, query.sort, limit, query.cursor, query.anchored)
+        if stamp is not None and (memo := self._unchanged.get(memo_key)) and memo[0] == stamp:
+            return cast(ThreadPage, memo[1])
+        result = await self._read_thread(query, caller, page, limit, after)
+        if stamp is not None:
+            self._unchanged.put(memo_key, (stamp, result))
+        return result
+
+    async def _read_thread(
+        self, query: ThreadQuery, caller: Caller, page: str, limit: int, after: Cursor | None
+    ) -> ThreadPage:
+        # Most reads find the page already arranged for the thread's current version: that
+        # takes one indexed lookup (two with the reader's votes) and no transaction.
+        async with self._storage.glance() as look:
+            thread = await look.threads.find(query.site, page)
+            key = (
+                (thread.id, thread.version, query.sort, limit, after, query.anchored)
+                if thread
+                else None
+            )
+            arranged = self._pages.get(key) if key else None
+            if thread is not None and arranged is not None:
+                return self._page(
+                    thread, query, limit, arranged, await _my_votes(look, caller, arranged)
+                )
         async with self._storage.read() as tx:
             thread = await tx.threads.find(query.site, page)
             if thread is None:
@@ -320,12 +368,19 @@ class CommentService:
             if arranged is None:
                 arranged = await self._arrange(tx, thread.id, query, after, limit)
                 self._pages.put(key, arranged)
-            my_votes: dict[str, int] = {}
-            if caller.voter and arranged.comment_ids:
-                my_votes = await tx.votes.for_voter(caller.voter, arranged.comment_ids)
+            return self._page(thread, query, limit, arranged, await _my_votes(tx, caller, arranged))
+
+    @staticmethod
+    def _page(
+        thread: Thread,
+        query: ThreadQuery,
+        limit: int,
+        arranged: _ArrangedPage,
+        my_votes: dict[str, int],
+    ) -> ThreadPage:
         return ThreadPage(
             thread.site,
-            page,
+            thread.page,
             thread.title,
             thread.comment_count,
             arranged.comments,
@@ -372,9 +427,18 @@ class CommentService:
                 f"Ask for at most {MAX_COUNT_PAGES} pages at once.", field="pages"
             )
         checked = [validate_page(page) for page in pages]
-        async with self._storage.read() as tx:
-            site = await self._site(tx, site_name, None)
-            found = await tx.threads.counts(site.name, checked)
+        stamp = self._storage.changes()
+        memo_key = ("counts", site_name, *checked)
+        found: dict[str, int] | None = None
+        if stamp is not None and (memo := self._unchanged.get(memo_key)) and memo[0] == stamp:
+            found = cast(dict[str, int], memo[1])
+        else:
+            async with self._storage.glance() as tx:
+                found = await tx.threads.counts(site_name, checked)
+            if found is None:
+                raise NotFoundError(f"There is no site called {site_name!r}.", field="site")
+            if stamp is not None:
+                self._unchanged.put(memo_key, (stamp, found))
         return {page: found.get(clean, 0) for page, clean in zip(pages, checked, strict=True)}
 
     async def _site(self, tx: Transaction, name: str, caller: Caller | None) -> Site:
@@ -386,9 +450,12 @@ class CommentService:
         return site
 
     async def _authorized(
-        self, tx: Transaction, comment_id: str, caller: Caller
+        self, tx: Transaction, comment_id: str, caller: Caller, *, deleting: bool = False
     ) -> tuple[Comment, Thread]:
-        """The comment and its thread, if the caller may change it; raises otherwise."""
+        """The comment and its thread, if the caller may change it; raises otherwise.
+
+        The signed-in author needs no edit token and may delete at any time (issue 10); edits
+        stay limited to the edit window for everyone."""
         found = await tx.comments.get(comment_id)
         if found is None:
             raise NotFoundError("There is no such comment.", field="id")
@@ -400,16 +467,13 @@ class CommentService:
             raise NotFoundError("This comment was deleted.", field="id")
         thread = await tx.threads.get_by_id(comment.thread_id)
         await self._site(tx, thread.site, caller)
-        if not caller.edit_token:
-            raise PermissionDeniedError(
-                "Only the author may change this comment; the edit token is missing.",
-                field="X-Edit-Token",
-            )
-        stored = await tx.comments.edit_token_hash(comment.id)
-        if not self._keyring.matches("edit", caller.edit_token, stored):
-            raise PermissionDeniedError(
-                "The edit token does not belong to this comment.", field="X-Edit-Token"
-            )
+        if caller.staff:  # the contract lets staff edit and delete any comment, at any time
+            return comment, thread
+        own = caller.reader is not None and comment.reader_id == caller.reader.id
+        if own and deleting:
+            return comment, thread
+        if not own:
+            await self._check_edit_token(tx, comment.id, caller)
         if self._clock.now() > comment.created_at + self._policy.edit_window:
             minutes = int(self._policy.edit_window.total_seconds() // 60)
             raise PermissionDeniedError(
@@ -418,6 +482,18 @@ class CommentService:
                 code="edit_window_closed",
             )
         return comment, thread
+
+    async def _check_edit_token(self, tx: Transaction, comment_id: str, caller: Caller) -> None:
+        if not caller.edit_token:
+            raise PermissionDeniedError(
+                "Only the author may change this comment; the edit token is missing.",
+                field="X-Edit-Token",
+            )
+        stored = await tx.comments.edit_token_hash(comment_id)
+        if not self._keyring.matches("edit", caller.edit_token, stored):
+            raise PermissionDeniedError(
+                "The edit token does not belong to this comment.", field="X-Edit-Token"
+            )
 
     async def _limit(self, action: str, key: str) -> None:
         wait = await self._limiter.hit(action, self._keyring.digest("limit", key))
@@ -453,3 +529,10 @@ class CommentService:
             descendant_count=0,
             anchor=None,
         )
+
+
+async def _my_votes(tx: Transaction, caller: Caller, arranged: _ArrangedPage) -> dict[str, int]:
+    """The reader's own votes on the comments of a page (none for readers without a voter id)."""
+    if not caller.voter or not arranged.comment_ids:
+        return {}
+    return await tx.votes.for_voter(caller.voter, arranged.comment_ids)

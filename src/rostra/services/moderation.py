@@ -25,9 +25,10 @@ from rostra.domain.staff import (
     require_role,
     validate_reason,
 )
-from rostra.services.callers import Caller
+from rostra.services.callers import Caller, check_origin
 from rostra.services.images import ImageService
 from rostra.services.live import LiveService
+from rostra.services.metrics_ports import Metrics, NoMetrics
 from rostra.services.notifications import NotificationService
 from rostra.services.ports import Clock, QueueItem, Storage, Transaction
 from rostra.services.ports import Decision as ScreeningDecision
@@ -35,6 +36,8 @@ from rostra.services.screening import ScreeningService
 from rostra.services.tokens import Keyring
 
 MAX_PAGE = 100
+# Past any real queue or log; larger offsets overflow the databases' integers (issue 12).
+MAX_OFFSET = 1_000_000_000
 MAX_BULK = 100
 MAX_PINNED = 3
 SPAM_BAN = timedelta(days=7)
@@ -94,7 +97,9 @@ class ModerationService:
         notifications: NotificationService | None = None,
         images: ImageService | None = None,
         screening: ScreeningService | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or NoMetrics()  # issue 12: staff decisions
         self._storage = storage
         self._live = live
         self._clock = clock
@@ -117,8 +122,8 @@ class ModerationService:
         del user  # every staff member sees the queue
         if not 1 <= limit <= MAX_PAGE:
             raise ValidationError(f"'limit' must be between 1 and {MAX_PAGE}.", field="limit")
-        if offset < 0:
-            raise ValidationError("'offset' cannot be negative.", field="offset")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise ValidationError(f"'offset' must be between 0 and {MAX_OFFSET:,}.", field="offset")
         search = (search or "").strip()[:200] or None
         async with self._storage.read() as tx:
             thresholds: dict[str, int] = {}
@@ -216,6 +221,7 @@ class ModerationService:
                 user.email, StaffAction(decision.value), comment.id, note, now
             )
             decided = await tx.comments.get(comment.id)
+        self._metrics.moderation_decided(decision.value, "staff")
         for event in events:
             await self._live.publish(event)
         if self._images is not None:
@@ -295,6 +301,8 @@ class ModerationService:
     async def unban(self, user: StaffUser, ban_id: int, reason: str | None = None) -> None:
         """Lift a ban."""
         note = validate_reason(reason)
+        if not 0 < ban_id < 2**63:  # ids are positive 64-bit integers (issue 12: the fuzzing)
+            raise NotFoundError("There is no such ban.", field="id")
         async with self._storage.write() as tx:
             if not await tx.staff_records.remove_ban(ban_id):
                 raise NotFoundError("There is no such ban.", field="id")
@@ -352,6 +360,9 @@ class ModerationService:
             if comment is None or comment.status is not CommentStatus.PUBLISHED:
                 raise NotFoundError("There is no such comment.", field="id")
             thread = await tx.threads.get_by_id(comment.thread_id)
+            site = await tx.sites.get(thread.site)
+            if site is not None:  # issue 12: only the site's own pages report its comments
+                check_origin(site, caller)
             settings = await self._settings(tx, thread.site)
             added = await tx.staff_records.add_report(
                 comment.id, caller.voter, note, self._clock.now()
@@ -366,6 +377,8 @@ class ModerationService:
         del user
         if not 1 <= limit <= MAX_PAGE:
             raise ValidationError(f"'limit' must be between 1 and {MAX_PAGE}.", field="limit")
+        if offset > MAX_OFFSET:
+            raise ValidationError(f"'offset' must be between 0 and {MAX_OFFSET:,}.", field="offset")
         async with self._storage.read() as tx:
             return await tx.staff_records.audit_entries(limit, max(0, offset))
 

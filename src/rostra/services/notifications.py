@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import structlog
 
@@ -191,7 +192,8 @@ class NotificationService:
         self, tx: Transaction, recipients: Sequence[str], site: str, pending: int
     ) -> None:
         """Within the caller's transaction: tell staff how many comments wait for moderation
-        on ``site`` (the staff or moderation service calls this on its own schedule)."""
+        on ``site``, linking to the dashboard's queue of that site (``StaffDigestService``
+        calls this once per digest period)."""
         if not self.enabled or pending <= 0:
             return
         now = self._clock.now()
@@ -205,7 +207,9 @@ class NotificationService:
                         "site": site,
                         "page": "",
                         "pending": pending,
-                        "dashboard_url": self._subscriptions.public_link("/admin"),
+                        "dashboard_url": self._subscriptions.public_link(
+                            "/admin?" + urlencode({"site": site})
+                        ),
                     },
                     available_at=now,
                     created_at=now,
@@ -315,7 +319,7 @@ class NotificationService:
 
 def _why_not(job: MailJob, subscription: Subscription | None) -> str | None:
     """Why a job must not be sent any more, or None."""
-    if job.kind is MailKind.STAFF_DIGEST:
+    if job.kind in (MailKind.STAFF_DIGEST, MailKind.SIGN_IN):  # not tied to a subscription
         return None
     if subscription is None:
         return "the subscription ended before sending"

@@ -6,7 +6,7 @@ never learn which database or transport is behind.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,6 +53,8 @@ class NewComment:
     edit_token_hash: str | None
     anchor: Anchor | None
     author_is_staff: bool = False  # posted with a staff session (issue 5)
+    reader_id: str | None = None  # posted by a signed-in reader account (issue 10)
+    author_avatar: str | None = None
 
 
 class SiteRepository(Protocol):
@@ -92,8 +94,9 @@ class ThreadRepository(Protocol):
     async def adjust_count(self, thread_id: int, delta: int) -> None:
         """Add ``delta`` to the thread's published-comment count."""
 
-    async def counts(self, site: str, pages: Sequence[str]) -> dict[str, int]:
-        """Published-comment counts for the pages that have threads."""
+    async def counts(self, site: str, pages: Sequence[str]) -> dict[str, int] | None:
+        """Published-comment counts for the pages that have threads; None when there is no
+        such site (one statement answers both: counts are read far more than written)."""
 
 
 class CommentRepository(Protocol):
@@ -442,6 +445,12 @@ class StaffRecords(Protocol):
     async def audit_entries(self, limit: int, offset: int) -> list[AuditEntry]:
         """The audit log, newest first."""
 
+    async def recent_audit_entries(
+        self, actor: str, action: StaffAction, since: datetime
+    ) -> list[AuditEntry]:
+        """One actor's entries of one kind at or after ``since`` (a short look back: the
+        TOTP replay check of issue 12)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ImportedComment:
@@ -540,6 +549,16 @@ class Storage(Protocol):
 
     def write(self) -> AbstractAsyncContextManager[Transaction]:
         """A transaction committed when the block ends without error, rolled back otherwise."""
+
+    def changes(self) -> Hashable | None:
+        """A token that differs after any commit by anyone (SQLite's ``data_version``), cheap
+        enough to ask on every read; None when the database cannot tell cheaply. Answers
+        computed under one token stay right while the token is unchanged."""
+
+    def glance(self) -> AbstractAsyncContextManager[Transaction]:
+        """Single-statement reads of a few rows by index, outside any transaction: each
+        statement sees the latest commit. For the hottest requests (cached thread pages,
+        counts); anything that needs a consistent snapshot uses ``read``."""
 
 
 class EventBus(Protocol):

@@ -5,17 +5,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from rostra.services.accounts import AccountService
 from rostra.services.anchors import AnchorService
+from rostra.services.campaigns import CampaignService
 from rostra.services.comments import CommentService
 from rostra.services.exports import ExportService
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
 from rostra.services.live import LiveService
+from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationService
 from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
 from rostra.services.staff import StaffService
+from rostra.services.staff_digests import StaffDigestService
 from rostra.services.subscriptions import SubscriptionService
 from rostra.services.tokens import Keyring
 from rostra.services.votes import VoteService
@@ -43,3 +47,8 @@ class Services:
     # issue 6: run when the app starts (the embedded outbox worker), before serving
     on_startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     screening: ScreeningService | None = None  # issue 5: automatic screening (add_exemplar)
+    # issue 6: scheduled staff digests of the moderation queue; None when turned off
+    staff_digests: StaffDigestService | None = None
+    metrics: MetricsService | None = None  # issue 12: /metrics and request metrics
+    accounts: AccountService | None = None  # issue 10: reader accounts and personal data
+    campaigns: CampaignService | None = None  # issue 9: reader support (campaigns, payments)

@@ -29,6 +29,11 @@ from rostra.services.tokens import Keyring
 SESSION_LIFETIME = timedelta(hours=12)
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 TOTP_ISSUER = "Rostra"
+# A code is good for its 30-second step and one on either side; sign-ins this recent are
+# checked for the step they used, so a code works once (RFC 6238, section 5.2).
+TOTP_REPLAY_LOOKBACK = timedelta(minutes=3)
+TOTP_STEP_NOTE = "totp step "
+UNKNOWN_ACTOR = "(unknown account)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +132,14 @@ class StaffService:
         stored_hash = found.password_hash if found else self._dummy_hash
         valid = await asyncio.to_thread(self._verify, stored_hash, password)
         if found is None or not valid or found.user.disabled:
+            why = (
+                "unknown account"
+                if found is None
+                else "wrong password"
+                if not valid
+                else "account disabled"
+            )
+            await self._audit_failure(found.user.email if found else UNKNOWN_ACTOR, why, ip)
             raise InvalidCredentialsError("The email or the password is wrong.", field=None)
         if self._hasher.check_needs_rehash(found.password_hash):
             new_hash = await asyncio.to_thread(self._hasher.hash, password)
@@ -135,7 +148,8 @@ class StaffService:
         if found.totp_secret is not None:
             if not totp_code:
                 raise SecondFactorChallenge(self._challenge(found.user.id))
-            self._check_totp(found.totp_secret, totp_code)
+            step = await self._check_totp(found.user.email, found.totp_secret, totp_code, ip)
+            return await self._open_session(found.user, step, ip)
         return await self._open_session(found.user)
 
     async def complete_sign_in(
@@ -150,8 +164,8 @@ class StaffService:
         if found is None or found.user.disabled or found.totp_secret is None:
             raise InvalidCredentialsError("The sign-in expired; start again.", field=None)
         await self._limit(f"email:{found.user.email}")
-        self._check_totp(found.totp_secret, totp_code)
-        return await self._open_session(found.user)
+        step = await self._check_totp(found.user.email, found.totp_secret, totp_code, ip)
+        return await self._open_session(found.user, step, ip)
 
     async def session_user(self, token: str | None) -> StaffUser:
         """The staff member of a session token; raises :class:`NotSignedInError`."""
@@ -183,14 +197,39 @@ class StaffService:
                     user.email, StaffAction.SIGN_OUT, user.email, "", self._clock.now()
                 )
 
-    async def _open_session(self, user: StaffUser) -> StaffSession:
+    async def _open_session(
+        self, user: StaffUser, totp_step: int | None = None, ip: str | None = None
+    ) -> StaffSession:
         token = self._keyring.new_token()
         now = self._clock.now()
         expires = now + SESSION_LIFETIME
+        note = "" if totp_step is None else f"{TOTP_STEP_NOTE}{totp_step}"
+        replayed = False
         async with self._storage.write() as tx:
-            await tx.users.add_session(self._session_digest(token), user.id, now, expires)
-            await tx.staff_records.audit(user.email, StaffAction.SIGN_IN, user.email, "", now)
+            if totp_step is not None:
+                # The check and the sign-in's record share one write transaction.
+                recent = await tx.staff_records.recent_audit_entries(
+                    user.email, StaffAction.SIGN_IN, now - TOTP_REPLAY_LOOKBACK
+                )
+                replayed = any(_step_of(entry.reason) >= totp_step for entry in recent)
+            if not replayed:
+                await tx.users.add_session(self._session_digest(token), user.id, now, expires)
+                await tx.staff_records.audit(user.email, StaffAction.SIGN_IN, user.email, note, now)
+        if replayed:
+            await self._audit_failure(user.email, "authenticator code used twice", ip)
+            raise InvalidCredentialsError(
+                "This code was used already; wait for the next one.", field="totp"
+            )
         return StaffSession(token, self.csrf_token(token), user, expires)
+
+    async def _audit_failure(self, actor: str, why: str, ip: str | None) -> None:
+        """A failed sign-in in the audit log: who was tried, why it failed, the address as a
+        keyed hash (never the password, never the address itself)."""
+        where = self._keyring.digest("ip", ip)[:16] if ip else "unknown"
+        async with self._storage.write() as tx:
+            await tx.staff_records.audit(
+                actor, StaffAction.SIGN_IN_FAILED, "", f"{why}; address {where}", self._clock.now()
+            )
 
     def _verify(self, stored_hash: str, password: str) -> bool:
         try:
@@ -198,13 +237,17 @@ class StaffService:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    def _check_totp(self, secret: str, code: str) -> None:
+    async def _check_totp(self, email: str, secret: str, code: str, ip: str | None) -> int:
+        """The time step whose code ``code`` is (this one or one on either side)."""
         digits = "".join(code.split())
-        if not (
-            digits.isdigit()
-            and pyotp.TOTP(secret).verify(digits, for_time=self._clock.now(), valid_window=1)
-        ):
-            raise InvalidCredentialsError("The code is wrong or expired.", field="totp")
+        totp = pyotp.TOTP(secret)
+        now = self._clock.now()
+        if digits.isdigit():
+            for offset in (-1, 0, 1):
+                if hmac.compare_digest(totp.at(now, counter_offset=offset), digits):
+                    return totp.timecode(now) + offset
+        await self._audit_failure(email, "wrong authenticator code", ip)
+        raise InvalidCredentialsError("The code is wrong or expired.", field="totp")
 
     def _session_digest(self, token: str) -> str:
         return self._keyring.digest("staff-session", token)
@@ -232,3 +275,9 @@ class StaffService:
             raise RateLimitedError(
                 f"Too many sign-in attempts; try again in {wait:.0f} s.", retry_after=wait
             )
+
+
+def _step_of(note: str) -> int:
+    """The TOTP step a sign-in's audit note names, or -1."""
+    number = note.removeprefix(TOTP_STEP_NOTE)
+    return int(number) if note.startswith(TOTP_STEP_NOTE) and number.isdigit() else -1

@@ -22,6 +22,7 @@ PUBLIC_COLUMNS = tuple(
     if column.name not in ("ip_hash", "edit_token_hash", "author_email_hash", "is_anchored")
 )
 SHOWN = (CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value)
+_INSERT = comments.insert().returning(*PUBLIC_COLUMNS)
 
 
 class SqlCommentRepository:
@@ -31,30 +32,33 @@ class SqlCommentRepository:
         self._conn = conn
 
     async def add(self, comment: NewComment) -> Comment:
-        await self._conn.execute(
-            comments.insert().values(
-                id=comment.id,
-                thread_id=comment.thread_id,
-                parent_id=comment.parent_id,
-                root_id=comment.root_id,
-                depth=comment.depth,
-                status=comment.status.value,
-                author_name=comment.author_name,
-                author_email_hash=comment.author_email_hash,
-                author_url=comment.author_url,
-                body=comment.body,
-                body_html=comment.body_html,
-                anchor=comment.anchor.to_dict() if comment.anchor else None,
-                is_anchored=comment.anchor is not None,
-                created_us=to_us(comment.created_at),
-                ip_hash=comment.ip_hash,
-                edit_token_hash=comment.edit_token_hash,
-                author_is_staff=comment.author_is_staff,
-            )
+        # One statement that returns the stored row; its parameters are bound values, so the
+        # compiled INSERT is reused (building .values() per comment cost more than running it).
+        result = await self._conn.execute(
+            _INSERT,
+            {
+                "id": comment.id,
+                "thread_id": comment.thread_id,
+                "parent_id": comment.parent_id,
+                "root_id": comment.root_id,
+                "depth": comment.depth,
+                "status": comment.status.value,
+                "author_name": comment.author_name,
+                "author_email_hash": comment.author_email_hash,
+                "author_url": comment.author_url,
+                "body": comment.body,
+                "body_html": comment.body_html,
+                "anchor": comment.anchor.to_dict() if comment.anchor else None,
+                "is_anchored": comment.anchor is not None,
+                "created_us": to_us(comment.created_at),
+                "ip_hash": comment.ip_hash,
+                "edit_token_hash": comment.edit_token_hash,
+                "author_is_staff": comment.author_is_staff,
+                "reader_id": comment.reader_id,
+                "author_avatar": comment.author_avatar,
+            },
         )
-        added = await self.get(comment.id)
-        assert added is not None  # noqa: S101 - inserted just above
-        return added
+        return to_comment(result.one())
 
     async def get(self, comment_id: str, *, for_update: bool = False) -> Comment | None:
         query = sa.select(*PUBLIC_COLUMNS).where(comments.c.id == comment_id)
@@ -149,6 +153,8 @@ class SqlCommentRepository:
                 anchor=None,
                 ip_hash=None,
                 edit_token_hash=None,
+                reader_id=None,
+                author_avatar=None,
             )
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,13 +15,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from rostra.storage import tables
+from rostra.storage.accounts import SqlAccountRepository
+from rostra.storage.campaigns import SqlCampaignRepository
 from rostra.storage.comments import SqlCommentRepository
 from rostra.storage.events import SqlEventLog
 from rostra.storage.images import SqlImageRepository
 from rostra.storage.imports import SqlImportRepository
+from rostra.storage.inline import PRAGMAS, InlineSqlite
 from rostra.storage.outbox import SqlOutbox
 from rostra.storage.screening import SqlScreeningRepository
 from rostra.storage.sites import SqlSiteRepository
+from rostra.storage.staff_digests import SqlStaffDigestLedger
 from rostra.storage.staff_records import SqlStaffRecords
 from rostra.storage.subscriptions import SqlSubscriptionRepository
 from rostra.storage.threads import SqlThreadRepository
@@ -30,13 +34,7 @@ from rostra.storage.votes import SqlVoteRepository
 
 POOL_SIZE = 20
 POOL_OVERFLOW = 20
-SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    # NORMAL in WAL mode survives a crashed process; only a power cut can lose the last commits.
-    "PRAGMA synchronous=NORMAL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
-)
+SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", *PRAGMAS, "PRAGMA busy_timeout=10000")
 
 
 def async_url(url: str) -> str:
@@ -67,6 +65,9 @@ class SqlTransaction:
         self.users = SqlUserRepository(conn)
         self.staff_records = SqlStaffRecords(conn)
         self.screening = SqlScreeningRepository(conn)
+        self.campaigns = SqlCampaignRepository(conn)  # issue 9: reader support
+        self.accounts = SqlAccountRepository(conn)  # issue 10: reader accounts
+        self.staff_digests = SqlStaffDigestLedger(conn)  # issue 6: staff digests
 
 
 class Database:
@@ -83,6 +84,10 @@ class Database:
         # SQLite allows one writer at a time; queueing writers here instead of in SQLite's busy
         # loop keeps write latency fair and lets BEGIN IMMEDIATE never wait inside one process.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        # SQLite writes and glances run on the event loop's thread (rostra.storage.inline).
+        self._inline = InlineSqlite(url) if self.is_sqlite else None
+        # PostgreSQL glances run on pooled connections without BEGIN/COMMIT round trips.
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
@@ -93,16 +98,31 @@ class Database:
             yield SqlTransaction(conn)
 
     @asynccontextmanager
+    async def glance(self) -> AsyncIterator[SqlTransaction]:
+        """Reads of a few rows by index, each statement on its own without a transaction, so
+        each sees the latest commit. On SQLite they run on the caller's thread (see
+        ``rostra.storage.inline``): only the hot, tiny lookups belong here."""
+        if self._inline is not None:
+            yield SqlTransaction(self._inline.connection())  # type: ignore[arg-type]
+            return
+        async with self._autocommit.connect() as conn:
+            yield SqlTransaction(conn)
+
+    def changes(self) -> Hashable | None:
+        """A token that changes whenever anything is committed, by any process; None on
+        PostgreSQL, which has no such cheap counter (see ``Storage.changes``)."""
+        return self._inline.changes() if self._inline is not None else None
+
+    @asynccontextmanager
     async def write(self) -> AsyncIterator[SqlTransaction]:
         """A write transaction, committed on success and rolled back on any exception."""
         if self._write_lock is None:
             async with self.engine.connect() as conn, conn.begin():
                 yield SqlTransaction(conn)
             return
-        async with self._write_lock, self.engine.connect() as conn:
-            conn = await conn.execution_options(rostra_write=True)
-            async with conn.begin():
-                yield SqlTransaction(conn)
+        assert self._inline is not None  # noqa: S101 - SQLite has both
+        async with self._write_lock, self._inline.transaction() as conn:
+            yield SqlTransaction(conn)  # type: ignore[arg-type]
 
     async def ping(self) -> None:
         """Raise unless the database answers."""
@@ -124,6 +144,8 @@ class Database:
 
     async def close(self) -> None:
         """Close every pooled connection."""
+        if self._inline is not None:
+            self._inline.close()
         await self.engine.dispose()
 
 
@@ -144,7 +166,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn: sa.Connection) -> None:
-        # Writers take the write lock at BEGIN, so a transaction never fails half-way with
-        # "database is locked" when another process (a CLI import, a second worker) writes.
-        write = conn.get_execution_options().get("rostra_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # The driver's own transaction handling is off (above); reads begin here. Writes go
+        # through rostra.storage.inline, which begins with BEGIN IMMEDIATE.
+        conn.exec_driver_sql("BEGIN")

@@ -30,4 +30,6 @@ def to_comment(row: Any) -> Comment:
         descendant_count=row.descendant_count,
         anchor=parse_anchor(row.anchor),
         pinned=bool(getattr(row, "pinned", False)),
+        reader_id=getattr(row, "reader_id", None),  # issue 10
+        author_avatar=getattr(row, "author_avatar", None),
     )

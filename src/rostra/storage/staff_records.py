@@ -223,6 +223,31 @@ class SqlStaffRecords:
             )
         )
 
+    async def recent_audit_entries(
+        self, actor: str, action: StaffAction, since: datetime
+    ) -> list[AuditEntry]:
+        # The time index bounds the scan to the last few minutes of the log.
+        result = await self._conn.execute(
+            sa.select(audit_log)
+            .where(
+                audit_log.c.created_us >= to_us(since),
+                audit_log.c.actor == actor,
+                audit_log.c.action == action.value,
+            )
+            .order_by(audit_log.c.id.desc())
+        )
+        return [
+            AuditEntry(
+                id=int(row.id),
+                actor=row.actor,
+                action=StaffAction(row.action),
+                target=row.target,
+                reason=row.reason,
+                created_at=from_us(row.created_us),
+            )
+            for row in result
+        ]
+
     async def audit_entries(self, limit: int, offset: int) -> list[AuditEntry]:
         result = await self._conn.execute(
             sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)

@@ -80,6 +80,11 @@ comments = sa.Table(
     sa.Column("pinned", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("ip_hash", sa.String(64)),
     sa.Column("edit_token_hash", sa.String(64)),
+    # Issue 10 (migration 0010): the signed-in reader who wrote it and their picture. No foreign
+    # key: adding one makes SQLite rebuild the whole comments table; forgetting a reader clears
+    # the column explicitly (services/accounts.py).
+    sa.Column("reader_id", sa.String(32)),
+    sa.Column("author_avatar", sa.String(2048)),
     # A thread page reads its top-level comments (depth 0) through one of these, in the order of
     # the sort tab, so reading a page costs the page, not the thread. The equality on depth (not
     # "root_id IS NULL") lets PostgreSQL read the index in order instead of sorting the thread.
@@ -87,9 +92,11 @@ comments = sa.Table(
     sa.Index("ix_comments_roots_by_score", "thread_id", "depth", "score", "created_us", "id"),
     sa.Index("ix_comments_replies", "root_id", "created_us", "id"),
     sa.Index("ix_comments_parent_id", "parent_id"),
-    sa.Index("ix_comments_author_email_hash", "author_email_hash"),
-    # Screening looks up an author's earlier comments by IP hash when there is no email (issue 5).
-    sa.Index("ix_comments_ip_hash", "ip_hash"),
+    # Screening reads an author's recent comments, by email hash or else by IP hash, on every
+    # post (issues 5 and 4): with the time in the index, only the recent ones.
+    sa.Index("ix_comments_author_email_hash", "author_email_hash", "created_us"),
+    sa.Index("ix_comments_ip_hash", "ip_hash", "created_us"),
+    sa.Index("ix_comments_reader_id", "reader_id", "created_us"),
 )
 
 votes = sa.Table(
@@ -315,4 +322,127 @@ screening_exemplars = sa.Table(
         "added_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     ),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+)
+
+# Reader support (issue 9, migration 0009): campaigns, the donation ledger, and every payment
+# provider event seen, so a replayed webhook counts once.
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False, server_default=""),
+    # Money in the currency's minor units (cents); never floats.
+    sa.Column("goal_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("milestones", sa.JSON, nullable=False),
+    sa.Column("preset_amounts", sa.JSON, nullable=False),
+    sa.Column("starts_us", sa.BigInteger, nullable=True),
+    sa.Column("ends_us", sa.BigInteger, nullable=True),
+    sa.Column("thank_you", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(254), nullable=False, server_default=""),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("updated_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_campaigns_site_id_created_us", "site_id", "created_us"),
+)
+
+donations = sa.Table(
+    "donations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # NULL while only a refund of an unseen payment has arrived (events out of order).
+    sa.Column(
+        "campaign_id",
+        sa.String(32),
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    sa.Column("provider", sa.String(32), nullable=False),
+    # The provider's payment id (a Stripe PaymentIntent), or a generated id for manual entries.
+    sa.Column("reference", sa.String(255), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("refunded_minor", sa.BigInteger, nullable=False, server_default="0"),
+    # Counted towards the goal only once the payment is complete.
+    sa.Column("completed_us", sa.BigInteger, nullable=True),
+    # Only when the donor opted in to being named.
+    sa.Column("donor_name", sa.String(100), nullable=True),
+    # The staff member who entered a manual donation (bank transfer); NULL for provider payments.
+    sa.Column("entered_by", sa.String(254), nullable=True),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("updated_us", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("provider", "reference"),
+    sa.Index("ix_donations_campaign_id_completed_us", "campaign_id", "completed_us"),
+)
+
+payment_events = sa.Table(
+    "payment_events",
+    metadata,
+    sa.Column("provider", sa.String(32), primary_key=True),
+    sa.Column("event_id", sa.String(255), primary_key=True),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("reference", sa.String(255), nullable=True),
+    # "applied" or "ignored" (an event type or payment that is not ours).
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("received_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_payment_events_received_us", "received_us"),
+)
+
+# Reader accounts (issue 10, migration 0010): per-site sign-in settings, the accounts, their
+# sessions, and the single sign-on token ids already used (replay protection until expiry).
+site_accounts = sa.Table(
+    "site_accounts",
+    metadata,
+    sa.Column(
+        "site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("sso_algorithm", sa.String(8)),
+    # HS256: the shared secret, encrypted under the instance key; RS256/ES256: the PEM public key.
+    sa.Column("sso_key", sa.Text),
+    sa.Column("deletion_policy", sa.String(16), nullable=False, server_default="anonymize"),
+    # Passwordless sign-in links by email, for sites without accounts of their own.
+    sa.Column("email_sign_in", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("updated_us", sa.BigInteger, nullable=False),
+)
+
+readers = sa.Table(
+    "readers",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    # SSO: the publisher's id of the reader; email sign-in: the address's digest.
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("email_hash", sa.String(64)),
+    sa.Column("avatar_url", sa.String(2048)),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("last_seen_us", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("site_id", "method", "subject"),
+    sa.Index("ix_readers_email_hash", "email_hash"),
+)
+
+reader_sessions = sa.Table(
+    "reader_sessions",
+    metadata,
+    # The digest of the session id; the id itself lives only in the signed cookie.
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column(
+        "reader_id", sa.String(32), sa.ForeignKey("readers.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("expires_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_reader_sessions_reader_id", "reader_id"),
+    sa.Index("ix_reader_sessions_expires_us", "expires_us"),
+)
+
+used_tokens = sa.Table(
+    "used_tokens",
+    metadata,
+    # The digest of (site, jti) of a single sign-on token, or of a single-use email link.
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("expires_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_used_tokens_expires_us", "expires_us"),
 )

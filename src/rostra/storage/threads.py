@@ -25,6 +25,14 @@ THREAD_COLUMNS = (
 )
 
 
+# Built once: every thread read starts here, and a statement object keeps its cache key.
+_FIND = (
+    sa.select(*THREAD_COLUMNS)
+    .join_from(threads, sites, threads.c.site_id == sites.c.id)
+    .where(sites.c.name == sa.bindparam("site"), threads.c.page == sa.bindparam("page"))
+)
+
+
 def _thread(row: Any) -> Thread:
     return Thread(row.id, row.site, row.page, row.title, row.comment_count, row.version)
 
@@ -39,9 +47,7 @@ class SqlThreadRepository:
         return sa.select(*THREAD_COLUMNS).join_from(threads, sites, threads.c.site_id == sites.c.id)
 
     async def find(self, site: str, page: str) -> Thread | None:
-        result = await self._conn.execute(
-            self._select().where(sites.c.name == site, threads.c.page == page)
-        )
+        result = await self._conn.execute(_FIND, {"site": site, "page": page})
         row = result.first()
         return _thread(row) if row else None
 
@@ -57,16 +63,22 @@ class SqlThreadRepository:
         )
 
     async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
-        site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
-        insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
-        # ON CONFLICT makes two first comments on one page, arriving together, share one thread.
-        await self._conn.execute(
-            insert(threads)
-            .values(site_id=site_id, page=page, title=title, created_us=to_us(SystemClock().now()))
-            .on_conflict_do_nothing(index_elements=["site_id", "page"])
-        )
-        thread = await self.find(site, page)
-        assert thread is not None  # noqa: S101 - inserted or found just above
+        thread = await self.find(
+            site, page
+        )  # nearly always: a thread exists after its first comment
+        if thread is None:
+            site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
+            insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
+            # ON CONFLICT makes two first comments on a page, arriving together, share a thread.
+            await self._conn.execute(
+                insert(threads)
+                .values(
+                    site_id=site_id, page=page, title=title, created_us=to_us(SystemClock().now())
+                )
+                .on_conflict_do_nothing(index_elements=["site_id", "page"])
+            )
+            thread = await self.find(site, page)
+            assert thread is not None  # noqa: S101 - inserted or found just above
         if title and not thread.title:
             await self._conn.execute(
                 threads.update().where(threads.c.id == thread.id).values(title=title)
@@ -81,12 +93,16 @@ class SqlThreadRepository:
             .values(comment_count=threads.c.comment_count + delta)
         )
 
-    async def counts(self, site: str, pages: Sequence[str]) -> dict[str, int]:
-        if not pages:
-            return {}
+    async def counts(self, site: str, pages: Sequence[str]) -> dict[str, int] | None:
+        # The site's row comes back even when no page has a thread, which tells "no such
+        # site" apart from "no comments" in the same statement.
+        matching = sa.and_(threads.c.site_id == sites.c.id, threads.c.page.in_(list(set(pages))))
         result = await self._conn.execute(
-            sa.select(threads.c.page, threads.c.comment_count)
-            .join_from(threads, sites, threads.c.site_id == sites.c.id)
-            .where(sites.c.name == site, threads.c.page.in_(list(set(pages))))
+            sa.select(sites.c.id, threads.c.page, threads.c.comment_count)
+            .select_from(sites.outerjoin(threads, matching))
+            .where(sites.c.name == site)
         )
-        return {row.page: row.comment_count for row in result}
+        rows = result.all()
+        if not rows:
+            return None
+        return {row.page: row.comment_count for row in rows if row.page is not None}

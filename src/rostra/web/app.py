@@ -11,10 +11,12 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Server
 
 from rostra import __version__
+from rostra.services.metrics_ports import NoMetrics
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
 from rostra.web.errors import EXCEPTION_HANDLERS
 from rostra.web.middleware.cors import ASGIApp, SiteOriginCors
+from rostra.web.middleware.observability import RequestObserver
 from rostra.web.middleware.security_headers import SecurityHeaders
 from rostra.web.routes import route_table
 
@@ -63,6 +65,13 @@ def create_app(
             render_plugins=[JsonRenderPlugin()],
         ),
         debug=debug,
+        logging_config=None,  # issue 12: rostra.web.logs configures logging, once per process
     )
     inner: Any = app
-    return SecurityHeaders(SiteOriginCors(inner, services.sites.allowed_origins))
+    secured = SecurityHeaders(SiteOriginCors(inner, services.sites.allowed_origins))
+    # issue 12: request ids, one log line and metrics per request, outside everything else
+    recorder = services.metrics.recorder if services.metrics is not None else NoMetrics()
+    keyring = services.keyring
+    return RequestObserver(
+        secured, recorder, lambda address: keyring.digest("log-ip", address)[:16]
+    )

@@ -16,6 +16,8 @@ from litestar.exceptions import (
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from rostra.domain.accounts import ReaderNotSignedInError, TokenRejectedError
+from rostra.domain.campaigns import PaymentProviderError, PaymentsDisabledError
 from rostra.domain.errors import (
     CommentRejectedError,
     ConflictError,
@@ -33,6 +35,8 @@ from rostra.web.schemas import Error, ErrorBody
 log = structlog.get_logger("rostra.web")
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    TokenRejectedError: 401,  # issue 10: a refused single sign-on token; `code` says why
+    ReaderNotSignedInError: 401,  # issue 10: reader endpoints without a session
     NotSignedInError: 401,  # staff endpoints without a session (issue 5)
     ValidationError: 400,
     PermissionDeniedError: 403,
@@ -44,6 +48,8 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     UnsupportedImageError: 415,
     NotificationsDisabledError: 503,  # issue 6: no ROSTRA_SMTP_URL
     LinkError: 400,  # issue 6: expired or tampered signed links
+    PaymentsDisabledError: 503,  # issue 9: no payment provider keys
+    PaymentProviderError: 502,  # issue 9: the provider failed
 }
 CODE_BY_STATUS = {
     400: "invalid",
@@ -91,6 +97,32 @@ ERROR_RESPONSES = {
         (422, "Screening refused the comment; `message` tells the author why."),
         (429, "Too many requests from this reader; `Retry-After` says when to try again."),
     )
+}
+# The staff API (issue 12: the fuzzing found 401 undeclared): no staff session, or it ended.
+STAFF_ERROR_RESPONSES = {
+    **ERROR_RESPONSES,
+    401: ResponseSpec(
+        data_container=ErrorBody,
+        description="No staff session, or it ended (`unauthorized`); or, when signing in, "
+        "wrong credentials (`invalid_credentials`) or a missing code (`totp_required`).",
+    ),
+}
+# Image uploads (issue 12: the access matrix met an undeclared 415).
+IMAGE_ERROR_RESPONSES = {
+    **ERROR_RESPONSES,
+    415: ResponseSpec(
+        data_container=ErrorBody,
+        description="The bytes are not a JPEG, PNG, WebP or GIF image (`unsupported_image_type`).",
+    ),
+}
+# Endpoints that need email (issue 12): the server runs without ROSTRA_SMTP_URL.
+MAIL_ERROR_RESPONSES = {
+    **ERROR_RESPONSES,
+    503: ResponseSpec(
+        data_container=ErrorBody,
+        description="Email notifications are not enabled on this server "
+        "(`notifications_disabled`).",
+    ),
 }
 
 

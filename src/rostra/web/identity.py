@@ -8,6 +8,7 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeSerializer
 from litestar import Request, Response
 
+from rostra.domain.accounts import Reader
 from rostra.services.callers import Caller
 from rostra.services.tokens import Keyring
 
@@ -21,7 +22,13 @@ class VoterCookies:
     """Issues and reads the signed cookie that gives each browser one vote per comment."""
 
     def __init__(self, keyring: Keyring) -> None:
-        self._serializer = URLSafeSerializer(keyring.digest("cookie", "voter"), salt="voter")
+        self._keyring = keyring
+
+    @property
+    def _serializer(self) -> URLSafeSerializer:
+        # Made on demand: most reads carry no cookie, and making one costs more than the
+        # cached thread page they get (bench profile, docs/performance.md).
+        return URLSafeSerializer(self._keyring.digest("cookie", "voter"), salt="voter")
 
     def read(self, request: Request[Any, Any, Any]) -> str | None:
         """The voter id in a valid cookie, else None (a forged cookie is simply ignored)."""
@@ -37,22 +44,27 @@ class VoterCookies:
     def issue(self, request: Request[Any, Any, Any], response: Response[Any]) -> str:
         """A new voter id, set as a cookie on ``response``."""
         voter = secrets.token_urlsafe(16)
-        attributes = [
-            f"{VOTER_COOKIE}={self._serializer.dumps(voter)}",
-            f"Max-Age={VOTER_MAX_AGE}",
-            "Path=/api/",
-            "HttpOnly",
-        ]
-        if request.url.scheme == "https" or request.url.hostname in LOOPBACK:
-            # The widget calls us from the publisher's pages, a third-party context: browsers
-            # keep such a cookie only as SameSite=None; Secure, and with third-party cookies
-            # phased out only when Partitioned (CHIPS), i.e. kept per publisher site.
-            attributes += ["Secure", "SameSite=None", "Partitioned"]
-        else:
-            attributes.append("SameSite=Lax")
-        # Litestar's Cookie has no Partitioned attribute, so the header is written whole.
-        response.headers["Set-Cookie"] = "; ".join(attributes)
+        set_widget_cookie(
+            request, response, VOTER_COOKIE, self._serializer.dumps(voter), VOTER_MAX_AGE
+        )
         return voter
+
+
+def set_widget_cookie(
+    request: Request[Any, Any, Any], response: Response[Any], name: str, value: str, max_age: int
+) -> None:
+    """Set a cookie the widget's API calls carry (the voter, a reader session; ``max_age`` 0
+    deletes it): HttpOnly, for ``/api/`` only."""
+    attributes = [f"{name}={value}", f"Max-Age={max_age}", "Path=/api/", "HttpOnly"]
+    if request.url.scheme == "https" or request.url.hostname in LOOPBACK:
+        # The widget calls us from the publisher's pages, a third-party context: browsers
+        # keep such a cookie only as SameSite=None; Secure, and with third-party cookies
+        # phased out only when Partitioned (CHIPS), i.e. kept per publisher site.
+        attributes += ["Secure", "SameSite=None", "Partitioned"]
+    else:
+        attributes.append("SameSite=Lax")
+    # Litestar's Cookie has no Partitioned attribute, so the header is written whole.
+    response.headers["Set-Cookie"] = "; ".join(attributes)
 
 
 def page_origin(request: Request[Any, Any, Any]) -> str | None:
@@ -65,13 +77,19 @@ def page_origin(request: Request[Any, Any, Any]) -> str | None:
 
 
 def caller_from(
-    request: Request[Any, Any, Any], voter: str | None = None, *, staff: bool = False
+    request: Request[Any, Any, Any],
+    voter: str | None = None,
+    *,
+    staff: bool = False,
+    reader: Reader | None = None,
 ) -> Caller:
     """The ``Caller`` the services need, from one request (``staff``: it carried a valid staff
-    session, checked by ``rostra.web.api.staff_auth.is_staff_request``)."""
+    session, checked by ``rostra.web.api.staff_auth.is_staff_request``; ``reader``: a signed-in
+    reader, checked by ``rostra.web.api.accounts.signed_in_reader``, who votes as the account)."""
     client = request.client
     return Caller(
-        voter=f"v:{voter}" if voter else None,
+        reader=reader,
+        voter=reader.voter if reader else f"v:{voter}" if voter else None,
         ip=client.host if client else None,
         origin=page_origin(request),
         edit_token=request.headers.get("x-edit-token"),

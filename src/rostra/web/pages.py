@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import re
 from importlib import resources
+from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
@@ -15,41 +18,45 @@ MODULE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
 WIDGET_CACHE = "public, max-age=300"
 
 
-def _widget_file(name: str) -> bytes:
+@functools.cache
+def _widget_file(name: str) -> tuple[bytes, bytes]:
+    """A module's bytes as shipped and gzipped, read and compressed once per process."""
     if not MODULE_NAME.match(name):
         raise NotFoundException(f"No widget module {name!r}.")
     resource = resources.files("rostra.widget").joinpath(f"{name}.js")
     if not resource.is_file():
         raise NotFoundException(f"No widget module {name!r}.")
-    return resource.read_bytes()
+    body = resource.read_bytes()
+    return body, gzip.compress(body, 9, mtime=0)
 
 
-def _javascript(body: bytes) -> Response[bytes]:
-    return Response(
-        body,
-        media_type="text/javascript",
-        headers={
-            "Cache-Control": WIDGET_CACHE,
-            "Cross-Origin-Resource-Policy": "cross-origin",
-            # Publishers' pages load the modules with import(), which always uses CORS; the
-            # files are public, so any page may load them.
-            "Access-Control-Allow-Origin": "*",
-        },
-    )
+def _javascript(request: Request[Any, Any, Any], name: str) -> Response[bytes]:
+    body, zipped = _widget_file(name)
+    headers = {
+        "Cache-Control": WIDGET_CACHE,
+        "Cross-Origin-Resource-Policy": "cross-origin",
+        # Publishers' pages load the modules with import(), which always uses CORS; the
+        # files are public, so any page may load them.
+        "Access-Control-Allow-Origin": "*",
+        "Vary": "Accept-Encoding",
+    }
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body, headers["Content-Encoding"] = zipped, "gzip"
+    return Response(body, media_type="text/javascript", headers=headers)
 
 
 # GET /widget.js
 @get("/widget.js", include_in_schema=False)
-async def widget_loader() -> Response[bytes]:
+async def widget_loader(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The loader publishers include with one script tag."""
-    return _javascript(_widget_file("widget"))
+    return _javascript(request, "widget")
 
 
 # GET /widget/{name}.js
 @get("/widget/{name:str}", include_in_schema=False)
-async def widget_module(name: FromPath[str]) -> Response[bytes]:
+async def widget_module(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
     """A feature module the loader imports on demand."""
-    return _javascript(_widget_file(name.removesuffix(".js")))
+    return _javascript(request, name.removesuffix(".js"))
 
 
 def page(name: str) -> bytes:

@@ -5,14 +5,19 @@ from __future__ import annotations
 from litestar.handlers import HTTPRouteHandler
 
 from rostra.web import pages
+from rostra.web.admin import accounts as admin_accounts
+from rostra.web.admin import campaigns as admin_campaigns
 from rostra.web.admin import views as admin
 from rostra.web.api import (
+    accounts,
     anchors,
+    campaigns,
     comments,
     events,
     health,
     images,
     media,
+    metrics,
     moderation,
     staff_auth,
     subscriptions,
@@ -31,6 +36,7 @@ API_ROUTES: list[HTTPRouteHandler] = [
     anchors.list_passages,  # GET    /api/v1/anchors
     anchors.place_passages,  # POST   /api/v1/anchors/placements
     health.healthz,  # GET    /healthz
+    metrics.metrics,  # GET    /metrics (issue 12)
     subscriptions.subscribe,  # POST   /api/v1/subscriptions
     subscriptions.notification_settings,  # GET    /api/v1/subscriptions/settings
     subscriptions.confirm_page,  # GET    /api/v1/subscriptions/confirm
@@ -59,6 +65,19 @@ API_ROUTES: list[HTTPRouteHandler] = [
     moderation.audit,  # GET    /api/v1/moderation/audit
     moderation.site_settings,  # GET    /api/v1/moderation/sites/{site}/settings
     moderation.update_site_settings,  # PUT    /api/v1/moderation/sites/{site}/settings
+    campaigns.get_campaign,  # GET    /api/v1/campaigns/{site}
+    campaigns.start_checkout,  # POST   /api/v1/campaigns/{site}/checkout
+    campaigns.campaign_events,  # GET    /api/v1/campaigns/{site}/events
+    campaigns.payment_webhook,  # POST   /api/v1/payments/webhook/{provider}
+    accounts.sign_in_with_sso,  # POST   /api/v1/auth/sso
+    accounts.sign_out,  # DELETE /api/v1/auth/session
+    accounts.request_email_link,  # POST   /api/v1/auth/email
+    accounts.redeem_email_link,  # POST   /api/v1/auth/email/redeem
+    accounts.whoami,  # GET    /api/v1/me
+    accounts.my_comments,  # GET    /api/v1/me/comments
+    accounts.claim_comments,  # POST   /api/v1/me/claim
+    accounts.export_my_data,  # GET    /api/v1/me/export
+    accounts.forget_me,  # DELETE /api/v1/me
 ]
 
 ASSET_ROUTES: list[HTTPRouteHandler] = [
@@ -70,4 +89,11 @@ ASSET_ROUTES: list[HTTPRouteHandler] = [
 def route_table(*, demo: bool) -> list[HTTPRouteHandler]:
     """The routes of one app; the demo serves its article at ``/`` instead of the start page."""
     start_page = pages.demo_article if demo else pages.home
-    return [*API_ROUTES, *ASSET_ROUTES, *admin.ADMIN_ROUTES, start_page]
+    return [
+        *API_ROUTES,
+        *ASSET_ROUTES,
+        *admin.ADMIN_ROUTES,
+        *admin_campaigns.ROUTES,
+        *admin_accounts.ROUTES,  # issue 10: reader-account settings, deletion on request
+        start_page,
+    ]

@@ -440,3 +440,125 @@ class NotificationSettingsOut(msgspec.Struct):
 
     enabled: bool
     kinds: list[str]
+
+
+# Issue 10: reader accounts, single sign-on and personal data.
+class SsoSignInIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The publisher's signed token for one reader, and the site it was made for."""
+
+    site: str
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=8192)]
+
+
+class ReaderOut(msgspec.Struct):
+    """The signed-in reader's own account (``email`` is shown to the reader only)."""
+
+    id: str
+    site: str
+    name: str
+    avatar: str | None
+    email: str | None
+    sign_in: str
+
+
+class ReaderSessionOut(msgspec.Struct):
+    """The signed-in reader and the CSRF token to send as ``X-CSRF-Token`` with every
+    state-changing request."""
+
+    reader: ReaderOut
+    csrf_token: str
+    expires_at: str
+
+
+class ReaderCommentOut(msgspec.Struct):
+    """One of the reader's comments, in their history."""
+
+    id: str
+    site: str
+    page: str
+    parent_id: str | None
+    status: str
+    body: str
+    created_at: str
+    edited_at: str | None
+
+
+class ReaderHistoryOut(msgspec.Struct):
+    """A page of the reader's comments, newest first; ``next_before`` continues the list."""
+
+    comments: list[ReaderCommentOut]
+    next_before: str | None
+
+
+class ClaimedOut(msgspec.Struct):
+    """How many guest comments with the account's address now belong to the account."""
+
+    claimed: int
+
+
+class ForgottenOut(msgspec.Struct):
+    """What deleting the account did."""
+
+    comments_removed: int
+    comments_anonymized: int
+    votes_unlinked: int
+    subscriptions_deleted: int
+
+
+# Reader support (issue 9). Money is always a decimal string in the campaign's currency.
+class CampaignOut(msgspec.Struct):
+    """A site's current campaign: the goal bar, the buttons, and where to give."""
+
+    goal: str
+    currency: str
+    raised: str
+    milestones: list[str]
+    preset_amounts: list[str]
+    donate_url: str
+    id: str
+    title: str
+    site_title: str
+    thank_you: str
+    accepting: bool
+    starts_at: str | None
+    ends_at: str | None
+    donor_count: int
+    public_donors: list[str]
+    events_url: str
+
+
+class CheckoutIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One donation: a decimal string in the campaign's currency (``"25.00"``), never a number."""
+
+    amount: str
+    currency: str | None = None
+    donor_name: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    return_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_LENGTH)] | None = None
+
+
+class CheckoutOut(msgspec.Struct):
+    """Where to send the reader to pay (the provider's hosted checkout page)."""
+
+    id: str
+    url: str
+
+
+class WebhookOut(msgspec.Struct):
+    """What a verified webhook did: ``applied``, ``duplicate`` (seen before) or ``ignored``."""
+
+    outcome: str
+
+
+class EmailLinkIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Ask for a sign-in link by email; ``page_url`` is the article the link leads back to."""
+
+    site: str
+    email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)]
+    name: Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH * 2)]
+    page_url: Annotated[str, msgspec.Meta(max_length=2048)]
+
+
+class EmailLinkSentOut(msgspec.Struct):
+    """Always ``sent``: the same answer for every address."""
+
+    status: str

@@ -1,10 +1,14 @@
 // JSON over fetch with cookies: the API may be on another origin, and votes use a cookie.
 import { store } from "./dom.js";
 
+// A signed-in reader (account.js, issue 10): writes carry the session's CSRF token.
+export const session = { csrf: null, reader: null };
+
 /** Client for `<base>/api/v1`; failures throw an Error with the API's code and field. */
 export function client(base) {
   const call = async (method, path, body, headers = {}) => {
     const init = { method, credentials: "include", headers: { Accept: "application/json", ...headers } };
+    if (session.csrf && method !== "GET") init.headers["X-CSRF-Token"] = session.csrf;
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);

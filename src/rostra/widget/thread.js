@@ -9,7 +9,7 @@ const MAX_DEPTH = 4; // as the server nests replies: deeper ones join the last l
 const UP = "M12 4l7 8h-4v8H9v-8H5z";
 const DOWN = "M12 20l-7-8h4V4h6v8h4z";
 
-/** options: {base, site, page, lang, title, notify} */
+/** options: {base, site, page, lang, title, notify, inline, first: the loader's prefetch of the first page (a Promise) or null} */
 export function mount(host, options) {
   if (host.shadowRoot) return;
   const root = host.attachShadow({ mode: "open" });
@@ -94,7 +94,9 @@ export function mount(host, options) {
     const my = ++S.seq;
     panel.setAttribute("aria-busy", "true");
     try {
-      const d = await query(null);
+      const first = options.first;
+      options.first = null; // the loader's prefetch serves the first load only
+      const d = await (first ? first.catch(() => query(null)) : query(null));
       if (my !== S.seq) return;
       closeReply();
       list.textContent = "";

@@ -4,7 +4,8 @@
   const me = document.currentScript || document.querySelector('script[src*="widget.js"]');
   if (window.Rostra || !me) return; // included twice, or not as a classic script
   const version = "0.1.0";
-  window.Rostra = Object.freeze({ version });
+  // Issue 10: the host page signs its reader in (a JWT it signed): Rostra.login(token).
+  window.Rostra = Object.freeze({ version, login: (token, site) => load("account").then((m) => m.login(token, site)) });
   const base = new URL(me.src, location.href).href.replace(/\/widget\.js([?#].*)?$/, "");
   const load = (name) => import(`${base}/widget/${name}.js`);
   const report = (e) => console.error("Rostra:", e);
@@ -21,20 +22,32 @@
       title: (og && og.content) || document.title,
     };
     const inline = document.querySelector("[data-rostra-article],[data-rostra-passage]");
+    if (thread && (td.ssoToken || td.signIn || location.hash.includes("rostra-signin="))) load("account").then((m) => m.start(thread, td)).catch(report); // issue 10
+    let then = (f) => f();
     if (thread) {
-      load("thread").then((m) => m.mount(thread, { ...ctx, site: td.site, page: td.page, notify: td.notify === "on", inline: !!inline })).catch(report);
+      // The first page and thread.js's imports load in parallel with thread.js, not after it;
+      // the other features wait for the first page, since a browser opens only six connections.
+      const q = new URLSearchParams({ site: td.site, page: td.page, sort: "newest", limit: 20 });
+      const first = fetch(`${base}/api/v1/comments?${q}`, { credentials: "include", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : Promise.reject(r)));
+      first.catch(() => {}); // thread.js asks again on failure, and says why
+      ["api", "dom", "i18n", "styles", "composer"].forEach((n) => load(n).catch(() => {}));
+      load("thread").then((m) => m.mount(thread, { ...ctx, site: td.site, page: td.page, notify: td.notify === "on", inline: !!inline, first })).catch(report);
+      then = (f) => first.then(f, f);
     }
-    // Inline feedback only where the publisher marked the article or fixed feedback points.
-    if (inline && thread) load("inline").then((m) => m.mount({ ...ctx, site: td.site, page: td.page })).catch(report);
-    const badges = [...document.querySelectorAll("[data-rostra-count][data-page]")]
-      .map((el) => ({ el, site: site(el), page: el.dataset.page }))
-      .filter((b) => b.site);
-    if (badges.length) load("counts").then((m) => m.count(badges, ctx)).catch(report);
-    const support = document.querySelectorAll("[data-rostra-support]");
-    // Optional module: without it (404) the placeholder stays empty.
-    if (support.length) {
-      load("support").then((m) => support.forEach((el) => m.mount(el, { ...ctx, site: site(el) })), () => {});
-    }
+    then(() => {
+      // Inline feedback only where the publisher marked the article or fixed feedback points.
+      if (inline && thread) load("inline").then((m) => m.mount({ ...ctx, site: td.site, page: td.page })).catch(report);
+      const badges = [...document.querySelectorAll("[data-rostra-count][data-page]")]
+        .map((el) => ({ el, site: site(el), page: el.dataset.page }))
+        .filter((b) => b.site);
+      if (badges.length) load("counts").then((m) => m.count(badges, ctx)).catch(report);
+      const support = document.querySelectorAll("[data-rostra-support]");
+      // Optional module: without it (404) the placeholder stays empty.
+      if (support.length) {
+        load("support").then((m) => support.forEach((el) => m.mount(el, { ...ctx, site: site(el) })), () => {});
+      }
+    });
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start, { once: true });
   else start();

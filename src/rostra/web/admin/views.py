@@ -3,10 +3,13 @@ script served as a file (the CSP allows no inline scripts)."""
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from importlib import resources
 from typing import Any
 from urllib.parse import urlencode
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, PackageLoader, select_autoescape
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
@@ -30,6 +33,7 @@ from rostra.web.api.staff_auth import (
     staff_service,
 )
 from rostra.web.errors import STATUS_BY_ERROR
+from rostra.web.identity import LOOPBACK
 
 ADMIN_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -193,11 +197,59 @@ async def decide(
     )
 
 
+# The sign-in form has no session to bind a CSRF token to, so it gets a pre-session token:
+# random, in a signed cookie and in a hidden field; a post must bring both (double submit), so
+# another site cannot sign a browser in to an account of its choosing (issue 12).
+SIGN_IN_COOKIE = "rostra_sign_in"
+SIGN_IN_MAX_AGE = 3600
+
+
+def _sign_in_serializer(services: Services) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(services.keyring.digest("cookie", "sign-in"), salt="sign-in")
+
+
+def _sign_in_form(
+    request: Request[Any, Any, Any],
+    services: Services,
+    name: str,
+    status: int = 200,
+    **context: Any,
+) -> Response[str]:
+    """A sign-in step's page with a fresh pre-session token (cookie and hidden field)."""
+    token = secrets.token_urlsafe(32)
+    response = render(name, status, user=None, csrf=token, **context)
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        _sign_in_serializer(services).dumps(token),
+        max_age=SIGN_IN_MAX_AGE,
+        path="/admin/sign-in",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https" or request.url.hostname in LOOPBACK,
+    )
+    return response
+
+
+def _sign_in_token_matches(request: Request[Any, Any, Any], services: Services, form: Any) -> bool:
+    raw = request.cookies.get(SIGN_IN_COOKIE) or ""
+    try:
+        expected = _sign_in_serializer(services).loads(raw, max_age=SIGN_IN_MAX_AGE)
+    except BadSignature:
+        return False
+    presented = form.get("csrf_token") or ""
+    return isinstance(expected, str) and hmac.compare_digest(expected.encode(), presented.encode())
+
+
+EXPIRED_FORM = "The form expired or did not come from this page; try again."
+
+
 # GET /admin/sign-in
 @get("/admin/sign-in", include_in_schema=False)
-async def sign_in_page() -> Response[Any]:
+async def sign_in_page(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
     """The sign-in form."""
-    return render("sign_in", user=None)
+    return _sign_in_form(request, services, "sign_in")
 
 
 # POST /admin/sign-in
@@ -208,15 +260,19 @@ async def sign_in(
     """Check email and password; the TOTP step follows when the account has one."""
     form = await _form(request)
     email = (form.get("email") or "")[:254]
+    if not _sign_in_token_matches(request, services, form):
+        return _sign_in_form(request, services, "sign_in", 403, error=EXPIRED_FORM, email=email)
     client = request.client
     try:
         session = await staff_service(services).sign_in(
             email, form.get("password") or "", client.host if client else None
         )
     except SecondFactorChallenge as challenge:
-        return render("totp", user=None, challenge=challenge.challenge)
+        return _sign_in_form(request, services, "totp", challenge=challenge.challenge)
     except DomainError as exc:
-        return render("sign_in", _status(exc), user=None, error=exc.message, email=email)
+        return _sign_in_form(
+            request, services, "sign_in", _status(exc), error=exc.message, email=email
+        )
     response = redirect("/admin")
     set_session_cookie(request, response, services, session.token)
     return response
@@ -231,12 +287,16 @@ async def sign_in_totp(
     form = await _form(request)
     client = request.client
     challenge = form.get("challenge") or ""
+    if not _sign_in_token_matches(request, services, form):
+        return _sign_in_form(request, services, "sign_in", 403, error=EXPIRED_FORM)
     try:
         session = await staff_service(services).complete_sign_in(
             challenge, form.get("code") or "", client.host if client else None
         )
     except DomainError as exc:
-        return render("totp", _status(exc), user=None, challenge=challenge, error=exc.message)
+        return _sign_in_form(
+            request, services, "totp", _status(exc), challenge=challenge, error=exc.message
+        )
     response = redirect("/admin")
     set_session_cookie(request, response, services, session.token)
     return response
@@ -351,9 +411,12 @@ async def _settings_page(
     if not user.is_admin:
         return render("error", 403, heading="Only admins may change site settings.", **context)
     settings = None
+    accounts = None  # issue 10: reader-account settings (web/admin/accounts.py saves them)
     if site is not None:
         try:
             settings = await moderation_service(services).site_settings(user, site)
+            if services.accounts is not None:
+                accounts = await services.accounts.site_settings(site)
         except DomainError as exc:
             return render("error", _status(exc), heading=exc.message, **context)
     return render(
@@ -361,6 +424,7 @@ async def _settings_page(
         sites=await services.sites.list_sites(),
         site=site,
         settings=settings,
+        accounts=accounts,
         message=request.query_params.get("message"),
         **context,
     )

@@ -20,8 +20,9 @@ from rostra.domain.threads import CommentNode
 from rostra.services.comments import CommentDraft, ThreadQuery
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
+from rostra.web.api.accounts import signed_in_reader
 from rostra.web.api.images import image_out
-from rostra.web.api.staff_auth import is_staff_request
+from rostra.web.api.staff_auth import is_acting_staff, is_staff_request
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
@@ -59,7 +60,7 @@ def present(
         parent_id=comment.parent_id,
         author=Author(
             name=comment.author_name,
-            avatar=None,
+            avatar=comment.author_avatar,  # signed-in readers' pictures (issue 10)
             is_staff=comment.author_is_staff,
             url=comment.author_url,
         ),
@@ -129,7 +130,12 @@ async def post_comment(
             elapsed_ms=incoming.elapsed_ms,
             notify=incoming.notify,  # issue 6: the author's subscription, pending confirmation
         ),
-        caller_from(request, voter, staff=await is_staff_request(request, services)),
+        caller_from(
+            request,
+            voter,
+            staff=await is_staff_request(request, services),
+            reader=await signed_in_reader(request, services),  # issue 10
+        ),
     )
     out = present(posted.comment)
     body = PostedCommentOut(
@@ -188,7 +194,8 @@ async def list_comments(
         raise ValidationError("'sort' is newest, oldest or votes.", field="sort") from None
     voter = VoterCookies(services.keyring).read(request)
     result = await services.comments.read_thread(
-        ThreadQuery(site, page, order, limit, cursor, anchored), caller_from(request, voter)
+        ThreadQuery(site, page, order, limit, cursor, anchored),
+        caller_from(request, voter, reader=await signed_in_reader(request, services)),
     )
     # Readers without votes on the page all get the same bytes for the same thread version.
     shared = result.cache_key is not None and not result.my_votes
@@ -219,9 +226,14 @@ async def edit_comment(
     data: Body[CommentEdit],
     services: NamedDependency[Services],
 ) -> AuthoredCommentOut:
-    """The author (``X-Edit-Token``, within the edit window) replaces the text."""
+    """The author (``X-Edit-Token``, within the edit window) replaces the text; staff (session
+    and ``X-CSRF-Token``) may at any time."""
     incoming = decode(data, CommentEdit)
-    comment = await services.comments.edit_comment(comment_id, incoming.body, caller_from(request))
+    reader = await signed_in_reader(request, services)  # issue 10: the signed-in author
+    staff = await is_acting_staff(request, services)  # issue 12: the contract allows staff
+    comment = await services.comments.edit_comment(
+        comment_id, incoming.body, caller_from(request, reader=reader, staff=staff)
+    )
     out = present(comment)
     return AuthoredCommentOut(
         **{field: getattr(out, field) for field in out.__struct_fields__}, body=comment.body
@@ -239,8 +251,13 @@ async def edit_comment(
 async def delete_comment(
     request: Request[Any, Any, Any], comment_id: FromPath[str], services: NamedDependency[Services]
 ) -> None:
-    """The author (``X-Edit-Token``, within the edit window) deletes; replies stay."""
-    await services.comments.delete_comment(comment_id, caller_from(request))
+    """The author (``X-Edit-Token``, within the edit window) deletes, as may staff (session and
+    ``X-CSRF-Token``) at any time; replies stay."""
+    reader = await signed_in_reader(request, services)  # issue 10: the signed-in author
+    staff = await is_acting_staff(request, services)  # issue 12: the contract allows staff
+    await services.comments.delete_comment(
+        comment_id, caller_from(request, reader=reader, staff=staff)
+    )
 
 
 # POST /api/v1/counts

@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from rostra.domain.errors import NotFoundError, ValidationError
 from rostra.domain.images import ORPHAN_HOURS, ImageRef, ImageTooLargeError
 from rostra.services.registry import Services
-from rostra.web.errors import ERROR_RESPONSES
+from rostra.web.errors import IMAGE_ERROR_RESPONSES
 from rostra.web.identity import caller_from
 from rostra.web.schemas import ImageOut, UploadedImageOut
 
@@ -49,7 +49,7 @@ def image_out(ref: ImageRef) -> ImageOut:
     status_code=HTTP_201_CREATED,
     summary="Upload an image to attach to a comment",
     tags=["images"],
-    responses=ERROR_RESPONSES,
+    responses=IMAGE_ERROR_RESPONSES,
     request_max_body_size=UPLOAD_BODY_CEILING,
 )
 async def upload_image(

@@ -8,6 +8,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from rostra.services.registry import Services
+from rostra.web.errors import ERROR_RESPONSES
 
 MEDIA_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -21,7 +22,13 @@ MEDIA_HEADERS = {
 
 
 # GET /media/{name}
-@get("/media/{name:str}", summary="An uploaded image", tags=["images"], include_in_schema=True)
+@get(
+    "/media/{name:str}",
+    summary="An uploaded image",
+    tags=["images"],
+    include_in_schema=True,
+    responses={404: ERROR_RESPONSES[404]},
+)
 async def media_file(name: FromPath[str], services: NamedDependency[Services]) -> Response[bytes]:
     """The display-size file (``{id}.{ext}``) or the thumbnail (``{id}-t.{ext}``)."""
     found = await services.images.open_media(name) if services.images else None

@@ -11,13 +11,13 @@ from litestar.params import FromPath, QueryParameter
 
 from rostra.domain.moderation import ModerationMode, ModerationSettings
 from rostra.domain.staff import AuditEntry, Ban, BanKind
-from rostra.services.moderation import Decision
+from rostra.services.moderation import MAX_OFFSET, Decision
 from rostra.services.ports import QueueItem
 from rostra.services.registry import Services
 from rostra.web.api.comments import present
 from rostra.web.api.staff_auth import current_staff, moderation_service
 from rostra.web.decoding import Body, decode
-from rostra.web.errors import ERROR_RESPONSES
+from rostra.web.errors import ERROR_RESPONSES, STAFF_ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
 from rostra.web.schemas import (
     AuditEntryOut,
@@ -117,7 +117,7 @@ def _note(data: Any) -> str | None:
     "/api/v1/moderation/queue",
     summary="The moderation queue",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def queue(
     request: Request[Any, Any, Any],
@@ -125,7 +125,7 @@ async def queue(
     site: Annotated[str | None, QueryParameter(description="only this site")] = None,
     search: Annotated[str | None, QueryParameter(description="author name or text")] = None,
     limit: Annotated[int, QueryParameter(description="1-100")] = 50,
-    offset: Annotated[int, QueryParameter(description="entries to skip")] = 0,
+    offset: Annotated[int, QueryParameter(description="entries to skip", le=MAX_OFFSET)] = 0,
 ) -> QueueOut:
     """Held comments and comments readers reported, oldest first, for any staff member."""
     user, _ = await current_staff(request, services)
@@ -158,7 +158,7 @@ async def _decide(
     status_code=200,
     summary="Approve a comment",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def approve(
     request: Request[Any, Any, Any],
@@ -177,7 +177,7 @@ async def approve(
     status_code=200,
     summary="Reject a comment",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def reject(
     request: Request[Any, Any, Any],
@@ -195,7 +195,7 @@ async def reject(
     status_code=200,
     summary="Mark a comment as spam",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def spam(
     request: Request[Any, Any, Any],
@@ -213,7 +213,7 @@ async def spam(
     status_code=200,
     summary="Teach the semantic screen from a comment",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def learn(
     request: Request[Any, Any, Any],
@@ -235,7 +235,7 @@ async def learn(
     status_code=200,
     summary="One decision for many comments",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def bulk(
     request: Request[Any, Any, Any], data: Body[BulkIn], services: NamedDependency[Services]
@@ -255,7 +255,7 @@ async def bulk(
     status_code=201,
     summary="Ban a comment's author",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def ban(
     request: Request[Any, Any, Any],
@@ -282,7 +282,7 @@ async def ban(
     "/api/v1/moderation/bans",
     summary="Bans in force",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def list_bans(
     request: Request[Any, Any, Any], services: NamedDependency[Services]
@@ -298,7 +298,7 @@ async def list_bans(
     status_code=204,
     summary="Lift a ban",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def lift_ban(
     request: Request[Any, Any, Any], ban_id: FromPath[int], services: NamedDependency[Services]
@@ -314,7 +314,7 @@ async def lift_ban(
     status_code=200,
     summary="Pin a comment",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def pin(
     request: Request[Any, Any, Any], comment_id: FromPath[str], services: NamedDependency[Services]
@@ -334,7 +334,7 @@ async def pin(
     status_code=204,
     summary="Unpin a comment",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def unpin(
     request: Request[Any, Any, Any], comment_id: FromPath[str], services: NamedDependency[Services]
@@ -349,13 +349,13 @@ async def unpin(
     "/api/v1/moderation/audit",
     summary="The audit log",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def audit(
     request: Request[Any, Any, Any],
     services: NamedDependency[Services],
     limit: Annotated[int, QueryParameter(description="1-100")] = 50,
-    offset: Annotated[int, QueryParameter(description="entries to skip")] = 0,
+    offset: Annotated[int, QueryParameter(description="entries to skip", le=MAX_OFFSET)] = 0,
 ) -> AuditOut:
     """Every staff action (who, what, when, why), newest first."""
     user, _ = await current_staff(request, services)
@@ -371,7 +371,7 @@ async def audit(
     "/api/v1/moderation/sites/{site:str}/settings",
     summary="A site's moderation settings",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def site_settings(
     request: Request[Any, Any, Any], site: FromPath[str], services: NamedDependency[Services]
@@ -386,7 +386,7 @@ async def site_settings(
     "/api/v1/moderation/sites/{site:str}/settings",
     summary="Replace a site's moderation settings",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def update_site_settings(
     request: Request[Any, Any, Any],

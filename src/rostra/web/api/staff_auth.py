@@ -13,7 +13,7 @@ from rostra.services.moderation import ModerationService
 from rostra.services.registry import Services
 from rostra.services.staff import SESSION_LIFETIME, StaffService, StaffSession
 from rostra.web.decoding import Body, decode
-from rostra.web.errors import ERROR_RESPONSES
+from rostra.web.errors import STAFF_ERROR_RESPONSES
 from rostra.web.identity import LOOPBACK
 from rostra.web.schemas import StaffSessionOut, StaffSignInIn, StaffUserOut
 
@@ -103,6 +103,18 @@ async def is_staff_request(request: Request[Any, Any, Any], services: Services) 
     return True
 
 
+async def is_acting_staff(request: Request[Any, Any, Any], services: Services) -> bool:
+    """True when a live staff session *and* its CSRF token (``X-CSRF-Token``) came with a
+    state-changing request: staff may then edit or delete any comment (issue 12). Without the
+    token the request is judged as a reader's (the author's edit token still works)."""
+    if not await is_staff_request(request, services):
+        return False
+    token = session_token(request, services)
+    return token is not None and staff_service(services).csrf_matches(
+        token, request.headers.get(CSRF_HEADER)
+    )
+
+
 def user_out(user: StaffUser) -> StaffUserOut:
     """A staff account for the API."""
     return StaffUserOut(email=user.email, role=user.role.value, has_totp=user.has_totp)
@@ -119,7 +131,7 @@ def session_out(session: StaffSession, services: Services) -> StaffSessionOut:
     status_code=200,
     summary="Staff sign-in",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def sign_in(
     request: Request[Any, Any, Any], data: Body[StaffSignInIn], services: NamedDependency[Services]
@@ -141,7 +153,7 @@ async def sign_in(
     "/api/v1/moderation/session",
     summary="The signed-in staff member",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def whoami(
     request: Request[Any, Any, Any], services: NamedDependency[Services]
@@ -159,7 +171,7 @@ async def whoami(
     status_code=204,
     summary="Staff sign-out",
     tags=["moderation"],
-    responses=ERROR_RESPONSES,
+    responses=STAFF_ERROR_RESPONSES,
 )
 async def sign_out(
     request: Request[Any, Any, Any], services: NamedDependency[Services]

@@ -21,7 +21,7 @@ from rostra.domain.subscriptions import NotificationsDisabledError, Subscription
 from rostra.services.registry import Services
 from rostra.services.subscriptions import SubscriptionRequest, SubscriptionService
 from rostra.web.decoding import Body, decode
-from rostra.web.errors import ERROR_RESPONSES, STATUS_BY_ERROR
+from rostra.web.errors import MAIL_ERROR_RESPONSES, STATUS_BY_ERROR
 from rostra.web.identity import caller_from
 from rostra.web.schemas import NotificationSettingsOut, SubscriptionAcceptedOut, SubscriptionIn
 
@@ -75,7 +75,7 @@ def _button(action: str, label: str) -> str:
     status_code=HTTP_202_ACCEPTED,
     summary="Ask to be emailed about new comments or replies",
     tags=["subscriptions"],
-    responses=ERROR_RESPONSES,
+    responses=MAIL_ERROR_RESPONSES,
 )
 async def subscribe(
     request: Request[Any, Any, Any],

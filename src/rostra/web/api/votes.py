@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from rostra.services.registry import Services
+from rostra.web.api.accounts import signed_in_reader
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
@@ -33,7 +34,10 @@ async def cast_vote(
     incoming = decode(data, VoteIn)
     cookies = VoterCookies(services.keyring)
     response: Response[TallyOut] = Response(TallyOut(0, 0, 0, 0))
-    voter = cookies.read(request) or cookies.issue(request, response)
-    tally = await services.votes.cast_vote(comment_id, incoming.value, caller_from(request, voter))
+    reader = await signed_in_reader(request, services)  # issue 10: one vote per account
+    voter = None if reader else cookies.read(request) or cookies.issue(request, response)
+    tally = await services.votes.cast_vote(
+        comment_id, incoming.value, caller_from(request, voter, reader=reader)
+    )
     response.content = TallyOut(tally.score, tally.upvotes, tally.downvotes, tally.my_vote)
     return response

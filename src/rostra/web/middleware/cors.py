@@ -18,13 +18,21 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
-ALLOW_HEADERS = "Content-Type, X-Edit-Token, Last-Event-ID"
+ALLOW_HEADERS = "Content-Type, X-Edit-Token, X-CSRF-Token, Last-Event-ID"  # CSRF: issue 10
 EXPOSE_HEADERS = "Retry-After"
 REFRESH_SECONDS = 5.0
+# Issue 12: writes from a page that is neither ours nor a registered site's are refused here,
+# for every route (the services refine it per site). The staff API and the dashboard are
+# first-party only: no CORS answers, and writes only from our own pages.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FIRST_PARTY_PREFIXES = ("/api/v1/moderation/", "/admin")
+# Server-to-server calls, verified by their signature, not by a browser's Origin.
+UNGUARDED_PREFIXES = ("/api/v1/payments/webhook/",)
 
 
 class SiteOriginCors:
-    """Pure ASGI middleware: credentials-capable CORS for registered origins under ``/api/``."""
+    """Pure ASGI middleware: credentials-capable CORS for registered origins under ``/api/``
+    (never for the staff API), and the refusal of writes from foreign pages (issue 12)."""
 
     def __init__(self, app: ASGIApp, origins: Callable[[], Awaitable[frozenset[str]]]) -> None:
         self._app = app
@@ -42,7 +50,9 @@ class SiteOriginCors:
         return origin in self._origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+        path: str = scope.get("path", "") if scope["type"] == "http" else ""
+        first_party = path.startswith(FIRST_PARTY_PREFIXES)
+        if not (path.startswith("/api/") or first_party):
             await self._app(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -50,9 +60,17 @@ class SiteOriginCors:
         if not origin:
             await self._app(scope, receive, send)
             return
-        allowed = await self._allowed(origin)
+        own = _same_host(origin, headers.get(b"host", b"").decode("latin-1"))
+        allowed = not first_party and await self._allowed(origin)
         if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
             await self._preflight(send, origin, allowed)
+            return
+        if (
+            scope["method"] not in SAFE_METHODS
+            and not (own or allowed)
+            and not path.startswith(UNGUARDED_PREFIXES)
+        ):
+            await self._refuse(send, origin)
             return
         if not allowed:
             await self._app(scope, receive, send)
@@ -71,20 +89,23 @@ class SiteOriginCors:
 
         await self._app(scope, receive, send_with_cors)
 
+    async def _refuse(self, send: Send, origin: str) -> None:
+        body = msgspec.json.encode(
+            {
+                "error": {
+                    "code": "origin_not_allowed",
+                    "message": f"{origin} is not an origin of any site on this server.",
+                    "field": None,
+                }
+            }
+        )
+        headers = [(b"content-type", b"application/json"), (b"vary", b"Origin")]
+        await send({"type": "http.response.start", "status": 403, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
     async def _preflight(self, send: Send, origin: str, allowed: bool) -> None:
         if not allowed:
-            body = msgspec.json.encode(
-                {
-                    "error": {
-                        "code": "origin_not_allowed",
-                        "message": f"{origin} is not an origin of any site on this server.",
-                        "field": None,
-                    }
-                }
-            )
-            headers = [(b"content-type", b"application/json"), (b"vary", b"Origin")]
-            await send({"type": "http.response.start", "status": 403, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await self._refuse(send, origin)
             return
         headers = [
             (b"access-control-allow-origin", origin.encode("latin-1")),
@@ -96,3 +117,10 @@ class SiteOriginCors:
         ]
         await send({"type": "http.response.start", "status": 204, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
+
+
+def _same_host(origin: str, host: str) -> bool:
+    """The page is one of ours: its origin names our ``Host`` (the scheme is left out, as a
+    TLS-terminating proxy may hand us plain http)."""
+    _, _, netloc = origin.partition("://")
+    return bool(host) and netloc.lower() == host.lower()

@@ -441,6 +441,7 @@ export function mount(host, options) {
   setInterval(() => {
     for (const el of root.querySelectorAll("time")) el.textContent = L.ago(el.dateTime);
   }, 60e3);
-  load();
+  const shown = load();
   if (window.EventSource) live();
+  return shown; // the loader starts the other features once the first comments are shown
 }

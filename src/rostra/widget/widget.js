@@ -26,14 +26,16 @@
     let then = (f) => f();
     if (thread) {
       // The first page and thread.js's imports load in parallel with thread.js, not after it;
-      // the other features wait for the first page, since a browser opens only six connections.
+      // the other features wait until the first comments are shown: a browser opens only six
+      // connections, and their work would hold up the thread's first render.
       const q = new URLSearchParams({ site: td.site, page: td.page, sort: "newest", limit: 20 });
       const first = fetch(`${base}/api/v1/comments?${q}`, { credentials: "include", headers: { Accept: "application/json" } })
         .then((r) => (r.ok ? r.json() : Promise.reject(r)));
       first.catch(() => {}); // thread.js asks again on failure, and says why
       ["api", "dom", "i18n", "styles", "composer"].forEach((n) => load(n).catch(() => {}));
-      load("thread").then((m) => m.mount(thread, { ...ctx, site: td.site, page: td.page, notify: td.notify === "on", inline: !!inline, first })).catch(report);
-      then = (f) => first.then(f, f);
+      const shown = load("thread").then((m) => m.mount(thread, { ...ctx, site: td.site, page: td.page, notify: td.notify === "on", inline: !!inline, first }));
+      shown.catch(report);
+      then = (f) => shown.then(f, f);
     }
     then(() => {
       // Inline feedback only where the publisher marked the article or fixed feedback points.

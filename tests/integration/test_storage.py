@@ -83,9 +83,13 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 async def test_sqlite_connections_use_wal_and_foreign_keys(sqlite_database: Database) -> None:
     # Writers never wait inside SQLite (busy_timeout 0): rostra.storage.inline retries
     # BEGIN IMMEDIATE with asyncio.sleep, so the event loop is never stuck behind another process.
-    busy_timeout = {"read": 10_000, "write": 0, "glance": 1_000}
+    # Bulk writes (imports, purges) run on aiosqlite's thread, where waiting in SQLite is fine.
+    busy_timeout = {"read": 10_000, "write": 0, "glance": 1_000, "bulk": 10_000}
     for kind, expected in busy_timeout.items():
-        async with getattr(sqlite_database, kind)() as tx:
+        opened = (
+            sqlite_database.write(bulk=True) if kind == "bulk" else getattr(sqlite_database, kind)()
+        )
+        async with opened as tx:
             conn = tx.connection
             assert (await conn.execute(sa.text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await conn.execute(sa.text("PRAGMA foreign_keys"))).scalar() == 1
@@ -120,6 +124,32 @@ async def test_sqlite_write_waits_for_another_process_without_blocking_the_loop(
         )
         assert found.scalar() == "written"
     other.close()
+
+
+async def test_sqlite_writers_of_two_processes_take_turns(
+    sqlite_database: Database,
+) -> None:
+    other = Database(sqlite_database.url)  # another worker: its own connections and lock file
+
+    async def insert(database: Database, key: str, bulk: bool) -> None:
+        async with database.write(bulk=bulk) as tx:
+            await tx.connection.execute(
+                sa.text("INSERT INTO instance (key, value) VALUES (:key, 'x')"), {"key": key}
+            )
+            await asyncio.sleep(0)  # let the other writers try to get in meanwhile
+
+    try:
+        await all_of(
+            *(insert(sqlite_database, f"a{n}", n % 3 == 0) for n in range(15)),
+            *(insert(other, f"b{n}", n % 3 == 1) for n in range(15)),
+        )
+        async with sqlite_database.read() as tx:
+            found = await tx.connection.execute(
+                sa.text("SELECT count(*) FROM instance WHERE value = 'x'")
+            )
+            assert found.scalar() == 30
+    finally:
+        await other.close()
 
 
 async def test_sqlite_write_rolls_back_on_error(sqlite_database: Database) -> None:

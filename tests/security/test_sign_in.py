@@ -4,6 +4,7 @@ or the address."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
@@ -129,6 +130,17 @@ async def test_an_authenticator_code_signs_in_once(
     fresh = {**body, "totp": totp.at(clock.now())}
     response = await client.post("/api/v1/moderation/session", json=fresh)
     assert response.status_code == 200, response.text
+
+
+async def test_one_code_sent_many_times_at_once_signs_in_once(
+    client: httpx.AsyncClient, services: Services, moderator: str, clock: MovableClock
+) -> None:
+    totp = await _totp_account(services, moderator)
+    body = {"email": moderator, "password": PASSWORD, "totp": totp.at(clock.now())}
+    answers = await asyncio.gather(
+        *(client.post("/api/v1/moderation/session", json=body) for _ in range(6))
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 401, 401, 401, 401, 401]
 
 
 async def test_a_code_used_on_the_dashboard_cannot_be_replayed_on_the_api(

@@ -73,6 +73,8 @@ MAX_WORD_CHARS = 64
 def fold(text: str) -> str:
     """Lower case without accents: ``Émile`` → ``emile``; ``ﬁ`` ligatures and full-width
     letters become plain letters (NFKD)."""
+    if text.isascii():  # most comments: nothing to decompose, and casefold is lower
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()

@@ -423,7 +423,7 @@ class AccountService:
         now = self._clock.now()
         removed_images: list[StoredImage] = []
         events: list[ThreadEvent] = []
-        async with self._storage.write() as tx:
+        async with self._storage.write(bulk=True) as tx:
             reader = await tx.accounts.get_reader(reader_id)
             if reader is None:
                 raise NotFoundError("There is no such reader account.", field="reader")
@@ -484,7 +484,7 @@ class AccountService:
         """Erase what is kept only for a while: IP digests older than ``ROSTRA_IP_HASH_DAYS``,
         ended sessions and expired single-use token ids."""
         now = self._clock.now()
-        async with self._storage.write() as tx:
+        async with self._storage.write(bulk=True) as tx:
             return await tx.accounts.purge(now, now - timedelta(days=self._policy.ip_hash_days))
 
     # --- helpers ----------------------------------------------------------------------------

@@ -112,5 +112,6 @@ class AccountStorage(Protocol):
     def read(self) -> AbstractAsyncContextManager[AccountTransaction]:
         """A consistent read-only view."""
 
-    def write(self) -> AbstractAsyncContextManager[AccountTransaction]:
-        """A transaction committed when the block ends without error."""
+    def write(self, *, bulk: bool = False) -> AbstractAsyncContextManager[AccountTransaction]:
+        """A transaction committed when the block ends without error, rolled back otherwise;
+        ``bulk`` for one that scans many rows (see ``rostra.services.ports.Storage.write``)."""

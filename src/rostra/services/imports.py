@@ -245,7 +245,7 @@ class ImportService:
             if p.source.source_id not in known
         }
         try:
-            async with self._storage.write() as tx:
+            async with self._storage.write(bulk=True) as tx:
                 # Again, inside the transaction: another import may have run in between.
                 known = await tx.imports.known(site, source.value, source_ids)
                 new = [p for p in prepared if p.source.source_id not in known]
@@ -290,7 +290,7 @@ class ImportService:
             return 0
         added = 0
         try:
-            async with self._storage.write() as tx:
+            async with self._storage.write(bulk=True) as tx:
                 added = await tx.imports.add_subscriptions(site, list(data.subscriptions))
                 if dry_run:
                     raise _DryRunDone

@@ -351,6 +351,10 @@ class UserRepository(Protocol):
     async def credentials(self, email: str) -> StaffCredentials | None:
         """The account with this (lowercased) email and its secrets, or None."""
 
+    async def lock(self, user_id: int) -> None:
+        """Hold the account's row until the transaction ends, so that two sign-ins of one
+        account (the same authenticator code sent twice at once) take turns."""
+
     async def get(self, user_id: int) -> StaffUser | None:
         """One account by id."""
 
@@ -547,8 +551,10 @@ class Storage(Protocol):
     def read(self) -> AbstractAsyncContextManager[Transaction]:
         """A consistent read-only view."""
 
-    def write(self) -> AbstractAsyncContextManager[Transaction]:
-        """A transaction committed when the block ends without error, rolled back otherwise."""
+    def write(self, *, bulk: bool = False) -> AbstractAsyncContextManager[Transaction]:
+        """A transaction committed when the block ends without error, rolled back otherwise.
+        ``bulk``: it scans or writes many rows (imports, purges), so on SQLite it runs on a
+        database thread rather than the event loop's (decision 0002)."""
 
     def changes(self) -> Hashable | None:
         """A token that differs after any commit by anyone (SQLite's ``data_version``), cheap

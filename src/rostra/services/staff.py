@@ -207,7 +207,9 @@ class StaffService:
         replayed = False
         async with self._storage.write() as tx:
             if totp_step is not None:
-                # The check and the sign-in's record share one write transaction.
+                # The check and the sign-in's record share one write transaction, and the
+                # account's row lock makes concurrent uses of one code take turns.
+                await tx.users.lock(user.id)
                 recent = await tx.staff_records.recent_audit_entries(
                     user.email, StaffAction.SIGN_IN, now - TOTP_REPLAY_LOOKBACK
                 )

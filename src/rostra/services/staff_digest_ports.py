@@ -27,5 +27,6 @@ class DigestTransaction(Transaction, Protocol):
 
 
 class DigestStorage(Protocol):
-    def write(self) -> AbstractAsyncContextManager[DigestTransaction]:
-        """A transaction committed when the block ends without error, rolled back otherwise."""
+    def write(self, *, bulk: bool = False) -> AbstractAsyncContextManager[DigestTransaction]:
+        """A transaction committed when the block ends without error, rolled back otherwise;
+        ``bulk`` for one that scans many rows (see ``rostra.services.ports.Storage.write``)."""

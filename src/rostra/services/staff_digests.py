@@ -63,7 +63,7 @@ class StaffDigestService:
         """Queue period ``period``'s digest of every site with held comments whose digest of
         this period nobody queued yet; returns how many emails were queued. Safe to call from
         any number of workers at once: each (site, period) is queued by one."""
-        async with self._storage.write() as tx:
+        async with self._storage.write(bulk=True) as tx:
             waiting = await tx.staff_digests.pending_by_site()
             if not waiting:
                 return 0

@@ -114,15 +114,22 @@ class Database:
         return self._inline.changes() if self._inline is not None else None
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[SqlTransaction]:
-        """A write transaction, committed on success and rolled back on any exception."""
-        if self._write_lock is None:
+    async def write(self, *, bulk: bool = False) -> AsyncIterator[SqlTransaction]:
+        """A write transaction, committed on success and rolled back on any exception. On
+        SQLite it runs on the event loop's thread (rostra.storage.inline), or with ``bulk`` on
+        aiosqlite's, so that a long statement does not hold up other requests."""
+        if self._write_lock is None or self._inline is None:
             async with self.engine.connect() as conn, conn.begin():
                 yield SqlTransaction(conn)
             return
-        assert self._inline is not None  # noqa: S101 - SQLite has both
-        async with self._write_lock, self._inline.transaction() as conn:
-            yield SqlTransaction(conn)  # type: ignore[arg-type]
+        if not bulk:
+            async with self._write_lock, self._inline.transaction() as inline:
+                yield SqlTransaction(inline)  # type: ignore[arg-type]
+            return
+        async with self._write_lock, self._inline.turn(), self.engine.connect() as conn:
+            conn = await conn.execution_options(rostra_write=True)
+            async with conn.begin():
+                yield SqlTransaction(conn)
 
     async def ping(self) -> None:
         """Raise unless the database answers."""
@@ -166,6 +173,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn: sa.Connection) -> None:
-        # The driver's own transaction handling is off (above); reads begin here. Writes go
-        # through rostra.storage.inline, which begins with BEGIN IMMEDIATE.
-        conn.exec_driver_sql("BEGIN")
+        # The driver's own transaction handling is off (above), so BEGIN is ours to choose:
+        # bulk writers take the write lock at BEGIN and never fail half-way with "database is
+        # locked" (other writes go through rostra.storage.inline, which does the same).
+        write = conn.get_execution_options().get("rostra_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -116,6 +116,10 @@ class InlineSqlite:
         (values are per connection, so the connection is part of it)."""
         reader = self.connection()
         return id(reader), reader.data_version()
+
+    def turn(self) -> AbstractAsyncContextManager[None]:
+        """The writers' turn across processes, for a write that runs elsewhere (bulk work)."""
+        return self._turns.turn()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[InlineConnection]:

@@ -60,6 +60,12 @@ class SqlUserRepository:
             return None
         return StaffCredentials(_user(row), row.password_hash, row.totp_secret)
 
+    async def lock(self, user_id: int) -> None:
+        # SQLite writers already take turns (BEGIN IMMEDIATE); FOR UPDATE is PostgreSQL's.
+        await self._conn.execute(
+            sa.select(users.c.id).where(users.c.id == user_id).with_for_update()
+        )
+
     async def get(self, user_id: int) -> StaffUser | None:
         row = (
             await self._conn.execute(sa.select(*USER_COLUMNS).where(users.c.id == user_id))

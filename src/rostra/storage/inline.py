@@ -45,6 +45,9 @@ class InlineConnection:
     def __init__(self, conn: sa.Connection) -> None:
         self._conn = conn
         self.dialect = conn.dialect
+        # Names this connection in change tokens; unlike id(), never reused while a token
+        # holding it is alive.
+        self.identity = object()
 
     def data_version(self) -> int:
         """SQLite's ``PRAGMA data_version``: changes when another connection, in this process
@@ -111,11 +114,11 @@ class InlineSqlite:
             reader = self._local.reader = InlineConnection(self._open(READER_PRAGMAS))
         return reader
 
-    def changes(self) -> tuple[int, int]:
+    def changes(self) -> tuple[object, int]:
         """A token that differs after any commit to the database since it was last taken
         (values are per connection, so the connection is part of it)."""
         reader = self.connection()
-        return id(reader), reader.data_version()
+        return reader.identity, reader.data_version()
 
     def turn(self) -> AbstractAsyncContextManager[None]:
         """The writers' turn across processes, for a write that runs elsewhere (bulk work)."""
@@ -133,10 +136,11 @@ class InlineSqlite:
             await _begin_immediate(writer)
             try:
                 yield InlineConnection(writer)
+                writer.exec_driver_sql("COMMIT")
             except BaseException:
-                writer.exec_driver_sql("ROLLBACK")
+                if writer.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                    writer.exec_driver_sql("ROLLBACK")
                 raise
-            writer.exec_driver_sql("COMMIT")
 
     def close(self) -> None:
         """Close every connection this object opened, from whichever thread."""

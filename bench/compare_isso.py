@@ -257,6 +257,10 @@ class Bench:
                 self.facts[f"rostra_page_{name}"] = body
             finally:
                 self.procs.stop(server)
+            if url.startswith("postgresql"):
+                # A production database has planner statistics (autovacuum); a database filled
+                # a second ago has none, and PostgreSQL then plans as for an empty table.
+                analyze_postgresql(url)
         first_page = self.facts["rostra_page_SQLite"]
         assert isinstance(first_page, bytes)
         self.www.mkdir()
@@ -520,6 +524,8 @@ def part_growth(bench: Bench) -> list[GrowthResult]:
         seeded = seed.bulk_seed_rostra(
             url, threads, budget_seconds=bench.plan.seed_budget, progress=h.log
         )
+        if url.startswith("postgresql"):
+            analyze_postgresql(url)
         growth = GrowthResult(
             name, seeded, [page for page, _ in threads if page not in seeded], dict(threads)
         )
@@ -984,6 +990,20 @@ def postgresql_answers() -> bool:
             return True
     except OSError:
         return False
+
+
+def analyze_postgresql(url: str) -> None:
+    async def go() -> None:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from rostra.storage.database import async_url
+
+        engine = create_async_engine(async_url(url), isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(sa.text("ANALYZE"))
+        await engine.dispose()
+
+    asyncio.run(go())
 
 
 def recreate_postgresql(url: str) -> None:

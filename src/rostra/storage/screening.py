@@ -112,13 +112,22 @@ class SqlScreeningRepository:
         since: datetime,
         limit: int,
     ) -> list[str]:
-        condition = self._by_author(site, author_email_hash, ip_hash)
-        if condition is None:
+        if author_email_hash:
+            who = comments.c.author_email_hash == author_email_hash
+        elif ip_hash:
+            who = comments.c.ip_hash == ip_hash
+        else:
             return []
+        # Joined rather than "thread_id IN (the site's threads)": PostgreSQL then walks the
+        # author index (hash, time) newest first and stops at ``limit``, instead of reading all
+        # of an address's comments once per thread of the site (29 ms at 3,500 comments).
         result = await self._conn.execute(
             sa.select(comments.c.body)
+            .join(threads, threads.c.id == comments.c.thread_id)
+            .join(sites, sites.c.id == threads.c.site_id)
             .where(
-                condition,
+                who,
+                sites.c.name == site,
                 comments.c.created_us >= to_us(since),
                 comments.c.status != CommentStatus.DELETED.value,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from litestar import Request, Response
 
 from rostra.domain.accounts import Reader
@@ -48,6 +48,25 @@ class VoterCookies:
             request, response, VOTER_COOKIE, self._serializer.dumps(voter), VOTER_MAX_AGE
         )
         return voter
+
+
+def session_signer(keyring: Keyring, purpose: str) -> URLSafeTimedSerializer:
+    """Signs and checks the session cookie of ``purpose`` (``staff``, ``reader``)."""
+    return URLSafeTimedSerializer(keyring.digest("cookie", purpose), salt=purpose)
+
+
+def signed_session(
+    request: Request[Any, Any, Any], keyring: Keyring, cookie: str, purpose: str, max_age: int
+) -> str | None:
+    """The session id in a valid, unexpired signed ``cookie``, else None."""
+    raw = request.cookies.get(cookie)
+    if not raw:
+        return None
+    try:
+        value = session_signer(keyring, purpose).loads(raw, max_age=max_age)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) and len(value) <= 64 else None
 
 
 def set_widget_cookie(

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
@@ -26,7 +25,7 @@ from rostra.services.accounts import SESSION_LIFETIME, AccountService, ReaderSes
 from rostra.services.registry import Services
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES, MAIL_ERROR_RESPONSES
-from rostra.web.identity import set_widget_cookie
+from rostra.web.identity import session_signer, set_widget_cookie, signed_session
 from rostra.web.schemas import (
     ClaimedOut,
     EmailLinkIn,
@@ -60,20 +59,10 @@ def account_service(services: Services) -> AccountService:
     return services.accounts
 
 
-def _serializer(services: Services) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(services.keyring.digest("cookie", "reader"), salt="reader")
-
-
 def session_token(request: Request[Any, Any, Any], services: Services) -> str | None:
     """The session id in a valid, unexpired signed cookie, else None."""
-    raw = request.cookies.get(READER_COOKIE)
-    if not raw:
-        return None
-    try:
-        value = _serializer(services).loads(raw, max_age=int(SESSION_LIFETIME.total_seconds()))
-    except BadSignature:
-        return None
-    return value if isinstance(value, str) and len(value) <= 64 else None
+    lifetime = int(SESSION_LIFETIME.total_seconds())
+    return signed_session(request, services.keyring, READER_COOKIE, "reader", lifetime)
 
 
 async def signed_in_reader(request: Request[Any, Any, Any], services: Services) -> Reader | None:
@@ -137,7 +126,7 @@ def _session_response(
         request,
         response,
         READER_COOKIE,
-        _serializer(services).dumps(session.token),
+        session_signer(services.keyring, "reader").dumps(session.token),
         int(SESSION_LIFETIME.total_seconds()),
     )
     return response

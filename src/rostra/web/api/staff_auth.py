@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
 
@@ -14,7 +13,7 @@ from rostra.services.registry import Services
 from rostra.services.staff import SESSION_LIFETIME, StaffService, StaffSession
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import STAFF_ERROR_RESPONSES
-from rostra.web.identity import LOOPBACK
+from rostra.web.identity import LOOPBACK, session_signer, signed_session
 from rostra.web.schemas import StaffSessionOut, StaffSignInIn, StaffUserOut
 
 STAFF_COOKIE = "rostra_staff"
@@ -36,20 +35,10 @@ def moderation_service(services: Services) -> ModerationService:
     return services.moderation
 
 
-def _serializer(services: Services) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(services.keyring.digest("cookie", "staff"), salt="staff")
-
-
 def session_token(request: Request[Any, Any, Any], services: Services) -> str | None:
     """The session id in a valid, unexpired signed cookie, else None."""
-    raw = request.cookies.get(STAFF_COOKIE)
-    if not raw:
-        return None
-    try:
-        value = _serializer(services).loads(raw, max_age=int(SESSION_LIFETIME.total_seconds()))
-    except BadSignature:
-        return None
-    return value if isinstance(value, str) and len(value) <= 64 else None
+    lifetime = int(SESSION_LIFETIME.total_seconds())
+    return signed_session(request, services.keyring, STAFF_COOKIE, "staff", lifetime)
 
 
 def set_session_cookie(
@@ -58,7 +47,7 @@ def set_session_cookie(
     """``rostra_staff``: HttpOnly, SameSite=Strict, Secure over https, 12 hours."""
     response.set_cookie(
         STAFF_COOKIE,
-        _serializer(services).dumps(token),
+        session_signer(services.keyring, "staff").dumps(token),
         max_age=int(SESSION_LIFETIME.total_seconds()),
         path="/",
         httponly=True,

@@ -283,6 +283,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         live=live,
         keyring=keyring,
         check_health=database.ping,
+        changes=database.changes,
         anchors=AnchorService(database, policy.cached_pages),
         on_shutdown=closers,
         images=images,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 
 from rostra.services.accounts import AccountService
@@ -52,3 +52,5 @@ class Services:
     metrics: MetricsService | None = None  # issue 12: /metrics and request metrics
     accounts: AccountService | None = None  # issue 10: reader accounts and personal data
     campaigns: CampaignService | None = None  # issue 9: reader support (campaigns, payments)
+    # issue 4: a token that moves with every commit (Storage.changes); None: no such counter
+    changes: Callable[[], Hashable | None] = lambda: None

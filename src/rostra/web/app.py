@@ -19,10 +19,13 @@ from rostra.web.errors import EXCEPTION_HANDLERS
 from rostra.web.middleware.cors import ASGIApp, SiteOriginCors
 from rostra.web.middleware.observability import RequestObserver
 from rostra.web.middleware.security_headers import SecurityHeaders
+from rostra.web.middleware.settled import SettledAnswers
 from rostra.web.routes import route_table
 
 # Encoded thread pages kept per worker for readers who have not voted on them.
 ENCODED_PAGES = 256
+# Answers that depend on nothing but the question and the data (web/middleware/settled.py).
+SETTLED_ROUTES = frozenset({("POST", "/api/v1/counts"), ("GET", "/api/v1/comments")})
 
 
 def create_app(
@@ -73,7 +76,7 @@ def create_app(
         debug=debug,
         logging_config=None,  # issue 12: rostra.web.logs configures logging, once per process
     )
-    inner: Any = app
+    inner: Any = SettledAnswers(app, services.changes, SETTLED_ROUTES)
     secured = SecurityHeaders(SiteOriginCors(inner, services.sites.allowed_origins))
     # issue 12: request ids, one log line and metrics per request, outside everything else
     recorder = services.metrics.recorder if services.metrics is not None else NoMetrics()

@@ -11,6 +11,7 @@ import logging
 import sys
 from typing import Any
 
+import msgspec
 import structlog
 
 # uvicorn's access log names the client address and the full query string (signed tokens);
@@ -34,6 +35,30 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass  # always the current sys.stderr
 
 
+class StderrLogger:
+    """structlog's own events, written as rendered lines straight to the current
+    ``sys.stderr``: the standard library's records, handlers and formatter cost about a fifth
+    of a cached API request (docs/performance.md). ``name`` feeds ``add_logger_name``."""
+
+    def __init__(self, name: str = "rostra") -> None:
+        self.name = name
+
+    def msg(self, line: str) -> None:
+        sys.stderr.write(line + "\n")
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
+def stderr_logger(*args: Any) -> StderrLogger:
+    """Logger factory: ``structlog.get_logger("rostra.http")`` names the logger."""
+    return StderrLogger(str(args[0])) if args else StderrLogger()
+
+
+def json_lines(event: dict[str, Any], **_: Any) -> str:
+    """JSON with msgspec (several times faster than ``json.dumps`` on a request line)."""
+    return msgspec.json.encode(event, enc_hook=str).decode()
+
+
 def configure_logging(log_format: str) -> None:
     """Console logs for people, JSON lines for log collectors (``log_format``: console|json)."""
     shared: list[Any] = [
@@ -43,19 +68,21 @@ def configure_logging(log_format: str) -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: Any = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(serializer=json_lines)
         if log_format == "json"
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     structlog.configure(
         processors=[
             *shared,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            *([structlog.processors.format_exc_info] if log_format == "json" else []),
+            renderer,
         ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=stderr_logger,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
         cache_logger_on_first_use=True,
     )
+    # The standard library's records (uvicorn, libraries) get the same shape through a formatter.
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[

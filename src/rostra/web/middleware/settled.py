@@ -1,0 +1,149 @@
+"""Whole HTTP answers kept until the next commit (issue 4): counts and anonymous thread pages.
+
+A counts request or a thread page asked without cookies or credentials has one answer for
+each version of the data, and ``Storage.changes`` tells (on SQLite, by a counter that every
+commit of any process moves) whether anything was committed since. Between commits the
+answer is replayed byte for byte, without routing, decoding, the service or encoding: these
+cost more than half of a cached request (docs/performance.md). CORS, security headers, the
+request log and metrics stay outside and run for every request as before. Where there is no
+such counter (PostgreSQL) every request goes through.
+
+Only the current version's answers are kept: the first request after a commit drops them all,
+so the memory held is at most ``max_bytes`` and usually far less.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from rostra.web.middleware.cors import ASGIApp, Receive, Scope, Send
+
+# Headers that make an answer somebody's own: such requests always go through.
+PERSONAL_HEADERS = frozenset({b"cookie", b"authorization", b"x-edit-token", b"x-csrf-token"})
+MAX_BODY = 16384  # a larger question is not worth keeping (counts for 100 pages is ~6 KB)
+MAX_ANSWER = 1 << 20
+
+
+class SettledAnswers:
+    """Pure ASGI middleware replaying the answers of ``routes`` ((method, path) pairs) until
+    ``changes()`` reports a commit."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        changes: Callable[[], Hashable | None],
+        routes: frozenset[tuple[str, str]],
+        max_bytes: int = 8 << 20,
+    ) -> None:
+        self._app = app
+        self._changes = changes
+        self._routes = routes
+        self._max_bytes = max_bytes
+        self._stamp: Hashable | None = None
+        self._answers: dict[tuple[object, ...], tuple[str | None, list[dict[str, Any]]]] = {}
+        self._bytes = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or (scope["method"], scope["path"]) not in self._routes
+            or any(name in PERSONAL_HEADERS for name, _ in scope["headers"])
+        ):
+            await self._app(scope, receive, send)
+            return
+        stamp = self._changes()
+        if stamp is None:
+            await self._app(scope, receive, send)
+            return
+        body, complete = await _read_body(receive)
+        receive = _replaying(body, complete, receive)
+        if not complete:
+            await self._app(scope, receive, send)
+            return
+        if stamp != self._stamp:
+            self._answers.clear()
+            self._bytes = 0
+            self._stamp = stamp
+        key = (scope["method"], scope["path"], scope["query_string"], body, _content_type(scope))
+        kept = self._answers.get(key)
+        if kept is not None:
+            template, replies = kept
+            if template is not None:
+                scope["path_template"] = template  # the request log names the route
+            for reply in replies:
+                await send(_copy(reply))
+            return
+        messages: list[dict[str, Any]] = []
+
+        async def recording_send(message: dict[str, Any]) -> None:
+            messages.append(_copy(message))  # before the outer layers add their headers
+            await send(message)
+
+        await self._app(scope, receive, recording_send)
+        self._keep(key, stamp, scope.get("path_template"), messages)
+
+    def _keep(
+        self,
+        key: tuple[object, ...],
+        stamp: Hashable,
+        template: str | None,
+        messages: list[dict[str, Any]],
+    ) -> None:
+        """Keep a plain 200 answer given while ``stamp`` was current, if there is room."""
+        if stamp != self._stamp or not messages or messages[0].get("status") != 200:
+            return
+        headers = messages[0].get("headers", ())
+        if any(name.lower() == b"set-cookie" for name, _ in headers):
+            return
+        size = sum(len(m.get("body", b"")) for m in messages)
+        if size > MAX_ANSWER or self._bytes + size > self._max_bytes:
+            return
+        self._answers[key] = (template, messages)
+        self._bytes += size
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The request's body when it is small; ``complete`` is False when reading stopped early
+    (too large, or the client left), and what was read is replayed to the app."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
+        if size > MAX_BODY:
+            return b"".join(chunks), False
+
+
+def _replaying(body: bytes, complete: bool, receive: Receive) -> Receive:
+    """A ``receive`` that first hands out what was already read, then the rest."""
+    given = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": not complete}
+
+    return replay
+
+
+def _copy(message: dict[str, Any]) -> dict[str, Any]:
+    """A message the outer middlewares may change without changing the one kept."""
+    if "headers" in message:
+        return {**message, "headers": list(message["headers"])}
+    return dict(message)
+
+
+def _content_type(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return bytes(value)
+    return b""

@@ -416,10 +416,11 @@ def report(args: argparse.Namespace, load: Load, samples: list[Sample], problems
         else "no samples"
     )
     error_list = ", ".join(f"{k} × {v}" for k, v in load.errors.most_common()) or "none"
+    slopes = growth_by_quarter(samples)
     return "\n".join(
         [
-            f"`make bench-soak` (`bench/soak.py --seconds {args.seconds:g} --workers "
-            f"{args.workers}`): `rostra serve --workers {args.workers}` on a fresh SQLite file "
+            f"`bench/soak.py --seconds {args.seconds:g} --sample {args.sample:g} --workers "
+            f"{args.workers}`: `rostra serve --workers {args.workers}` on a fresh SQLite file "
             f"({'JSON' if args.json_logs else 'console'} logs, rate limits off, default "
             f"screening, {'Redis ' + args.redis if args.redis else 'no Redis'}), "
             f"{len(PAGES)} threads of {SEED_COMMENTS} seeded comments. Load from "
@@ -438,6 +439,7 @@ def report(args: argparse.Namespace, load: Load, samples: list[Sample], problems
             "expected (each comment published during the run, once per stream following its "
             f"thread; {events_note}).",
             f"- Memory (RSS of the server's process group): {growth}.",
+            f"- Memory growth in each quarter of the run: {slopes}.",
             f"- `/metrics` just before the end: "
             f"{metric(load.metrics, 'rostra_comments_posted_total'):,.0f} "
             "comments posted (seed included), "
@@ -450,6 +452,20 @@ def report(args: argparse.Namespace, load: Load, samples: list[Sample], problems
             *over_time,
         ]
     )
+
+
+def growth_by_quarter(samples: list[Sample]) -> str:
+    """RSS growth per minute in each quarter of the run: whether memory levels off shows
+    as the later quarters' rates falling towards zero, which a start-to-end difference hides."""
+    if len(samples) < 8:
+        return "too few samples to tell"
+    quarter = len(samples) // 4
+    rates = []
+    for n in range(4):
+        part = samples[n * quarter : (n + 1) * quarter + 1] if n < 3 else samples[3 * quarter :]
+        minutes = (part[-1].at_s - part[0].at_s) / 60
+        rates.append(f"{(part[-1].rss_mib - part[0].rss_mib) / minutes:+.2f}")
+    return " → ".join(rates) + " MiB/min"
 
 
 def main() -> None:
@@ -473,6 +489,12 @@ def main() -> None:
     parser.add_argument("--no-redis", action="store_true", help="run without Redis")
     parser.add_argument("--json-logs", action="store_true", help="ROSTRA_LOG_FORMAT=json")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/performance.md")
+    parser.add_argument(
+        "--section",
+        default="soak",
+        help="section of docs/performance.md to write: 'soak' (the short run of make "
+        "bench-soak) or 'soak-long' (the run that shows whether memory levels off)",
+    )
     args = parser.parse_args()
     if args.no_redis:
         args.redis = None
@@ -528,8 +550,11 @@ def main() -> None:
     body = report(args, load, samples, problems)
     print(body)
     if not args.no_docs:
-        write_section("soak", "Soak: mixed read, write and SSE load (issue 12)", body)
-        h.log("Wrote the soak section of docs/performance.md")
+        title = "Soak: mixed read, write and SSE load (issue 12)"
+        if args.section != "soak":
+            title = f"Soak: memory over {args.seconds / 60:g} minutes (issue 12)"
+        write_section(args.section, title, body)
+        h.log(f"Wrote the {args.section} section of docs/performance.md")
     print(json.dumps({"errors": sum(load.errors.values()), "streams_open": load.streams_open}))
 
 

@@ -21,9 +21,11 @@ from rostra.live.redis import RedisEventBus
 from rostra.notify.mail import SmtpMailer
 from rostra.notify.worker import OutboxWorker
 from rostra.payments.stripe import StripePaymentProvider
+from rostra.providers.oidc import AuthlibOidcProvider
 from rostra.screening import EmbeddingScreen, ProfanityModel, SemanticModel, semantic_available
 from rostra.services.accounts import AccountPolicy, AccountService
 from rostra.services.anchors import AnchorService
+from rostra.services.avatars import AvatarService
 from rostra.services.campaigns import CampaignService
 from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
@@ -35,6 +37,7 @@ from rostra.services.live import LiveService
 from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationPolicy, NotificationService
+from rostra.services.oidc import OidcService
 from rostra.services.ports import Clock, ImageStore, RateLimiter, ToxicityModel
 from rostra.services.registry import Services
 from rostra.services.screening import ScreeningService
@@ -314,6 +317,18 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             keyring=keyring,
         ),
         accounts=accounts,
+        oidc=OidcService(
+            database,
+            clock,
+            keyring,
+            accounts,
+            AuthlibOidcProvider(),
+            settings.public_url,
+            LimitsRateLimiter({"oidc_login": "10/minute;100/day"}, settings.redis_url)
+            if settings.rate_limits
+            else NoRateLimits(),
+        ),
+        avatars=AvatarService(database, images, settings.public_url),
         staff_digests=staff_digests,
         metrics=MetricsService(database, metrics, settings.metrics_token),
     )

@@ -256,6 +256,7 @@ async def test_ip_digests_expire_and_ended_sessions_are_purged(
         "ip_hashes": 0,
         "sessions": 0,
         "used_tokens": 0,
+        "oidc_logins": 0,
     }
 
 

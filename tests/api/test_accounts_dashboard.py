@@ -56,6 +56,44 @@ async def test_admin_sets_sign_on_policy_and_email_links(
     assert not settings.email_sign_in and settings.deletion_policy.value == "anonymize"
 
 
+async def test_admin_sets_and_removes_the_oidc_provider(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    await add_staff(services, ADMIN, "admin")
+    csrf = await sign_in(client, ADMIN)
+    del client.headers["X-CSRF-Token"]
+    form = {
+        "csrf_token": csrf,
+        "deletion_policy": "anonymize",
+        "oidc": "set",
+        "oidc_issuer": "https://id.example",
+        "oidc_client_id": "rostra-news",
+        "oidc_client_secret": "the-oidc-client-secret-0123",
+        "oidc_name": "Example ID",
+    }
+    saved = await client.post("/admin/settings/news/accounts", data=form)
+    assert saved.status_code == 303, saved.text
+    page = await client.get("/admin/settings/news")
+    assert "Keep: Example ID (https://id.example)" in page.text
+    assert "the-oidc-client-secret-0123" not in page.text
+    assert services.oidc is not None
+    assert (await services.oidc.provider_of("news")) is not None
+    bad = await client.post(
+        "/admin/settings/news/accounts", data={**form, "oidc_issuer": "http://id.example"}
+    )
+    assert bad.status_code == 400
+    assert "issuer" in bad.text
+    assert (
+        await client.post("/admin/settings/news/accounts", data={**form, "oidc": "x"})
+    ).status_code == 400
+    off = await client.post(
+        "/admin/settings/news/accounts",
+        data={"csrf_token": csrf, "deletion_policy": "anonymize", "oidc": "off"},
+    )
+    assert off.status_code == 303
+    assert (await services.oidc.provider_of("news")) is None
+
+
 async def test_admin_deletes_a_readers_account_on_request(
     client: httpx.AsyncClient,
     second_client: httpx.AsyncClient,

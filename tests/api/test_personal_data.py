@@ -5,7 +5,7 @@ PostgreSQL. Mail goes through the real outbox to a real SMTP server (aiosmtpd)."
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -20,14 +20,28 @@ from rostra.storage.tables import metadata
 from rostra.web.app import create_app
 from tests.api.account_helpers import enable_sso, mint, sign_in
 from tests.api.helpers import PAGE, assert_error, comment_count, new_comment, read_thread
+from tests.api.test_oidc import _callback, _posted, _to_provider
 from tests.conftest import MovableClock
 from tests.notify.smtp import SmtpServer, deliver, link, mail_settings, smtp_server
+from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, start_provider
 
 __all__ = ["smtp_server"]
 READER_IP = "10.9.8.7"
 NAME = "Zebulon Quixote"
 EMAIL = "zebulon.q7731@mail.example"
 FOLLOWER = "follower@mail.example"
+PROVIDER_SUBJECT = "oidc-subject-7731"
+
+
+@pytest.fixture
+def provider() -> Iterator[Provider]:
+    """An OpenID Connect provider whose user has the reader's (verified) address."""
+    found, server = start_provider()
+    found.user.sub, found.user.email = PROVIDER_SUBJECT, EMAIL
+    found.client.redirect_hosts.add("comments.example")  # ROSTRA_PUBLIC_URL of mail_settings
+    yield found
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
@@ -67,6 +81,7 @@ async def a_readers_life(
     guest: httpx.AsyncClient,
     smtp: SmtpServer,
     clock: MovableClock,
+    provider: Provider | None = None,
 ) -> dict[str, Any]:
     """A guest comment with the reader's address, sign-in, a comment with replies, one without,
     a vote, a subscription, a follower who is mailed the reader's comment."""
@@ -84,6 +99,15 @@ async def a_readers_life(
         reader_client, author_name="Zeb", author_email=EMAIL, body="First, as a guest."
     )
     session = await sign_in(reader_client, mint(clock.now()))
+    if provider is not None:  # the same reader also signs in with a provider (linked by address)
+        assert services.oidc is not None
+        await services.oidc.configure("news", provider.url, CLIENT_ID, CLIENT_SECRET, "ID", "t")
+        message, _ = _posted(await _callback(reader_client, await _to_provider(reader_client)))
+        redeemed = await reader_client.post(
+            "/api/v1/auth/oidc/redeem", json={"site": "news", "token": message["token"]}
+        )
+        assert redeemed.json()["reader"]["id"] == session["reader"]["id"]
+        reader_client.headers["X-CSRF-Token"] = redeemed.json()["csrf_token"]
     answered = await new_comment(reader_client, body="Signed in, and answered.", notify="replies")
     alone = await new_comment(reader_client, body="Signed in, no replies.")
     reply = await new_comment(guest, author_name="Guest", parent_id=answered["id"], body="Reply")
@@ -109,6 +133,7 @@ def traces(services: Services, life: dict[str, Any]) -> dict[str, str]:
         "account id": life["session"]["reader"]["id"],
         "sign-on subject": "reader-42",
         "avatar": "avatars/42.png",
+        "provider subject": PROVIDER_SUBJECT,
     }
 
 
@@ -150,9 +175,10 @@ async def test_deleting_the_account_leaves_no_personal_data_in_any_table(
     smtp_server: SmtpServer,
     clock: MovableClock,
     policy: str,
+    provider: Provider,
 ) -> None:
     assert services.accounts is not None
-    life = await a_readers_life(services, reader_client, client, smtp_server, clock)
+    life = await a_readers_life(services, reader_client, client, smtp_server, clock, provider)
     await services.accounts.set_deletion_policy("news", policy, actor="admin@news.example")
     clues = traces(services, life)
     before = json.dumps(await every_row(settings.database_url))
@@ -177,6 +203,7 @@ async def test_deleting_the_account_leaves_no_personal_data_in_any_table(
             for what, value in clues.items():
                 assert value not in text, f"the reader's {what} is still in {table}: {text}"
     assert rows["readers"] == [] and rows["reader_sessions"] == []
+    assert rows["reader_identities"] == []
     [audit] = [text for text in rows["audit_log"] if "forget_reader" in text]
     assert "reader" in json.loads(audit)["target"]
     assert_error(await reader_client.get("/api/v1/me"), 401, "sign_in_required")

@@ -119,3 +119,27 @@ def test_public_key_file_and_bad_choices(cli: Cli, tmp_path: Path) -> None:
     assert cli("site", "deletion-policy", "news", "shred").returncode != 0
     off = cli("site", "sso", "news", "--off")
     assert off.returncode == 0, off.stderr
+
+
+def test_site_oidc_sets_the_provider_with_the_secret_from_stdin_and_turns_it_off(cli: Cli) -> None:
+    secret = "the-oidc-client-secret-from-stdin"
+    args = ("site", "oidc", "news", "--issuer", "https://id.example", "--client-id", "rostra")
+    done = run(cli, *args, "--client-secret", "-", "--name", "Example ID", stdin=secret + "\n")
+    assert done.returncode == 0, done.stderr
+    assert "Sign in with Example ID" in done.stdout
+    with sqlite3.connect(cli.database) as db:
+        [(issuer, stored)] = db.execute(
+            "SELECT oidc_issuer, oidc_client_secret FROM site_accounts"
+        ).fetchall()
+    assert issuer == "https://id.example"
+    assert stored and secret not in stored  # encrypted under the instance key
+    bad = run(cli, "site", "oidc", "news", "--issuer", "http://id.example", "--client-id", "r",
+              "--client-secret", "-", stdin=secret + "\n")  # fmt: skip
+    assert bad.returncode != 0
+    assert "issuer" in bad.stderr + bad.stdout
+    missing = run(cli, "site", "oidc", "news", "--issuer", "https://id.example")
+    assert missing.returncode == 2
+    off = run(cli, "site", "oidc", "news", "--off")
+    assert off.returncode == 0, off.stderr
+    with sqlite3.connect(cli.database) as db:
+        assert db.execute("SELECT oidc_issuer FROM site_accounts").fetchone() == (None,)

@@ -339,6 +339,22 @@ ACCESS: dict[tuple[str, str], Rule] = {
         simple("POST", "/api/v1/auth/email/redeem", **_json({"site": "news", "token": "forged"})),
         frozenset({400, 401, 403}),  # no session from a forged link, for anyone
     ),
+    ("GET", "/api/v1/auth/oidc"): Rule("public", simple("GET", "/api/v1/auth/oidc?site=news")),
+    ("GET", "/api/v1/auth/oidc/start"): Rule(
+        "public",
+        simple("GET", "/api/v1/auth/oidc/start?site=news&origin=https://news.example"),
+        frozenset({403}),  # the site has no provider, for everyone
+    ),
+    ("GET", "/api/v1/auth/oidc/callback"): Rule(
+        "public",
+        simple("GET", "/api/v1/auth/oidc/callback?state=forged&code=forged"),
+        frozenset({400}),  # an unknown state opens nothing, for anyone
+    ),
+    ("POST", "/api/v1/auth/oidc/redeem"): Rule(
+        "public",
+        simple("POST", "/api/v1/auth/oidc/redeem", **_json({"site": "news", "token": "forged"})),
+        frozenset({401}),  # no session from a forged hand-off, for anyone
+    ),
     ("GET", "/api/v1/me"): Rule("reader-account", simple("GET", "/api/v1/me")),
     ("GET", "/api/v1/me/comments"): Rule("reader-account", simple("GET", "/api/v1/me/comments")),
     ("POST", "/api/v1/me/claim"): Rule(
@@ -346,6 +362,11 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/me/export"): Rule("reader-account", simple("GET", "/api/v1/me/export")),
     ("DELETE", "/api/v1/me"): Rule("reader-account", simple("DELETE", "/api/v1/me")),
+    ("POST", "/api/v1/me/avatar"): Rule(
+        "reader-account",
+        simple("POST", "/api/v1/me/avatar", files={"file": ("a.png", b"x", "image/png")}),
+    ),
+    ("DELETE", "/api/v1/me/avatar"): Rule("reader-account", simple("DELETE", "/api/v1/me/avatar")),
     ("GET", "/widget.js"): Rule("public", simple("GET", "/widget.js")),
     ("GET", "/widget/{name}"): Rule("public", simple("GET", "/widget/thread.js")),
     ("GET", "/"): Rule("public", simple("GET", "/")),

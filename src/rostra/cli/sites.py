@@ -9,6 +9,7 @@ import typer
 
 from rostra.cli.common import CONFIG_OPTION, DATABASE_OPTION, fail, settings_from, with_services
 from rostra.services.accounts import AccountService
+from rostra.services.oidc import OidcService
 from rostra.services.registry import Services
 
 app = typer.Typer(
@@ -158,3 +159,53 @@ def email_sign_in(
         lambda services: _accounts(services).set_email_sign_in(name, state == "on", "cli"),
     )
     typer.echo(f"Sign-in links by email on {name!r}: {state}.")
+
+
+@app.command("oidc")
+def oidc(
+    name: str = typer.Argument(..., help="The site's name."),
+    issuer: str | None = typer.Option(
+        None,
+        "--issuer",
+        help="The provider's issuer URL, e.g. https://accounts.google.com (its discovery "
+        "document is ISSUER/.well-known/openid-configuration).",
+    ),
+    client_id: str | None = typer.Option(None, "--client-id", help="The client id it gave you."),
+    client_secret: str | None = typer.Option(
+        None,
+        "--client-secret",
+        help="The client secret; '-' reads it from stdin, which keeps it out of the shell history.",
+    ),
+    label: str = typer.Option("OpenID", "--name", help="Shown as 'Sign in with NAME'."),
+    off: bool = typer.Option(False, "--off", help="Stop offering the provider."),
+    database: str | None = DATABASE_OPTION,
+    config: Path | None = CONFIG_OPTION,
+) -> None:
+    """Let the site's readers sign in with an OpenID Connect provider (authorization code +
+    PKCE). Register ROSTRA_PUBLIC_URL/api/v1/auth/oidc/callback as the redirect URI there.
+    The secret is stored encrypted under ROSTRA_SECRET_KEY. See docs/accounts.md.
+
+    Example: `echo "$SECRET" | rostra site oidc dailynews --issuer https://id.example
+    --client-id rostra --client-secret - --name "Example ID"`
+    """
+    settings = settings_from(config, database_url=database)
+    actor = "cli"
+    if off:
+        with_services(settings, lambda services: _oidc(services).disable(name, actor))
+        typer.echo(f"Site {name!r} no longer offers sign-in with a provider.")
+        return
+    if not issuer or not client_id or client_secret is None:
+        raise fail("Give --issuer, --client-id and --client-secret (or --off).", 2)
+    from_stdin = client_secret == "-"  # noqa: S105 - "-" means stdin, not a password
+    secret = sys.stdin.readline().strip() if from_stdin else client_secret
+    with_services(
+        settings,
+        lambda services: _oidc(services).configure(name, issuer, client_id, secret, label, actor),
+    )
+    typer.echo(f"Site {name!r} offers 'Sign in with {label}' ({issuer}).")
+
+
+def _oidc(services: Services) -> OidcService:
+    if services.oidc is None:  # pragma: no cover - a wiring bug
+        raise RuntimeError("OidcService is not wired")
+    return services.oidc

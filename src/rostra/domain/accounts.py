@@ -29,6 +29,7 @@ class SignInMethod(StrEnum):
 
     SSO = "sso"
     EMAIL = "email"
+    OIDC = "oidc"  # an OpenID Connect provider; the subject is the identity's digest
 
 
 class SsoAlgorithm(StrEnum):
@@ -56,6 +57,17 @@ class AccountSettings:
     sso_key: str | None = None
     deletion_policy: DeletionPolicy = DeletionPolicy.ANONYMIZE
     email_sign_in: bool = False  # passwordless sign-in links by email
+    # OpenID Connect provider (issuer URL, client id, client secret sealed like the HS256
+    # secret, the button's name).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_name: str | None = None
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """True when the site offers sign-in with an OpenID Connect provider."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @property
     def sso_enabled(self) -> bool:
@@ -77,6 +89,7 @@ class Reader:
     email_hash: str | None
     avatar_url: str | None
     created_at: datetime
+    avatar_image: str | None = None  # the name of an uploaded picture under /media/
 
     @property
     def voter(self) -> str:

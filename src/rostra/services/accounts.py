@@ -154,7 +154,7 @@ class AccountService:
         async with self._storage.read() as tx:
             await self._require_site(tx, site)
             settings = await tx.accounts.settings(site)
-        return replace(settings, sso_key=None)
+        return replace(settings, sso_key=None, oidc_client_secret=None)
 
     async def _change_settings(self, site: str, actor: str, note: str, **changes: Any) -> None:
         now = self._clock.now()
@@ -308,6 +308,16 @@ class AccountService:
                 f"Too many sign-in links asked for; try again in {wait:.0f} s.", retry_after=wait
             )
 
+    async def open_session(self, reader_id: str) -> ReaderSession:
+        """A new session for an account another sign-in (OIDC, ``rostra.services.oidc``)
+        proved; raises ``NotFoundError`` when the account is gone."""
+        now = self._clock.now()
+        async with self._storage.write() as tx:
+            reader = await tx.accounts.get_reader(reader_id)
+            if reader is None:
+                raise NotFoundError("There is no such reader account.", field="reader")
+            return await self._open_session(tx, reader, now)
+
     async def _open_session(
         self, tx: AccountTransaction, reader: Reader, now: datetime
     ) -> ReaderSession:
@@ -374,6 +384,7 @@ class AccountService:
                 reader.id, reader.email_hash, reader.site, EVERYTHING, None
             )
             votes = await tx.accounts.votes_of(reader.voter)
+            identities = await tx.accounts.identities_of(reader.id)
             subscriptions = (
                 await tx.accounts.subscriptions_of(reader.site, reader.email_hash)
                 if reader.email_hash
@@ -388,6 +399,7 @@ class AccountService:
                 "name": reader.name,
                 "email": reader.email,
                 "avatar": reader.avatar_url,
+                "avatar_uploaded": reader.avatar_image is not None,
                 "created_at": _time(reader.created_at),
             },
             "comments": [
@@ -405,6 +417,7 @@ class AccountService:
             ],
             "votes": votes,
             "subscriptions": subscriptions,
+            "identities": identities,  # OpenID Connect provider identities (issuer, subject)
             "exported_at": _time(self._clock.now()),
         }
 
@@ -478,6 +491,8 @@ class AccountService:
             await self._live.publish(event)
         if self._images is not None and removed_images:
             await self._images.delete_files(removed_images)
+        if self._images is not None and reader.avatar_image:
+            await self._images.delete_media([reader.avatar_image])  # the uploaded picture
         return ForgetReport(removed, anonymized, votes, addresses)
 
     async def purge_expired(self) -> dict[str, int]:

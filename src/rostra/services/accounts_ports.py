@@ -27,6 +27,16 @@ class AuthoredComment:
     thread_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class PendingLogin:
+    """An OIDC login between the redirect to the provider and its callback."""
+
+    site: str
+    origin: str  # the publisher page's origin, where the result is posted
+    nonce: str
+    code_verifier: str
+
+
 class AccountRepository(Protocol):
     async def settings(self, site: str) -> AccountSettings:
         """The site's account settings (the defaults when none were saved)."""
@@ -100,6 +110,31 @@ class AccountRepository(Protocol):
     async def purge(self, now: datetime, ip_hashes_before: datetime) -> dict[str, int]:
         """Drop expired sessions and token ids, and IP digests of comments older than
         ``ip_hashes_before``; returns how many of each."""
+
+    async def save_oidc_login(
+        self, digest: str, site: str, login: PendingLogin, expires_at: datetime
+    ) -> None:
+        """Remember an OIDC login by the digest of its ``state`` until ``expires_at``."""
+
+    async def take_oidc_login(self, digest: str, now: datetime) -> PendingLogin | None:
+        """Delete and return an unexpired login (None when unknown, taken or expired)."""
+
+    async def identity_reader(self, identity_id: str) -> Reader | None:
+        """The account an OIDC identity (digest of site, issuer, sub) opens."""
+
+    async def add_identity(
+        self, identity_id: str, reader_id: str, issuer: str, subject: str, now: datetime
+    ) -> None:
+        """Link an OIDC identity to an account."""
+
+    async def identities_of(self, reader_id: str) -> list[dict[str, Any]]:
+        """The OIDC identities linked to an account (issuer, subject, when), for its export."""
+
+    async def set_avatar_image(
+        self, reader_id: str, name: str | None, avatar_url: str | None
+    ) -> str | None:
+        """Set (or clear, ``None``) the account's uploaded picture and the picture URL it and
+        its comments show; returns the previous picture's name."""
 
 
 class AccountTransaction(Transaction, Protocol):

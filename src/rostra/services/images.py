@@ -116,6 +116,43 @@ class ImageService:
         await self.clean_orphans(CLEAN_BATCH)
         return UploadedImage(image, token)
 
+    async def make_avatar(self, data: bytes, caller: Caller, max_bytes: int, size: int) -> str:
+        """Check and crop a reader's picture (issue 10) and store it; returns its file name
+        under ``/media/``. Same checks as an upload (rate, size, type from the bytes)."""
+        wait = await self._limiter.hit(
+            "image", self._keyring.digest("limit", f"image:{caller.ip or caller.voter or 'anon'}")
+        )
+        if wait is not None:
+            raise RateLimitedError(
+                f"You are uploading faster than this site allows; try again in {wait:.0f} s.",
+                retry_after=wait,
+            )
+        limit = min(max_bytes, self.limits.max_bytes)
+        if len(data) > limit:
+            raise ImageTooLargeError(
+                f"The file is {len(data):,} bytes; a picture may have {limit:,}.", field="file"
+            )
+        kind = sniff(data[:16])
+        if kind is None:
+            raise UnsupportedImageError(
+                "Only JPEG, PNG, WebP and GIF images are accepted.", field="file"
+            )
+        encoded = await self._codec.avatar(data, kind, self.limits, size)
+        stored = ImageKind.JPEG if kind is ImageKind.JPEG else ImageKind.PNG
+        name = f"avatar-{self._keyring.new_id()}.{stored.value}"
+        await self._files.save(name, encoded, stored.media_type)
+        return name
+
+    async def delete_media(self, names: Sequence[str]) -> None:
+        """Remove stored files by name (a reader's replaced or forgotten picture); a failure
+        is logged, not raised."""
+        if not names:
+            return
+        try:
+            await self._files.delete(list(names))
+        except (OSError, ValueError) as exc:
+            log.warning("media_files_not_deleted", names=list(names), error=str(exc))
+
     async def clean_orphans(self, limit: int = CLEAN_BATCH) -> int:
         """Delete up to ``limit`` uploads no comment claimed within a day; returns how many.
         Uploads call it with a small batch, so the cleaning keeps pace with the uploading."""

@@ -212,6 +212,10 @@ class ImageCodec(Protocol):
         (before decoding pixels), and re-encode a display-size image and a thumbnail without
         metadata. Raises the errors of ``rostra.domain.images``."""
 
+    async def avatar(self, data: bytes, kind: ImageKind, limits: ImageLimits, size: int) -> bytes:
+        """A reader's picture: checked and cleaned as ``process`` does, then cropped to a
+        ``size`` square (PNG, or JPEG when ``kind`` is JPEG)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:

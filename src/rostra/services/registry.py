@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from rostra.services.accounts import AccountService
 from rostra.services.anchors import AnchorService
+from rostra.services.avatars import AvatarService
 from rostra.services.campaigns import CampaignService
 from rostra.services.comments import CommentService
 from rostra.services.exports import ExportService
@@ -16,6 +17,7 @@ from rostra.services.live import LiveService
 from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationService
+from rostra.services.oidc import OidcService
 from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
 from rostra.services.staff import StaffService
@@ -51,6 +53,8 @@ class Services:
     staff_digests: StaffDigestService | None = None
     metrics: MetricsService | None = None  # issue 12: /metrics and request metrics
     accounts: AccountService | None = None  # issue 10: reader accounts and personal data
+    oidc: OidcService | None = None  # issue 10: sign-in with an OpenID Connect provider
+    avatars: AvatarService | None = None  # issue 10: readers' uploaded pictures
     campaigns: CampaignService | None = None  # issue 9: reader support (campaigns, payments)
     # issue 4: a token that moves with every commit (Storage.changes); None: no such counter
     changes: Callable[[], Hashable | None] = lambda: None

@@ -19,11 +19,13 @@ from rostra.domain.accounts import (
 )
 from rostra.domain.comments import CommentStatus
 from rostra.domain.times import from_us, to_us
-from rostra.services.accounts_ports import AuthoredComment
+from rostra.services.accounts_ports import AuthoredComment, PendingLogin
 from rostra.storage.tables import (
     comment_reports,
     comments,
+    oidc_logins,
     outbox,
+    reader_identities,
     reader_sessions,
     readers,
     site_accounts,
@@ -44,6 +46,7 @@ READER_COLUMNS = (
     readers.c.email_hash,
     readers.c.avatar_url,
     readers.c.created_us,
+    readers.c.avatar_image,
 )
 
 
@@ -58,6 +61,7 @@ def _reader(row: Any) -> Reader:
         email_hash=row.email_hash,
         avatar_url=row.avatar_url,
         created_at=from_us(row.created_us),
+        avatar_image=row.avatar_image,
     )
 
 
@@ -87,6 +91,10 @@ class SqlAccountRepository:
             sso_key=row.sso_key,
             deletion_policy=DeletionPolicy(row.deletion_policy),
             email_sign_in=bool(row.email_sign_in),
+            oidc_issuer=row.oidc_issuer,
+            oidc_client_id=row.oidc_client_id,
+            oidc_client_secret=row.oidc_client_secret,
+            oidc_name=row.oidc_name,
         )
 
     async def save_settings(self, site: str, settings: AccountSettings, now: datetime) -> None:
@@ -96,6 +104,10 @@ class SqlAccountRepository:
             "sso_key": settings.sso_key,
             "deletion_policy": settings.deletion_policy.value,
             "email_sign_in": settings.email_sign_in,
+            "oidc_issuer": settings.oidc_issuer,
+            "oidc_client_id": settings.oidc_client_id,
+            "oidc_client_secret": settings.oidc_client_secret,
+            "oidc_name": settings.oidc_name,
             "updated_us": to_us(now),
         }
         statement = self._insert()(site_accounts).values(site_id=site_id, **values)
@@ -113,12 +125,19 @@ class SqlAccountRepository:
         now: datetime,
     ) -> Reader:
         site_id = await self._conn.scalar(sa.select(sites.c.id).where(sites.c.name == site))
-        changes = {
+        changes: dict[str, Any] = {
             "name": profile.name,
             "email": profile.email,
             "email_hash": email_hash,
             "avatar_url": profile.avatar_url,
             "last_seen_us": to_us(now),
+        }
+        # An uploaded picture wins over the one a sign-in brings (migration 0012).
+        keep = {
+            "avatar_url": sa.case(
+                (readers.c.avatar_image.is_not(None), readers.c.avatar_url),
+                else_=profile.avatar_url,
+            )
         }
         statement = self._insert()(readers).values(
             id=new_id,
@@ -130,7 +149,7 @@ class SqlAccountRepository:
         )
         await self._conn.execute(
             statement.on_conflict_do_update(
-                index_elements=["site_id", "method", "subject"], set_=changes
+                index_elements=["site_id", "method", "subject"], set_={**changes, **keep}
             )
         )
         row = (
@@ -370,6 +389,9 @@ class SqlAccountRepository:
         await self._conn.execute(
             reader_sessions.delete().where(reader_sessions.c.reader_id == reader_id)
         )
+        await self._conn.execute(
+            reader_identities.delete().where(reader_identities.c.reader_id == reader_id)
+        )
         await self._conn.execute(readers.delete().where(readers.c.id == reader_id))
 
     async def purge(self, now: datetime, ip_hashes_before: datetime) -> dict[str, int]:
@@ -384,8 +406,102 @@ class SqlAccountRepository:
         tokens = await self._conn.execute(
             used_tokens.delete().where(used_tokens.c.expires_us <= to_us(now))
         )
+        logins = await self._conn.execute(
+            oidc_logins.delete().where(oidc_logins.c.expires_us <= to_us(now))
+        )
         return {
             "ip_hashes": int(ips.rowcount or 0),
             "sessions": int(sessions.rowcount or 0),
             "used_tokens": int(tokens.rowcount or 0),
+            "oidc_logins": int(logins.rowcount or 0),
         }
+
+    # --- OpenID Connect (migration 0012) -----------------------------------------------------
+
+    async def save_oidc_login(
+        self, digest: str, site: str, login: PendingLogin, expires_at: datetime
+    ) -> None:
+        await self._conn.execute(
+            oidc_logins.insert().values(
+                id=digest,
+                site_id=_site_id(site),
+                origin=login.origin,
+                nonce=login.nonce,
+                code_verifier=login.code_verifier,
+                expires_us=to_us(expires_at),
+            )
+        )
+
+    async def take_oidc_login(self, digest: str, now: datetime) -> PendingLogin | None:
+        row = (
+            await self._conn.execute(
+                sa.select(oidc_logins, sites.c.name.label("site"))
+                .join(sites, sites.c.id == oidc_logins.c.site_id)
+                .where(oidc_logins.c.id == digest)
+            )
+        ).first()
+        if row is None:
+            return None
+        deleted = await self._conn.execute(oidc_logins.delete().where(oidc_logins.c.id == digest))
+        if not deleted.rowcount or row.expires_us <= to_us(now):
+            return None  # another request took it first, or it expired
+        return PendingLogin(row.site, row.origin, row.nonce, row.code_verifier)
+
+    async def identity_reader(self, identity_id: str) -> Reader | None:
+        row = (
+            await self._conn.execute(
+                sa.select(*READER_COLUMNS)
+                .select_from(reader_identities)
+                .join(readers, readers.c.id == reader_identities.c.reader_id)
+                .join(sites, sites.c.id == readers.c.site_id)
+                .where(reader_identities.c.id == identity_id)
+            )
+        ).first()
+        return _reader(row) if row else None
+
+    async def add_identity(
+        self, identity_id: str, reader_id: str, issuer: str, subject: str, now: datetime
+    ) -> None:
+        await self._conn.execute(
+            reader_identities.insert().values(
+                id=identity_id,
+                reader_id=reader_id,
+                issuer=issuer,
+                subject=subject,
+                created_us=to_us(now),
+            )
+        )
+
+    async def identities_of(self, reader_id: str) -> list[dict[str, Any]]:
+        rows = await self._conn.execute(
+            sa.select(reader_identities)
+            .where(reader_identities.c.reader_id == reader_id)
+            .order_by(reader_identities.c.created_us)
+        )
+        return [
+            {"issuer": row.issuer, "subject": row.subject, "linked_at": _rfc3339(row.created_us)}
+            for row in rows
+        ]
+
+    async def set_avatar_image(
+        self, reader_id: str, name: str | None, avatar_url: str | None
+    ) -> str | None:
+        previous = await self._conn.scalar(
+            sa.select(readers.c.avatar_image).where(readers.c.id == reader_id)
+        )
+        await self._conn.execute(
+            readers.update()
+            .where(readers.c.id == reader_id)
+            .values(avatar_image=name, avatar_url=avatar_url)
+        )
+        # The account's comments show the new picture too (they keep a copy of its URL).
+        await self._conn.execute(
+            comments.update()
+            .where(comments.c.reader_id == reader_id, comments.c.author_avatar.is_not(None))
+            .values(author_avatar=avatar_url)
+        )
+        return previous
+
+
+def _rfc3339(us: int) -> str:
+    return from_us(us).isoformat().replace("+00:00", "Z")

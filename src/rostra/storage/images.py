@@ -194,6 +194,28 @@ class PillowImageCodec:
         async with self._slots:
             return await asyncio.to_thread(process_image, data, kind, limits)
 
+    async def avatar(self, data: bytes, kind: ImageKind, limits: ImageLimits, size: int) -> bytes:
+        async with self._slots:
+            return await asyncio.to_thread(process_avatar, data, kind, limits, size)
+
+
+def process_avatar(data: bytes, kind: ImageKind, limits: ImageLimits, size: int) -> bytes:
+    """A reader's picture (issue 10): the upload goes through ``process_image`` (bounds, real
+    decode, upright, metadata dropped), then its first frame is centre-cropped to a square of
+    ``size`` pixels and written as PNG, or JPEG for photos."""
+    processed = process_image(data, kind, limits)
+    with Image.open(io.BytesIO(processed.display)) as clean:
+        clean.seek(0)
+        still = _normalized(clean.convert("RGBA"), ImageKind.PNG)
+        square = ImageOps.fit(still, (size, size), Image.Resampling.LANCZOS)
+    square.info = {}
+    out = io.BytesIO()
+    if kind is ImageKind.JPEG:
+        square.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+    else:
+        square.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
 
 def process_image(data: bytes, kind: ImageKind, limits: ImageLimits) -> ProcessedImage:
     """Identify, bound, decode and re-encode one upload (blocking: run it in a thread)."""

@@ -404,6 +404,11 @@ site_accounts = sa.Table(
     # Passwordless sign-in links by email, for sites without accounts of their own.
     sa.Column("email_sign_in", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("updated_us", sa.BigInteger, nullable=False),
+    # Migration 0012: OIDC sign-in; the client secret is encrypted like the HS256 secret.
+    sa.Column("oidc_issuer", sa.String(2048)),
+    sa.Column("oidc_client_id", sa.String(255)),
+    sa.Column("oidc_client_secret", sa.Text),
+    sa.Column("oidc_name", sa.String(64)),
 )
 
 readers = sa.Table(
@@ -420,6 +425,8 @@ readers = sa.Table(
     sa.Column("avatar_url", sa.String(2048)),
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Column("last_seen_us", sa.BigInteger, nullable=False),
+    # Migration 0012: the name of an uploaded picture under /media/ (shown instead of avatar_url).
+    sa.Column("avatar_image", sa.String(64)),
     sa.UniqueConstraint("site_id", "method", "subject"),
     sa.Index("ix_readers_email_hash", "email_hash"),
 )
@@ -445,4 +452,33 @@ used_tokens = sa.Table(
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("expires_us", sa.BigInteger, nullable=False),
     sa.Index("ix_used_tokens_expires_us", "expires_us"),
+)
+
+# Migration 0012: which OIDC identity (issuer, sub) opens which account. ``id`` is a keyed
+# digest of (site, issuer, sub), so the lookup needs no index on the long issuer.
+reader_identities = sa.Table(
+    "reader_identities",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column(
+        "reader_id", sa.String(32), sa.ForeignKey("readers.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("issuer", sa.String(2048), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_reader_identities_reader_id", "reader_id"),
+)
+
+# Migration 0012: an OIDC login between the redirect to the provider and its callback, by the
+# digest of its ``state``; taken (deleted) by the callback, so a state works once.
+oidc_logins = sa.Table(
+    "oidc_logins",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("origin", sa.String(2048), nullable=False),
+    sa.Column("nonce", sa.String(128), nullable=False),
+    sa.Column("code_verifier", sa.String(128), nullable=False),
+    sa.Column("expires_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_oidc_logins_expires_us", "expires_us"),
 )

@@ -28,6 +28,7 @@ from rostra.domain.errors import (
     ValidationError,
 )
 from rostra.domain.images import ImageTooLargeError, UnsupportedImageError
+from rostra.domain.oidc import OidcProviderUnavailableError
 from rostra.domain.staff import NotSignedInError
 from rostra.domain.subscriptions import LinkError, NotificationsDisabledError
 from rostra.web.schemas import Error, ErrorBody
@@ -50,6 +51,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     LinkError: 400,  # issue 6: expired or tampered signed links
     PaymentsDisabledError: 503,  # issue 9: no payment provider keys
     PaymentProviderError: 502,  # issue 9: the provider failed
+    OidcProviderUnavailableError: 502,  # issue 10: the OIDC provider failed
 }
 CODE_BY_STATUS = {
     400: "invalid",

@@ -11,6 +11,7 @@ from rostra.web.admin import views as admin
 from rostra.web.api import (
     accounts,
     anchors,
+    avatars,
     campaigns,
     comments,
     events,
@@ -19,6 +20,7 @@ from rostra.web.api import (
     media,
     metrics,
     moderation,
+    oidc,
     staff_auth,
     subscriptions,
     votes,
@@ -78,6 +80,12 @@ API_ROUTES: list[HTTPRouteHandler] = [
     accounts.claim_comments,  # POST   /api/v1/me/claim
     accounts.export_my_data,  # GET    /api/v1/me/export
     accounts.forget_me,  # DELETE /api/v1/me
+    oidc.site_provider,  # GET    /api/v1/auth/oidc
+    oidc.start_login,  # GET    /api/v1/auth/oidc/start
+    oidc.callback,  # GET    /api/v1/auth/oidc/callback
+    oidc.redeem,  # POST   /api/v1/auth/oidc/redeem
+    avatars.upload_avatar,  # POST   /api/v1/me/avatar
+    avatars.remove_avatar,  # DELETE /api/v1/me/avatar
 ]
 
 ASSET_ROUTES: list[HTTPRouteHandler] = [

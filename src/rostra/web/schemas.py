@@ -450,6 +450,26 @@ class SsoSignInIn(msgspec.Struct, forbid_unknown_fields=True):
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=8192)]
 
 
+class OidcRedeemIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The hand-off token the sign-in popup posted to the widget (issue 10, OIDC)."""
+
+    site: Annotated[str, msgspec.Meta(max_length=64)]
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class OidcProviderOut(msgspec.Struct):
+    """A site's OpenID Connect provider: the button's name and the popup's URL (relative)."""
+
+    name: str
+    start_url: str
+
+
+class OidcSiteOut(msgspec.Struct):
+    """The site's provider, or null when it has none."""
+
+    provider: OidcProviderOut | None
+
+
 class ReaderOut(msgspec.Struct):
     """The signed-in reader's own account (``email`` is shown to the reader only)."""
 

@@ -1,6 +1,7 @@
 // Reader sign-in (issue 10). Loaded only when the page asks for it: the publisher's token
 // (<div id="rostra-thread" data-sso-token="…"> or window.Rostra.login(token)), sign-in links by
-// email (data-sign-in="email"), or a mailed link's #rostra-signin= fragment.
+// email (data-sign-in="email"), the site's OpenID Connect provider (data-sign-in="oidc"; a
+// popup), or a mailed link's #rostra-signin= fragment.
 import { client, session } from "./api.js";
 import { h, store } from "./dom.js";
 
@@ -41,8 +42,32 @@ export async function start(host, d) {
   try {
     return use(await api.get("/me"), host);
   } catch {
-    if (d.signIn === "email") form(host, d.site);
+    const mail = d.signIn?.includes("email");
+    const p = (await api.get(`/auth/oidc?site=${encodeURIComponent(d.site)}`).catch(() => null))?.provider;
+    const root = p || mail ? mountBar(host) : null;
+    if (p) root.append(h("p", {}, h("button", { type: "button", onclick: () => popup(host, d.site, p) }, `Sign in with ${p.name}`)));
+    if (mail) form(root, d.site);
   }
+}
+
+// The provider's sign-in runs in a popup on our origin; its last page posts a single-use
+// token to this page (our origin only, checked here), redeemed here so the session cookie is
+// the one this embedded widget's requests carry.
+function popup(host, site, p) {
+  const origin = new URL(base).origin;
+  const win = open(`${base}${p.start_url}&origin=${encodeURIComponent(location.origin)}`, "rostra-oidc", "popup,width=520,height=680");
+  const done = async (e) => {
+    if (e.origin !== origin || e.source !== win || e.data?.type !== "rostra-oidc") return;
+    removeEventListener("message", done);
+    try {
+      if (e.data.error) throw e.data.error;
+      use(await api.post("/auth/oidc/redeem", { site, token: e.data.token }), host);
+      host.dispatchEvent(new CustomEvent("rostra:signed-in", { bubbles: true }));
+    } catch (err) {
+      bar?.shadowRoot?.append(h("p", { role: "alert" }, err.message || "Sign-in failed."));
+    }
+  };
+  addEventListener("message", done);
 }
 
 function use(s, host) {
@@ -54,7 +79,7 @@ function use(s, host) {
   return s.reader;
 }
 
-function form(host, site) {
+function form(root, site) {
   const email = h("input", { type: "email", name: "email", required: true, placeholder: "Email", "aria-label": "Email" });
   const name = h("input", { name: "name", required: true, maxlength: 100, placeholder: "Name", "aria-label": "Name" });
   const note = h("span", { role: "status" });
@@ -67,7 +92,7 @@ function form(host, site) {
       note.textContent = err.message || "Could not send the link.";
     }
   } }, name, email, h("button", { type: "submit" }, "Email me a sign-in link"), note);
-  mountBar(host).append(f);
+  root.append(f);
 }
 
 /** End the session (the page's own sign-out should call this too). */
@@ -97,13 +122,30 @@ function show(host, reader) {
   if (!host) return;
   const list = h("ul", { hidden: true });
   const btn = (text, onclick) => h("button", { type: "button", onclick }, text);
+  const note = h("span", { role: "status" });
+  const file = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp,image/gif", hidden: true,
+    "aria-label": "Picture", onchange: () => picture(host, file.files[0], note).catch((e) => { note.textContent = e.message || "Upload failed."; }) });
   mountBar(host).append(h("p", {},
     reader.avatar && h("img", { src: reader.avatar, alt: "", referrerpolicy: "no-referrer" }),
     h("span", {}, "Signed in as ", h("strong", {}, reader.name)),
+    file, btn("Change picture", () => file.click()),
+    btn("Remove picture", () => api.del("/me/avatar").then((r) => show(host, r)).catch(() => {})), note,
     btn("My comments", () => mine(list).catch(() => {})),
     btn("Download my data", () => download().catch(() => {})),
     btn("Delete my account", () => forget().catch(() => {})),
     btn("Sign out", () => logout().catch(() => {}))), list);
+}
+
+// An uploaded picture (multipart, so not through api.js's JSON calls); the server crops it.
+async function picture(host, f, note) {
+  if (!f) return;
+  const body = new FormData();
+  body.append("file", f);
+  const res = await fetch(`${base}/api/v1/me/avatar`, { method: "POST", body, credentials: "include", headers: { "X-CSRF-Token": session.csrf } });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(data?.error?.message || "Upload failed.");
+  session.reader = data;
+  show(host, data);
 }
 
 // The reader's own comments (profile history), newest first.

@@ -17,6 +17,7 @@ from rostra.web.admin.views import _form, _page_context, _staff, _status, redire
 from rostra.web.api.accounts import account_service
 
 SSO_CHOICES = ("keep", "off", "HS256", "RS256", "ES256")
+OIDC_CHOICES = ("keep", "off", "set")
 
 
 async def _admin(
@@ -40,8 +41,8 @@ async def _admin(
 async def save_account_settings(
     request: Request[Any, Any, Any], site: FromPath[str], services: NamedDependency[Services]
 ) -> Response[Any]:
-    """Deletion policy, sign-in links by email, and single sign-on (a new key replaces the
-    stored one; "keep" leaves it)."""
+    """Deletion policy, sign-in links by email, single sign-on (a new key replaces the
+    stored one; "keep" leaves it) and the OpenID Connect provider (likewise)."""
     form = await _form(request)
     checked = await _admin(request, services, form)
     if isinstance(checked, Response):
@@ -49,8 +50,9 @@ async def save_account_settings(
     user, context = checked
     accounts = account_service(services)
     sso = form.get("sso") or "keep"
+    oidc = form.get("oidc") or "keep"
     try:
-        if sso not in SSO_CHOICES:
+        if sso not in SSO_CHOICES or oidc not in OIDC_CHOICES:
             return render("error", 400, heading="Choose a sign-on setting.", **context)
         await accounts.set_deletion_policy(site, form.get("deletion_policy") or "", user.email)
         await accounts.set_email_sign_in(site, form.get("email_sign_in") == "on", user.email)
@@ -58,6 +60,17 @@ async def save_account_settings(
             await accounts.disable_sso(site, user.email)
         elif sso != "keep":
             await accounts.configure_sso(site, sso, form.get("sso_key") or "", user.email)
+        if services.oidc is not None and oidc == "off":
+            await services.oidc.disable(site, user.email)
+        elif services.oidc is not None and oidc == "set":
+            await services.oidc.configure(
+                site,
+                form.get("oidc_issuer") or "",
+                form.get("oidc_client_id") or "",
+                form.get("oidc_client_secret") or "",
+                form.get("oidc_name") or "",
+                user.email,
+            )
     except DomainError as exc:
         return render("error", _status(exc), heading=exc.message, **context)
     return redirect(f"/admin/settings/{site}", message="Reader account settings saved.")

@@ -17,7 +17,8 @@ from rostra.domain.campaigns import (
     Donation,
     PaymentEvent,
 )
-from rostra.services.ports import SiteRepository, StaffRecords, UserRepository
+from rostra.services.ports import SiteRepository
+from rostra.services.staff_ports import StaffRecords, UserRepository
 
 
 class CampaignRepository(Protocol):

@@ -28,8 +28,9 @@ from rostra.domain.events import CommentCreated
 from rostra.domain.rendering import render_markdown
 from rostra.domain.sites import Site, validate_site_name
 from rostra.domain.threads import validate_page, validate_title
+from rostra.services.import_ports import ImportedComment
 from rostra.services.live import LiveService
-from rostra.services.ports import ImportedComment, Storage, Transaction
+from rostra.services.ports import Storage, Transaction
 from rostra.services.tokens import Keyring
 
 TRUNCATION_MARKER = "\n\n[… shortened on import: the original was {length:,} characters]"

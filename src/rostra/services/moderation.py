@@ -30,9 +30,10 @@ from rostra.services.images import ImageService
 from rostra.services.live import LiveService
 from rostra.services.metrics_ports import Metrics, NoMetrics
 from rostra.services.notifications import NotificationService
-from rostra.services.ports import Clock, QueueItem, Storage, Transaction
+from rostra.services.ports import Clock, Storage, Transaction
 from rostra.services.ports import Decision as ScreeningDecision
 from rostra.services.screening import ScreeningService
+from rostra.services.staff_ports import QueueItem
 from rostra.services.tokens import Keyring
 
 MAX_PAGE = 100

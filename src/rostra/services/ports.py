@@ -6,11 +6,11 @@ never learn which database or transport is behind.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
+from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from rostra.domain.anchors import Anchor
 from rostra.domain.comments import Comment, CommentStatus
@@ -19,7 +19,6 @@ from rostra.domain.images import ImageKind, ImageLimits, ProcessedImage, StoredI
 from rostra.domain.moderation import ModerationSettings, Reason, Verdict
 from rostra.domain.paging import Cursor, Sort
 from rostra.domain.sites import Site
-from rostra.domain.staff import AuditEntry, Ban, BanKind, Role, StaffAction, StaffUser
 from rostra.domain.subscriptions import (
     MailJob,
     NewMailJob,
@@ -31,6 +30,8 @@ from rostra.domain.subscriptions import (
     SubscriptionStatus,
 )
 from rostra.domain.threads import Thread
+from rostra.services.import_ports import ImportRepository
+from rostra.services.staff_ports import StaffRecords, UserRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,201 +324,6 @@ class Outbox(Protocol):
 
     async def summary(self) -> OutboxSummary:
         """Counts by status and the latest permanent failures."""
-
-
-@dataclass(frozen=True, slots=True)
-class StaffCredentials:
-    """A staff account with what signing in checks (issue 5)."""
-
-    user: StaffUser
-    password_hash: str
-    totp_secret: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class QueueItem:
-    """A comment waiting for staff: held, or published and reported by readers."""
-
-    comment: Comment
-    site: str
-    page: str
-    report_count: int
-    report_reasons: tuple[str, ...]
-    screening: tuple[Reason, ...] = ()  # why screening held it, with scores
-
-
-class UserRepository(Protocol):
-    """Staff accounts and their server-side sessions (issue 5)."""
-
-    async def add(self, email: str, password_hash: str, role: Role, created_at: datetime) -> None:
-        """Store a new account; the email must be free."""
-
-    async def credentials(self, email: str) -> StaffCredentials | None:
-        """The account with this (lowercased) email and its secrets, or None."""
-
-    async def lock(self, user_id: int) -> None:
-        """Hold the account's row until the transaction ends, so that two sign-ins of one
-        account (the same authenticator code sent twice at once) take turns."""
-
-    async def get(self, user_id: int) -> StaffUser | None:
-        """One account by id."""
-
-    async def list_all(self) -> list[StaffUser]:
-        """Every account, by email."""
-
-    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
-        """Replace the stored password hash (a rehash with new parameters)."""
-
-    async def set_totp_secret(self, user_id: int, secret: str | None) -> None:
-        """Turn the second factor on (a secret) or off (None)."""
-
-    async def set_disabled(self, user_id: int, disabled: bool) -> None:
-        """Disable or re-enable an account."""
-
-    async def add_session(
-        self, session_digest: str, user_id: int, created_at: datetime, expires_at: datetime
-    ) -> None:
-        """Record a signed-in session by the digest of its id."""
-
-    async def session_user(self, session_digest: str, now: datetime) -> StaffUser | None:
-        """The enabled account of an unexpired session, or None."""
-
-    async def delete_session(self, session_digest: str) -> None:
-        """End one session."""
-
-    async def delete_sessions_of(self, user_id: int) -> None:
-        """End every session of an account."""
-
-
-class StaffRecords(Protocol):
-    """Bans, reader reports, the moderation queue and the audit log (issue 5)."""
-
-    async def add_ban(
-        self,
-        kind: BanKind,
-        value: str,
-        reason: str,
-        created_by: str,
-        created_at: datetime,
-        expires_at: datetime | None,
-    ) -> int:
-        """Store a ban; returns its id."""
-
-    async def remove_ban(self, ban_id: int) -> bool:
-        """Lift a ban; False when there is none with this id."""
-
-    async def list_bans(self, now: datetime) -> list[Ban]:
-        """Bans in force at ``now``, newest first."""
-
-    async def is_banned(self, values: Sequence[tuple[BanKind, str]], now: datetime) -> bool:
-        """True when any (kind, value) is banned at ``now``."""
-
-    async def author_digests(self, comment_id: str) -> tuple[str | None, str | None]:
-        """The stored (email digest, IP digest) of a comment's author."""
-
-    async def add_report(self, comment_id: str, reporter: str, reason: str, at: datetime) -> bool:
-        """Record one reader's report; False when this reader reported the comment already."""
-
-    async def report_count(self, comment_id: str) -> int:
-        """How many readers reported the comment."""
-
-    async def clear_reports(self, comment_id: str) -> None:
-        """Forget a comment's reports (staff looked at it)."""
-
-    async def set_status(self, comment_id: str, status: CommentStatus) -> None:
-        """Move a comment to another state."""
-
-    async def set_pinned(self, comment_id: str, pinned: bool) -> None:
-        """Pin or unpin a top-level comment."""
-
-    async def pinned_count(self, thread_id: int) -> int:
-        """How many comments of the thread are pinned."""
-
-    async def queue(
-        self,
-        *,
-        site: str | None,
-        search: str | None,
-        report_threshold: int,
-        limit: int,
-        offset: int,
-    ) -> list[QueueItem]:
-        """Held comments and published ones with at least ``report_threshold`` reports, oldest
-        first, optionally of one site and matching ``search`` in author name or text."""
-
-    async def audit(
-        self, actor: str, action: StaffAction, target: str, reason: str, at: datetime
-    ) -> None:
-        """Append to the audit log."""
-
-    async def audit_entries(self, limit: int, offset: int) -> list[AuditEntry]:
-        """The audit log, newest first."""
-
-    async def recent_audit_entries(
-        self, actor: str, action: StaffAction, since: datetime
-    ) -> list[AuditEntry]:
-        """One actor's entries of one kind at or after ``since`` (a short look back: the
-        TOTP replay check of issue 12)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ImportedComment:
-    """A comment written by an import (issue 11): its source id, dates and vote totals kept."""
-
-    id: str
-    source_id: str
-    thread_id: int
-    parent_id: str | None
-    root_id: str | None
-    depth: int
-    author_name: str
-    author_email_hash: str | None
-    author_url: str | None
-    body: str
-    body_html: str
-    status: CommentStatus
-    created_at: datetime
-    edited_at: datetime | None
-    upvotes: int
-    downvotes: int
-    anchor: dict[str, Any] | None
-    stored: dict[str, Any]
-    descendant_count: int = 0  # published replies, for a top-level comment
-
-
-class ImportRepository(Protocol):
-    """Bulk writes and reads for imports and exports (issue 11)."""
-
-    async def known(self, site: str, source: str, source_ids: Sequence[str]) -> dict[str, str]:
-        """Which of ``source_ids`` were imported before: source id -> comment id."""
-
-    async def thread(self, site: str, page: str, title: str | None, created_at: datetime) -> int:
-        """The id of the page's thread, created (with ``created_at``) when missing."""
-
-    async def add_comments(self, comments: Sequence[ImportedComment]) -> None:
-        """Insert comments, parents before replies, in one statement where possible."""
-
-    async def remember(self, site: str, source: str, pairs: Sequence[tuple[str, str]]) -> None:
-        """Record (source id, comment id) pairs so a second import skips them."""
-
-    async def add_votes(self, votes: Sequence[tuple[str, str, int, datetime]]) -> int:
-        """Insert (comment id, voter, value, time) rows that are not stored yet; returns how
-        many were new. Comment vote totals are not changed: they were imported as totals."""
-
-    async def add_subscriptions(self, site: str, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Insert exported subscription rows that are not stored yet; returns how many."""
-
-    async def export_threads(self, site: str, after_id: int, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` of the site's threads with ids above ``after_id``, by id."""
-
-    async def export_comments(self, thread_id: int) -> list[dict[str, Any]]:
-        """Every stored column of the thread's comments, oldest first."""
-
-    async def export_votes(self, thread_id: int) -> list[dict[str, Any]]:
-        """Every vote on the thread's comments."""
-
-    async def export_subscriptions(self, site: str) -> list[dict[str, Any]]:
-        """Every subscription of the site (empty when subscriptions do not exist)."""
 
 
 class Mailer(Protocol):

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rostra.domain.errors import ConflictError
 from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
-from rostra.services.ports import ImportedComment
+from rostra.services.import_ports import ImportedComment
 from rostra.storage.tables import comments, import_sources, metadata, sites, threads, votes
 
 # Both SQLite (32,766) and PostgreSQL (32,767) bound the parameters of one statement.

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rostra.domain.comments import CommentStatus
 from rostra.domain.staff import AuditEntry, Ban, BanKind, StaffAction
 from rostra.domain.times import from_us, to_us
-from rostra.services.ports import QueueItem
+from rostra.services.staff_ports import QueueItem
 from rostra.storage.comments import PUBLIC_COLUMNS
 from rostra.storage.rows import to_comment
 from rostra.storage.tables import audit_log, bans, comment_reports, comments, sites, threads

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rostra.domain.staff import Role, StaffUser
 from rostra.domain.times import from_us, to_us
-from rostra.services.ports import StaffCredentials
+from rostra.services.staff_ports import StaffCredentials
 from rostra.storage.tables import staff_sessions, users
 
 USER_COLUMNS = (

@@ -12,8 +12,8 @@ from litestar.params import FromPath, QueryParameter
 from rostra.domain.moderation import ModerationMode, ModerationSettings
 from rostra.domain.staff import AuditEntry, Ban, BanKind
 from rostra.services.moderation import MAX_OFFSET, Decision
-from rostra.services.ports import QueueItem
 from rostra.services.registry import Services
+from rostra.services.staff_ports import QueueItem
 from rostra.web.api.comments import present
 from rostra.web.api.staff_auth import current_staff, moderation_service
 from rostra.web.decoding import Body, decode

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from redis import Redis
 
-from rostra.bootstrap import build_services
+from rostra.bootstrap import build_database, build_services
 from rostra.config import Settings
 from rostra.domain.errors import NotFoundError, RateLimitedError
 from rostra.domain.events import CommentCreated, ThreadEvent, VoteChanged
@@ -109,6 +109,32 @@ async def test_slow_reader_catches_up_from_the_log_without_gaps(services: Servic
     # The reader read nothing while the burst overflowed its queue; it still gets every one.
     got = [await first, *await take(events, len(posted) - 1)]
     assert [event.comment_id for event in got] == posted
+    await events.aclose()  # type: ignore[attr-defined]
+
+
+async def test_events_published_out_of_order_all_reach_the_reader(
+    services: Services, settings: Settings
+) -> None:
+    """Two writers on one thread: the second's publish overtakes the first's. The reader must
+    get both (a reader that only kept the highest sequence dropped the overtaken one)."""
+    await post(services, "creates the thread")
+    events = await services.live.follow_thread("news", PAGE, None)
+    first = asyncio.ensure_future(anext(events))
+    await until(lambda: services.live._bus.subscriber_count() == 1)  # type: ignore[attr-defined]
+    database = build_database(settings)
+    try:
+        async with database.write() as tx:
+            thread = await tx.threads.find("news", PAGE)
+            assert thread is not None
+            earlier = await services.live.record(tx, thread.id, CommentCreated("news", PAGE, "a"))
+        async with database.write() as tx:
+            later = await services.live.record(tx, thread.id, CommentCreated("news", PAGE, "b"))
+    finally:
+        await database.close()
+    await services.live.publish(later)
+    await services.live.publish(earlier)
+    got = [await first, *await take(events, 1)]
+    assert sorted(event.comment_id for event in got) == ["a", "b"]
     await events.aclose()  # type: ignore[attr-defined]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import deque
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import TypeVar
@@ -18,6 +19,8 @@ E = TypeVar("E", bound=ThreadEvent)
 RETENTION = timedelta(hours=24)
 PRUNE_EVERY = 500
 REPLAY_BATCH = 200
+# Sequences a stream remembers having sent (see _SentSequences).
+SENT_WINDOW = 256
 
 
 class StreamReset(Exception):
@@ -64,25 +67,27 @@ class LiveService:
     ) -> AsyncIterator[ThreadEvent]:
         if too_old:
             raise StreamReset
+        # Events commit in sequence order but may be published out of it (two writers, one
+        # thread: the second's publish can overtake the first's), so what was already sent is
+        # remembered by sequence rather than assumed from the highest one.
+        sent = _SentSequences(position)
         async with self._bus.subscribe(site, page) as live:
             # Subscribed first, then read the log from the position: nothing published in
             # between is lost, and anything seen twice is dropped by its sequence. A thread that
             # did not exist yet may have been created meanwhile, so look again each time.
             thread_id = thread_id or await self._thread_id(site, page)
             async for logged in self._replay(site, page, thread_id, position):
-                position = logged.sequence or position
-                yield logged
+                if sent.first_time(logged.sequence):
+                    yield logged
             async for event in live:
                 if event is None:
                     thread_id = thread_id or await self._thread_id(site, page)
-                    async for missed in self._replay(site, page, thread_id, position):
-                        position = missed.sequence or position
-                        yield missed
+                    async for missed in self._replay(site, page, thread_id, sent.replay_from()):
+                        if sent.first_time(missed.sequence):
+                            yield missed
                     continue
-                if event.sequence is not None and event.sequence <= position:
-                    continue
-                position = event.sequence or position
-                yield event
+                if sent.first_time(event.sequence):
+                    yield event
 
     async def _thread_id(self, site: str, page: str) -> int | None:
         async with self._storage.read() as tx:
@@ -102,3 +107,32 @@ class LiveService:
             if len(batch) < REPLAY_BATCH:
                 return
             after = batch[-1].sequence or after
+
+
+class _SentSequences:
+    """The sequences one stream has sent, for the last ``SENT_WINDOW`` of them; anything at
+    or below ``floor`` (where the stream started) counts as sent."""
+
+    def __init__(self, floor: int) -> None:
+        self._floor = floor
+        self._sent: set[int] = set()
+        self._order: deque[int] = deque()
+
+    def first_time(self, sequence: int | None) -> bool:
+        """Record ``sequence``; False when it was sent already (or is from before the start)."""
+        if sequence is None:
+            return True  # not from the log: nothing to compare
+        if sequence <= self._floor or sequence in self._sent:
+            return False
+        self._sent.add(sequence)
+        self._order.append(sequence)
+        if len(self._order) > SENT_WINDOW:
+            forgotten = self._order.popleft()
+            self._sent.discard(forgotten)
+            self._floor = max(self._floor, forgotten)
+        return True
+
+    def replay_from(self) -> int:
+        """Where a catch-up from the log starts: early enough to find an event that was
+        overtaken, since everything sent since is recognized."""
+        return self._floor

@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -489,6 +490,7 @@ def main() -> None:
     parser.add_argument("--no-redis", action="store_true", help="run without Redis")
     parser.add_argument("--json-logs", action="store_true", help="ROSTRA_LOG_FORMAT=json")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/performance.md")
+    parser.add_argument("--server-log", type=Path, help="keep the server's log at this path")
     parser.add_argument(
         "--section",
         default="soak",
@@ -547,6 +549,8 @@ def main() -> None:
             )
         finally:
             procs.stop_all()
+            if args.server_log and (workdir / "server.log").exists():
+                shutil.copyfile(workdir / "server.log", args.server_log)
     body = report(args, load, samples, problems)
     print(body)
     if not args.no_docs:

@@ -70,14 +70,7 @@ class ImageService:
 
     async def upload_image(self, data: bytes, caller: Caller) -> UploadedImage:
         """Check, re-encode and store one upload; it waits a day for a comment to claim it."""
-        wait = await self._limiter.hit(
-            "image", self._keyring.digest("limit", f"image:{caller.ip or caller.voter or 'anon'}")
-        )
-        if wait is not None:
-            raise RateLimitedError(
-                f"You are uploading faster than this site allows; try again in {wait:.0f} s.",
-                retry_after=wait,
-            )
+        await self._check_rate(caller)
         if len(data) > self.limits.max_bytes:
             raise ImageTooLargeError(
                 f"The file is {len(data):,} bytes; the limit is {self.limits.max_bytes:,}.",
@@ -116,9 +109,8 @@ class ImageService:
         await self.clean_orphans(CLEAN_BATCH)
         return UploadedImage(image, token)
 
-    async def make_avatar(self, data: bytes, caller: Caller, max_bytes: int, size: int) -> str:
-        """Check and crop a reader's picture (issue 10) and store it; returns its file name
-        under ``/media/``. Same checks as an upload (rate, size, type from the bytes)."""
+    async def _check_rate(self, caller: Caller) -> None:
+        """Uploads and pictures share one limit per address (or voter)."""
         wait = await self._limiter.hit(
             "image", self._keyring.digest("limit", f"image:{caller.ip or caller.voter or 'anon'}")
         )
@@ -127,6 +119,11 @@ class ImageService:
                 f"You are uploading faster than this site allows; try again in {wait:.0f} s.",
                 retry_after=wait,
             )
+
+    async def make_avatar(self, data: bytes, caller: Caller, max_bytes: int, size: int) -> str:
+        """Check and crop a reader's picture (issue 10) and store it; returns its file name
+        under ``/media/``. Same checks as an upload (rate, size, type from the bytes)."""
+        await self._check_rate(caller)
         limit = min(max_bytes, self.limits.max_bytes)
         if len(data) > limit:
             raise ImageTooLargeError(

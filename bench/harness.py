@@ -244,7 +244,7 @@ class Processes:
 
 # uvicorn/gunicorn/nginx access lines, and Rostra's own request lines (issue 12: `rostra serve`
 # turns uvicorn's access log off), console (status=500) or JSON ("status": 500).
-ACCESS_STATUS = re.compile(r'HTTP/1\.[01]" (\d{3})|\bstatus=(\d{3})\b|"status": (\d{3})\b')
+ACCESS_STATUS = re.compile(r'HTTP/1\.[01]" (\d{3})|\bstatus=(\d{3})\b|"status": ?(\d{3})\b')
 ERROR_LINE = re.compile(
     r"\[(error|crit|alert|emerg|critical)\]|^(ERROR|CRITICAL):|\bexception\b", re.I
 )

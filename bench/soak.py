@@ -540,7 +540,9 @@ def main() -> None:
             log_text = (workdir / "server.log").read_text(errors="replace")
             tracebacks = log_text.count("Traceback")
             server_errors = sum(
-                1 for line in log_text.splitlines() if '"status": 5' in line or "status=5" in line
+                1
+                for line in log_text.splitlines()
+                if '"status": 5' in line or '"status":5' in line or "status=5" in line
             )
             problems = (
                 f"{tracebacks} tracebacks, {server_errors} answers >= 500"
@@ -548,9 +550,10 @@ def main() -> None:
                 else "no tracebacks, no answers >= 500"
             )
         finally:
-            procs.stop_all()
+            # Copied before the stop, which deletes it (the last shutdown lines are not in it).
             if args.server_log and (workdir / "server.log").exists():
                 shutil.copyfile(workdir / "server.log", args.server_log)
+            procs.stop_all()
     body = report(args, load, samples, problems)
     print(body)
     if not args.no_docs:

@@ -8,15 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, delete, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 
-from rostra.domain.errors import NotFoundError, ValidationError
-from rostra.domain.images import ImageTooLargeError
+from rostra.domain.errors import NotFoundError
 from rostra.services.avatars import MAX_AVATAR_BYTES, AvatarService
 from rostra.services.registry import Services
 from rostra.web.api.accounts import ACCOUNT_ERROR_RESPONSES, current_reader, reader_out
-from rostra.web.api.images import FORM_OVERHEAD
+from rostra.web.api.images import FORM_OVERHEAD, read_upload
 from rostra.web.errors import IMAGE_ERROR_RESPONSES
 from rostra.web.identity import caller_from
 from rostra.web.schemas import ReaderOut
@@ -47,22 +45,12 @@ async def upload_avatar(
     account's other picture. Needs the session's ``X-CSRF-Token``."""
     reader, _ = await current_reader(request, services)
     avatars = _service(services)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > AVATAR_BODY_CEILING:
-        raise ImageTooLargeError(
-            f"The upload is {int(declared):,} bytes; a picture may have {MAX_AVATAR_BYTES:,}.",
-            field="file",
-        )
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise ValidationError(
-            "Send the picture as multipart/form-data in field 'file'.", field="file"
-        )
-    form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise ValidationError("The form has no file in field 'file'.", field="file")
-    data = await upload.read(MAX_AVATAR_BYTES + 1)
-    await upload.close()
+    data = await read_upload(
+        request,
+        MAX_AVATAR_BYTES,
+        noun="picture",
+        limit_text=f"a picture may have {MAX_AVATAR_BYTES:,}",
+    )
     updated = await avatars.upload_avatar(
         reader, data, caller_from(request, reader=reader), str(request.base_url)
     )

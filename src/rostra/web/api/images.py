@@ -61,24 +61,12 @@ async def upload_image(
     images = services.images
     if images is None:
         raise NotFoundError("Image uploads are not enabled on this server.", field=None)
-    limit = images.limits.max_bytes + FORM_OVERHEAD
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ImageTooLargeError(
-            f"The upload is {int(declared):,} bytes; images are limited to "
-            f"{images.limits.max_bytes:,} bytes.",
-            field="file",
-        )
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise ValidationError(
-            "Send the image as multipart/form-data in field 'file'.", field="file"
-        )
-    form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise ValidationError("The form has no file in field 'file'.", field="file")
-    data = await upload.read(images.limits.max_bytes + 1)
-    await upload.close()
+    data = await read_upload(
+        request,
+        images.limits.max_bytes,
+        noun="image",
+        limit_text=f"images are limited to {images.limits.max_bytes:,} bytes",
+    )
     uploaded = await images.upload_image(data, caller_from(request))
     ref = uploaded.image.as_ref()
     expires = uploaded.image.created_at + timedelta(hours=ORPHAN_HOURS)
@@ -91,3 +79,27 @@ async def upload_image(
         upload_token=uploaded.upload_token,
         expires_at=expires.isoformat().replace("+00:00", "Z"),
     )
+
+
+async def read_upload(
+    request: Request[Any, Any, Any], max_bytes: int, *, noun: str, limit_text: str
+) -> bytes:
+    """The bytes of the multipart field ``file`` (at most ``max_bytes`` + 1, so the service
+    sees an oversized file as such); refused before reading when the declared body is larger
+    than the file allowed plus the form's own overhead."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD:
+        raise ImageTooLargeError(
+            f"The upload is {int(declared):,} bytes; {limit_text}.", field="file"
+        )
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ValidationError(
+            f"Send the {noun} as multipart/form-data in field 'file'.", field="file"
+        )
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ValidationError("The form has no file in field 'file'.", field="file")
+    data = await upload.read(max_bytes + 1)
+    await upload.close()
+    return data

@@ -1,0 +1,126 @@
+"""CPU per request through the whole ASGI app, without a socket (issue 4).
+
+Builds the production app on a fresh SQLite file, sends ``N`` requests straight to it (after
+500 to warm up) and prints the process CPU time per request. A yardstick for one change at a
+time on a busy machine: CPU time barely moves with other load, wall-clock rates do.
+
+    .venv/bin/python bench/asgi_cost.py [--requests 20000] [--what counts|read|post] [--log json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp())
+
+from rostra.bootstrap import build_services
+from rostra.config import Settings
+from rostra.web.app import create_app
+from rostra.web.logs import configure_logging
+
+SECRET = "asgi-cost-secret-key-long-enough-for-rostra"
+WORDS = [
+    "bridge",
+    "council",
+    "river",
+    "traffic",
+    "budget",
+    "mayor",
+    "school",
+    "library",
+    "market",
+    "harbour",
+    "museum",
+]
+
+
+def migrated_database() -> str:
+    url = f"sqlite:///{tempfile.mkdtemp()}/cost.db"
+    env = {**os.environ, "ROSTRA_DATABASE_URL": url, "ROSTRA_SECRET_KEY": SECRET}
+    subprocess.run([sys.executable, "-m", "rostra", "migrate"], env=env, check=True)
+    return url
+
+
+async def measure(url: str, requests: int, what: str, log_format: str) -> float:
+    configure_logging(log_format)
+    services = build_services(Settings(database_url=url, secret_key=SECRET, rate_limits=False))
+    await services.sites.add_site("news", ["https://news.example"], "News")
+    app = create_app(services)
+    for hook in services.on_startup:
+        await hook()
+
+    async def call(method: str, path: str, body: bytes = b"", query: bytes = b"") -> int:
+        sent: list[dict[str, Any]] = []
+        given = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal given
+            if given:
+                await asyncio.sleep(3600)  # never: the app does not wait for a disconnect
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        headers = [
+            (b"host", b"127.0.0.1"),
+            (b"origin", b"https://news.example"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query,
+            "root_path": "", "headers": headers, "client": ("127.0.0.1", 5000),
+            "server": ("127.0.0.1", 8000), "state": {},
+        }  # fmt: skip
+        await app(scope, receive, send)  # type: ignore[arg-type]
+        return int(sent[0]["status"])
+
+    counts = json.dumps({"site": "news", "pages": [f"/a/{n}" for n in range(20)]}).encode()
+    numbers = iter(range(10**9))
+
+    def post() -> Awaitable[int]:
+        n = next(numbers)
+        text = " ".join(random.choice(WORDS) for _ in range(12)) + f" {n}, with **Markdown**."
+        body = {"site": "news", "page": "/post", "author_name": f"Bench {n % 2}", "body": text}
+        return call("POST", "/api/v1/comments", json.dumps(body).encode())
+
+    kinds: dict[str, Callable[[], Awaitable[int]]] = {
+        "counts": lambda: call("POST", "/api/v1/counts", counts),
+        "read": lambda: call("GET", "/api/v1/comments", query=b"site=news&page=/a/1&limit=50"),
+        "post": post,
+    }
+    request = kinds[what]
+    for _ in range(500):
+        assert await request() < 400
+    began = time.process_time()
+    for _ in range(requests):
+        await request()
+    return (time.process_time() - began) / requests * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=20000)
+    parser.add_argument("--what", choices=("counts", "read", "post"), default="counts")
+    parser.add_argument("--log", choices=("json", "console"), default="json")
+    args = parser.parse_args()
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the request log, not measured output
+    cost = asyncio.run(measure(migrated_database(), args.requests, args.what, args.log))
+    print(f"{args.what}: {cost:.1f} µs CPU per request ({args.requests:,} requests)")
+
+
+if __name__ == "__main__":
+    main()

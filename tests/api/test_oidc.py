@@ -21,7 +21,7 @@ from rostra.services.registry import Services
 from rostra.storage.database import async_url
 from rostra.storage.tables import oidc_logins, reader_identities, site_accounts
 from tests.api.account_helpers import enable_sso, mint, sign_in
-from tests.api.helpers import assert_error
+from tests.api.helpers import assert_error, within_one_rate_window
 from tests.conftest import ORIGIN, MovableClock
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, start_provider
 
@@ -346,6 +346,7 @@ async def test_starting_logins_is_rate_limited(
         transport = httpx.ASGITransport(app=create_app(limited))  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             params = {"site": "news", "origin": ORIGIN}
+            await within_one_rate_window(10)
             for _ in range(10):
                 started = await client.get("/api/v1/auth/oidc/start", params=params)
                 assert started.status_code == 302, started.text

@@ -14,7 +14,7 @@ from rostra.bootstrap import build_services
 from rostra.config import Settings
 from rostra.services.registry import Services
 from rostra.web.app import create_app
-from tests.api.helpers import assert_error, new_comment, read_thread
+from tests.api.helpers import assert_error, new_comment, read_thread, within_one_rate_window
 from tests.api.staff_helpers import ADMIN, MODERATOR, PASSWORD, add_staff, sign_in
 from tests.conftest import MovableClock
 
@@ -150,6 +150,7 @@ async def test_repeated_failed_sign_ins_are_rate_limited_with_retry_after(
     limited_client: httpx.AsyncClient,
 ) -> None:
     body = {"email": MODERATOR, "password": "wrong password, long enough"}
+    await within_one_rate_window()
     for _ in range(3):
         response = await limited_client.post("/api/v1/moderation/session", json=body)
         assert_error(response, 401, "invalid_credentials")

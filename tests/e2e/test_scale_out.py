@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from rostra.bootstrap import run_blocking
 from rostra.storage.database import async_url
+from tests.api.helpers import within_one_rate_window
 from tests.conftest import POSTGRESQL_URL, REDIS_URL, SECRET_KEY, _answers, service_missing
 from tests.e2e.conftest import free_port
 
@@ -172,6 +173,7 @@ async def test_vote_on_one_worker_is_read_on_the_other(two_servers: tuple[str, s
 async def test_rate_limits_are_counted_across_workers(two_servers: tuple[str, str]) -> None:
     first, second = two_servers
     statuses = []
+    await within_one_rate_window()
     async with httpx.AsyncClient() as client:
         for n, url in enumerate((first, second, first, second)):
             response = await client.post(f"{url}/api/v1/comments", json=_comment(f"Post {n}"))

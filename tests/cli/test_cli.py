@@ -186,6 +186,14 @@ def test_serve_with_an_unsupported_database_fails_clearly(cli: Cli) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("value", ["0", "soon"])
+def test_serve_refuses_a_keep_alive_that_is_not_a_positive_number(cli: Cli, value: str) -> None:
+    result = cli("serve", "--keep-alive", value, "--port", "1")
+    assert result.returncode == 2
+    assert "--keep-alive" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("command", [["serve", "--port", "1"], ["migrate"], ["site", "list"]])
 def test_config_file_with_an_unknown_setting_exits_2_naming_it(
     cli: Cli, command: list[str]

@@ -85,8 +85,10 @@ class Server:
             self.kill()
 
 
-def start_server(env: dict[str, str], log: Path, *, workers: int = 1) -> Server:
-    """`rostra serve` on a free port, once /healthz answers 200."""
+def start_server(
+    env: dict[str, str], log: Path, *, workers: int = 1, options: tuple[str, ...] = ()
+) -> Server:
+    """`rostra serve [options]` on a free port, once /healthz answers 200."""
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -99,6 +101,7 @@ def start_server(env: dict[str, str], log: Path, *, workers: int = 1) -> Server:
                 str(port),
                 "--workers",
                 str(workers),
+                *options,
             ],
             env=env,
             stdout=out,

@@ -30,6 +30,13 @@ from rostra.config import Settings
 FACTORY = "rostra.bootstrap:asgi_app_from_environment"
 
 
+# issue 12: the side that closes an idle connection first must be the client. When the server
+# closes it as the client sends the next request on it, that request fails with a reset the
+# client cannot safely retry. uvicorn's 5 s default equals httpx's pool expiry and is below
+# the usual proxies' 60 s; 75 s is nginx's own default.
+KEEP_ALIVE_SECONDS = 75
+
+
 class NoDelayHttpProtocol(HttpToolsProtocol):
     """uvicorn's HTTP/1.1 protocol on httptools' C parser (cheaper per request than the
     pure-Python h11, docs/dependencies.md) with Nagle's algorithm off on every connection.
@@ -99,6 +106,13 @@ def serve(
     workers: int = typer.Option(
         1, min=1, max=64, help="Worker processes; each is stateless and shares the database."
     ),
+    keep_alive: int = typer.Option(
+        KEEP_ALIVE_SECONDS,
+        min=1,
+        max=3600,
+        help="Seconds an idle connection stays open. Keep it longer than the idle timeout of "
+        "whatever connects (load balancer, proxy, client pool).",
+    ),
 ) -> None:
     """Run the server: the API, the widget, and the pages.
 
@@ -106,10 +120,17 @@ def serve(
     and set ROSTRA_PUBLIC_URL to the address readers use.
     """
     settings = settings_from(config, database_url=database)
-    run_server(settings, host=host, port=port, workers=workers)
+    run_server(settings, host=host, port=port, workers=workers, keep_alive=keep_alive)
 
 
-def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
+def run_server(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int = 1,
+    keep_alive: int = KEEP_ALIVE_SECONDS,
+) -> None:
     """Migrate, then serve ``settings`` until interrupted."""
     configure_logging(settings.log_format)
     migrate_database(settings.database_url)
@@ -119,6 +140,7 @@ def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) ->
         "proxy_headers": True,
         "log_level": "info",
         "timeout_graceful_shutdown": 5,
+        "timeout_keep_alive": keep_alive,
         # A worker that has not answered for this long is replaced. Loading the toxicity model
         # (scikit-learn) under load can keep its health-check thread from the GIL for seconds.
         "timeout_worker_healthcheck": 30,

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+import httpx
 import pytest
 from redis import Redis
 
@@ -14,6 +15,7 @@ from rostra.config import Settings
 from rostra.domain.errors import NotFoundError, RateLimitedError
 from rostra.domain.events import CommentCreated, ThreadEvent, VoteChanged
 from rostra.live.local import QUEUE_SIZE, LocalEventBus
+from rostra.live.redis import RedisEventBus
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft
 from rostra.services.live import RETENTION, StreamReset
@@ -199,3 +201,40 @@ async def test_event_published_by_one_worker_reaches_a_reader_of_another(
         for worker in workers:
             for hook in worker.on_shutdown:
                 await hook()
+
+
+@pytest.mark.redis
+async def test_installations_on_two_databases_of_one_redis_do_not_hear_each_other() -> None:
+    if not _answers(REDIS_URL, 6379):
+        service_missing("Redis", REDIS_URL)
+    other_database = str(httpx.URL(REDIS_URL).copy_with(path="/13"))
+    ours, our_reader, theirs = (
+        RedisEventBus(REDIS_URL),
+        RedisEventBus(REDIS_URL),
+        RedisEventBus(other_database),
+    )
+    try:
+        async with (
+            ours.subscribe("news", PAGE) as our_events,
+            theirs.subscribe("news", PAGE) as their_events,
+        ):
+            await ours.wait_until_listening()
+            await theirs.wait_until_listening()
+            await our_reader.publish(CommentCreated("news", PAGE, "ours", 1))
+            [heard] = await take(drop_resyncs(our_events), 1)
+            assert heard.comment_id == "ours"
+            # Redis delivers in publishing order: had the other installation heard ours, it
+            # would come before its own marker.
+            await theirs.publish(CommentCreated("news", PAGE, "theirs", 1))
+            [first] = await take(drop_resyncs(their_events), 1)
+            assert first.comment_id == "theirs"
+    finally:
+        for bus in (ours, our_reader, theirs):
+            await bus.close()
+
+
+async def drop_resyncs(events: AsyncIterator[ThreadEvent | None]) -> AsyncIterator[ThreadEvent]:
+    """A bus's events without its ``None`` catch-up signals."""
+    async for event in events:
+        if event is not None:
+            yield event

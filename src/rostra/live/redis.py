@@ -1,7 +1,9 @@
 """Live events across workers and hosts through Redis pub/sub.
 
 Every worker publishes to one channel and listens on it, handing what it hears to its own
-in-process subscribers. Pub/sub forgets what a disconnected listener missed, so after a
+in-process subscribers. Pub/sub channels are shared by all of a Redis server's databases, so
+the channel is named after the database in the URL: installations on ``/1`` and ``/2`` of one
+Redis do not hear each other. Pub/sub forgets what a disconnected listener missed, so after a
 reconnect every local reader is told to catch up from the event log in the database.
 """
 
@@ -29,9 +31,9 @@ log = structlog.get_logger("rostra.live")
 class RedisEventBus:
     """``EventBus`` over Redis pub/sub, with local fan-out in each worker."""
 
-    def __init__(self, url: str, *, channel: str = CHANNEL) -> None:
+    def __init__(self, url: str) -> None:
         self._redis: Redis = Redis.from_url(url)
-        self._channel = channel
+        self._channel = f"{CHANNEL}:{self._redis.connection_pool.connection_kwargs.get('db', 0)}"
         self._local = LocalEventBus()
         self._listener: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()

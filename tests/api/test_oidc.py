@@ -251,6 +251,24 @@ async def test_provider_error_is_refused(client: httpx.AsyncClient, oidc_site: P
     assert "access_denied" in page.text
 
 
+async def test_unreachable_provider_is_a_clear_502(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """A provider that stops answering mid-login: the start and the callback both refuse."""
+    found, server = start_provider()
+    try:
+        assert services.oidc is not None
+        await services.oidc.configure("news", found.url, CLIENT_ID, CLIENT_SECRET, "ID", "t")
+        url = await _to_provider(client)
+    finally:
+        server.shutdown()
+        server.server_close()
+    # The token request of the callback finds nothing listening on the provider's port.
+    await _refused(client, await _callback(client, url), 502, "oidc_provider_unavailable")
+    started = await client.get("/api/v1/auth/oidc/start", params={"site": "news", "origin": ORIGIN})
+    assert_error(started, 502, "oidc_provider_unavailable")
+
+
 @pytest.mark.parametrize(
     ("tamper", "code"),
     [

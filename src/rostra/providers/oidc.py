@@ -1,4 +1,7 @@
-"""The ``OidcProvider`` port on authlib's httpx client (issue 10).
+"""The ``OidcProvider`` port on authlib's httpx2 client (issue 10).
+
+authlib 1.9.10 moved its client from httpx to httpx2 (httpx only as a deprecated fallback), so
+this adapter depends on httpx2 directly: the client and the errors it raises come from there.
 
 authlib builds the authorization request (with the S256 PKCE challenge) and runs the token
 request (client authentication, error answers); the ID token itself is checked in
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
@@ -24,7 +27,7 @@ MAX_DOCUMENT = 256 * 1024
 
 
 class AuthlibOidcProvider:
-    """Talks to OpenID Connect providers with authlib over httpx."""
+    """Talks to OpenID Connect providers with authlib over httpx2."""
 
     def __init__(self, timeout: float = TIMEOUT) -> None:
         self._timeout = timeout
@@ -49,7 +52,7 @@ class AuthlibOidcProvider:
         try:
             async with self._client() as client:
                 response = await client.request("GET", url, withhold_token=True)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise OidcProviderUnavailableError(
                 f"The sign-in provider cannot be reached ({type(exc).__name__}).", field=None
             ) from None
@@ -129,7 +132,7 @@ class AuthlibOidcProvider:
                 field="code",
                 code="oidc_code_rejected",
             ) from None
-        except (httpx.HTTPError, ValueError) as exc:
+        except (httpx2.HTTPError, ValueError) as exc:
             raise OidcProviderUnavailableError(
                 f"The sign-in provider's token endpoint failed ({type(exc).__name__}).",
                 field=None,

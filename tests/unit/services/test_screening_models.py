@@ -4,11 +4,15 @@ extra is installed (``pip install 'rostra[semantic]'``)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from rostra.bootstrap import build_toxicity_model
 from rostra.config import Settings, SettingsError, load_settings
 from rostra.screening import EmbeddingScreen, ProfanityModel, SemanticModel, semantic_available
+from rostra.screening.linear import LinearScorer, UnsupportedModelError
 from rostra.screening.semantic import CATEGORIES, default_exemplars
 from rostra.services.screening import ScreeningService
 from tests.conftest import MovableClock
@@ -31,6 +35,46 @@ async def test_profanity_model_scores_swearing_high_and_sees_through_separators(
     model = ProfanityModel()
     assert (await model.score("fuck you"))["profanity"] > 0.9
     assert (await model.score("f.u.c.k you"))["profanity"] > 0.9
+
+
+def _eval_texts() -> list[str]:
+    corpus = Path(__file__).parents[2] / "data" / "moderation" / "eval.jsonl"
+    with corpus.open(encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for line in lines]
+    # No known word (a zero vector), repeated words, long text, other scripts, digits only.
+    return [*texts, "", "!!!", "the and of", "shit " * 300, "x" * 10_000, "Ärger über €", "12 34"]
+
+
+def test_linear_scorer_gives_scikit_learns_probabilities() -> None:
+    from profanity_check import predict_prob, profanity_check
+
+    scorer = LinearScorer.of(profanity_check.vectorizer, profanity_check.model)
+    texts = _eval_texts()
+    expected = predict_prob(texts)
+    for text, probability in zip(texts, expected, strict=True):
+        assert scorer.probability(text) == pytest.approx(float(probability), abs=1e-12), text
+
+
+def test_shipped_model_is_scored_by_the_linear_scorer() -> None:
+    # A release of alt-profanity-check with another model shape would fall back to scikit-learn's
+    # slow path (milliseconds a comment); this says so instead of letting posting slow down.
+    model = ProfanityModel()
+    model.load()
+    assert model.fast
+
+
+def test_linear_scorer_refuses_other_model_shapes() -> None:
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    texts, labels = ["good news", "bad words here", "nice day", "awful stuff"], [0, 1, 0, 1]
+    counts = CountVectorizer().fit(texts)
+    logistic = LogisticRegression().fit(counts.transform(texts), labels)
+    with pytest.raises(UnsupportedModelError):
+        LinearScorer.of(counts, logistic)
+    tfidf = TfidfVectorizer().fit(texts)
+    with pytest.raises(UnsupportedModelError):
+        LinearScorer.of(tfidf, LogisticRegression().fit(tfidf.transform(texts), labels))
 
 
 def test_toxicity_model_setting_chooses_the_model() -> None:

@@ -15,6 +15,15 @@ from rostra.storage.tables import instance, thread_events, threads
 FORGOTTEN_KEY = "events_forgotten_before"
 
 
+# Built once: every published comment, vote and edit appends an event.
+_APPEND = thread_events.insert().returning(thread_events.c.id)
+_SET_VERSION = (
+    threads.update()
+    .where(threads.c.id == sa.bindparam("thread"))
+    .values(version=sa.bindparam("sequence"))
+)
+
+
 class SqlEventLog:
     """``EventLog`` on one connection."""
 
@@ -26,19 +35,16 @@ class SqlEventLog:
         # until commit, so one thread's sequence numbers commit in order: a reader that has seen
         # N can never later miss an event below N.
         result = await self._conn.execute(
-            thread_events.insert()
-            .values(
-                thread_id=thread_id,
-                name=event.name,
-                payload=event.payload(),
-                created_us=to_us(SystemClock().now()),
-            )
-            .returning(thread_events.c.id)
+            _APPEND,
+            {
+                "thread_id": thread_id,
+                "name": event.name,
+                "payload": event.payload(),
+                "created_us": to_us(SystemClock().now()),
+            },
         )
         sequence = int(result.scalar_one())
-        await self._conn.execute(
-            threads.update().where(threads.c.id == thread_id).values(version=sequence)
-        )
+        await self._conn.execute(_SET_VERSION, {"thread": thread_id, "sequence": sequence})
         return sequence
 
     async def after(self, thread_id: int, sequence: int, limit: int) -> list[ThreadEvent]:

@@ -14,6 +14,13 @@ from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
 from rostra.storage.tables import sites
 
+# Built once: every new comment reads its site and settings (a statement object keeps its cache
+# key; building one per call cost several times running it, docs/performance.md).
+_GET = sa.select(sites.c.name, sites.c.title, sites.c.origins).where(
+    sites.c.name == sa.bindparam("name")
+)
+_MODERATION = sa.select(sites.c.moderation).where(sites.c.name == sa.bindparam("name"))
+
 
 def _site(row: sa.Row[tuple[str, str, list[str]]]) -> Site:
     return Site(row.name, tuple(row.origins or ()), row.title)
@@ -26,10 +33,7 @@ class SqlSiteRepository:
         self._conn = conn
 
     async def get(self, name: str) -> Site | None:
-        result = await self._conn.execute(
-            sa.select(sites.c.name, sites.c.title, sites.c.origins).where(sites.c.name == name)
-        )
-        row = result.first()
+        row = (await self._conn.execute(_GET, {"name": name})).first()
         return _site(row) if row else None
 
     async def add(self, site: Site) -> None:
@@ -54,7 +58,7 @@ class SqlSiteRepository:
         return [_site(row) for row in result]
 
     async def moderation_settings(self, name: str) -> ModerationSettings:
-        stored = await self._conn.scalar(sa.select(sites.c.moderation).where(sites.c.name == name))
+        stored = await self._conn.scalar(_MODERATION, {"name": name})
         return settings_from_json(stored)
 
     async def set_moderation_settings(self, name: str, settings: ModerationSettings) -> None:

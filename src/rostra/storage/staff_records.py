@@ -17,6 +17,20 @@ from rostra.storage.comments import PUBLIC_COLUMNS
 from rostra.storage.rows import to_comment
 from rostra.storage.tables import audit_log, bans, comment_reports, comments, sites, threads
 
+# Built once: every new comment is checked against the bans. Two (kind, value) pairs cover an
+# author's email and address digests; a single pair is passed twice.
+_BANNED = (
+    sa.select(bans.c.id)
+    .where(
+        sa.or_(
+            sa.and_(bans.c.kind == sa.bindparam("kind_a"), bans.c.value == sa.bindparam("a")),
+            sa.and_(bans.c.kind == sa.bindparam("kind_b"), bans.c.value == sa.bindparam("b")),
+        ),
+        sa.or_(bans.c.expires_us.is_(None), bans.c.expires_us > sa.bindparam("now")),
+    )
+    .limit(1)
+)
+
 
 class SqlStaffRecords:
     """``StaffRecords`` on one connection."""
@@ -74,13 +88,13 @@ class SqlStaffRecords:
     async def is_banned(self, values: Sequence[tuple[BanKind, str]], now: datetime) -> bool:
         if not values:
             return False
-        matches = sa.or_(
-            *(sa.and_(bans.c.kind == kind.value, bans.c.value == value) for kind, value in values)
-        )
-        found = await self._conn.scalar(
-            sa.select(bans.c.id).where(matches, self._in_force(now)).limit(1)
-        )
-        return found is not None
+        now_us = to_us(now)
+        for start in range(0, len(values), 2):
+            (kind_a, a), (kind_b, b) = values[start], values[min(start + 1, len(values) - 1)]
+            parameters = {"kind_a": kind_a.value, "a": a, "kind_b": kind_b.value, "b": b}
+            if await self._conn.scalar(_BANNED, {**parameters, "now": now_us}) is not None:
+                return True
+        return False
 
     async def author_digests(self, comment_id: str) -> tuple[str | None, str | None]:
         row = (

@@ -33,6 +33,13 @@ _FIND = (
 )
 
 
+_ADJUST_COUNT = (
+    threads.update()
+    .where(threads.c.id == sa.bindparam("thread"))
+    .values(comment_count=threads.c.comment_count + sa.bindparam("delta"))
+)
+
+
 def _thread(row: Any) -> Thread:
     return Thread(row.id, row.site, row.page, row.title, row.comment_count, row.version)
 
@@ -89,11 +96,7 @@ class SqlThreadRepository:
         return thread
 
     async def adjust_count(self, thread_id: int, delta: int) -> None:
-        await self._conn.execute(
-            threads.update()
-            .where(threads.c.id == thread_id)
-            .values(comment_count=threads.c.comment_count + delta)
-        )
+        await self._conn.execute(_ADJUST_COUNT, {"thread": thread_id, "delta": delta})
 
     async def counts(self, site: str, pages: Sequence[str]) -> dict[str, int] | None:
         # The site's row comes back even when no page has a thread, which tells "no such

@@ -30,14 +30,18 @@ def _parser() -> MarkdownIt:
     return md
 
 
-def render_markdown(text: str) -> str:
-    """Render a comment body to sanitized HTML."""
-    html = _parser().render(text)
-    return nh3.clean(
-        html,
+@lru_cache(maxsize=1)
+def _cleaner() -> nh3.Cleaner:
+    # Built once: nh3 otherwise converts the allow-lists on every call (half its cost).
+    return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
-    ).strip()
+    )
+
+
+def render_markdown(text: str) -> str:
+    """Render a comment body to sanitized HTML."""
+    return _cleaner().clean(_parser().render(text)).strip()

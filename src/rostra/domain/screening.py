@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -117,28 +118,33 @@ def word_forms(word: str) -> set[str]:
     return {word, _RUNS.sub(r"\1\1", word), _ANY_RUN.sub(r"\1", word)}
 
 
-def _word_matches(form: str, listed: str) -> bool:
-    return any(form == listed + suffix for suffix in SUFFIXES)
+def _stems(word: str) -> set[str]:
+    """Every listed word that ``word`` is a form of: each of its ``word_forms`` with one of the
+    ``SUFFIXES`` taken off (``idiots`` → {idiots, idiot, …})."""
+    stems = set()
+    for form in word_forms(word):
+        for suffix in SUFFIXES:
+            if form.endswith(suffix) and len(form) > len(suffix):
+                stems.add(form[: len(form) - len(suffix)])
+    return stems
 
 
 def find_listed(text: str, listed_words: Iterable[str]) -> list[str]:
     """The list entries found in ``text`` as whole words (or whole word sequences, for entries
     of several words), after normalization. An entry matches its plural and -ing/-ed/-er/-y
     forms, never a longer word that merely contains it."""
-    words = normalize_words(text)
-    forms = [word_forms(word) for word in words]
+    entries = tuple(listed_words)
+    if not entries:  # the default: nothing to normalize the text for
+        return []
+    stems = [_stems(word) for word in normalize_words(text)]
     found: list[str] = []
-    for entry in listed_words:
+    for entry in entries:
         parts = normalize_words(entry)
         if not parts:
             continue
         size = len(parts)
-        for start in range(len(words) - size + 1):
-            window = forms[start : start + size]
-            if all(
-                any(_word_matches(form, part) for form in options)
-                for options, part in zip(window, parts, strict=True)
-            ):
+        for start in range(len(stems) - size + 1):
+            if all(part in stems[start + i] for i, part in enumerate(parts)):
                 found.append(entry)
                 break
     return found
@@ -154,6 +160,7 @@ def count_links(text: str) -> int:
     return count
 
 
+@lru_cache(maxsize=1024)  # an author's recent comments are compared again at each new one
 def _comparable(text: str) -> str:
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", fold(text))).strip()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -243,3 +245,53 @@ async def test_start_page_has_a_strict_content_security_policy(
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert response.headers["x-frame-options"] == "SAMEORIGIN"
+
+
+# The origin list's refresh
+
+
+async def test_concurrent_requests_share_one_load_of_the_origin_list() -> None:
+    """Requests arriving while the list loads wait for that load instead of starting their own
+    (under posting load every refresh used to read the sites once per request in flight)."""
+    import asyncio
+
+    from rostra.web.middleware.cors import SiteOriginCors
+
+    loads = 0
+    release = asyncio.Event()
+
+    async def origins() -> frozenset[str]:
+        nonlocal loads
+        loads += 1
+        await release.wait()
+        return frozenset({ORIGIN})
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    cors = SiteOriginCors(app, origins)
+    answers: list[dict[str, Any]] = []
+
+    async def request(origin: str) -> None:
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/api/v1/comments",
+            "headers": [(b"origin", origin.encode()), (b"host", b"rostra.example")],
+        }
+
+        async def send(message: dict[str, Any]) -> None:
+            answers.append(message)
+
+        await cors(scope, lambda: asyncio.sleep(0), send)
+
+    waiting = [asyncio.create_task(request(ORIGIN)) for _ in range(50)]
+    waiting.append(asyncio.create_task(request(FOREIGN_ORIGIN)))
+    await asyncio.sleep(0.01)
+    release.set()
+    await asyncio.gather(*waiting)
+    assert loads == 1
+    statuses = [m["status"] for m in answers if m["type"] == "http.response.start"]
+    assert statuses.count(200) == 50
+    assert statuses.count(403) == 1  # the foreign page, refused once the list was known

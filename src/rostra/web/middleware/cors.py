@@ -6,6 +6,7 @@ instead of being fixed at start-up like Litestar's static CORS configuration.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -39,15 +40,28 @@ class SiteOriginCors:
         self._load = origins
         self._origins: frozenset[str] = frozenset()
         self._loaded_at = float("-inf")
+        self._loading: asyncio.Future[None] | None = None
 
     async def _allowed(self, origin: str) -> bool:
         now = time.monotonic()
-        if now - self._loaded_at > REFRESH_SECONDS or (
-            origin not in self._origins and now - self._loaded_at > 0.5
-        ):
-            self._origins = await self._load()
-            self._loaded_at = now
+        known = origin in self._origins
+        if now - self._loaded_at > REFRESH_SECONDS or (not known and now - self._loaded_at > 0.5):
+            # One load at a time: under load, every request that arrived while it ran used to
+            # start its own (a stampede of database reads each refresh). A known origin goes on
+            # with the list it has; only an unknown one waits for the new list.
+            if self._loading is None:
+                self._loading = asyncio.ensure_future(self._refresh())
+                self._loading.add_done_callback(_retrieve)
+            if not known:
+                await asyncio.shield(self._loading)
         return origin in self._origins
+
+    async def _refresh(self) -> None:
+        try:
+            self._origins = await self._load()
+            self._loaded_at = time.monotonic()
+        finally:
+            self._loading = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "") if scope["type"] == "http" else ""
@@ -117,6 +131,13 @@ class SiteOriginCors:
         ]
         await send({"type": "http.response.start", "status": 204, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
+
+
+def _retrieve(done: asyncio.Future[None]) -> None:
+    # A failed refresh is raised to the requests waiting for it; one nobody waited for (a
+    # known origin went on) is not reported as "never retrieved", and is tried again.
+    if not done.cancelled():
+        done.exception()
 
 
 def _same_host(origin: str, host: str) -> bool:

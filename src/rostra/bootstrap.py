@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 
 from rostra.config import Settings, SettingsError, load_settings
 from rostra.domain.images import ImageLimits
-from rostra.live.local import LocalEventBus
 from rostra.live.redis import RedisEventBus
+from rostra.live.relay import LogRelayEventBus
 from rostra.notify.mail import SmtpMailer
 from rostra.notify.worker import OutboxWorker
 from rostra.payments.stripe import StripePaymentProvider
@@ -82,11 +82,12 @@ def build_database(settings: Settings) -> Database:
     return Database(settings.database_url)
 
 
-def build_event_bus(settings: Settings) -> LocalEventBus | RedisEventBus:
-    """Redis pub/sub when ``ROSTRA_REDIS_URL`` is set, in-process fan-out otherwise."""
+def build_event_bus(settings: Settings, database: Database) -> LogRelayEventBus | RedisEventBus:
+    """Redis pub/sub when ``ROSTRA_REDIS_URL`` is set; otherwise in-process fan-out plus a
+    relay of what other processes on the same database logged."""
     if settings.redis_url:
         return RedisEventBus(settings.redis_url)
-    return LocalEventBus()
+    return LogRelayEventBus(database)
 
 
 def build_login_limiter(settings: Settings) -> RateLimiter:
@@ -212,7 +213,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     """Every service, wired to the adapters the settings choose (``clock`` for replaying
     history, as the demo's seed does)."""
     database = build_database(settings)
-    events = build_event_bus(settings)
+    events = build_event_bus(settings, database)
     keyring = build_keyring(settings)
     clock = clock or SystemClock()
     policy = CommentPolicy(
@@ -234,10 +235,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     screening = ScreeningService(model, clock, storage=database)
     metrics = build_metrics()
     subscriptions, notifications = build_notifications(settings, database, clock, keyring)
-    closers = [database.close, metrics.close]
-    if isinstance(events, RedisEventBus):
-        closers.append(events.close)
+    closers = [events.close, database.close, metrics.close]
     starters: list[Callable[[], Awaitable[None]]] = []
+    if isinstance(events, LogRelayEventBus):
+        starters.append(events.start)
     profanity = model.profanity if isinstance(model, SemanticModel) else model
     if isinstance(profanity, ProfanityModel):
         # Loaded before the first request, not by the first comment: importing scikit-learn

@@ -5,7 +5,9 @@ Every wait has a deadline and fails with the server's output.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -121,3 +123,23 @@ def start_server(
         time.sleep(0.1)  # polling a condition with a deadline
     server.kill()
     pytest.fail(f"rostra serve did not answer within {STARTUP_SECONDS:.0f} s:\n{server.output()}")
+
+
+async def first_event(url: str, page: str, ready: asyncio.Event, name: str) -> dict[str, object]:
+    """Follow the thread ``page`` of site ``news`` over SSE; set ``ready`` once the server has
+    subscribed the stream, and return the data of the first event called ``name``."""
+    params = {"site": "news", "page": page}
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as client,
+        client.stream("GET", f"{url}/api/v1/events", params=params) as response,
+    ):
+        assert response.status_code == 200
+        event = None
+        async for line in response.aiter_lines():
+            if line.startswith(":"):
+                ready.set()  # the server has subscribed us: the "connected" comment
+            elif line.startswith("event: "):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: ") and event == name:
+                return dict(json.loads(line.removeprefix("data: ")))
+    raise AssertionError("the stream ended without the event")

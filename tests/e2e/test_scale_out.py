@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from rostra.storage.database import async_url
 from tests.api.helpers import within_one_rate_window
 from tests.conftest import POSTGRESQL_URL, REDIS_URL, SECRET_KEY, _answers, service_missing
 from tests.e2e.conftest import free_port
+from tests.e2e.serving import first_event
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.redis]
 STARTUP_SECONDS = 30.0
@@ -120,30 +120,12 @@ def _comment(body: str) -> dict[str, str]:
     return {"site": "news", "page": PAGE, "author_name": "Ann", "body": body}
 
 
-async def _first_event(url: str, ready: asyncio.Event, name: str) -> dict[str, object]:
-    params = {"site": "news", "page": PAGE}
-    async with (
-        httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as client,
-        client.stream("GET", f"{url}/api/v1/events", params=params) as response,
-    ):
-        assert response.status_code == 200
-        event = None
-        async for line in response.aiter_lines():
-            if line.startswith(":"):
-                ready.set()  # the server has subscribed us: the "connected" comment
-            elif line.startswith("event: "):
-                event = line.removeprefix("event: ")
-            elif line.startswith("data: ") and event == name:
-                return dict(json.loads(line.removeprefix("data: ")))
-    raise AssertionError("the stream ended without the event")
-
-
 async def test_comment_posted_to_one_worker_reaches_readers_of_the_other(
     two_servers: tuple[str, str],
 ) -> None:
     first, second = two_servers
     ready = asyncio.Event()
-    listener = asyncio.create_task(_first_event(second, ready, "comment.created"))
+    listener = asyncio.create_task(first_event(second, PAGE, ready, "comment.created"))
     await asyncio.wait_for(ready.wait(), 10)
     async with httpx.AsyncClient() as client:
         posted = await client.post(f"{first}/api/v1/comments", json=_comment("Across workers"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
@@ -14,13 +15,24 @@ from rostra.bootstrap import build_database, build_services
 from rostra.config import Settings
 from rostra.domain.errors import NotFoundError, RateLimitedError
 from rostra.domain.events import CommentCreated, ThreadEvent, VoteChanged
+from rostra.domain.sites import Site
 from rostra.live.local import QUEUE_SIZE, LocalEventBus
 from rostra.live.redis import RedisEventBus
+from rostra.live.relay import LogRelayEventBus
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft
 from rostra.services.live import RETENTION, StreamReset
 from rostra.services.registry import Services
-from tests.conftest import REDIS_URL, SECRET_KEY, MovableClock, _answers, service_missing
+from rostra.storage.database import Database
+from tests.conftest import (
+    ORIGIN,
+    REDIS_URL,
+    SECRET_KEY,
+    MovableClock,
+    _answers,
+    _truncate,
+    service_missing,
+)
 
 PAGE = "/2026/11/live"
 WAIT = 5.0
@@ -238,3 +250,93 @@ async def drop_resyncs(events: AsyncIterator[ThreadEvent | None]) -> AsyncIterat
     async for event in events:
         if event is not None:
             yield event
+
+
+# Across workers without Redis, through the event log
+
+
+async def _started(settings: Settings) -> Services:
+    started = build_services(settings)
+    for hook in started.on_startup:
+        await hook()
+    return started
+
+
+async def test_without_redis_an_event_of_one_worker_reaches_a_reader_of_another_once(
+    settings: Settings, services: Services
+) -> None:
+    del services  # creates the site
+    workers = [await _started(settings) for _ in range(2)]
+    try:
+        reader = await workers[1].live.follow_thread("news", PAGE, None)
+        reading = asyncio.ensure_future(take(reader, 1))
+        from_first = await post(workers[0], "through the log")
+        [relayed] = await asyncio.wait_for(reading, WAIT)
+        from_second = await post(workers[1], "posted where the reader is")
+        [local] = await take(reader, 1)
+        # The first worker's comment came once, relayed; the second's once, published locally.
+        assert (relayed.comment_id, local.comment_id) == (from_first, from_second)
+        await reader.aclose()  # type: ignore[attr-defined]
+    finally:
+        for worker in workers:
+            for hook in worker.on_shutdown:
+                await hook()
+
+
+async def _append(database: Database, event: CommentCreated) -> CommentCreated:
+    async with database.write() as tx:
+        thread = await tx.threads.get_or_create(event.site, event.page, None)
+        sequence = await tx.events.append(thread.id, event)
+    return dataclasses.replace(event, sequence=sequence)
+
+
+async def test_relay_hands_on_what_others_logged_and_not_its_own(
+    settings: Settings, services: Services
+) -> None:
+    del services  # creates the site
+    ours, theirs = build_database(settings), build_database(settings)
+    bus = LogRelayEventBus(ours)
+    try:
+        assert await bus.relay_once() == 0  # notes where the log ends
+        async with bus.subscribe("news", PAGE) as events:
+            own = await _append(ours, CommentCreated("news", PAGE, "own"))
+            await bus.publish(own)
+            other = await _append(theirs, CommentCreated("news", PAGE, "other"))
+            assert await bus.relay_once() == 1
+            assert await bus.relay_once() == 0  # nothing new
+            got = await take(drop_resyncs(events), 2)
+        assert [(event.comment_id, event.sequence) for event in got] == [
+            ("own", own.sequence),
+            ("other", other.sequence),
+        ]
+        assert got[1].site == "news" and got[1].page == PAGE
+    finally:
+        await ours.close()
+        await theirs.close()
+
+
+@pytest.mark.postgresql
+async def test_relay_finds_an_event_committed_after_a_later_one(
+    postgresql_database: str,
+) -> None:
+    """Sequences can commit out of order on PostgreSQL: the skipped one is looked for again."""
+    await _truncate(postgresql_database)
+    settings = Settings(database_url=postgresql_database, secret_key=SECRET_KEY)
+    first, second, relaying = (build_database(settings) for _ in range(3))
+    bus = LogRelayEventBus(relaying)
+    try:
+        async with first.write() as tx:
+            await tx.sites.add(Site("news", (ORIGIN,), "News"))
+        await bus.relay_once()
+        async with first.write() as slow:  # takes the lower sequence, commits last
+            thread = await slow.threads.get_or_create("news", PAGE, None)
+            early = await slow.events.append(thread.id, CommentCreated("news", PAGE, "early"))
+            late = await _append(second, CommentCreated("news", "/other", "late"))
+            assert late.sequence is not None and late.sequence > early
+            assert await bus.relay_once() == 1  # "late"; "early" is not committed yet
+        assert await bus.relay_once() == 1  # "early", found in the gap
+        assert await bus.relay_once() == 0
+    finally:
+        for database in (first, second, relaying):
+            await database.close()
+        await _truncate(postgresql_database)

@@ -161,6 +161,10 @@ class EventLog(Protocol):
     async def after(self, thread_id: int, sequence: int, limit: int) -> list[ThreadEvent]:
         """The thread's events with a sequence above ``sequence``, oldest first."""
 
+    async def since(self, sequence: int, limit: int) -> list[ThreadEvent]:
+        """Events of every thread with a sequence above ``sequence``, oldest first, with their
+        site and page: what other processes published, for a relay without Redis."""
+
     async def latest(self) -> int:
         """The highest sequence number given so far (0 before the first event)."""
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rostra.domain.events import ThreadEvent, event_from
 from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
-from rostra.storage.tables import instance, thread_events, threads
+from rostra.storage.tables import instance, sites, thread_events, threads
 
 FORGOTTEN_KEY = "events_forgotten_before"
 
@@ -21,6 +21,22 @@ _SET_VERSION = (
     threads.update()
     .where(threads.c.id == sa.bindparam("thread"))
     .values(version=sa.bindparam("sequence"))
+)
+
+
+_SINCE = (
+    sa.select(
+        thread_events.c.id,
+        thread_events.c.name,
+        thread_events.c.payload,
+        sites.c.name.label("site"),
+        threads.c.page,
+    )
+    .join(threads, threads.c.id == thread_events.c.thread_id)
+    .join(sites, sites.c.id == threads.c.site_id)
+    .where(thread_events.c.id > sa.bindparam("sequence"))
+    .order_by(thread_events.c.id)
+    .limit(sa.bindparam("limit"))
 )
 
 
@@ -57,6 +73,10 @@ class SqlEventLog:
         )
         # Site and page are filled in by the caller, who knows which thread it asked for.
         return [event_from(row.name, "", "", row.id, row.payload) for row in result]
+
+    async def since(self, sequence: int, limit: int) -> list[ThreadEvent]:
+        result = await self._conn.execute(_SINCE, {"sequence": sequence, "limit": limit})
+        return [event_from(row.name, row.site, row.page, row.id, row.payload) for row in result]
 
     async def latest(self) -> int:
         value = await self._conn.scalar(sa.select(sa.func.max(thread_events.c.id)))

@@ -9,18 +9,16 @@ from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
 from rostra.config import Settings, SettingsError, load_settings
 from rostra.domain.images import ImageLimits
-from rostra.live.redis import RedisEventBus
 from rostra.live.relay import LogRelayEventBus
 from rostra.notify.mail import SmtpMailer
 from rostra.notify.worker import OutboxWorker
-from rostra.payments.stripe import StripePaymentProvider
 from rostra.providers.oidc import AuthlibOidcProvider
 from rostra.screening import EmbeddingScreen, ProfanityModel, SemanticModel, semantic_available
 from rostra.services.accounts import AccountPolicy, AccountService
@@ -50,10 +48,17 @@ from rostra.services.votes import VoteService
 from rostra.storage.database import Database
 from rostra.storage.images import LocalImageStore, PillowImageCodec
 from rostra.storage.rate_limits import LimitsRateLimiter, NoRateLimits
-from rostra.web.app import create_app
 from rostra.web.logs import configure_logging
 from rostra.web.metrics import PrometheusMetrics
 from rostra.web.middleware.cors import ASGIApp
+
+if TYPE_CHECKING:
+    from rostra.live.redis import RedisEventBus
+    from rostra.payments.stripe import StripePaymentProvider
+
+# Adapters that only some commands or settings need (Litestar for serving, Redis, Stripe) are
+# imported where they are built: every `rostra` command starts here, and importing them all
+# cost about a second per command.
 
 T = TypeVar("T")
 
@@ -86,6 +91,8 @@ def build_event_bus(settings: Settings, database: Database) -> LogRelayEventBus 
     """Redis pub/sub when ``ROSTRA_REDIS_URL`` is set; otherwise in-process fan-out plus a
     relay of what other processes on the same database logged."""
     if settings.redis_url:
+        from rostra.live.redis import RedisEventBus
+
         return RedisEventBus(settings.redis_url)
     return LogRelayEventBus(database)
 
@@ -189,6 +196,8 @@ def build_payment_providers(settings: Settings) -> dict[str, StripePaymentProvid
     are not set (``ROSTRA_STRIPE_SECRET_KEY``), so donations answer ``payments_disabled``."""
     stripe = None
     if settings.stripe_secret_key:
+        from rostra.payments.stripe import StripePaymentProvider
+
         stripe = StripePaymentProvider(
             settings.stripe_secret_key,
             settings.stripe_webhook_secret,
@@ -337,6 +346,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
 
 def build_app(settings: Settings) -> ASGIApp:
     """The ASGI app for ``settings``."""
+    from rostra.web.app import create_app
+
     return create_app(
         build_services(settings), demo=settings.demo, max_request_bytes=settings.max_request_bytes
     )

@@ -11,15 +11,16 @@ are rare, and a rotated key is then never missed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 from rostra.domain.accounts import TokenRejectedError
 from rostra.domain.errors import ValidationError
 from rostra.domain.oidc import OidcProviderUnavailableError, ProviderMetadata, validate_issuer
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 SCOPE = "openid email profile"
 TIMEOUT = 10.0
@@ -38,6 +39,9 @@ class AuthlibOidcProvider:
         secret: str | None = None,
         redirect_uri: str | None = None,
     ) -> AsyncOAuth2Client:
+        # Imported on first use: every `rostra` command builds this adapter, few sign anyone in.
+        from authlib.integrations.httpx_client import AsyncOAuth2Client
+
         return AsyncOAuth2Client(
             client_id,
             secret,
@@ -116,6 +120,8 @@ class AuthlibOidcProvider:
         code: str,
         code_verifier: str,
     ) -> str:
+        from authlib.integrations.base_client.errors import OAuthError
+
         try:
             async with self._client(client_id, client_secret, redirect_uri) as client:
                 token = await client.fetch_token(

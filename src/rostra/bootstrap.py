@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
 # Adapters that only some commands or settings need (Litestar for serving, Redis, Stripe) are
 # imported where they are built: every `rostra` command starts here, and importing them all
-# cost about a second per command.
+# cost about half a second per command.
 
 T = TypeVar("T")
 

@@ -160,7 +160,7 @@ def count_links(text: str) -> int:
     return count
 
 
-@lru_cache(maxsize=1024)  # an author's recent comments are compared again at each new one
+@lru_cache(maxsize=256)  # an author's recent comments are compared again at each new one
 def _comparable(text: str) -> str:
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", fold(text))).strip()
 

@@ -1,5 +1,5 @@
 """The embedded default: alt-profanity-check, a linear model over words whose weights ship
-inside its wheel (no network). Its weights are evaluated by ``LinearScorer`` (~25 µs a comment,
+inside its wheel (no network). Its weights are evaluated by ``LinearScorer`` (~0.1 ms a comment,
 on the event loop); scikit-learn's own ``predict_prob`` (~3-7 ms a call, batched on a thread)
 remains for a model release of another shape."""
 

@@ -22,8 +22,7 @@ _SET_VERSION = (
     .where(threads.c.id == sa.bindparam("thread"))
     .values(version=sa.bindparam("sequence"))
 )
-
-
+# Every thread's events after a sequence, with their site and page (LogRelayEventBus).
 _SINCE = (
     sa.select(
         thread_events.c.id,

@@ -16,8 +16,6 @@ what they have sent already, by sequence, so an event that arrives twice is show
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Hashable
@@ -27,6 +25,7 @@ import structlog
 
 from rostra.domain.events import ThreadEvent
 from rostra.live.local import LocalEventBus
+from rostra.services.periodic import Periodic
 from rostra.services.ports import Storage
 
 RELAY_INTERVAL = 0.1  # seconds between looks at the log
@@ -43,14 +42,12 @@ class LogRelayEventBus:
 
     def __init__(self, storage: Storage, interval: float = RELAY_INTERVAL) -> None:
         self._storage = storage
-        self._interval = interval
         self._local = LocalEventBus()
         self._position: int | None = None  # every sequence up to here was seen or given up
         self._gaps: dict[int, float] = {}  # skipped sequence -> when it was first missed
         self._own: OrderedDict[int, None] = OrderedDict()
         self._token: Hashable | None = None
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._timer = Periodic("rostra-event-relay", self._step, interval, "event_relay_failed")
 
     async def publish(self, event: ThreadEvent) -> None:
         """Hand ``event`` to this process's readers now; other processes find it in the log."""
@@ -116,28 +113,18 @@ class LogRelayEventBus:
         self._local.deliver(event)
         return 1
 
-    async def run(self) -> None:
-        """Relay until stopped; a failed round is logged and the next one tries again."""
-        while not self._stop.is_set():
-            try:
-                await self.relay_once()
-            except Exception:  # keep relaying; the database may be back next round
-                log.exception("event_relay_failed")
-                self._token = None
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._interval):
-                    await self._stop.wait()
+    async def _step(self) -> None:
+        try:
+            await self.relay_once()
+        except Exception:
+            self._token = None  # look again next round, whatever the token says
+            raise
 
     async def start(self) -> None:
         """Note where the log ends now, then relay in a background task of the running loop."""
-        if self._task is None:
-            self._stop.clear()
-            await self.relay_once()
-            self._task = asyncio.create_task(self.run(), name="rostra-event-relay")
+        await self.relay_once()
+        await self._timer.start()
 
     async def close(self) -> None:
         """Stop relaying."""
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+        await self._timer.stop()

@@ -7,12 +7,10 @@ idempotent UPDATE/DELETE per kind, so several processes running it do no harm.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import structlog
 
 from rostra.services.accounts import AccountService
+from rostra.services.periodic import Periodic
 
 log = structlog.get_logger("rostra.housekeeping")
 
@@ -24,9 +22,7 @@ class Housekeeper:
 
     def __init__(self, accounts: AccountService, interval: float = PURGE_INTERVAL_SECONDS) -> None:
         self._accounts = accounts
-        self._interval = interval
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._timer = Periodic("rostra-housekeeping", self.run_once, interval, "purge_failed")
 
     async def run_once(self) -> dict[str, int]:
         """Purge now; returns how many rows of each kind changed."""
@@ -37,24 +33,12 @@ class Housekeeper:
 
     async def run(self) -> None:
         """Purge until stopped; a failed round is logged and retried next time."""
-        while not self._stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:  # keep the loop alive; the next round retries
-                log.exception("purge_failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._interval):
-                    await self._stop.wait()
+        await self._timer.run()
 
     async def start(self) -> None:
         """Start the loop as a background task of the running event loop."""
-        if self._task is None:
-            self._stop.clear()
-            self._task = asyncio.create_task(self.run(), name="rostra-housekeeping")
+        await self._timer.start()
 
     async def stop(self) -> None:
         """Stop the loop and wait for the round in progress."""
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+        await self._timer.stop()

@@ -6,6 +6,7 @@ remains for a model release of another shape."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +17,18 @@ from rostra.screening.batching import Batcher
 from rostra.screening.linear import LinearScorer, UnsupportedModelError
 
 CATEGORY = "profanity"
+
+
+@functools.cache
+def _shipped_scorer() -> LinearScorer | None:
+    """The scorer of the model in alt-profanity-check's wheel, read once per process (~30 ms:
+    the weights of 15,000 words), or None for a model of another shape."""
+    from profanity_check import profanity_check
+
+    try:
+        return LinearScorer.of(profanity_check.vectorizer, profanity_check.model)
+    except UnsupportedModelError:
+        return None
 
 
 class ProfanityModel:
@@ -37,14 +50,9 @@ class ProfanityModel:
         with self._lock:
             if self._predict is None:
                 started = time.perf_counter()
-                from profanity_check import predict_prob, profanity_check
+                from profanity_check import predict_prob
 
-                try:
-                    self._scorer = LinearScorer.of(
-                        profanity_check.vectorizer, profanity_check.model
-                    )
-                except UnsupportedModelError:
-                    self._scorer = None
+                self._scorer = _shipped_scorer()
                 self._predict = predict_prob
                 self.load_seconds = time.perf_counter() - started
 

@@ -83,8 +83,8 @@ async def _stored_secret(url: str) -> str:
 
 
 def build_database(settings: Settings) -> Database:
-    """The storage adapter for the configured URL."""
-    return Database(settings.database_url)
+    """The storage adapter for the configured URL and read replicas."""
+    return Database(settings.database_url, replicas=settings.replica_urls)
 
 
 def build_event_bus(settings: Settings, database: Database) -> LogRelayEventBus | RedisEventBus:

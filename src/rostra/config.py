@@ -26,6 +26,8 @@ class Settings:
     """Everything an instance can be told. Passed down; nothing else reads the environment."""
 
     database_url: str = DEFAULT_DATABASE_URL
+    # issue 4: PostgreSQL read replicas, comma-separated; thread pages are read there when current
+    database_replica_urls: str | None = None
     redis_url: str | None = None
     smtp_url: str | None = None
     mail_from: str | None = None  # the From of notification mail; default rostra@<public host>
@@ -57,6 +59,13 @@ class Settings:
     ip_hash_days: int = 30  # issue 10: comments keep the IP digest this many days
     staff_digest_minutes: int = 60  # staff digest of the moderation queue per site; 0: none
     metrics_token: str | None = None  # issue 12: bearer token for /metrics; unset: loopback only
+
+    @property
+    def replica_urls(self) -> tuple[str, ...]:
+        """The read replicas named by ``database_replica_urls``, in order."""
+        return tuple(
+            url.strip() for url in (self.database_replica_urls or "").split(",") if url.strip()
+        )
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with the given non-None values replaced (for command-line flags)."""
@@ -115,4 +124,26 @@ def load_settings(environ: Mapping[str, str], config_file: Path | None = None) -
         raise SettingsError("ROSTRA_TOXICITY_MODEL must be profanity, none or semantic.")
     if settings.log_format not in ("console", "json"):
         raise SettingsError("ROSTRA_LOG_FORMAT must be console or json.")
+    _check_replicas(settings)
     return settings
+
+
+def _check_replicas(settings: Settings) -> None:
+    """Replicas are PostgreSQL standbys of a PostgreSQL primary: anything else is a mistake that
+    would otherwise surface as odd reads much later."""
+    if not settings.replica_urls:
+        return
+    if not _is_postgresql(settings.database_url):
+        raise SettingsError(
+            "ROSTRA_DATABASE_REPLICA_URLS needs a PostgreSQL ROSTRA_DATABASE_URL: SQLite has no "
+            "read replicas."
+        )
+    for url in settings.replica_urls:
+        if not _is_postgresql(url):
+            raise SettingsError(
+                f"ROSTRA_DATABASE_REPLICA_URLS: {url.split('@')[-1]!r} is not a postgresql:// URL."
+            )
+
+
+def _is_postgresql(url: str) -> bool:
+    return url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")

@@ -163,3 +163,33 @@ def test_environment_variable_names_are_case_sensitive() -> None:
     assert load_settings({"rostra_database_url": "sqlite:///x.db"}).database_url == (
         DEFAULT_DATABASE_URL
     )
+
+
+PRIMARY = "postgresql://rostra@db.internal:5432/rostra"
+
+
+def test_read_replicas_are_a_comma_separated_list() -> None:
+    settings = load_settings(
+        {
+            "ROSTRA_DATABASE_URL": PRIMARY,
+            "ROSTRA_DATABASE_REPLICA_URLS": " postgresql://r1/rostra , postgres://r2/rostra,",
+        }
+    )
+    assert settings.replica_urls == ("postgresql://r1/rostra", "postgres://r2/rostra")
+    assert load_settings({"ROSTRA_DATABASE_URL": PRIMARY}).replica_urls == ()
+
+
+def test_read_replicas_of_a_sqlite_database_are_refused() -> None:
+    with pytest.raises(SettingsError, match="needs a PostgreSQL ROSTRA_DATABASE_URL"):
+        load_settings({"ROSTRA_DATABASE_REPLICA_URLS": "postgresql://r1/rostra"})
+
+
+def test_a_replica_that_is_not_postgresql_is_refused_without_its_password() -> None:
+    with pytest.raises(SettingsError, match=r"'replica\.db' is not a postgresql") as refused:
+        load_settings(
+            {
+                "ROSTRA_DATABASE_URL": PRIMARY,
+                "ROSTRA_DATABASE_REPLICA_URLS": "postgresql://r1/x,mysql://u:hunter2@replica.db",
+            }
+        )
+    assert "hunter2" not in str(refused.value)

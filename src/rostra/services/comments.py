@@ -37,7 +37,14 @@ from rostra.services.metrics_ports import Metrics, NoMetrics
 from rostra.services.moderation import check_not_banned
 from rostra.services.notifications import NotificationService
 from rostra.services.page_cache import PageCache
-from rostra.services.ports import Clock, NewComment, RateLimiter, Storage, Transaction
+from rostra.services.ports import (
+    Clock,
+    NewComment,
+    RateLimiter,
+    ReplicaUnavailableError,
+    Storage,
+    Transaction,
+)
 from rostra.services.screening import ScreeningService, Subject, rejection_message
 from rostra.services.tokens import Keyring
 
@@ -364,6 +371,10 @@ class CommentService:
                 return self._page(
                     thread, query, limit, arranged, await _my_votes(look, caller, arranged)
                 )
+        if thread is not None and (
+            replicated := await self._read_on_replica(thread, query, caller, limit, after)
+        ):
+            return replicated
         async with self._storage.read() as tx:
             thread = await tx.threads.find(query.site, page)
             if thread is None:
@@ -375,6 +386,31 @@ class CommentService:
                 arranged = await self._arrange(tx, thread.id, query, after, limit)
                 self._pages.put(key, arranged)
             return self._page(thread, query, limit, arranged, await _my_votes(tx, caller, arranged))
+
+    async def _read_on_replica(
+        self, current: Thread, query: ThreadQuery, caller: Caller, limit: int, after: Cursor | None
+    ) -> ThreadPage | None:
+        """The page as a read replica has it, if one answers and holds at least ``current``
+        version of the thread (what the primary had as this read began): nobody, the writer
+        included, reads a page older than their own last change. None otherwise."""
+        try:
+            async with self._storage.replica_read() as tx:
+                if tx is None:
+                    return None
+                thread = await tx.threads.find(current.site, current.page)
+                if thread is None or thread.version < current.version:
+                    self._metrics.replica_read("behind")
+                    return None
+                arranged = await self._arrange(tx, thread.id, query, after, limit)
+                self._pages.put(
+                    (thread.id, thread.version, query.sort, limit, after, query.anchored), arranged
+                )
+                my_votes = await _my_votes(tx, caller, arranged)
+        except ReplicaUnavailableError:
+            self._metrics.replica_read("unavailable")
+            return None
+        self._metrics.replica_read("served")
+        return self._page(thread, query, limit, arranged, my_votes)
 
     @staticmethod
     def _page(

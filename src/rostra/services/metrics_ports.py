@@ -19,6 +19,10 @@ class Metrics(Protocol):
     def request_observed(self, method: str, route: str, status: int, seconds: float) -> None:
         """One HTTP request ended: its method, route template, status and duration."""
 
+    def replica_read(self, outcome: str) -> None:
+        """A thread page was to be read on a read replica (issue 4): ``served`` there, or read
+        on the primary because the replica was ``behind`` or ``unavailable``."""
+
     def stream_opened(self) -> None:
         """A live-updates (SSE) connection opened."""
 
@@ -39,6 +43,9 @@ class NoMetrics:
         """Nothing to count."""
 
     def request_observed(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Nothing to count."""
+
+    def replica_read(self, outcome: str) -> None:
         """Nothing to count."""
 
     def stream_opened(self) -> None:

@@ -361,9 +361,18 @@ class Transaction(Protocol):
     imports: ImportRepository
 
 
+class ReplicaUnavailableError(Exception):
+    """No read replica answers just now; the primary can serve the read instead."""
+
+
 class Storage(Protocol):
     def read(self) -> AbstractAsyncContextManager[Transaction]:
         """A consistent read-only view."""
+
+    def replica_read(self) -> AbstractAsyncContextManager[Transaction | None]:
+        """A consistent read-only view on a read replica (issue 4), which may lag behind the
+        primary by any amount: callers check what they read against a glance at the primary.
+        None when no replica is configured; ``ReplicaUnavailableError`` when none answers."""
 
     def write(self, *, bulk: bool = False) -> AbstractAsyncContextManager[Transaction]:
         """A transaction committed when the block ends without error, rolled back otherwise.

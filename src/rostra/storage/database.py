@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Hashable
+import time
+from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,8 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from rostra.services.ports import ReplicaUnavailableError
 from rostra.storage import tables
 from rostra.storage.accounts import SqlAccountRepository
 from rostra.storage.campaigns import SqlCampaignRepository
@@ -35,6 +38,8 @@ from rostra.storage.votes import SqlVoteRepository
 POOL_SIZE = 20
 POOL_OVERFLOW = 20
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", *PRAGMAS, "PRAGMA busy_timeout=10000")
+REPLICA_CONNECT_SECONDS = 2.0  # a replica slower than this to answer is treated as down
+REPLICA_REST_SECONDS = 5.0  # a replica that failed is left alone this long before a retry
 
 
 def async_url(url: str) -> str:
@@ -70,10 +75,23 @@ class SqlTransaction:
         self.staff_digests = SqlStaffDigestLedger(conn)  # issue 6: staff digests
 
 
-class Database:
-    """The storage port over one SQLAlchemy engine."""
+class _Replica:
+    """One read replica's engine, and until when it rests after a failure."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str) -> None:
+        self.engine = create_async_engine(
+            async_url(url),
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            connect_args={"timeout": REPLICA_CONNECT_SECONDS},
+        )
+        self.resting_until = 0.0
+
+
+class Database:
+    """The storage port over one SQLAlchemy engine (and one per read replica)."""
+
+    def __init__(self, url: str, *, replicas: Sequence[str] = (), echo: bool = False) -> None:
         self.url = url
         # A worker serves dozens of requests at once; a pool smaller than that opens and closes
         # overflow connections all the time (measured by bench/compare_isso.py's profile).
@@ -90,12 +108,43 @@ class Database:
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        if replicas and self.is_sqlite:
+            raise ValueError("SQLite has no read replicas; they need a PostgreSQL primary.")
+        self._replicas = [_Replica(replica) for replica in replicas]
+        self._turn = 0  # round robin over the replicas
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlTransaction]:
         """A read transaction (a consistent snapshot on SQLite WAL and PostgreSQL)."""
         async with self.engine.connect() as conn, conn.begin():
             yield SqlTransaction(conn)
+
+    @asynccontextmanager
+    async def replica_read(self) -> AsyncIterator[SqlTransaction | None]:
+        """A read transaction on the next read replica that answers (round robin); None when
+        none is configured. A replica that fails to connect rests for a few seconds, so a dead
+        one costs one connection attempt per rest, not one per read."""
+        if not self._replicas:
+            yield None
+            return
+        conn = await self._replica_connection()
+        try:
+            async with conn.begin():
+                yield SqlTransaction(conn)
+        finally:
+            await conn.close()
+
+    async def _replica_connection(self) -> AsyncConnection:
+        for _ in range(len(self._replicas)):
+            replica = self._replicas[self._turn % len(self._replicas)]
+            self._turn += 1
+            if replica.resting_until > time.monotonic():
+                continue
+            try:
+                return await replica.engine.connect()
+            except (OSError, TimeoutError, DBAPIError):
+                replica.resting_until = time.monotonic() + REPLICA_REST_SECONDS
+        raise ReplicaUnavailableError("No read replica answers.")
 
     @asynccontextmanager
     async def glance(self) -> AsyncIterator[SqlTransaction]:
@@ -154,6 +203,8 @@ class Database:
         if self._inline is not None:
             self._inline.close()
         await self.engine.dispose()
+        for replica in self._replicas:
+            await replica.engine.dispose()
 
 
 def _insert(conn: AsyncConnection) -> Any:

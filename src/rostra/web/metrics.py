@@ -75,6 +75,13 @@ class PrometheusMetrics:
             ["decision", "source"],
             registry=self.registry,
         )
+        self._replica_reads = Counter(
+            "rostra_replica_reads",
+            "Thread pages to be read on a read replica, by outcome: served there, or read on "
+            "the primary because the replica was behind or unavailable.",
+            ["outcome"],
+            registry=self.registry,
+        )
         self._streams = Gauge(
             "rostra_sse_connections",
             "Live-update (Server-Sent Events) connections open now.",
@@ -92,6 +99,9 @@ class PrometheusMetrics:
         # Route templates and known methods only: a scanner's random paths add no series.
         label = method if method in METHODS else "other"
         self._requests.labels(label, route, str(status)).observe(seconds)
+
+    def replica_read(self, outcome: str) -> None:
+        self._replica_reads.labels(outcome).inc()
 
     def stream_opened(self) -> None:
         self._streams.inc()

@@ -1,0 +1,200 @@
+"""PostgreSQL read replicas (issue 4): thread pages are read on a replica only when it holds the
+thread's current version, so nobody, the writer included, reads a page older than what was
+committed before the read; a replica that is down or behind costs a read on the primary.
+
+The replica here is a real PostgreSQL database cloned from the primary (``CREATE DATABASE …
+TEMPLATE``) that receives no later writes: a standby whose replication stopped, the worst lag.
+Its copy of one comment is then changed by hand, so the test can tell which database answered.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from rostra.bootstrap import build_services, run_blocking
+from rostra.config import Settings
+from rostra.domain.paging import Sort
+from rostra.services.callers import Caller
+from rostra.services.comments import CommentDraft, ThreadQuery
+from rostra.services.registry import Services
+from rostra.storage.database import async_url
+from rostra.storage.migrate import upgrade
+from tests.conftest import (
+    ORIGIN,
+    POSTGRESQL_URL,
+    SECRET_KEY,
+    MovableClock,
+    _answers,
+    service_missing,
+)
+
+pytestmark = pytest.mark.postgresql
+
+READER = Caller(ip="192.0.2.7", origin=ORIGIN)
+WRITER = Caller(ip="192.0.2.9", origin=ORIGIN)
+
+
+async def _admin(*statements: str) -> None:
+    engine = create_async_engine(async_url(POSTGRESQL_URL), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for statement in statements:
+                await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+def _url_of(name: str) -> str:
+    return sa.make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def primary() -> Iterator[str]:
+    """A new, migrated PostgreSQL database; dropped, with every clone of it, afterwards."""
+    if not _answers(POSTGRESQL_URL, 5432):
+        service_missing("PostgreSQL", POSTGRESQL_URL)
+    name = f"rostra_primary_{uuid.uuid4().hex[:8]}"
+    run_blocking(_admin(f'CREATE DATABASE "{name}"'))
+    upgrade(_url_of(name))
+    yield name
+    run_blocking(
+        _admin(
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'DROP DATABASE IF EXISTS "{name}_replica" WITH (FORCE)',
+        )
+    )
+
+
+def _settings(primary: str, replicas: str | None = None) -> Settings:
+    return Settings(
+        database_url=_url_of(primary),
+        database_replica_urls=replicas,
+        secret_key=SECRET_KEY,
+        rate_limits=False,
+    )
+
+
+@pytest.fixture
+async def written(primary: str, clock: MovableClock) -> str:
+    """The primary with two comments on /a, then frozen into a replica database."""
+    services = build_services(_settings(primary), clock=clock)
+    try:
+        await services.sites.add_site("news", [ORIGIN], "The Example News")
+        await post(services, "first")
+        clock.advance(seconds=1)
+        await post(services, "second")
+    finally:
+        for hook in services.on_shutdown:
+            await hook()
+    replica = f"{primary}_replica"
+    await _admin(f'CREATE DATABASE "{replica}" TEMPLATE "{primary}"')
+    engine = create_async_engine(async_url(_url_of(replica)))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    "UPDATE comments SET body = 'second, as the replica has it'"
+                    " WHERE body = 'second'"
+                )
+            )
+    finally:
+        await engine.dispose()
+    return replica
+
+
+@pytest.fixture
+async def replicated(primary: str, written: str, clock: MovableClock) -> AsyncIterator[Services]:
+    services = build_services(_settings(primary, _url_of(written)), clock=clock)
+    yield services
+    for hook in services.on_shutdown:
+        await hook()
+
+
+async def post(services: Services, text: str) -> None:
+    await services.comments.post_comment(CommentDraft("news", "/a", text, "Ann"), WRITER)
+
+
+async def bodies(services: Services, sort: Sort = Sort.NEWEST) -> list[str]:
+    page = await services.comments.read_thread(
+        ThreadQuery("news", "/a", sort, 20, None, None), READER
+    )
+    return [node.comment.body for node in page.comments]
+
+
+def outcomes(services: Services) -> dict[str, float]:
+    assert services.metrics is not None
+    registry = services.metrics.recorder.registry  # type: ignore[attr-defined]
+    return {
+        outcome: registry.get_sample_value("rostra_replica_reads_total", {"outcome": outcome})
+        or 0.0
+        for outcome in ("served", "behind", "unavailable")
+    }
+
+
+async def test_a_current_replica_serves_the_page(replicated: Services) -> None:
+    assert await bodies(replicated) == ["second, as the replica has it", "first"]
+    assert outcomes(replicated) == {"served": 1, "behind": 0, "unavailable": 0}
+
+
+async def test_after_a_write_the_page_comes_from_the_primary_until_the_replica_has_it(
+    replicated: Services, clock: MovableClock
+) -> None:
+    assert await bodies(replicated) == ["second, as the replica has it", "first"]
+    clock.advance(seconds=1)
+    await post(replicated, "third")
+    # The replica stopped before "third": the writer (and everyone) reads the primary's page.
+    assert await bodies(replicated) == ["third", "second", "first"]
+    assert await bodies(replicated, Sort.OLDEST) == ["first", "second", "third"]
+    assert outcomes(replicated) == {"served": 1, "behind": 2, "unavailable": 0}
+
+
+async def test_a_vote_is_seen_at_once_though_the_replica_lags(replicated: Services) -> None:
+    voter = Caller(ip="192.0.2.8", origin=ORIGIN, voter="v:reader")
+    query = ThreadQuery("news", "/a", Sort.NEWEST, 20, None, None)
+    before = await replicated.comments.read_thread(query, voter)
+    first = before.comments[1].comment
+    assert (first.upvotes, before.my_votes) == (0, {})
+    await replicated.votes.cast_vote(first.id, 1, voter)
+    after = await replicated.comments.read_thread(query, voter)
+    assert [node.comment.upvotes for node in after.comments] == [0, 1]
+    assert after.my_votes == {first.id: 1}
+    assert outcomes(replicated) == {"served": 1, "behind": 1, "unavailable": 0}
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_a_replica_that_is_down_is_skipped_for_one_that_answers(
+    primary: str, written: str, clock: MovableClock
+) -> None:
+    dead = f"postgresql://postgres@127.0.0.1:{_closed_port()}/gone"
+    services = build_services(_settings(primary, f"{dead},{_url_of(written)}"), clock=clock)
+    try:
+        assert await bodies(services) == ["second, as the replica has it", "first"]
+        assert outcomes(services) == {"served": 1, "behind": 0, "unavailable": 0}
+    finally:
+        for hook in services.on_shutdown:
+            await hook()
+
+
+async def test_when_no_replica_answers_the_primary_serves_every_read(
+    primary: str, written: str, clock: MovableClock
+) -> None:
+    dead = f"postgresql://postgres@127.0.0.1:{_closed_port()}/gone"
+    services = build_services(_settings(primary, dead), clock=clock)
+    try:
+        assert await bodies(services) == ["second", "first"]
+        assert await bodies(services, Sort.OLDEST) == ["first", "second"]
+        assert outcomes(services) == {"served": 0, "behind": 0, "unavailable": 2}
+    finally:
+        for hook in services.on_shutdown:
+            await hook()

@@ -33,9 +33,12 @@ browser: ## Install Debian's Chromium for the browser tests (needs root or sudo)
 demo: install ## Run the demo article page with comments on http://127.0.0.1:$(PORT)/
 	$(BIN)/rostra demo --port $(PORT)
 
+# One test process per core, at most 8 (tests/conftest.py gives each a Redis database);
+# TEST_WORKERS=0 runs them all in this process (easier to debug).
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 8 ? n : 8 )))
 .PHONY: test
 test: install browser ## Run every test (PostgreSQL, Redis and browser suites run when those are available)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 .PHONY: lint
 lint: install ## Check formatting, lint rules, types and layer boundaries

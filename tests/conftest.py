@@ -31,7 +31,34 @@ from rostra.web.app import create_app
 POSTGRESQL_URL = os.environ.get(
     "ROSTRA_TEST_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("ROSTRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+MAX_TEST_WORKERS = 8
+REDIS_DATABASES = 16  # Redis's default number of databases
+
+
+def _redis_url_of_this_worker(url: str) -> str:
+    """Each xdist worker gets a Redis database of its own (gw0: the one named, gw1: one below,
+    …, of Redis's 16): tests empty their database and listen on its channel. At most eight
+    workers (the Makefile's cap), so that the eight other databases stay free for tests that
+    need a second one (``other_redis_database``)."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    if worker >= MAX_TEST_WORKERS:
+        raise RuntimeError(f"At most {MAX_TEST_WORKERS} test processes share one Redis.")
+    parsed = httpx.URL(url.replace("redis://", "http://"))
+    base = int(parsed.path.strip("/") or 0)
+    return url.rsplit("/", 1)[0] + f"/{(base - worker) % REDIS_DATABASES}"
+
+
+def other_redis_database(url: str) -> str:
+    """A Redis database that no test process uses as its own (see above)."""
+    ours = int(httpx.URL(url).path.strip("/"))
+    return str(httpx.URL(url).copy_with(path=f"/{(ours + MAX_TEST_WORKERS) % REDIS_DATABASES}"))
+
+
+REDIS_URL = _redis_url_of_this_worker(
+    os.environ.get("ROSTRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
 REQUIRE_SERVICES = os.environ.get("ROSTRA_REQUIRE_SERVICES") == "1"
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-rostra"
 ORIGIN = "https://news.example"

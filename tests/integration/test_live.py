@@ -7,7 +7,6 @@ import dataclasses
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
-import httpx
 import pytest
 from redis import Redis
 
@@ -31,6 +30,7 @@ from tests.conftest import (
     MovableClock,
     _answers,
     _truncate,
+    other_redis_database,
     service_missing,
 )
 
@@ -219,7 +219,7 @@ async def test_event_published_by_one_worker_reaches_a_reader_of_another(
 async def test_installations_on_two_databases_of_one_redis_do_not_hear_each_other() -> None:
     if not _answers(REDIS_URL, 6379):
         service_missing("Redis", REDIS_URL)
-    other_database = str(httpx.URL(REDIS_URL).copy_with(path="/13"))
+    other_database = other_redis_database(REDIS_URL)
     ours, our_reader, theirs = (
         RedisEventBus(REDIS_URL),
         RedisEventBus(REDIS_URL),

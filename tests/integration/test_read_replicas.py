@@ -198,3 +198,14 @@ async def test_when_no_replica_answers_the_primary_serves_every_read(
     finally:
         for hook in services.on_shutdown:
             await hook()
+
+
+async def test_a_replica_that_goes_away_between_reads_costs_a_read_on_the_primary(
+    replicated: Services, written: str
+) -> None:
+    assert await bodies(replicated) == ["second, as the replica has it", "first"]
+    # Its pooled connection is cut and the database is gone: a standby taken down.
+    await _admin(f'DROP DATABASE "{written}" WITH (FORCE)')
+    assert await bodies(replicated, Sort.OLDEST) == ["first", "second"]
+    assert await bodies(replicated, Sort.VOTES) == ["second", "first"]  # ties: newest first
+    assert outcomes(replicated) == {"served": 1, "behind": 0, "unavailable": 2}

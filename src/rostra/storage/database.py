@@ -122,26 +122,30 @@ class Database:
     @asynccontextmanager
     async def replica_read(self) -> AsyncIterator[SqlTransaction | None]:
         """A read transaction on the next read replica that answers (round robin); None when
-        none is configured. A replica that fails to connect rests for a few seconds, so a dead
-        one costs one connection attempt per rest, not one per read."""
+        none is configured. A replica that fails, connecting or in a statement (restarted,
+        promoted, a conflict with recovery), rests for a few seconds and the failure is
+        ``ReplicaUnavailableError``: the caller reads the primary instead."""
         if not self._replicas:
             yield None
             return
-        conn = await self._replica_connection()
+        replica, conn = await self._replica_connection()
         try:
             async with conn.begin():
                 yield SqlTransaction(conn)
+        except (OSError, DBAPIError) as exc:
+            replica.resting_until = time.monotonic() + REPLICA_REST_SECONDS
+            raise ReplicaUnavailableError("The read replica failed.") from exc
         finally:
             await conn.close()
 
-    async def _replica_connection(self) -> AsyncConnection:
+    async def _replica_connection(self) -> tuple[_Replica, AsyncConnection]:
         for _ in range(len(self._replicas)):
             replica = self._replicas[self._turn % len(self._replicas)]
             self._turn += 1
             if replica.resting_until > time.monotonic():
                 continue
             try:
-                return await replica.engine.connect()
+                return replica, await replica.engine.connect()
             except (OSError, TimeoutError, DBAPIError):
                 replica.resting_until = time.monotonic() + REPLICA_REST_SECONDS
         raise ReplicaUnavailableError("No read replica answers.")

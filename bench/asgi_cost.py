@@ -5,11 +5,14 @@ Builds the production app on a fresh SQLite file, sends ``N`` requests straight 
 time on a busy machine: CPU time barely moves with other load, wall-clock rates do.
 
     .venv/bin/python bench/asgi_cost.py [--requests 20000] [--what counts|read|post] [--log json]
-        [--concurrency 1]
+        [--concurrency 1] [--pages 1] [--database-url postgresql://…/an_empty_database]
 
 ``--concurrency N`` keeps N requests in flight (as ``wrk -cN`` does), so work that is shared
 by requests arriving together (batched screening, the writers' turn) is measured as it is
-under load.
+under load. ``--pages N`` spreads the posts over N threads (writers to one thread take turns
+on its row in PostgreSQL); ``--database-url`` measures on another database, which must be empty
+(it is migrated first). The wall-clock rate is printed too: on PostgreSQL, part of the work is
+the database server's, which the CPU time of this process does not count.
 """
 
 from __future__ import annotations
@@ -49,16 +52,17 @@ WORDS = [
 ]
 
 
-def migrated_database() -> str:
-    url = f"sqlite:///{tempfile.mkdtemp()}/cost.db"
+def migrated_database(url: str | None = None) -> str:
+    url = url or f"sqlite:///{tempfile.mkdtemp()}/cost.db"
     env = {**os.environ, "ROSTRA_DATABASE_URL": url, "ROSTRA_SECRET_KEY": SECRET}
     subprocess.run([sys.executable, "-m", "rostra", "migrate"], env=env, check=True)
     return url
 
 
 async def measure(
-    url: str, requests: int, what: str, log_format: str, concurrency: int = 1
-) -> float:
+    url: str, requests: int, what: str, log_format: str, concurrency: int = 1, pages: int = 1
+) -> tuple[float, float]:
+    """CPU µs per request of this process, and requests per second of wall-clock time."""
     configure_logging(log_format)
     services = build_services(Settings(database_url=url, secret_key=SECRET, rate_limits=False))
     await services.sites.add_site("news", ["https://news.example"], "News")
@@ -101,7 +105,8 @@ async def measure(
     def post() -> Awaitable[int]:
         n = next(numbers)
         text = " ".join(random.choice(WORDS) for _ in range(12)) + f" {n}, with **Markdown**."
-        body = {"site": "news", "page": "/post", "author_name": f"Bench {n % 2}", "body": text}
+        page = f"/post/{n % pages}"
+        body = {"site": "news", "page": page, "author_name": f"Bench {n % 2}", "body": text}
         return call("POST", "/api/v1/comments", json.dumps(body).encode())
 
     kinds: dict[str, Callable[[], Awaitable[int]]] = {
@@ -112,7 +117,7 @@ async def measure(
     request = kinds[what]
     for _ in range(500):
         assert await request() < 400
-    began = time.process_time()
+    began, started = time.process_time(), time.perf_counter()
     if concurrency == 1:
         for _ in range(requests):
             await request()
@@ -126,7 +131,11 @@ async def measure(
                 await request()
 
         await asyncio.gather(*(client() for _ in range(concurrency)))
-    return (time.process_time() - began) / requests * 1e6
+    cpu = (time.process_time() - began) / requests * 1e6
+    rate = requests / (time.perf_counter() - started)
+    for hook in services.on_shutdown:
+        await hook()
+    return cpu, rate
 
 
 def main() -> None:
@@ -135,14 +144,17 @@ def main() -> None:
     parser.add_argument("--what", choices=("counts", "read", "post"), default="counts")
     parser.add_argument("--log", choices=("json", "console"), default="json")
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight")
+    parser.add_argument("--pages", type=int, default=1, help="threads the posts go to")
+    parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
     args = parser.parse_args()
+    url = migrated_database(args.database_url)
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the request log, not measured output
-    cost = asyncio.run(
-        measure(migrated_database(), args.requests, args.what, args.log, args.concurrency)
+    cost, rate = asyncio.run(
+        measure(url, args.requests, args.what, args.log, args.concurrency, max(args.pages, 1))
     )
     print(
-        f"{args.what}: {cost:.1f} µs CPU per request ({args.requests:,} requests, "
-        f"{args.concurrency} in flight)"
+        f"{args.what}: {cost:.1f} µs CPU per request, {rate:,.0f} requests/s "
+        f"({args.requests:,} requests, {args.concurrency} in flight)"
     )
 
 

@@ -209,3 +209,19 @@ async def test_a_replica_that_goes_away_between_reads_costs_a_read_on_the_primar
     assert await bodies(replicated, Sort.OLDEST) == ["first", "second"]
     assert await bodies(replicated, Sort.VOTES) == ["second", "first"]  # ties: newest first
     assert outcomes(replicated) == {"served": 1, "behind": 0, "unavailable": 2}
+
+
+async def test_a_replica_stuck_in_a_statement_is_given_up_for_the_primary(
+    replicated: Services, written: str
+) -> None:
+    # An exclusive lock held on the replica makes the page's SELECT wait there.
+    engine = create_async_engine(async_url(_url_of(written)))
+    try:
+        async with engine.connect() as holder:
+            await holder.begin()
+            await holder.execute(sa.text("LOCK TABLE comments IN ACCESS EXCLUSIVE MODE"))
+            assert await bodies(replicated) == ["second", "first"]
+            await holder.rollback()
+    finally:
+        await engine.dispose()
+    assert outcomes(replicated) == {"served": 0, "behind": 0, "unavailable": 1}

@@ -39,6 +39,7 @@ POOL_SIZE = 20
 POOL_OVERFLOW = 20
 SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", *PRAGMAS, "PRAGMA busy_timeout=10000")
 REPLICA_CONNECT_SECONDS = 2.0  # a replica slower than this to answer is treated as down
+REPLICA_STATEMENT_SECONDS = 2.0  # a page's statements take milliseconds; longer is a stuck replica
 REPLICA_REST_SECONDS = 5.0  # a replica that failed is left alone this long before a retry
 
 
@@ -83,7 +84,10 @@ class _Replica:
             async_url(url),
             pool_size=POOL_SIZE,
             max_overflow=POOL_OVERFLOW,
-            connect_args={"timeout": REPLICA_CONNECT_SECONDS},
+            connect_args={
+                "timeout": REPLICA_CONNECT_SECONDS,
+                "command_timeout": REPLICA_STATEMENT_SECONDS,
+            },
         )
         self.resting_until = 0.0
 
@@ -123,8 +127,8 @@ class Database:
     async def replica_read(self) -> AsyncIterator[SqlTransaction | None]:
         """A read transaction on the next read replica that answers (round robin); None when
         none is configured. A replica that fails, connecting or in a statement (restarted,
-        promoted, a conflict with recovery), rests for a few seconds and the failure is
-        ``ReplicaUnavailableError``: the caller reads the primary instead."""
+        promoted, a conflict with recovery, stuck for seconds), rests for a few seconds and
+        the failure is ``ReplicaUnavailableError``: the caller reads the primary instead."""
         if not self._replicas:
             yield None
             return
@@ -132,7 +136,7 @@ class Database:
         try:
             async with conn.begin():
                 yield SqlTransaction(conn)
-        except (OSError, DBAPIError) as exc:
+        except (OSError, TimeoutError, DBAPIError) as exc:
             replica.resting_until = time.monotonic() + REPLICA_REST_SECONDS
             raise ReplicaUnavailableError("The read replica failed.") from exc
         finally:

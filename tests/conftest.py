@@ -45,9 +45,8 @@ def _redis_url_of_this_worker(url: str) -> str:
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     if worker >= MAX_TEST_WORKERS:
         raise RuntimeError(f"At most {MAX_TEST_WORKERS} test processes share one Redis.")
-    parsed = httpx.URL(url.replace("redis://", "http://"))
-    base = int(parsed.path.strip("/") or 0)
-    return url.rsplit("/", 1)[0] + f"/{(base - worker) % REDIS_DATABASES}"
+    base = int(httpx.URL(url).path.strip("/") or 0)
+    return str(httpx.URL(url).copy_with(path=f"/{(base - worker) % REDIS_DATABASES}"))
 
 
 def other_redis_database(url: str) -> str:
@@ -115,6 +114,23 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+async def postgresql_admin(*statements: str) -> None:
+    """Run ``statements`` one by one outside a transaction on the test server's admin database
+    (CREATE/DROP DATABASE cannot run inside one)."""
+    engine = create_async_engine(async_url(POSTGRESQL_URL), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for statement in statements:
+                await conn.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+def postgresql_url_of(name: str) -> str:
+    """The test server's URL for the database called ``name``."""
+    return sa.make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgresql_database() -> Iterator[str]:
     """A database of its own for this test session (per xdist worker), migrated once."""
@@ -123,21 +139,12 @@ def postgresql_database() -> Iterator[str]:
     # Unique per session: two test runs on one server must not drop each other's database.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"rostra_test_{worker}_{os.getpid()}"
-    admin = sa.make_url(POSTGRESQL_URL)
-
-    async def run(*statements: str) -> None:
-        engine = create_async_engine(async_url(POSTGRESQL_URL), isolation_level="AUTOCOMMIT")
-        async with engine.connect() as conn:
-            for statement in statements:
-                await conn.execute(sa.text(statement))
-        await engine.dispose()
-
     drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-    run_blocking(run(drop, f'CREATE DATABASE "{name}"'))
-    url = admin.set(database=name).render_as_string(hide_password=False)
+    run_blocking(postgresql_admin(drop, f'CREATE DATABASE "{name}"'))
+    url = postgresql_url_of(name)
     upgrade(url)
     yield url
-    run_blocking(run(drop))
+    run_blocking(postgresql_admin(drop))
 
 
 async def _truncate(url: str) -> None:

@@ -24,9 +24,14 @@ import sqlalchemy as sa
 from PIL import Image
 
 from rostra.bootstrap import run_blocking
-from tests.conftest import POSTGRESQL_URL, _answers, service_missing
+from tests.conftest import (
+    POSTGRESQL_URL,
+    _answers,
+    postgresql_admin,
+    postgresql_url_of,
+    service_missing,
+)
 from tests.e2e.serving import add_news_site, rostra, server_env, start_server
-from tests.e2e.test_crash_safety import _admin
 
 PAGES = ["/2026/11/a", "/2026/11/b", "/2026/11/c"]
 WRITE_SECONDS = 30.0  # the writer's own deadline; it normally stops as soon as told
@@ -34,8 +39,8 @@ WRITE_SECONDS = 30.0  # the writer's own deadline; it normally stops as soon as 
 
 def _fresh_postgresql() -> str:
     name = f"rostra_backup_{uuid.uuid4().hex[:8]}"
-    run_blocking(_admin(f'CREATE DATABASE "{name}"'))
-    return sa.make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
+    run_blocking(postgresql_admin(f'CREATE DATABASE "{name}"'))
+    return postgresql_url_of(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
@@ -56,7 +61,7 @@ def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
     yield urls
     for url in urls:
         name = sa.make_url(url).database
-        run_blocking(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_blocking(postgresql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def png() -> bytes:

@@ -24,7 +24,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from rostra.bootstrap import run_blocking
 from rostra.storage.database import async_url
-from tests.conftest import POSTGRESQL_URL, _answers, service_missing
+from tests.conftest import (
+    POSTGRESQL_URL,
+    _answers,
+    postgresql_admin,
+    postgresql_url_of,
+    service_missing,
+)
 from tests.e2e.conftest import free_port
 from tests.e2e.serving import Server, add_news_site, server_env, start_server
 
@@ -33,13 +39,6 @@ POSTERS = 4
 KILL_AFTER = 24  # acknowledged comments before the SIGKILL; posts keep coming meanwhile
 DEADLINE_SECONDS = 60.0
 NUMBER = re.compile(r"(\d+)")
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(async_url(POSTGRESQL_URL), isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(sa.text(statement))
-    await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
@@ -51,9 +50,9 @@ def crash_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if not _answers(POSTGRESQL_URL, 5432):
         service_missing("PostgreSQL", POSTGRESQL_URL)
     name = f"rostra_crash_{uuid.uuid4().hex[:8]}"
-    run_blocking(_admin(f'CREATE DATABASE "{name}"'))
-    yield sa.make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
-    run_blocking(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_blocking(postgresql_admin(f'CREATE DATABASE "{name}"'))
+    yield postgresql_url_of(name)
+    run_blocking(postgresql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @dataclass

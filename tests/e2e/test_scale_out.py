@@ -13,14 +13,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from redis import Redis
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from rostra.bootstrap import run_blocking
-from rostra.storage.database import async_url
 from tests.api.helpers import within_one_rate_window
-from tests.conftest import POSTGRESQL_URL, REDIS_URL, SECRET_KEY, _answers, service_missing
+from tests.conftest import (
+    POSTGRESQL_URL,
+    REDIS_URL,
+    SECRET_KEY,
+    _answers,
+    postgresql_admin,
+    postgresql_url_of,
+    service_missing,
+)
 from tests.e2e.conftest import free_port
 from tests.e2e.serving import first_event
 
@@ -36,15 +41,9 @@ def shared_database() -> Iterator[str]:
         service_missing("PostgreSQL", POSTGRESQL_URL)
     name = f"rostra_scale_{uuid.uuid4().hex[:8]}"
 
-    async def admin(statement: str) -> None:
-        engine = create_async_engine(async_url(POSTGRESQL_URL), isolation_level="AUTOCOMMIT")
-        async with engine.connect() as conn:
-            await conn.execute(sa.text(statement))
-        await engine.dispose()
-
-    run_blocking(admin(f'CREATE DATABASE "{name}"'))
-    yield sa.make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
-    run_blocking(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_blocking(postgresql_admin(f'CREATE DATABASE "{name}"'))
+    yield postgresql_url_of(name)
+    run_blocking(postgresql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture

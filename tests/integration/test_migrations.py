@@ -20,18 +20,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from rostra.storage.database import async_url
 from rostra.storage.migrate import alembic_config, current_revision, head_revision, upgrade
 from rostra.storage.tables import metadata
-from tests.conftest import POSTGRESQL_URL, service_missing
+from tests.conftest import POSTGRESQL_URL, postgresql_admin, postgresql_url_of, service_missing
 
 T = TypeVar("T")
-
-
-async def _admin(statement: str) -> None:
-    engine = create_async_engine(async_url(POSTGRESQL_URL), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(sa.text(statement))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
@@ -42,13 +33,13 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         return
     name = f"rostra_migr_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(postgresql_admin(f'CREATE DATABASE "{name}"'))
     except OSError:  # refused or unreachable: the server is not running here
         service_missing("PostgreSQL", POSTGRESQL_URL)
     try:
-        yield sa.make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
+        yield postgresql_url_of(name)
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgresql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def on_connection(url: str, work: Callable[[sa.Connection], T]) -> T:

@@ -9,7 +9,6 @@ Its copy of one comment is then changed by hand, so the test can tell which data
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -31,27 +30,16 @@ from tests.conftest import (
     SECRET_KEY,
     MovableClock,
     _answers,
+    postgresql_admin,
+    postgresql_url_of,
     service_missing,
 )
+from tests.e2e.conftest import free_port
 
 pytestmark = pytest.mark.postgresql
 
 READER = Caller(ip="192.0.2.7", origin=ORIGIN)
 WRITER = Caller(ip="192.0.2.9", origin=ORIGIN)
-
-
-async def _admin(*statements: str) -> None:
-    engine = create_async_engine(async_url(POSTGRESQL_URL), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            for statement in statements:
-                await conn.execute(sa.text(statement))
-    finally:
-        await engine.dispose()
-
-
-def _url_of(name: str) -> str:
-    return sa.make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -60,11 +48,11 @@ def primary() -> Iterator[str]:
     if not _answers(POSTGRESQL_URL, 5432):
         service_missing("PostgreSQL", POSTGRESQL_URL)
     name = f"rostra_primary_{uuid.uuid4().hex[:8]}"
-    run_blocking(_admin(f'CREATE DATABASE "{name}"'))
-    upgrade(_url_of(name))
+    run_blocking(postgresql_admin(f'CREATE DATABASE "{name}"'))
+    upgrade(postgresql_url_of(name))
     yield name
     run_blocking(
-        _admin(
+        postgresql_admin(
             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
             f'DROP DATABASE IF EXISTS "{name}_replica" WITH (FORCE)',
         )
@@ -73,7 +61,7 @@ def primary() -> Iterator[str]:
 
 def _settings(primary: str, replicas: str | None = None) -> Settings:
     return Settings(
-        database_url=_url_of(primary),
+        database_url=postgresql_url_of(primary),
         database_replica_urls=replicas,
         secret_key=SECRET_KEY,
         rate_limits=False,
@@ -93,8 +81,8 @@ async def written(primary: str, clock: MovableClock) -> str:
         for hook in services.on_shutdown:
             await hook()
     replica = f"{primary}_replica"
-    await _admin(f'CREATE DATABASE "{replica}" TEMPLATE "{primary}"')
-    engine = create_async_engine(async_url(_url_of(replica)))
+    await postgresql_admin(f'CREATE DATABASE "{replica}" TEMPLATE "{primary}"')
+    engine = create_async_engine(async_url(postgresql_url_of(replica)))
     try:
         async with engine.begin() as conn:
             await conn.execute(
@@ -110,7 +98,7 @@ async def written(primary: str, clock: MovableClock) -> str:
 
 @pytest.fixture
 async def replicated(primary: str, written: str, clock: MovableClock) -> AsyncIterator[Services]:
-    services = build_services(_settings(primary, _url_of(written)), clock=clock)
+    services = build_services(_settings(primary, postgresql_url_of(written)), clock=clock)
     yield services
     for hook in services.on_shutdown:
         await hook()
@@ -167,17 +155,13 @@ async def test_a_vote_is_seen_at_once_though_the_replica_lags(replicated: Servic
     assert outcomes(replicated) == {"served": 1, "behind": 1, "unavailable": 0}
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_a_replica_that_is_down_is_skipped_for_one_that_answers(
     primary: str, written: str, clock: MovableClock
 ) -> None:
-    dead = f"postgresql://postgres@127.0.0.1:{_closed_port()}/gone"
-    services = build_services(_settings(primary, f"{dead},{_url_of(written)}"), clock=clock)
+    dead = f"postgresql://postgres@127.0.0.1:{free_port()}/gone"
+    services = build_services(
+        _settings(primary, f"{dead},{postgresql_url_of(written)}"), clock=clock
+    )
     try:
         assert await bodies(services) == ["second, as the replica has it", "first"]
         assert outcomes(services) == {"served": 1, "behind": 0, "unavailable": 0}
@@ -189,7 +173,7 @@ async def test_a_replica_that_is_down_is_skipped_for_one_that_answers(
 async def test_when_no_replica_answers_the_primary_serves_every_read(
     primary: str, written: str, clock: MovableClock
 ) -> None:
-    dead = f"postgresql://postgres@127.0.0.1:{_closed_port()}/gone"
+    dead = f"postgresql://postgres@127.0.0.1:{free_port()}/gone"
     services = build_services(_settings(primary, dead), clock=clock)
     try:
         assert await bodies(services) == ["second", "first"]
@@ -205,7 +189,7 @@ async def test_a_replica_that_goes_away_between_reads_costs_a_read_on_the_primar
 ) -> None:
     assert await bodies(replicated) == ["second, as the replica has it", "first"]
     # Its pooled connection is cut and the database is gone: a standby taken down.
-    await _admin(f'DROP DATABASE "{written}" WITH (FORCE)')
+    await postgresql_admin(f'DROP DATABASE "{written}" WITH (FORCE)')
     assert await bodies(replicated, Sort.OLDEST) == ["first", "second"]
     assert await bodies(replicated, Sort.VOTES) == ["second", "first"]  # ties: newest first
     assert outcomes(replicated) == {"served": 1, "behind": 0, "unavailable": 2}
@@ -215,7 +199,7 @@ async def test_a_replica_stuck_in_a_statement_is_given_up_for_the_primary(
     replicated: Services, written: str
 ) -> None:
     # An exclusive lock held on the replica makes the page's SELECT wait there.
-    engine = create_async_engine(async_url(_url_of(written)))
+    engine = create_async_engine(async_url(postgresql_url_of(written)))
     try:
         async with engine.connect() as holder:
             await holder.begin()

@@ -6,13 +6,16 @@ time on a busy machine: CPU time barely moves with other load, wall-clock rates 
 
     .venv/bin/python bench/asgi_cost.py [--requests 20000] [--what counts|read|post] [--log json]
         [--concurrency 1] [--pages 1] [--database-url postgresql://…/an_empty_database]
+        [--redis-url redis://127.0.0.1:6379/9]
 
 ``--concurrency N`` keeps N requests in flight (as ``wrk -cN`` does), so work that is shared
 by requests arriving together (batched screening, the writers' turn) is measured as it is
 under load. ``--pages N`` spreads the posts over N threads (writers to one thread take turns
 on its row in PostgreSQL); ``--database-url`` measures on another database, which must be empty
-(it is migrated first). The wall-clock rate is printed too: on PostgreSQL, part of the work is
-the database server's, which the CPU time of this process does not count.
+(it is migrated first); ``--redis-url`` adds Redis (live events, rate-limit counters, and on
+PostgreSQL the commit counter that lets answers be replayed). The wall-clock rate is printed
+too: on PostgreSQL, part of the work is the database server's, which the CPU time of this
+process does not count.
 """
 
 from __future__ import annotations
@@ -60,11 +63,18 @@ def migrated_database(url: str | None = None) -> str:
 
 
 async def measure(
-    url: str, requests: int, what: str, log_format: str, concurrency: int = 1, pages: int = 1
+    url: str,
+    requests: int,
+    what: str,
+    log_format: str,
+    concurrency: int = 1,
+    pages: int = 1,
+    redis_url: str | None = None,
 ) -> tuple[float, float]:
     """CPU µs per request of this process, and requests per second of wall-clock time."""
     configure_logging(log_format)
-    services = build_services(Settings(database_url=url, secret_key=SECRET, rate_limits=False))
+    settings = Settings(database_url=url, redis_url=redis_url, secret_key=SECRET, rate_limits=False)
+    services = build_services(settings)
     await services.sites.add_site("news", ["https://news.example"], "News")
     app = create_app(services)
     for hook in services.on_startup:
@@ -146,11 +156,20 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight")
     parser.add_argument("--pages", type=int, default=1, help="threads the posts go to")
     parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
+    parser.add_argument("--redis-url", help="use Redis too (default: none)")
     args = parser.parse_args()
     url = migrated_database(args.database_url)
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - the request log, not measured output
     cost, rate = asyncio.run(
-        measure(url, args.requests, args.what, args.log, args.concurrency, max(args.pages, 1))
+        measure(
+            url,
+            args.requests,
+            args.what,
+            args.log,
+            args.concurrency,
+            max(args.pages, 1),
+            args.redis_url,
+        )
     )
     print(
         f"{args.what}: {cost:.1f} µs CPU per request, {rate:,.0f} requests/s "

@@ -83,8 +83,11 @@ async def _stored_secret(url: str) -> str:
 
 
 def build_database(settings: Settings) -> Database:
-    """The storage adapter for the configured URL and read replicas."""
-    return Database(settings.database_url, replicas=settings.replica_urls)
+    """The storage adapter for the configured URL and read replicas (and, on PostgreSQL with
+    Redis, a commit counter there: rostra.storage.change_clock)."""
+    return Database(
+        settings.database_url, replicas=settings.replica_urls, redis_url=settings.redis_url
+    )
 
 
 def build_event_bus(settings: Settings, database: Database) -> LogRelayEventBus | RedisEventBus:
@@ -296,7 +299,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         live=live,
         keyring=keyring,
         check_health=database.ping,
-        changes=database.changes,
+        answer_token=database.answer_token,
         anchors=AnchorService(database, policy.cached_pages),
         on_shutdown=closers,
         images=images,

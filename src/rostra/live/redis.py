@@ -53,7 +53,7 @@ class RedisEventBus:
             await self._redis.publish(self._channel, message)
         except RedisError as exc:
             # The change is committed and logged; readers catch up on their next resync.
-            log.warning("event_publish_failed", error=str(exc), event=event.name)
+            log.warning("event_publish_failed", error=str(exc), event_name=event.name)
             self._local.deliver(event)
 
     @asynccontextmanager

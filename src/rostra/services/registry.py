@@ -27,6 +27,10 @@ from rostra.services.tokens import Keyring
 from rostra.services.votes import VoteService
 
 
+async def _no_token() -> Hashable | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     """Wired services plus the few adapter handles the web layer needs directly."""
@@ -56,5 +60,5 @@ class Services:
     oidc: OidcService | None = None  # issue 10: sign-in with an OpenID Connect provider
     avatars: AvatarService | None = None  # issue 10: readers' uploaded pictures
     campaigns: CampaignService | None = None  # issue 9: reader support (campaigns, payments)
-    # issue 4: a token that moves with every commit (Storage.changes); None: no such counter
-    changes: Callable[[], Hashable | None] = lambda: None
+    # issue 4: a token that moves with every commit (Database.answer_token); None: no counter
+    answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token

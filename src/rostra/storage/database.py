@@ -95,7 +95,14 @@ class _Replica:
 class Database:
     """The storage port over one SQLAlchemy engine (and one per read replica)."""
 
-    def __init__(self, url: str, *, replicas: Sequence[str] = (), echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        replicas: Sequence[str] = (),
+        redis_url: str | None = None,
+        echo: bool = False,
+    ) -> None:
         self.url = url
         # A worker serves dozens of requests at once; a pool smaller than that opens and closes
         # overflow connections all the time (measured by bench/compare_isso.py's profile).
@@ -116,6 +123,12 @@ class Database:
             raise ValueError("SQLite has no read replicas; they need a PostgreSQL primary.")
         self._replicas = [_Replica(replica) for replica in replicas]
         self._turn = 0  # round robin over the replicas
+        # PostgreSQL has no commit counter of its own; SQLite's data_version needs none.
+        self._change_clock = None
+        if redis_url and not self.is_sqlite:
+            from rostra.storage.change_clock import RedisChangeClock  # only where configured
+
+            self._change_clock = RedisChangeClock(redis_url)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlTransaction]:
@@ -170,6 +183,14 @@ class Database:
         PostgreSQL, which has no such cheap counter (see ``Storage.changes``)."""
         return self._inline.changes() if self._inline is not None else None
 
+    async def answer_token(self) -> Hashable | None:
+        """``changes()``, or on PostgreSQL with Redis the commit counter kept there
+        (rostra.storage.change_clock): whole answers made under one token may be replayed while
+        it stays the same. None: replay nothing."""
+        if self._change_clock is not None:
+            return await self._change_clock.token()
+        return self.changes()
+
     @asynccontextmanager
     async def write(self, *, bulk: bool = False) -> AsyncIterator[SqlTransaction]:
         """A write transaction, committed on success and rolled back on any exception. On
@@ -178,6 +199,8 @@ class Database:
         if self._write_lock is None or self._inline is None:
             async with self.engine.connect() as conn, conn.begin():
                 yield SqlTransaction(conn)
+            if self._change_clock is not None:
+                await self._change_clock.tick()  # before the writer's answer: read-your-writes
             return
         if not bulk:
             async with self._write_lock, self._inline.transaction() as inline:
@@ -213,6 +236,8 @@ class Database:
         await self.engine.dispose()
         for replica in self._replicas:
             await replica.engine.dispose()
+        if self._change_clock is not None:
+            await self._change_clock.close()
 
 
 def _insert(conn: AsyncConnection) -> Any:

@@ -76,7 +76,7 @@ def create_app(
         debug=debug,
         logging_config=None,  # issue 12: rostra.web.logs configures logging, once per process
     )
-    inner: Any = SettledAnswers(app, services.changes, SETTLED_ROUTES)
+    inner: Any = SettledAnswers(app, services.answer_token, SETTLED_ROUTES)
     secured = SecurityHeaders(SiteOriginCors(inner, services.sites.allowed_origins))
     # issue 12: request ids, one log line and metrics per request, outside everything else
     recorder = services.metrics.recorder if services.metrics is not None else NoMetrics()

@@ -1,12 +1,13 @@
 """Whole HTTP answers kept until the next commit (issue 4): counts and anonymous thread pages.
 
 A counts request or a thread page asked without cookies or credentials has one answer for
-each version of the data, and ``Storage.changes`` tells (on SQLite, by a counter that every
-commit of any process moves) whether anything was committed since. Between commits the
+each version of the data, and a token tells whether anything was committed since: on SQLite a
+counter that every commit of any process moves (``Storage.changes``), on PostgreSQL with Redis
+a counter there that every commit increments (``rostra.storage.change_clock``). Between commits the
 answer is replayed byte for byte, without routing, decoding, the service or encoding: these
 cost more than half of a cached request (docs/performance.md). CORS, security headers, the
 request log and metrics stay outside and run for every request as before. Where there is no
-such counter (PostgreSQL) every request goes through.
+such counter (PostgreSQL without Redis) every request goes through.
 
 Only the current version's answers are kept: the first request after a commit drops them all,
 so the memory held is at most ``max_bytes`` and usually far less.
@@ -14,7 +15,7 @@ so the memory held is at most ``max_bytes`` and usually far less.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from rostra.web.middleware.cors import ASGIApp, Receive, Scope, Send
@@ -27,17 +28,17 @@ MAX_ANSWER = 1 << 20
 
 class SettledAnswers:
     """Pure ASGI middleware replaying the answers of ``routes`` ((method, path) pairs) until
-    ``changes()`` reports a commit."""
+    ``answer_token()`` reports a commit."""
 
     def __init__(
         self,
         app: ASGIApp,
-        changes: Callable[[], Hashable | None],
+        answer_token: Callable[[], Awaitable[Hashable | None]],
         routes: frozenset[tuple[str, str]],
         max_bytes: int = 8 << 20,
     ) -> None:
         self._app = app
-        self._changes = changes
+        self._answer_token = answer_token
         self._routes = routes
         self._max_bytes = max_bytes
         self._stamp: Hashable | None = None
@@ -52,7 +53,7 @@ class SettledAnswers:
         ):
             await self._app(scope, receive, send)
             return
-        stamp = self._changes()
+        stamp = await self._answer_token()
         if stamp is None:
             await self._app(scope, receive, send)
             return

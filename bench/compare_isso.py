@@ -340,16 +340,24 @@ class Bench:
         )
         return scenario
 
-    def rostra_starter(self, database: str, workers: int = 2) -> Callable[[], h.Server]:
-        return lambda: self.rostra(database, workers=workers)
+    def rostra_starter(
+        self, database: str, workers: int = 2, redis: bool = False
+    ) -> Callable[[], h.Server]:
+        return lambda: self.rostra(database, workers=workers, redis=redis)
+
+    def variants(self) -> list[tuple[str, bool]]:
+        """(database, with Redis) of each two-worker Rostra measured for reads, counts and
+        posts: the embedded default, PostgreSQL alone, PostgreSQL with Redis (scale-out)."""
+        found = [(name, False) for name in self.databases]
+        return [*found, ("PostgreSQL", True)] if "PostgreSQL" in self.databases else found
+
+
+def setup_name(database: str, *, redis: bool = False) -> str:
+    return database + (" + Redis" if redis else "")
 
 
 def rostra_label(database: str, *, redis: bool = False, workers: int = 2) -> str:
-    return (
-        f"Rostra {database}"
-        + (" + Redis" if redis else "")
-        + (", 1 worker" if workers == 1 else "")
-    )
+    return f"Rostra {setup_name(database, redis=redis)}" + (", 1 worker" if workers == 1 else "")
 
 
 # --- the parts -------------------------------------------------------------------------------
@@ -359,10 +367,13 @@ def part_reads(bench: Bench) -> list[Scenario]:
     h.log("== reads: the first page of the thread")
     results = []
     for connections in READ_CONNECTIONS:
-        for name in bench.databases:
+        for name, redis in bench.variants():
             results.append(
                 bench.measure(
-                    f"Rostra {name}", bench.rostra_starter(name), ROSTRA_READ, connections
+                    rostra_label(name, redis=redis),
+                    bench.rostra_starter(name, redis=redis),
+                    ROSTRA_READ,
+                    connections,
                 )
             )
         results.append(bench.measure("Isso", bench.isso, ISSO_READ, connections))
@@ -384,12 +395,12 @@ def part_counts(bench: Bench) -> list[Scenario]:
     rostra_body = json.dumps({"site": seed.SITE, "pages": seed.COUNT_PAGES})
     isso_body = json.dumps(seed.COUNT_PAGES)
     results = []
-    setups = [(name, 2) for name in bench.databases] + [("SQLite", 1)]
-    for name, workers in setups:
+    setups = [(name, 2, redis) for name, redis in bench.variants()] + [("SQLite", 1, False)]
+    for name, workers, redis in setups:
         results.append(
             bench.measure(
-                rostra_label(name, workers=workers),
-                bench.rostra_starter(name, workers=workers),
+                rostra_label(name, redis=redis, workers=workers),
+                bench.rostra_starter(name, workers=workers, redis=redis),
                 "/api/v1/counts",
                 50,
                 script="post_json.lua",
@@ -414,12 +425,12 @@ def part_counts(bench: Bench) -> list[Scenario]:
 def part_posts(bench: Bench) -> list[Scenario]:
     h.log("== posts: new comments")
     results = []
-    setups = [(name, 2) for name in bench.databases] + [("SQLite", 1)]
-    for name, workers in setups:
+    setups = [(name, 2, redis) for name, redis in bench.variants()] + [("SQLite", 1, False)]
+    for name, workers, redis in setups:
         results.append(
             bench.measure(
-                rostra_label(name, workers=workers),
-                bench.rostra_starter(name, workers=workers),
+                rostra_label(name, redis=redis, workers=workers),
+                bench.rostra_starter(name, workers=workers, redis=redis),
                 "/api/v1/comments",
                 50,
                 script="post_comment.lua",
@@ -661,7 +672,8 @@ def report_setup(bench: Bench, versions: dict[str, str], command: str) -> str:
         "",
         "- Rostra: `ROSTRA_RATE_LIMITS=off rostra serve --host 127.0.0.1 --port $PORT "
         "--workers 2 --database sqlite:///…/rostra.db` (the embedded default) and the same with "
-        "`--database postgresql://postgres@127.0.0.1:5432/rostra_bench_isso` (a fresh database).",
+        "`--database postgresql://postgres@127.0.0.1:5432/rostra_bench_isso` (a fresh database), "
+        f"alone and with `ROSTRA_REDIS_URL={REDIS_URL}` (`+ Redis`).",
         f"- Isso {versions.get('isso', h.ISSO_VERSION)}: `ISSO_SETTINGS=isso.cfg "
         "bench/.isso-venv/bin/gunicorn -w 2 --preload -b 127.0.0.1:$PORT isso.run` with the "
         "documented defaults (guard on: 2 comments per minute and 3 top-level comments per "
@@ -721,7 +733,7 @@ def report_reads(results: list[Scenario], bench: Bench) -> str:
         "| ratio | 50 connections | 200 connections |",
         "| --- | ---: | ---: |",
     ]
-    for name in bench.databases:
+    for name in (setup_name(db, redis=redis) for db, redis in bench.variants()):
         rows = {
             "req/s Rostra/Isso": lambda r, i: ratio(r.rps, i.rps),
             "p99 Rostra/Isso (lower is better)": lambda r, i: ratio(
@@ -764,7 +776,7 @@ def report_counts(results: list[Scenario], bench: Bench) -> str:
         "",
     ]
     isso = find(results, "Isso")
-    for name in bench.databases:
+    for name in (setup_name(db, redis=redis) for db, redis in bench.variants()):
         r = find(results, f"Rostra {name}")
         if r and isso:
             lines.append(
@@ -801,7 +813,7 @@ def report_posts(results: list[Scenario], bench: Bench) -> str:
     ]
     isso = find(results, "Isso")
     isso_off = find(results, "Isso (guard off)")
-    for name in bench.databases:
+    for name in (setup_name(db, redis=redis) for db, redis in bench.variants()):
         r = find(results, f"Rostra {name}")
         if r and isso and isso_off:
             lines.append(

@@ -215,8 +215,7 @@ class CommentService:
                 scores,
             )
         async with self._storage.write() as tx:
-            thread = await tx.threads.get_or_create(site.name, page, title)
-            await tx.threads.lock(thread.id)
+            thread = await tx.threads.get_or_create_locked(site.name, page, title)
             parent_id, root_id, depth = None, None, 0
             if draft.parent_id is not None:
                 parent = await tx.comments.get(draft.parent_id)

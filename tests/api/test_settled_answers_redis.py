@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -155,3 +156,35 @@ async def test_a_token_expires_even_without_a_tick(redis_url: str) -> None:
     await clock.tick()
     assert await clock.token() != current
     await clock.close()
+
+
+async def test_requests_asking_together_share_one_read_yet_see_every_earlier_commit(
+    redis_url: str,
+) -> None:
+    clock, writer = RedisChangeClock(redis_url), RedisChangeClock(redis_url)
+    reads = 0
+    real_get = clock._redis.get
+
+    async def counted_get(*args: Any) -> Any:
+        """The real client's read, counted, its answer arriving late (a slow network): a
+        commit can be answered while the read sent before it is still on its way back."""
+        nonlocal reads
+        reads += 1
+        answer = await real_get(*args)
+        await asyncio.sleep(0.01)
+        return answer
+
+    clock._redis.get = counted_get  # type: ignore[method-assign]
+    together = await asyncio.gather(*(clock.token() for _ in range(50)))
+    assert len(set(together)) == 1
+    assert reads == 1
+    for _ in range(20):
+        before = await clock.token()
+        in_flight = [asyncio.ensure_future(clock.token()) for _ in range(10)]
+        await asyncio.sleep(0.005)  # their read has reached Redis, its answer is on the way
+        await writer.tick()
+        # Asked after the commit: must not ride on a read sent before it.
+        assert await clock.token() != before
+        await asyncio.gather(*in_flight)
+    await clock.close()
+    await writer.close()

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import sqlalchemy as sa
+import structlog.testing
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from rostra.bootstrap import build_services, run_blocking
@@ -173,12 +174,17 @@ async def test_a_replica_that_is_down_is_skipped_for_one_that_answers(
 async def test_when_no_replica_answers_the_primary_serves_every_read(
     primary: str, written: str, clock: MovableClock
 ) -> None:
-    dead = f"postgresql://postgres@127.0.0.1:{free_port()}/gone"
+    dead = f"postgresql://postgres:hunter2@127.0.0.1:{free_port()}/gone"
     services = build_services(_settings(primary, dead), clock=clock)
     try:
-        assert await bodies(services) == ["second", "first"]
-        assert await bodies(services, Sort.OLDEST) == ["first", "second"]
+        with structlog.testing.capture_logs() as logged:
+            assert await bodies(services) == ["second", "first"]
+            assert await bodies(services, Sort.OLDEST) == ["first", "second"]
         assert outcomes(services) == {"served": 0, "behind": 0, "unavailable": 2}
+        # Said once per rest, naming the replica without its password.
+        [resting] = [line for line in logged if line["event"] == "replica_resting"]
+        assert resting["replica"] == dead.replace("hunter2", "***")
+        assert "hunter2" not in repr(resting)
     finally:
         for hook in services.on_shutdown:
             await hook()

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -41,6 +42,7 @@ SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", *PRAGMAS, "PRAGMA busy_timeout=1000
 REPLICA_CONNECT_SECONDS = 2.0  # a replica slower than this to answer is treated as down
 REPLICA_STATEMENT_SECONDS = 2.0  # a page's statements take milliseconds; longer is a stuck replica
 REPLICA_REST_SECONDS = 5.0  # a replica that failed is left alone this long before a retry
+log = structlog.get_logger("rostra.storage")
 
 
 def async_url(url: str) -> str:
@@ -90,6 +92,14 @@ class _Replica:
             },
         )
         self.resting_until = 0.0
+        self.name = make_url(url).render_as_string(hide_password=True)
+
+    def rest(self, error: BaseException) -> None:
+        """Leave this replica alone for a while; say so, since a mistyped URL shows nowhere else."""
+        self.resting_until = time.monotonic() + REPLICA_REST_SECONDS
+        log.warning(
+            "replica_resting", replica=self.name, error=repr(error), seconds=REPLICA_REST_SECONDS
+        )
 
 
 class Database:
@@ -150,7 +160,7 @@ class Database:
             async with conn.begin():
                 yield SqlTransaction(conn)
         except (OSError, TimeoutError, DBAPIError) as exc:
-            replica.resting_until = time.monotonic() + REPLICA_REST_SECONDS
+            replica.rest(exc)
             raise ReplicaUnavailableError("The read replica failed.") from exc
         finally:
             await conn.close()
@@ -163,8 +173,8 @@ class Database:
                 continue
             try:
                 return replica, await replica.engine.connect()
-            except (OSError, TimeoutError, DBAPIError):
-                replica.resting_until = time.monotonic() + REPLICA_REST_SECONDS
+            except (OSError, TimeoutError, DBAPIError) as exc:
+                replica.rest(exc)
         raise ReplicaUnavailableError("No read replica answers.")
 
     @asynccontextmanager

@@ -5,6 +5,11 @@ never buffered. The request id is the client's ``X-Request-ID`` when it is short
 otherwise a fresh one; it is echoed in the response and bound to every log line written while
 the request runs. Logs carry the route template and the path without its query (links carry
 signed tokens there), and a keyed hash of the client address, never the address.
+
+A client that went away before its request was read (a load balancer's timeout, a closed tab,
+the end of a load test) leaves the app without a body; the framework then answers 500 to
+nobody. Such requests are logged and counted as 499, nginx's "client closed request", so that
+5xx stays a count of the server's own failures.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from rostra.web.middleware.cors import ASGIApp, Receive, Scope, Send
 
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 UNMATCHED = "<unmatched>"  # the route label of requests no route answered (404s)
+CLIENT_GONE = 499
 
 log = structlog.get_logger("rostra.http")
 
@@ -53,10 +59,18 @@ class RequestObserver:
         request_id = request_id_from(scope.get("headers", []))
         state: dict[str, Any] = {"status": 500, "stream": False, "headers_at": None}
         header = (b"x-request-id", request_id.encode())
+        gone = False
+
+        async def observed_receive() -> dict[str, Any]:
+            nonlocal gone
+            message = await receive()
+            gone = gone or message["type"] == "http.disconnect"
+            return message
 
         async def observed_send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                state["status"] = int(message["status"])
+                status = int(message["status"])
+                state["status"] = CLIENT_GONE if gone and status >= 500 else status
                 state["headers_at"] = time.perf_counter()
                 headers = list(message.get("headers", []))
                 state["stream"] = any(
@@ -71,7 +85,7 @@ class RequestObserver:
         client = scope.get("client")
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
-                await self._app(scope, receive, observed_send)
+                await self._app(scope, observed_receive, observed_send)
             except Exception:
                 log.exception("request_failed", **self._fields(scope, client, 500, started))
                 raise

@@ -19,7 +19,7 @@ from rostra.domain.errors import (
 )
 from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated
 from rostra.domain.images import ImageAttachment
-from rostra.domain.moderation import Verdict
+from rostra.domain.moderation import ModerationSettings, Verdict
 from rostra.domain.paging import Cursor, Sort, validate_limit
 from rostra.domain.rendering import render_markdown
 from rostra.domain.sites import Site
@@ -200,7 +200,7 @@ class CommentService:
         # same address can pass the duplicate screen; the rate limit bounds how many.
         body_html = render_markdown(body)
         async with self._storage.glance() as tx:
-            site = await self._site(tx, draft.site, caller)
+            site, settings = await self._site_with_settings(tx, draft.site, caller)
             await check_not_banned(tx, email_hash, ip_hash, now)  # staff bans (issue 5)
             screening = await self._screening.screen_comment(
                 tx,
@@ -213,6 +213,7 @@ class CommentService:
                     image_count=len(draft.images),
                 ),
                 scores,
+                settings,
             )
         async with self._storage.write() as tx:
             thread = await tx.threads.get_or_create_locked(site.name, page, title)
@@ -485,10 +486,20 @@ class CommentService:
     async def _site(self, tx: Transaction, name: str, caller: Caller | None) -> Site:
         site = await tx.sites.get(name)
         if site is None:
-            raise NotFoundError(f"There is no site called {name!r}.", field="site")
+            raise _no_such_site(name)
         if caller is not None:
             check_origin(site, caller)
         return site
+
+    async def _site_with_settings(
+        self, tx: Transaction, name: str, caller: Caller
+    ) -> tuple[Site, ModerationSettings]:
+        """``_site`` and the site's moderation settings, in one read (posting needs both)."""
+        found = await tx.sites.get_with_settings(name)
+        if found is None:
+            raise _no_such_site(name)
+        check_origin(found[0], caller)
+        return found
 
     async def _authorized(
         self, tx: Transaction, comment_id: str, caller: Caller, *, deleting: bool = False
@@ -577,3 +588,7 @@ async def _my_votes(tx: Transaction, caller: Caller, arranged: _ArrangedPage) ->
     if not caller.voter or not arranged.comment_ids:
         return {}
     return await tx.votes.for_voter(caller.voter, arranged.comment_ids)
+
+
+def _no_such_site(name: str) -> NotFoundError:
+    return NotFoundError(f"There is no site called {name!r}.", field="site")

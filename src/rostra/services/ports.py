@@ -74,6 +74,9 @@ class SiteRepository(Protocol):
     async def moderation_settings(self, name: str) -> ModerationSettings:
         """The site's moderation settings (the defaults when none were saved)."""
 
+    async def get_with_settings(self, name: str) -> tuple[Site, ModerationSettings] | None:
+        """``get`` and ``moderation_settings`` in one read (every new comment needs both)."""
+
     async def set_moderation_settings(self, name: str, settings: ModerationSettings) -> None:
         """Replace the site's moderation settings."""
 

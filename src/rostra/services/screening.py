@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from rostra.domain import screening as rules
-from rostra.domain.moderation import ModerationMode, Screening, Verdict
+from rostra.domain.moderation import ModerationMode, ModerationSettings, Screening, Verdict
 from rostra.services.ports import (
     Clock,
     Decision,
@@ -120,9 +120,17 @@ class ScreeningService:
             return Scores()
         return Scores(dict(found), frozenset(self._model.hold_only))
 
-    async def screen_comment(self, tx: Transaction, subject: Subject, scores: Scores) -> Screening:
-        """Every rule's reasons for ``subject`` under its site's settings."""
-        settings = await tx.sites.moderation_settings(subject.site)
+    async def screen_comment(
+        self,
+        tx: Transaction,
+        subject: Subject,
+        scores: Scores,
+        settings: ModerationSettings | None = None,
+    ) -> Screening:
+        """Every rule's reasons for ``subject`` under its site's settings (read here unless
+        the caller has them already)."""
+        if settings is None:
+            settings = await tx.sites.moderation_settings(subject.site)
         reasons = [
             *rules.word_reasons(subject.body, settings),
             *rules.link_reasons(subject.body, settings),

@@ -20,6 +20,9 @@ _GET = sa.select(sites.c.name, sites.c.title, sites.c.origins).where(
     sites.c.name == sa.bindparam("name")
 )
 _MODERATION = sa.select(sites.c.moderation).where(sites.c.name == sa.bindparam("name"))
+_GET_WITH_SETTINGS = sa.select(
+    sites.c.name, sites.c.title, sites.c.origins, sites.c.moderation
+).where(sites.c.name == sa.bindparam("name"))
 
 
 def _site(row: sa.Row[tuple[str, str, list[str]]]) -> Site:
@@ -60,6 +63,10 @@ class SqlSiteRepository:
     async def moderation_settings(self, name: str) -> ModerationSettings:
         stored = await self._conn.scalar(_MODERATION, {"name": name})
         return settings_from_json(stored)
+
+    async def get_with_settings(self, name: str) -> tuple[Site, ModerationSettings] | None:
+        row = (await self._conn.execute(_GET_WITH_SETTINGS, {"name": name})).first()
+        return (_site(row), settings_from_json(row.moderation)) if row else None
 
     async def set_moderation_settings(self, name: str, settings: ModerationSettings) -> None:
         await self._conn.execute(

@@ -245,8 +245,9 @@ class Processes:
 # uvicorn/gunicorn/nginx access lines, and Rostra's own request lines (issue 12: `rostra serve`
 # turns uvicorn's access log off), console (status=500) or JSON ("status": 500).
 ACCESS_STATUS = re.compile(r'HTTP/1\.[01]" (\d{3})|\bstatus=(\d{3})\b|"status": ?(\d{3})\b')
+# structlog's console renderer pads the level ("[error    ]"); nginx writes "[error]".
 ERROR_LINE = re.compile(
-    r"\[(error|crit|alert|emerg|critical)\]|^(ERROR|CRITICAL):|\bexception\b", re.I
+    r"\[(error|crit|alert|emerg|critical)\s*\]|^(ERROR|CRITICAL):|\bexception\b", re.I
 )
 
 

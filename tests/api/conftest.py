@@ -1,17 +1,22 @@
-"""Fixtures of the API tests: a second reader, a second site, and a real HTTP server for SSE."""
+"""Fixtures of the API tests: a second reader, a second worker, a second site, and a real HTTP
+server for SSE."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 import uvicorn
 
+from rostra.bootstrap import build_services
+from rostra.config import Settings
 from rostra.services.registry import Services
 from rostra.web.app import create_app
+from tests.api.helpers import ORIGIN
 
 SERVER_START_SECONDS = 10.0
 SERVER_STOP_SECONDS = 10.0
@@ -22,6 +27,31 @@ async def second_client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     """Another reader of the same server: its own cookie jar, the same services and database."""
     transport = httpx.ASGITransport(app=create_app(services))  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@asynccontextmanager
+async def worker_client(
+    settings: Settings, *, add_site: bool = False
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Another worker process's view of ``settings``: its own services, caches and connections,
+    the same database (with the site "news" added first when ``add_site``)."""
+    services = build_services(settings)
+    try:
+        if add_site:
+            await services.sites.add_site("news", [ORIGIN], "The Example News")
+        transport = httpx.ASGITransport(app=create_app(services))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+    finally:
+        for hook in services.on_shutdown:
+            await hook()
+
+
+@pytest.fixture
+async def other_worker(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A second worker on the same database as ``client``."""
+    async with worker_client(settings) as client:
         yield client
 
 

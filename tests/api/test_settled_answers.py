@@ -3,16 +3,11 @@ someone else's, and the layers outside (CORS, logs, metrics) still run for each 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
-from rostra.bootstrap import build_services
-from rostra.config import Settings
 from rostra.services.registry import Services
-from rostra.web.app import create_app
 from tests.api.helpers import ORIGIN, PAGE, new_comment
 
 COUNTS = "/api/v1/counts"
@@ -22,18 +17,6 @@ async def count(client: httpx.AsyncClient, **headers: str) -> int:
     response = await client.post(COUNTS, json={"site": "news", "pages": [PAGE]}, headers=headers)
     assert response.status_code == 200, response.text
     return int(response.json()["counts"][PAGE])
-
-
-@pytest.fixture
-async def other_worker(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A second worker process's view: its own services, connections and answers, the same
-    database."""
-    services = build_services(settings)
-    transport = httpx.ASGITransport(app=create_app(services))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-    for hook in services.on_shutdown:
-        await hook()
 
 
 async def test_a_kept_count_moves_with_a_comment_posted_here(client: httpx.AsyncClient) -> None:

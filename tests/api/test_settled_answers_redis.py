@@ -8,7 +8,6 @@ replayed answer from one read from the database."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,12 +16,11 @@ import sqlalchemy as sa
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from rostra.bootstrap import build_services
 from rostra.config import Settings
 from rostra.storage.change_clock import KEY, RedisChangeClock
 from rostra.storage.database import async_url
-from rostra.web.app import create_app
-from tests.api.helpers import PAGE, new_comment
+from tests.api.conftest import worker_client
+from tests.api.helpers import PAGE, comment_count, new_comment
 from tests.conftest import REDIS_URL, SECRET_KEY, _answers, service_missing
 from tests.e2e.conftest import free_port
 
@@ -48,30 +46,6 @@ def settings(database_url: str, redis_url: str) -> Settings:
     )
 
 
-async def worker(settings: Settings, site: bool = False) -> AsyncIterator[httpx.AsyncClient]:
-    """Another worker process's view: its own services, caches and connections."""
-    services = build_services(settings)
-    if site:
-        await services.sites.add_site("news", ["https://news.example"], "The Example News")
-    transport = httpx.ASGITransport(app=create_app(services))  # type: ignore[arg-type]
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-    for hook in services.on_shutdown:
-        await hook()
-
-
-@pytest.fixture
-async def other_worker(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    async for client in worker(settings):
-        yield client
-
-
-async def count(client: httpx.AsyncClient) -> int:
-    response = await client.post("/api/v1/counts", json={"site": "news", "pages": [PAGE]})
-    assert response.status_code == 200, response.text
-    return int(response.json()["counts"][PAGE])
-
-
 async def by_hand(database_url: str, statement: str) -> None:
     """A change no Rostra process is told about."""
     engine = create_async_engine(async_url(database_url))
@@ -93,11 +67,11 @@ async def test_a_replayed_count_moves_with_a_commit_on_another_worker(
     client: httpx.AsyncClient, other_worker: httpx.AsyncClient, settings: Settings
 ) -> None:
     await new_comment(client)
-    assert await count(other_worker) == 1
+    assert await comment_count(other_worker) == 1
     await by_hand(settings.database_url, "UPDATE threads SET comment_count = 42")
-    assert await count(other_worker) == 1  # replayed: the hand-made change is not seen
+    assert await comment_count(other_worker) == 1  # replayed: the hand-made change is not seen
     await new_comment(client, author_name="Ben Later", body="A second thought.")
-    assert await count(other_worker) == await stored_count(settings.database_url) == 43
+    assert await comment_count(other_worker) == await stored_count(settings.database_url) == 43
 
 
 @on_postgresql
@@ -134,13 +108,13 @@ async def test_without_redis_every_answer_comes_from_the_database(database_url: 
     settings = Settings(
         database_url=database_url, redis_url=dead_redis, secret_key=SECRET_KEY, rate_limits=True
     )
-    async for client in worker(settings, site=True):
+    async with worker_client(settings, add_site=True) as client:
         posted = await new_comment(client)  # the commit stands though its tick fails
         assert posted["status"] == "published"
-        assert await count(client) == 1
+        assert await comment_count(client) == 1
         await by_hand(database_url, "UPDATE threads SET comment_count = 42")
         if not database_url.startswith("sqlite"):  # SQLite's data_version saw no commit of ours
-            assert await count(client) == 42
+            assert await comment_count(client) == 42
 
 
 async def test_a_token_expires_even_without_a_tick(redis_url: str) -> None:

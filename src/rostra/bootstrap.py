@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy.engine import make_url
-
 from rostra.config import Settings, SettingsError, load_settings
 from rostra.domain.images import ImageLimits
 from rostra.live.relay import LogRelayEventBus
@@ -48,6 +46,7 @@ from rostra.services.votes import VoteService
 from rostra.storage.database import Database
 from rostra.storage.images import LocalImageStore, PillowImageCodec
 from rostra.storage.rate_limits import LimitsRateLimiter, NoRateLimits
+from rostra.storage.urls import sqlite_file
 from rostra.web.logs import configure_logging
 from rostra.web.metrics import PrometheusMetrics
 from rostra.web.middleware.cors import ASGIApp
@@ -120,10 +119,8 @@ def media_folder(settings: Settings) -> Path:
     """``ROSTRA_MEDIA_DIR``, else a ``media`` folder next to the SQLite file, else ``./media``."""
     if settings.media_dir:
         return Path(settings.media_dir)
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).parent / "media"
-    return Path("media")
+    database_file = sqlite_file(settings.database_url)
+    return database_file.parent / "media" if database_file else Path("media")
 
 
 def build_image_store(settings: Settings) -> ImageStore:

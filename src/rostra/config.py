@@ -133,17 +133,15 @@ def _check_replicas(settings: Settings) -> None:
     would otherwise surface as odd reads much later."""
     if not settings.replica_urls:
         return
-    if not _is_postgresql(settings.database_url):
+    from rostra.storage.urls import backend_of  # SQLAlchemy's URL parser, only when needed
+
+    if backend_of(settings.database_url) != "postgresql":
         raise SettingsError(
             "ROSTRA_DATABASE_REPLICA_URLS needs a PostgreSQL ROSTRA_DATABASE_URL: SQLite has no "
             "read replicas."
         )
     for url in settings.replica_urls:
-        if not _is_postgresql(url):
+        if backend_of(url) != "postgresql":
             raise SettingsError(
                 f"ROSTRA_DATABASE_REPLICA_URLS: {url.split('@')[-1]!r} is not a postgresql:// URL."
             )
-
-
-def _is_postgresql(url: str) -> bool:
-    return url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")

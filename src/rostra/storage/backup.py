@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from rostra.storage.urls import backend_of, sqlite_file
+
 PG_TIMEOUT_SECONDS = 3600
 
 
@@ -32,19 +34,18 @@ class Copied:
 
 
 def _sqlite_path(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
+    if backend_of(url) != "sqlite":
         return None
-    if not parsed.database or parsed.database == ":memory:":
+    path = sqlite_file(url)
+    if path is None:
         raise BackupError("An in-memory SQLite database has nothing to back up.")
-    return Path(parsed.database)
+    return path
 
 
 def _libpq_url(url: str) -> str:
-    parsed = make_url(url)
-    if parsed.get_backend_name() not in ("postgresql", "postgres"):
+    if backend_of(url) != "postgresql":
         raise BackupError(f"Unsupported database {url!r}: use sqlite:///path or postgresql://…")
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _tool(name: str) -> str:

@@ -33,6 +33,7 @@ from rostra.storage.staff_digests import SqlStaffDigestLedger
 from rostra.storage.staff_records import SqlStaffRecords
 from rostra.storage.subscriptions import SqlSubscriptionRepository
 from rostra.storage.threads import SqlThreadRepository
+from rostra.storage.urls import backend_of
 from rostra.storage.users import SqlUserRepository
 from rostra.storage.votes import SqlVoteRepository
 
@@ -47,12 +48,15 @@ log = structlog.get_logger("rostra.storage")
 
 def async_url(url: str) -> str:
     """Turn the URLs people write (``sqlite:///x.db``, ``postgresql://…``) into async URLs."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
+    backend = backend_of(url)
     if backend == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
-    if backend in ("postgresql", "postgres"):
-        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+        return (
+            make_url(url).set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+        )
+    if backend == "postgresql":
+        return (
+            make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+        )
     raise ValueError(f"Unsupported database {url!r}: use sqlite:///path or postgresql://…")
 
 

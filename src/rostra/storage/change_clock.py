@@ -44,7 +44,9 @@ class RedisChangeClock:
         self._reader: asyncio.Task[None] | None = None
 
     async def tick(self) -> None:
-        """Record a commit. Never raises: the commit stands whatever Redis does."""
+        """Record a commit. Never raises: the commit stands whatever Redis does. Tried even
+        while reads rest after a failure: a tick skipped here would let other workers, whose
+        Redis answers, replay answers made before this commit."""
         try:
             await self._redis.incr(KEY)
         except (RedisError, OSError) as exc:

@@ -43,21 +43,17 @@ SQLITE_PRAGMAS = ("PRAGMA journal_mode=WAL", *PRAGMAS, "PRAGMA busy_timeout=1000
 REPLICA_CONNECT_SECONDS = 2.0  # a replica slower than this to answer is treated as down
 REPLICA_STATEMENT_SECONDS = 2.0  # a page's statements take milliseconds; longer is a stuck replica
 REPLICA_REST_SECONDS = 5.0  # a replica that failed is left alone this long before a retry
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 log = structlog.get_logger("rostra.storage")
 
 
 def async_url(url: str) -> str:
     """Turn the URLs people write (``sqlite:///x.db``, ``postgresql://…``) into async URLs."""
     backend = backend_of(url)
-    if backend == "sqlite":
-        return (
-            make_url(url).set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
-        )
-    if backend == "postgresql":
-        return (
-            make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
-        )
-    raise ValueError(f"Unsupported database {url!r}: use sqlite:///path or postgresql://…")
+    if backend is None:
+        raise ValueError(f"Unsupported database {url!r}: use sqlite:///path or postgresql://…")
+    driver = ASYNC_DRIVERS[backend]
+    return make_url(url).set(drivername=driver).render_as_string(hide_password=False)
 
 
 class SqlTransaction:

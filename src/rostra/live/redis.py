@@ -25,6 +25,9 @@ from rostra.live.local import LocalEventBus
 
 CHANNEL = "rostra:events"
 LISTEN_TIMEOUT = 2.0
+# Redis answers in well under a millisecond: a publish waiting longer is a Redis that does not
+# answer, and the post that triggered it must not wait with it.
+REDIS_TIMEOUT_SECONDS = 1.0
 log = structlog.get_logger("rostra.live")
 
 
@@ -32,7 +35,11 @@ class RedisEventBus:
     """``EventBus`` over Redis pub/sub, with local fan-out in each worker."""
 
     def __init__(self, url: str) -> None:
-        self._redis: Redis = Redis.from_url(url)
+        self._redis: Redis = Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT_SECONDS, socket_connect_timeout=REDIS_TIMEOUT_SECONDS
+        )
+        # The listener waits for messages as long as it takes: no read timeout on its own client.
+        self._listening: Redis = Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
         self._channel = f"{CHANNEL}:{self._redis.connection_pool.connection_kwargs.get('db', 0)}"
         self._local = LocalEventBus()
         self._listener: asyncio.Task[None] | None = None
@@ -81,6 +88,7 @@ class RedisEventBus:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
         await self._redis.aclose()
+        await self._listening.aclose()
 
     def subscriber_count(self) -> int:
         """Open subscriptions in this process."""
@@ -94,7 +102,7 @@ class RedisEventBus:
         delay = 0.1
         while True:
             try:
-                async with self._redis.pubsub() as pubsub:
+                async with self._listening.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     # Whatever was published while we were not listening is only in the log.
                     self._local.resync_all()

@@ -13,6 +13,9 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.exceptions import RedisError
 
 log = structlog.get_logger("rostra.limits")
+# A Redis that does not answer within this lets the action through (see ``hit``) rather than
+# hold the request until the operating system gives up on the connection.
+REDIS_TIMEOUT_SECONDS = 1.0
 
 
 def parse_rules(rules: Mapping[str, str]) -> dict[str, list[RateLimitItem]]:
@@ -26,7 +29,12 @@ class LimitsRateLimiter:
     def __init__(self, rules: Mapping[str, str], redis_url: str | None = None) -> None:
         self._rules = parse_rules(rules)
         self._storage: Storage = (
-            RedisStorage(f"async+{redis_url}", implementation="redispy")
+            RedisStorage(
+                f"async+{redis_url}",
+                implementation="redispy",
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
             if redis_url
             else MemoryStorage()
         )

@@ -27,8 +27,9 @@ from rostra.bootstrap import build_services
 from rostra.config import Settings
 from rostra.domain.paging import Sort
 from rostra.services.callers import Caller
-from rostra.services.comments import CommentDraft, ThreadQuery
+from rostra.services.comments import CommentDraft
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from rostra.storage.database import Database
 from rostra.storage.migrate import upgrade
 

@@ -12,9 +12,9 @@ import pytest
 from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import NotFoundError
 from rostra.services.callers import Caller
-from rostra.services.comments import ThreadQuery
 from rostra.services.imports import ImportFileError, ImportSource
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from tests.importers.generators import BASE_TIME, Page, Post, write_disqus
 from tests.importers.helpers import run_import
 

@@ -9,9 +9,9 @@ import pytest
 
 from rostra.importers import isso
 from rostra.services.callers import Caller
-from rostra.services.comments import ThreadQuery
 from rostra.services.imports import ImportFileError, ImportSource
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from tests.importers.generators import BASE_TIME, Page, Post, isso_tables, write_isso
 from tests.importers.helpers import run_import
 

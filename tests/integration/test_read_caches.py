@@ -11,8 +11,9 @@ from rostra.bootstrap import build_services
 from rostra.config import Settings
 from rostra.domain.paging import Sort
 from rostra.services.callers import Caller
-from rostra.services.comments import CommentDraft, ThreadQuery
+from rostra.services.comments import CommentDraft
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from tests.conftest import ORIGIN, MovableClock
 
 ANONYMOUS = Caller(ip="192.0.2.1", origin=ORIGIN)

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import ValidationError
 from rostra.services.callers import Caller
-from rostra.services.comments import CommentDraft, PostedComment, ThreadQuery
+from rostra.services.comments import CommentDraft, PostedComment
 from rostra.services.ports import NewComment
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from rostra.storage.database import Database, async_url
 from rostra.storage.tables import threads
 from tests.conftest import ORIGIN

@@ -7,8 +7,9 @@ import pytest
 from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
 from rostra.services.callers import Caller
-from rostra.services.comments import MAX_COUNT_PAGES, CommentDraft, PostedComment, ThreadQuery
+from rostra.services.comments import CommentDraft, PostedComment
 from rostra.services.registry import Services
+from rostra.services.thread_reads import MAX_COUNT_PAGES, ThreadQuery
 from tests.conftest import ORIGIN, MovableClock
 
 PAGE = "/2026/11/article"

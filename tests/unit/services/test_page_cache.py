@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from rostra.services.callers import Caller
-from rostra.services.comments import CommentDraft, ThreadQuery
+from rostra.services.comments import CommentDraft
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from tests.conftest import MovableClock
 
 PAGE = "/2026/11/cached"

@@ -20,8 +20,9 @@ from rostra.config import Settings
 from rostra.domain.paging import Sort
 from rostra.domain.times import to_us
 from rostra.services.callers import Caller
-from rostra.services.comments import CommentDraft, ThreadQuery
+from rostra.services.comments import CommentDraft
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from tests.conftest import SECRET_KEY
 
 # Operations before paging starts: post a top-level comment, reply to the n-th comment, vote

@@ -12,9 +12,10 @@ from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import CommentRejectedError, NotFoundError, ValidationError
 from rostra.domain.moderation import ModerationMode, ModerationSettings, Verdict
 from rostra.services.callers import Caller
-from rostra.services.comments import CommentDraft, PostedComment, ThreadQuery
+from rostra.services.comments import CommentDraft, PostedComment
 from rostra.services.ports import Decision
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from rostra.storage.database import Database
 from tests.conftest import ORIGIN, MovableClock
 

@@ -8,8 +8,9 @@ import pytest
 from rostra.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
 from rostra.domain.votes import Tally
 from rostra.services.callers import Caller
-from rostra.services.comments import CommentDraft, ThreadQuery
+from rostra.services.comments import CommentDraft
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from tests.conftest import ORIGIN
 
 PAGE = "/2026/11/article"

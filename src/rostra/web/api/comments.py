@@ -17,9 +17,10 @@ from rostra.domain.images import ImageAttachment
 from rostra.domain.paging import DEFAULT_PAGE_SIZE, Sort
 from rostra.domain.rendering import render_markdown
 from rostra.domain.threads import CommentNode
-from rostra.services.comments import CommentDraft, ThreadQuery
+from rostra.services.comments import CommentDraft
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from rostra.web.api.accounts import signed_in_reader
 from rostra.web.api.images import image_out
 from rostra.web.api.staff_auth import is_acting_staff, is_staff_request

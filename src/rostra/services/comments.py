@@ -42,7 +42,13 @@ from rostra.services.ports import (
     Transaction,
 )
 from rostra.services.screening import ScreeningService, Subject, rejection_message
-from rostra.services.thread_reads import ThreadPage, ThreadQuery, ThreadReader, no_such_site
+from rostra.services.thread_reads import (
+    ThreadPage,
+    ThreadQuery,
+    ThreadReader,
+    no_such_site,
+    site_named,
+)
 from rostra.services.tokens import Keyring
 
 
@@ -297,12 +303,9 @@ class CommentService:
         """Published-comment counts for up to 100 pages of one site; unknown pages count 0."""
         return await self._reader.count_comments(site_name, pages)
 
-    async def _site(self, tx: Transaction, name: str, caller: Caller | None) -> Site:
-        site = await tx.sites.get(name)
-        if site is None:
-            raise no_such_site(name)
-        if caller is not None:
-            check_origin(site, caller)
+    async def _site(self, tx: Transaction, name: str, caller: Caller) -> Site:
+        site = await site_named(tx, name)
+        check_origin(site, caller)
         return site
 
     async def _site_with_settings(

@@ -11,6 +11,7 @@ from typing import cast
 from rostra.domain.comments import Comment
 from rostra.domain.errors import NotFoundError, ValidationError
 from rostra.domain.paging import Cursor, Sort, validate_limit
+from rostra.domain.sites import Site
 from rostra.domain.threads import CommentNode, Thread, arrange_replies, validate_page
 from rostra.services.callers import Caller
 from rostra.services.images import with_images
@@ -117,9 +118,7 @@ class ThreadReader:
         async with self._storage.read() as tx:
             thread = await tx.threads.find(query.site, page)
             if thread is None:
-                site = await tx.sites.get(query.site)
-                if site is None:
-                    raise no_such_site(query.site)
+                site = await site_named(tx, query.site)
                 return ThreadPage(site.name, page, None, 0, [], None, {})
             key = (thread.id, thread.version, query.sort, limit, after, query.anchored)
             arranged = self._pages.get(key)
@@ -226,6 +225,14 @@ async def _my_votes(tx: Transaction, caller: Caller, arranged: _ArrangedPage) ->
     if not caller.voter or not arranged.comment_ids:
         return {}
     return await tx.votes.for_voter(caller.voter, arranged.comment_ids)
+
+
+async def site_named(tx: Transaction, name: str) -> Site:
+    """The site called ``name``; ``NotFoundError`` naming the field when there is none."""
+    site = await tx.sites.get(name)
+    if site is None:
+        raise no_such_site(name)
+    return site
 
 
 def no_such_site(name: str) -> NotFoundError:

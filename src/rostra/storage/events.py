@@ -71,9 +71,9 @@ class SqlEventLog:
         self._conn = conn
 
     async def append(self, thread_id: int, event: ThreadEvent) -> int:
-        # Writers hold the thread's row lock (ThreadRepository.lock) from before this insert
-        # until commit, so one thread's sequence numbers commit in order: a reader that has seen
-        # N can never later miss an event below N.
+        # Writers hold the thread's row lock (ThreadRepository.lock or get_or_create_locked)
+        # from before this insert until commit, so one thread's sequence numbers commit in
+        # order: a reader that has seen N can never later miss an event below N.
         payload, at = event.payload(), to_us(SystemClock().now())
         if self._conn.dialect.name == "postgresql":
             values = {"thread": thread_id, "event_name": event.name, "event_payload": payload}

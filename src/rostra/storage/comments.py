@@ -13,6 +13,7 @@ from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.paging import Cursor, Sort
 from rostra.domain.times import from_us, to_us
 from rostra.services.ports import NewComment
+from rostra.storage.prebuilt import prebuilt
 from rostra.storage.rows import to_comment
 from rostra.storage.tables import comments
 
@@ -22,8 +23,11 @@ PUBLIC_COLUMNS = tuple(
     if column.name not in ("ip_hash", "edit_token_hash", "author_email_hash", "is_anchored")
 )
 SHOWN = (CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value)
-_INSERT = comments.insert()
-_ADJUST_DESCENDANTS = (
+_INSERT = prebuilt(comments.insert())
+# A reply reads its parent (and edits and deletes their comment) by id.
+_GET = prebuilt(sa.select(*PUBLIC_COLUMNS).where(comments.c.id == sa.bindparam("id")))
+_GET_LOCKED = prebuilt(_GET.with_for_update(key_share=True))
+_ADJUST_DESCENDANTS = prebuilt(
     comments.update()
     .where(comments.c.id == sa.bindparam("root"))
     .values(descendant_count=comments.c.descendant_count + sa.bindparam("delta"))
@@ -87,10 +91,8 @@ class SqlCommentRepository:
         )
 
     async def get(self, comment_id: str, *, for_update: bool = False) -> Comment | None:
-        query = sa.select(*PUBLIC_COLUMNS).where(comments.c.id == comment_id)
-        if for_update:
-            query = query.with_for_update(key_share=True)
-        row = (await self._conn.execute(query)).first()
+        query = _GET_LOCKED if for_update else _GET
+        row = (await self._conn.execute(query, {"id": comment_id})).first()
         return to_comment(row) if row else None
 
     async def edit_token_hash(self, comment_id: str) -> str | None:

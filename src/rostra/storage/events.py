@@ -10,14 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rostra.domain.events import ThreadEvent, event_from
 from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
+from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import instance, sites, thread_events, threads
 
 FORGOTTEN_KEY = "events_forgotten_before"
 
 
 # Built once: every published comment, vote and edit appends an event.
-_APPEND = thread_events.insert().returning(thread_events.c.id)
-_SET_VERSION = (
+_APPEND = prebuilt(thread_events.insert().returning(thread_events.c.id))
+_SET_VERSION = prebuilt(
     threads.update()
     .where(threads.c.id == sa.bindparam("thread"))
     .values(version=sa.bindparam("sequence"))
@@ -46,9 +47,9 @@ def _append_setting_version() -> sa.Update:
     )
 
 
-_APPEND_SETTING_VERSION = _append_setting_version()
+_APPEND_SETTING_VERSION = _append_setting_version()  # PostgreSQL only: never replayed
 # Every thread's events after a sequence, with their site and page (LogRelayEventBus).
-_SINCE = (
+_SINCE = prebuilt(
     sa.select(
         thread_events.c.id,
         thread_events.c.name,

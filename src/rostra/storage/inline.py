@@ -26,6 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from rostra.storage.prebuilt import Replays
+
 PRAGMAS = (
     # NORMAL in WAL mode survives a crashed process; only a power cut can lose the last commits.
     "PRAGMA synchronous=NORMAL",
@@ -42,9 +44,10 @@ class InlineConnection:
     on a synchronous connection. The event loop waits while a statement runs: only short,
     indexed statements belong here (bulk reads stay on ``Database.read``)."""
 
-    def __init__(self, conn: sa.Connection) -> None:
+    def __init__(self, conn: sa.Connection, replays: Replays) -> None:
         self._conn = conn
         self.dialect = conn.dialect
+        self._replays = replays  # statements marked ``prebuilt`` skip SQLAlchemy's execution
         # Names this connection in change tokens; unlike id(), never reused while a token
         # holding it is alive.
         self.identity = object()
@@ -57,15 +60,21 @@ class InlineConnection:
         return int(raw.execute("PRAGMA data_version").fetchone()[0])
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        return self._run(statement, parameters)
+
+    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
+        return self._run(statement, parameters).scalar()
+
+    async def scalars(self, statement: Any, parameters: Any = None) -> Any:
+        return self._run(statement, parameters).scalars()
+
+    def _run(self, statement: Any, parameters: Any) -> Any:
+        replay = self._replays.find(statement, parameters)
+        if replay is not None:
+            return replay.run(self._conn.connection.dbapi_connection, parameters or {})
         result = self._conn.execute(statement, parameters)
         # Rows are fetched now, as AsyncConnection does; without rows, rowcount stays readable.
         return result.freeze()() if result.returns_rows else result
-
-    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
-        return self._conn.scalar(statement, parameters)
-
-    async def scalars(self, statement: Any, parameters: Any = None) -> Any:
-        return self._conn.execute(statement, parameters).freeze()().scalars()
 
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
@@ -94,6 +103,7 @@ class InlineSqlite:
         self._opened: list[sa.Connection] = []
         self._guard = threading.Lock()
         self._turns = WriterTurns(f"{sync_url.database}-writer")
+        self._replays = Replays(self._engine.dialect)
 
     def _open(self, pragmas: Iterable[str]) -> sa.Connection:
         conn = self._engine.connect()
@@ -111,7 +121,9 @@ class InlineSqlite:
         """This thread's read-only connection: each statement sees the latest commit."""
         reader: InlineConnection | None = getattr(self._local, "reader", None)
         if reader is None:
-            reader = self._local.reader = InlineConnection(self._open(READER_PRAGMAS))
+            reader = self._local.reader = InlineConnection(
+                self._open(READER_PRAGMAS), self._replays
+            )
         return reader
 
     def changes(self) -> tuple[object, int]:
@@ -135,7 +147,7 @@ class InlineSqlite:
         async with self._turns.turn():
             await _begin_immediate(writer)
             try:
-                yield InlineConnection(writer)
+                yield InlineConnection(writer, self._replays)
                 writer.exec_driver_sql("COMMIT")
             except BaseException:
                 if writer.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]

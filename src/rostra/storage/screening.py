@@ -12,6 +12,7 @@ from rostra.domain.moderation import Verdict
 from rostra.domain.screening import reasons_from_json, reasons_to_json
 from rostra.domain.times import from_us, to_us
 from rostra.services.ports import Decision
+from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import (
     comments,
     moderation_decisions,
@@ -24,7 +25,7 @@ from rostra.storage.tables import (
 # comments by email digest or by address digest. Joined rather than "thread_id IN (the site's
 # threads)": PostgreSQL then walks the author index (hash, time) newest first and stops at the
 # limit, instead of reading all of an address's comments once per thread (29 ms at 3,500).
-_RECORD = moderation_decisions.insert()
+_RECORD = prebuilt(moderation_decisions.insert())
 
 
 def _recent_by(who: sa.ColumnElement[bool]) -> sa.Select[tuple[str]]:
@@ -43,8 +44,8 @@ def _recent_by(who: sa.ColumnElement[bool]) -> sa.Select[tuple[str]]:
     )
 
 
-_RECENT_BY_EMAIL = _recent_by(comments.c.author_email_hash == sa.bindparam("who"))
-_RECENT_BY_IP = _recent_by(comments.c.ip_hash == sa.bindparam("who"))
+_RECENT_BY_EMAIL = prebuilt(_recent_by(comments.c.author_email_hash == sa.bindparam("who")))
+_RECENT_BY_IP = prebuilt(_recent_by(comments.c.ip_hash == sa.bindparam("who")))
 
 
 class SqlScreeningRepository:

@@ -12,17 +12,22 @@ from rostra.domain.screening import settings_from_json, settings_to_json
 from rostra.domain.sites import Site
 from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
+from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import sites
 
 # Built once: every new comment reads its site and settings (a statement object keeps its cache
 # key; building one per call cost several times running it, docs/performance.md).
-_GET = sa.select(sites.c.name, sites.c.title, sites.c.origins).where(
-    sites.c.name == sa.bindparam("name")
+_GET = prebuilt(
+    sa.select(sites.c.name, sites.c.title, sites.c.origins).where(
+        sites.c.name == sa.bindparam("name")
+    )
 )
-_MODERATION = sa.select(sites.c.moderation).where(sites.c.name == sa.bindparam("name"))
-_GET_WITH_SETTINGS = sa.select(
-    sites.c.name, sites.c.title, sites.c.origins, sites.c.moderation
-).where(sites.c.name == sa.bindparam("name"))
+_MODERATION = prebuilt(sa.select(sites.c.moderation).where(sites.c.name == sa.bindparam("name")))
+_GET_WITH_SETTINGS = prebuilt(
+    sa.select(sites.c.name, sites.c.title, sites.c.origins, sites.c.moderation).where(
+        sites.c.name == sa.bindparam("name")
+    )
+)
 
 
 def _site(row: sa.Row[tuple[str, str, list[str]]]) -> Site:

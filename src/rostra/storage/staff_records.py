@@ -14,12 +14,13 @@ from rostra.domain.staff import AuditEntry, Ban, BanKind, StaffAction
 from rostra.domain.times import from_us, to_us
 from rostra.services.staff_ports import QueueItem
 from rostra.storage.comments import PUBLIC_COLUMNS
+from rostra.storage.prebuilt import prebuilt
 from rostra.storage.rows import to_comment
 from rostra.storage.tables import audit_log, bans, comment_reports, comments, sites, threads
 
 # Built once: every new comment is checked against the bans. Two (kind, value) pairs cover an
 # author's email and address digests; a single pair is passed twice.
-_BANNED = (
+_BANNED = prebuilt(
     sa.select(bans.c.id)
     .where(
         sa.or_(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rostra.domain.threads import Thread
 from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
+from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import sites, threads
 
 THREAD_COLUMNS = (
@@ -26,17 +27,17 @@ THREAD_COLUMNS = (
 
 
 # Built once: every thread read starts here, and a statement object keeps its cache key.
-_FIND = (
+_FIND = prebuilt(
     sa.select(*THREAD_COLUMNS)
     .join_from(threads, sites, threads.c.site_id == sites.c.id)
     .where(sites.c.name == sa.bindparam("site"), threads.c.page == sa.bindparam("page"))
 )
 # The same, holding the thread's row as ``lock`` does (SQLite ignores FOR UPDATE): a post finds
 # and locks its thread in one round trip.
-_FIND_LOCKED = _FIND.with_for_update(key_share=True, of=threads)
+_FIND_LOCKED = prebuilt(_FIND.with_for_update(key_share=True, of=threads))
 
 
-_ADJUST_COUNT = (
+_ADJUST_COUNT = prebuilt(
     threads.update()
     .where(threads.c.id == sa.bindparam("thread"))
     .values(comment_count=threads.c.comment_count + sa.bindparam("delta"))

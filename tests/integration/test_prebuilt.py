@@ -1,0 +1,234 @@
+"""Statements replayed through sqlite3 (rostra.storage.prebuilt) answer and change exactly what
+SQLAlchemy's own execution of them does, on a real database seeded through the services."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
+
+from rostra.domain.times import to_us
+from rostra.services.comments import CommentDraft
+from rostra.services.registry import Services
+from rostra.storage import comments, events, screening, sites, staff_records, threads
+from rostra.storage.inline import InlineSqlite
+from rostra.storage.prebuilt import Replay, marked
+from rostra.storage.tables import comments as comment_rows
+from rostra.storage.tables import metadata
+from tests.integration.test_storage import reader
+
+# Replays run on SQLite only; the services seed a copy of the test template.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+NOW_US = to_us(datetime(2026, 12, 6, tzinfo=UTC))
+
+
+async def seed(services: Services) -> None:
+    """A thread with a comment by a reader with an email, a reply, and a ban."""
+    first = await services.comments.post_comment(
+        CommentDraft(
+            "news", "/a", "The bridge reopens on Monday.", "Ann", author_email="ann@example.com"
+        ),
+        reader(1),
+    )
+    await services.comments.post_comment(
+        CommentDraft("news", "/a", "Good news for cyclists.", "Ben", parent_id=first.comment.id),
+        reader(2),
+    )
+
+
+def cases(path: Path) -> list[tuple[Any, dict[str, Any]]]:
+    """Each marked statement with parameters that find (or change) the seeded rows."""
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        first, reply = conn.execute(
+            sa.select(comment_rows).order_by(comment_rows.c.created_us)
+        ).all()
+        thread = conn.execute(sa.select(threads.threads.c.id)).scalar_one()
+    engine.dispose()
+    recent = {"site": "news", "since": 0, "limit": 20}
+    return [
+        (sites._GET, {"name": "news"}),
+        (sites._MODERATION, {"name": "news"}),
+        (sites._GET_WITH_SETTINGS, {"name": "news"}),
+        (
+            staff_records._BANNED,
+            {
+                "kind_a": "email",
+                "a": first.author_email_hash,
+                "kind_b": "ip",
+                "b": "x",
+                "now": NOW_US,
+            },
+        ),
+        (screening._RECENT_BY_EMAIL, {**recent, "who": first.author_email_hash}),
+        (screening._RECENT_BY_IP, {**recent, "who": reply.ip_hash}),
+        (
+            screening._RECORD,
+            {
+                "comment_id": reply.id,
+                "verdict": "hold",
+                "reasons": [{"rule": "words", "message": "<b>watched</b>"}],
+                "actor": None,
+                "created_us": NOW_US,
+            },
+        ),
+        (threads._FIND, {"site": "news", "page": "/a"}),
+        (threads._FIND_LOCKED, {"site": "news", "page": "/a"}),
+        (threads._ADJUST_COUNT, {"thread": thread, "delta": 3}),
+        (
+            comments._INSERT,
+            {
+                **{column: getattr(first, column) for column in first._fields},
+                "id": "c" * 20,
+                "body": "Ünïcode and 'quotes'; DROP TABLE comments;--",
+                "anchor": {"quote": "reopens", "prefix": "The bridge ", "suffix": ""},
+                "is_anchored": True,
+                "author_is_staff": True,
+            },
+        ),
+        (comments._GET, {"id": reply.id}),
+        (comments._GET_LOCKED, {"id": first.id}),
+        (comments._ADJUST_DESCENDANTS, {"root": first.id, "delta": -1}),
+        (
+            events._APPEND,
+            {
+                "thread_id": thread,
+                "name": "comment.created",
+                "payload": {"id": "x"},
+                "created_us": NOW_US,
+            },
+        ),
+        (events._SET_VERSION, {"thread": thread, "sequence": 41}),
+        (events._SINCE, {"sequence": 0, "limit": 10}),
+    ]
+
+
+def typed(value: Any) -> Any:
+    """Rows compared with their values' types: True and 1 are equal, but not the same answer."""
+    if isinstance(value, list | tuple):
+        return [typed(item) for item in value]
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}
+    return (type(value).__name__, value)
+
+
+def answer(result: Any) -> Any:
+    if not getattr(result, "returns_rows", True):  # the frozen rows of a replay have none
+        return ("rowcount", result.rowcount)
+    return (list(result.keys()), [typed(list(row)) for row in result])
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy, with what is still in the write-ahead log."""
+    with sqlite3.connect(source) as old, sqlite3.connect(target) as new:
+        old.backup(new)
+    old.close()
+    new.close()
+
+
+def tables_of(path: Path) -> dict[str, list[Any]]:
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        dump = {
+            table.name: sorted(map(tuple, conn.execute(sa.select(table)).all()), key=repr)
+            for table in metadata.sorted_tables
+        }
+    engine.dispose()
+    return dump
+
+
+@pytest.fixture
+async def seeded(services: Services, database_url: str, tmp_path: Path) -> Iterator[Path]:
+    await seed(services)
+    source = Path(database_url.removeprefix("sqlite:///"))
+    path = tmp_path / "seeded.db"
+    copy_database(source, path)
+    return path
+
+
+@sqlite_only
+async def test_every_marked_statement_answers_and_writes_as_sqlalchemy_does(
+    seeded: Path, tmp_path: Path
+) -> None:
+    statements = cases(seeded)
+    assert {id(s) for s, _ in statements} == {id(s) for s in marked()}, (
+        "a marked statement has no case"
+    )
+    by_sqlalchemy, replayed = tmp_path / "a.db", tmp_path / "b.db"
+    copy_database(seeded, by_sqlalchemy)
+    copy_database(seeded, replayed)
+
+    engine = sa.create_engine(f"sqlite:///{by_sqlalchemy}")
+    with engine.begin() as conn:
+        expected = [
+            answer(conn.execute(statement, parameters)) for statement, parameters in statements
+        ]
+    engine.dispose()
+    inline = InlineSqlite(f"sqlite:///{replayed}")
+    by_engine: list[str] = []
+
+    def log_statement(*args: Any) -> None:
+        by_engine.append(args[2])  # (connection, cursor, statement, ...)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", log_statement)
+    try:
+        async with inline.transaction() as conn:
+            got = [answer(await conn.execute(s, parameters)) for s, parameters in statements]
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", log_statement)
+        inline.close()
+
+    assert got == expected
+    assert ("rowcount", 1) in got  # the updates found their rows
+    assert tables_of(replayed) == tables_of(by_sqlalchemy)
+    # sqlite3 ran them: SQLAlchemy executed only the transaction's BEGIN and COMMIT.
+    assert [s for s in by_engine if not s.startswith("PRAGMA")] == ["BEGIN IMMEDIATE", "COMMIT"]
+
+
+@sqlite_only
+async def test_a_refused_replay_raises_sqlalchemys_error_and_changes_nothing(seeded: Path) -> None:
+    statements = dict(cases(seeded))
+    again = statements[comments._INSERT]
+    taken = {**again, "id": statements[comments._GET]["id"]}  # the reply's id
+    inline = InlineSqlite(f"sqlite:///{seeded}")
+    try:
+        with pytest.raises(sa.exc.IntegrityError, match=r"UNIQUE constraint failed: comments\.id"):
+            async with inline.transaction() as conn:
+                await conn.execute(comments._INSERT, again)  # stored, then rolled back
+                await conn.execute(comments._INSERT, taken)
+        # SQLAlchemy's own message for a parameter left out; nothing was replayed half-bound.
+        with pytest.raises(sa.exc.StatementError, match="bind parameter 'page'"):
+            async with inline.transaction() as conn:
+                await conn.execute(threads._FIND, {"site": "news"})
+    finally:
+        inline.close()
+    assert len(tables_of(seeded)["comments"]) == 2
+
+
+def test_statements_needing_more_than_binding_are_left_to_sqlalchemy() -> None:
+    table = sa.Table(
+        "t",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("n", sa.Integer),
+        sa.Column("made", sa.Integer, default=lambda: 7),  # computed in Python per row
+    )
+    by_n = sa.select(table.c.id).where(table.c.n == sa.bindparam("n"))
+    among = sa.select(table.c.id).where(table.c.n.in_(sa.bindparam("ns", expanding=True)))
+
+    def possible(statement: Any, *names: str) -> bool:
+        compiled = statement.compile(dialect=sqlite_dialect(), column_keys=sorted(names))
+        return Replay.possible(compiled, frozenset(names))
+
+    assert possible(table.insert(), "id", "n", "made")
+    assert not possible(table.insert(), "id", "n")  # the Python-side default
+    assert possible(by_n, "n")
+    assert not possible(by_n)  # SQLAlchemy names the missing parameter
+    assert not possible(among, "ns")  # the IN list is expanded at run time

@@ -232,3 +232,21 @@ def test_statements_needing_more_than_binding_are_left_to_sqlalchemy() -> None:
     assert possible(by_n, "n")
     assert not possible(by_n)  # SQLAlchemy names the missing parameter
     assert not possible(among, "ns")  # the IN list is expanded at run time
+
+
+@sqlite_only
+async def test_a_list_of_parameter_sets_is_left_to_sqlalchemy(seeded: Path) -> None:
+    statements = dict(cases(seeded))
+    first, reply = statements[comments._GET_LOCKED]["id"], statements[comments._GET]["id"]
+    inline = InlineSqlite(f"sqlite:///{seeded}")
+    try:
+        async with inline.transaction() as conn:
+            changes = [{"root": first, "delta": 5}, {"root": reply, "delta": 5}]
+            result = await conn.execute(comments._ADJUST_DESCENDANTS, changes)  # executemany
+    finally:
+        inline.close()
+    assert result.rowcount == 2
+    with sqlite3.connect(seeded) as db:
+        counts = dict(db.execute("SELECT id, descendant_count FROM comments").fetchall())
+    db.close()
+    assert counts == {first: 6, reply: 5}  # the reply was counted under its root before

@@ -133,6 +133,8 @@ class Replays:
         SQLAlchemy has to run it."""
         if _MARKED.get(id(statement)) is not statement:
             return None
+        if parameters is not None and not isinstance(parameters, dict):
+            return None  # a list of parameter sets (executemany): SQLAlchemy's to run
         names = frozenset(parameters or ())
         key = (id(statement), names)
         try:

@@ -232,6 +232,8 @@ def test_statements_needing_more_than_binding_are_left_to_sqlalchemy() -> None:
     assert possible(by_n, "n")
     assert not possible(by_n)  # SQLAlchemy names the missing parameter
     assert not possible(among, "ns")  # the IN list is expanded at run time
+    later = sa.select(table.c.id).where(table.c.n == sa.bindparam("n", callable_=lambda: 1))
+    assert not possible(later)  # its value is computed at each run
 
 
 @sqlite_only

@@ -14,7 +14,7 @@ marked statement both ways and compares.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -22,7 +22,6 @@ from sqlalchemy.engine import Dialect, IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 
 Statement = TypeVar("Statement", bound=sa.Executable)
-Processor = Callable[[Any], Any] | None
 
 # Marked statements live as long as their modules, so their ids name them for good.
 _MARKED: dict[int, sa.Executable] = {}
@@ -68,7 +67,7 @@ class Replay:
                 value = bind.effective_value
                 self._binds.append((None, processor(value) if processor else value))
         columns = getattr(compiled.statement, "exported_columns", ())  # SELECT or RETURNING
-        self._row_processors: list[Processor] = [
+        self._row_processors: list[Any] = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
         self._rows: SimpleResultMetaData | None = None  # made from the first cursor's names
@@ -108,7 +107,8 @@ class Replay:
     @staticmethod
     def possible(compiled: Any, names: frozenset[str]) -> bool:
         """Whether binding the caller's parameters is all a run of ``compiled`` needs (else
-        SQLAlchemy runs it: Python-side defaults, expanded IN lists, a missing parameter)."""
+        SQLAlchemy runs it: Python-side defaults, expanded IN lists, a missing parameter, a
+        value computed at each run)."""
         return bool(
             compiled.positional
             and not compiled.insert_prefetch
@@ -116,7 +116,9 @@ class Replay:
             and not compiled.escaped_bind_names
             and "POSTCOMPILE" not in compiled.string
             and all(
-                name in names or not compiled.binds[name].required for name in compiled.positiontup
+                name in names
+                or not (compiled.binds[name].required or compiled.binds[name].callable)
+                for name in compiled.positiontup
             )
         )
 
@@ -131,7 +133,7 @@ class Replays:
     def find(self, statement: Any, parameters: Mapping[str, Any] | None) -> Replay | None:
         """The replay of ``statement`` with these parameter names; None: not marked, or
         SQLAlchemy has to run it."""
-        if _MARKED.get(id(statement)) is not statement:
+        if id(statement) not in _MARKED:  # marked ones are never freed: no other has their id
             return None
         if parameters is not None and not isinstance(parameters, dict):
             return None  # a list of parameter sets (executemany): SQLAlchemy's to run

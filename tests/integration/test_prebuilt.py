@@ -4,7 +4,6 @@ SQLAlchemy's own execution of them does, on a real database seeded through the s
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ NOW_US = to_us(datetime(2026, 12, 6, tzinfo=UTC))
 
 
 async def seed(services: Services) -> None:
-    """A thread with a comment by a reader with an email, a reply, and a ban."""
+    """A thread with a comment by a reader with an email, and a reply."""
     first = await services.comments.post_comment(
         CommentDraft(
             "news", "/a", "The bridge reopens on Monday.", "Ann", author_email="ann@example.com"
@@ -145,11 +144,18 @@ def tables_of(path: Path) -> dict[str, list[Any]]:
 
 
 @pytest.fixture
-async def seeded(services: Services, database_url: str, tmp_path: Path) -> Iterator[Path]:
+async def seeded(services: Services, database_url: str, tmp_path: Path) -> Path:
+    """A copy of the seeded database, in which the first comment's author is banned."""
     await seed(services)
     source = Path(database_url.removeprefix("sqlite:///"))
     path = tmp_path / "seeded.db"
     copy_database(source, path)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO bans (kind, value, created_by, created_us) SELECT 'email',"
+            " author_email_hash, 'test', 0 FROM comments WHERE author_email_hash IS NOT NULL"
+        )
+    db.close()
     return path
 
 
@@ -187,6 +193,7 @@ async def test_every_marked_statement_answers_and_writes_as_sqlalchemy_does(
 
     assert got == expected
     assert ("rowcount", 1) in got  # the updates found their rows
+    assert all(rows for keys, rows in got if keys != "rowcount")  # and every read found some
     assert tables_of(replayed) == tables_of(by_sqlalchemy)
     # sqlite3 ran them: SQLAlchemy executed only the transaction's BEGIN and COMMIT.
     assert [s for s in by_engine if not s.startswith("PRAGMA")] == ["BEGIN IMMEDIATE", "COMMIT"]

@@ -86,9 +86,11 @@ def _join_spaced(text: str) -> str:
 
 
 def _deleet(token: str) -> str:
-    if not any(ch.isalpha() for ch in token):
+    translated = token.translate(LEET)
+    # Most words hold no leet character: nothing to check them for.
+    if translated == token or not any(ch.isalpha() for ch in token):
         return token
-    return token.translate(LEET)
+    return translated
 
 
 def normalize_words(text: str) -> list[str]:
@@ -107,9 +109,11 @@ def normalize_words(text: str) -> list[str]:
 def normalize_text(text: str) -> str:
     """The normalized words joined by spaces, with letters repeated three times or more cut to
     one (``fuuuck`` → ``fuck``, ``soooo`` → ``so``): what a classifier should also see."""
-    return " ".join(
-        _RUNS.sub(r"\1", word) if word.isalpha() else word for word in normalize_words(text)
-    )
+    words = normalize_words(text)
+    joined = " ".join(words)
+    if not _RUNS.search(joined):  # most texts: no word has a run to cut
+        return joined
+    return " ".join(_RUNS.sub(r"\1", word) if word.isalpha() else word for word in words)
 
 
 def word_forms(word: str) -> set[str]:

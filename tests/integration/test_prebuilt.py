@@ -4,6 +4,8 @@ SQLAlchemy's own execution of them does, on a real database seeded through the s
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,16 @@ def answer(result: Any) -> Any:
     return (list(result.keys()), [typed(list(row)) for row in result])
 
 
+@contextmanager
+def inline_on(path: Path) -> Iterator[InlineSqlite]:
+    """The inline connections (Rostra's writer among them) of the SQLite file at ``path``."""
+    inline = InlineSqlite(f"sqlite:///{path}")
+    try:
+        yield inline
+    finally:
+        inline.close()
+
+
 def copy_database(source: Path, target: Path) -> None:
     """A consistent copy, with what is still in the write-ahead log."""
     with sqlite3.connect(source) as old, sqlite3.connect(target) as new:
@@ -177,7 +189,6 @@ async def test_every_marked_statement_answers_and_writes_as_sqlalchemy_does(
             answer(conn.execute(statement, parameters)) for statement, parameters in statements
         ]
     engine.dispose()
-    inline = InlineSqlite(f"sqlite:///{replayed}")
     by_engine: list[str] = []
 
     def log_statement(*args: Any) -> None:
@@ -185,11 +196,11 @@ async def test_every_marked_statement_answers_and_writes_as_sqlalchemy_does(
 
     sa.event.listen(sa.Engine, "before_cursor_execute", log_statement)
     try:
-        async with inline.transaction() as conn:
-            got = [answer(await conn.execute(s, parameters)) for s, parameters in statements]
+        with inline_on(replayed) as inline:
+            async with inline.transaction() as conn:
+                got = [answer(await conn.execute(s, parameters)) for s, parameters in statements]
     finally:
         sa.event.remove(sa.Engine, "before_cursor_execute", log_statement)
-        inline.close()
 
     assert got == expected
     assert ("rowcount", 1) in got  # the updates found their rows
@@ -204,8 +215,7 @@ async def test_a_refused_replay_raises_sqlalchemys_error_and_changes_nothing(see
     statements = dict(cases(seeded))
     again = statements[comments._INSERT]
     taken = {**again, "id": statements[comments._GET]["id"]}  # the reply's id
-    inline = InlineSqlite(f"sqlite:///{seeded}")
-    try:
+    with inline_on(seeded) as inline:
         with pytest.raises(sa.exc.IntegrityError, match=r"UNIQUE constraint failed: comments\.id"):
             async with inline.transaction() as conn:
                 await conn.execute(comments._INSERT, again)  # stored, then rolled back
@@ -214,8 +224,6 @@ async def test_a_refused_replay_raises_sqlalchemys_error_and_changes_nothing(see
         with pytest.raises(sa.exc.StatementError, match="bind parameter 'page'"):
             async with inline.transaction() as conn:
                 await conn.execute(threads._FIND, {"site": "news"})
-    finally:
-        inline.close()
     assert len(tables_of(seeded)["comments"]) == 2
 
 
@@ -247,13 +255,10 @@ def test_statements_needing_more_than_binding_are_left_to_sqlalchemy() -> None:
 async def test_a_list_of_parameter_sets_is_left_to_sqlalchemy(seeded: Path) -> None:
     statements = dict(cases(seeded))
     first, reply = statements[comments._GET_LOCKED]["id"], statements[comments._GET]["id"]
-    inline = InlineSqlite(f"sqlite:///{seeded}")
-    try:
+    with inline_on(seeded) as inline:
         async with inline.transaction() as conn:
             changes = [{"root": first, "delta": 5}, {"root": reply, "delta": 5}]
             result = await conn.execute(comments._ADJUST_DESCENDANTS, changes)  # executemany
-    finally:
-        inline.close()
     assert result.rowcount == 2
     with sqlite3.connect(seeded) as db:
         counts = dict(db.execute("SELECT id, descendant_count FROM comments").fetchall())

@@ -285,7 +285,7 @@ async def test_without_redis_an_event_of_one_worker_reaches_a_reader_of_another_
 
 async def _append(database: Database, event: CommentCreated) -> CommentCreated:
     async with database.write() as tx:
-        thread = await tx.threads.get_or_create_locked(event.site, event.page, None)
+        thread = await tx.threads.get_or_create(event.site, event.page, None)
         sequence = await tx.events.append(thread.id, event)
     return dataclasses.replace(event, sequence=sequence)
 
@@ -329,7 +329,7 @@ async def test_relay_finds_an_event_committed_after_a_later_one(
             await tx.sites.add(Site("news", (ORIGIN,), "News"))
         await bus.relay_once()
         async with first.write() as slow:  # takes the lower sequence, commits last
-            thread = await slow.threads.get_or_create_locked("news", PAGE, None)
+            thread = await slow.threads.get_or_create("news", PAGE, None)
             early = await slow.events.append(thread.id, CommentCreated("news", PAGE, "early"))
             late = await _append(second, CommentCreated("news", "/other", "late"))
             assert late.sequence is not None and late.sequence > early

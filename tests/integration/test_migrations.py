@@ -18,7 +18,13 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from rostra.storage.database import async_url
-from rostra.storage.migrate import alembic_config, current_revision, head_revision, upgrade
+from rostra.storage.migrate import (
+    alembic_config,
+    comparison_options,
+    current_revision,
+    head_revision,
+    upgrade,
+)
 from rostra.storage.tables import metadata
 from tests.conftest import POSTGRESQL_URL, postgresql_admin, postgresql_url_of, service_missing
 
@@ -95,7 +101,7 @@ def schema_diff(url: str) -> list[Any]:
     """What Alembic's autogenerate would still change, compared as ``migrations/env.py`` does."""
 
     def compare(conn: sa.Connection) -> list[Any]:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts=comparison_options(conn.dialect.name))
         return list(compare_metadata(context, metadata))
 
     return on_connection(url, compare)

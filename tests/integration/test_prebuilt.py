@@ -81,7 +81,6 @@ def cases(path: Path) -> list[tuple[Any, dict[str, Any]]]:
             },
         ),
         (threads._FIND, {"site": "news", "page": "/a"}),
-        (threads._FIND_LOCKED, {"site": "news", "page": "/a"}),
         (threads._ADJUST_COUNT, {"thread": thread, "delta": 3}),
         (
             comments._INSERT,
@@ -106,7 +105,7 @@ def cases(path: Path) -> list[tuple[Any, dict[str, Any]]]:
                 "created_us": NOW_US,
             },
         ),
-        (events._SET_VERSION, {"thread": thread, "sequence": 41}),
+        (events._SET_VERSION, {"thread": thread, "sequence": 41, "delta": 2}),
         (events._SINCE, {"sequence": 0, "limit": 10}),
     ]
 

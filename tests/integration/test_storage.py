@@ -16,6 +16,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from rostra.bootstrap import build_database
+from rostra.config import Settings
 from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import ValidationError
 from rostra.services.callers import Caller
@@ -236,6 +238,45 @@ async def test_concurrent_comments_on_one_thread_are_all_stored_and_counted(
     assert listed.comment_count == WRITERS
     assert {node.comment.id for node in listed.comments} == {p.comment.id for p in posted}
     assert await services.comments.count_comments("news", [page]) == {page: WRITERS}
+
+
+async def test_a_reader_of_the_log_misses_no_event_while_posts_commit_at_once(
+    services: Services, settings: Settings
+) -> None:
+    """One thread's events commit in the order of their sequence numbers, so a reader that
+    has seen N never later finds an event below N (``Last-Event-ID`` resume relies on it).
+    A post draws its number only once it holds the thread's row, which it takes last."""
+    thread_id = (await post(services, "/ordered", 0)).comment.thread_id
+    log = build_database(settings)
+    seen: list[int] = []
+    posting_done = asyncio.Event()
+
+    async def read_the_log_as_it_grows() -> None:
+        last = 0
+        for _ in range(20_000):  # bounded: a reader catches up once the posts are done
+            async with log.read() as tx:
+                batch = await tx.events.after(thread_id, last, 100)
+            seen.extend(event.sequence or 0 for event in batch)
+            last = seen[-1] if seen else 0
+            if posting_done.is_set() and not batch:
+                return
+            await asyncio.sleep(0)
+
+    reading = asyncio.ensure_future(read_the_log_as_it_grows())
+    try:
+        posted = await all_of(*(post(services, "/ordered", n) for n in range(1, 3 * WRITERS)))
+        posting_done.set()
+        await asyncio.wait_for(reading, 60)
+        async with log.read() as tx:
+            logged = [event.sequence for event in await tx.events.after(thread_id, 0, 1000)]
+            thread = await tx.threads.find("news", "/ordered")
+    finally:
+        reading.cancel()
+        await log.close()
+    assert len(logged) == len(posted) + 1
+    assert seen == logged  # every event reached the reader, none after a later one
+    assert thread is not None
+    assert (thread.version, thread.comment_count) == (logged[-1], len(logged))
 
 
 async def test_concurrent_first_comments_on_new_pages_create_one_thread_each(

@@ -174,7 +174,7 @@ class CommentService:
                 settings,
             )
         async with self._storage.write() as tx:
-            thread = await tx.threads.get_or_create_locked(site.name, page, title)
+            thread = await tx.threads.get_or_create(site.name, page, title)
             parent_id, root_id, depth = None, None, 0
             if draft.parent_id is not None:
                 parent = await tx.comments.get(draft.parent_id)
@@ -233,10 +233,17 @@ class CommentService:
             event = None
             # Held for staff: not counted, not listed, not announced until approved.
             if status is CommentStatus.PUBLISHED:
-                await self._count_published(tx, comment, +1)
+                # Last, and the thread before the root: on PostgreSQL the event's statement
+                # locks the thread's row, and posts to one thread queue only from there to
+                # commit (ThreadRepository.lock says why in that order).
                 event = await self._live.record(
-                    tx, thread.id, CommentCreated(site.name, page, comment.id, parent_id=parent_id)
+                    tx,
+                    thread.id,
+                    CommentCreated(site.name, page, comment.id, parent_id=parent_id),
+                    count_delta=+1,
                 )
+                if comment.root_id is not None:
+                    await tx.comments.adjust_descendants(comment.root_id, +1)
         # Counted once committed (issue 12).
         self._metrics.comment_posted(status.value)
         self._metrics.moderation_decided(screening.verdict.value, "automatic")

@@ -35,9 +35,10 @@ class LiveService:
         self._bus = bus
         self._clock = clock
 
-    async def record(self, tx: Transaction, thread_id: int, event: E) -> E:
-        """Log ``event`` in the caller's transaction; publish the result after commit."""
-        sequence = await tx.events.append(thread_id, event)
+    async def record(self, tx: Transaction, thread_id: int, event: E, count_delta: int = 0) -> E:
+        """Log ``event`` in the caller's transaction (moving the thread's published count by
+        ``count_delta``); publish the result after commit."""
+        sequence = await tx.events.append(thread_id, event, count_delta)
         if sequence % PRUNE_EVERY == 0:
             await tx.events.prune(self._clock.now() - RETENTION)
         return dataclasses.replace(event, sequence=sequence)

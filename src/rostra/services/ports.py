@@ -85,16 +85,18 @@ class ThreadRepository(Protocol):
     async def find(self, site: str, page: str) -> Thread | None:
         """The thread of a page, or None before its first comment."""
 
-    async def get_or_create_locked(self, site: str, page: str, title: str | None) -> Thread:
-        """The thread of a page, created on first use and held as ``lock`` holds it (in the
-        same statement when it exists); a new title replaces an empty one."""
+    async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
+        """The thread of a page, created on first use; a new title replaces an empty one."""
 
     async def get_by_id(self, thread_id: int) -> Thread:
         """The thread a stored comment belongs to."""
 
     async def lock(self, thread_id: int) -> None:
-        """Hold the thread's row until the transaction ends. Every write to a thread takes this
-        lock first, so writers of one thread never wait on each other in opposite orders."""
+        """Hold the thread's row until the transaction ends. Every write to a thread's stored
+        comments takes this lock before it touches them, so writers of one thread never wait on
+        each other in opposite orders. A new comment's own rows are seen by nobody else: a post
+        inserts them first and takes the lock with its event (``EventLog.append``), so posts to
+        one thread queue only for that statement and the commit."""
 
     async def adjust_count(self, thread_id: int, delta: int) -> None:
         """Add ``delta`` to the thread's published-comment count."""
@@ -159,8 +161,10 @@ class VoteRepository(Protocol):
 
 
 class EventLog(Protocol):
-    async def append(self, thread_id: int, event: ThreadEvent) -> int:
-        """Record ``event`` for its thread; returns its sequence number."""
+    async def append(self, thread_id: int, event: ThreadEvent, count_delta: int = 0) -> int:
+        """Record ``event`` for its thread, holding the thread as ``ThreadRepository.lock``
+        does, and add ``count_delta`` to its published-comment count; returns the event's
+        sequence number."""
 
     async def after(self, thread_id: int, sequence: int, limit: int) -> list[ThreadEvent]:
         """The thread's events with a sequence above ``sequence``, oldest first."""

@@ -55,8 +55,13 @@ comments = sa.Table(
     "comments",
     metadata,
     sa.Column("id", sa.String(32), primary_key=True),
+    # Checked at commit (migration 0013): a post takes its thread's row lock last, after its
+    # insert, and must not hold the key-share lock an immediate check would take before it.
     sa.Column(
-        "thread_id", sa.Integer, sa.ForeignKey("threads.id", ondelete="CASCADE"), nullable=False
+        "thread_id",
+        sa.Integer,
+        sa.ForeignKey("threads.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
+        nullable=False,
     ),
     sa.Column("parent_id", sa.String(32), sa.ForeignKey("comments.id"), nullable=True),
     sa.Column("root_id", sa.String(32), sa.ForeignKey("comments.id"), nullable=True),

@@ -32,9 +32,6 @@ _FIND = prebuilt(
     .join_from(threads, sites, threads.c.site_id == sites.c.id)
     .where(sites.c.name == sa.bindparam("site"), threads.c.page == sa.bindparam("page"))
 )
-# The same, holding the thread's row as ``lock`` does (SQLite ignores FOR UPDATE): a post finds
-# and locks its thread in one round trip.
-_FIND_LOCKED = prebuilt(_FIND.with_for_update(key_share=True, of=threads))
 
 
 _ADJUST_COUNT = prebuilt(
@@ -57,11 +54,8 @@ class SqlThreadRepository:
     def _select(self) -> sa.Select[Any]:
         return sa.select(*THREAD_COLUMNS).join_from(threads, sites, threads.c.site_id == sites.c.id)
 
-    async def find(self, site: str, page: str, *, lock: bool = False) -> Thread | None:
-        result = await self._conn.execute(
-            _FIND_LOCKED if lock else _FIND, {"site": site, "page": page}
-        )
-        row = result.first()
+    async def find(self, site: str, page: str) -> Thread | None:
+        row = (await self._conn.execute(_FIND, {"site": site, "page": page})).first()
         return _thread(row) if row else None
 
     async def get_by_id(self, thread_id: int) -> Thread:
@@ -77,9 +71,9 @@ class SqlThreadRepository:
             sa.select(threads.c.id).where(threads.c.id == thread_id).with_for_update(key_share=True)
         )
 
-    async def get_or_create_locked(self, site: str, page: str, title: str | None) -> Thread:
+    async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
         # Nearly always found: a thread exists after its first comment.
-        thread = await self.find(site, page, lock=True)
+        thread = await self.find(site, page)
         if thread is None:
             site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
             insert = postgresql.insert if self._conn.dialect.name == "postgresql" else sqlite.insert
@@ -91,7 +85,7 @@ class SqlThreadRepository:
                 )
                 .on_conflict_do_nothing(index_elements=["site_id", "page"])
             )
-            thread = await self.find(site, page, lock=True)
+            thread = await self.find(site, page)
             assert thread is not None  # noqa: S101 - inserted or found just above
         if title and not thread.title:
             await self._conn.execute(

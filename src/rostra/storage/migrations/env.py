@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from rostra.storage.database import async_url
+from rostra.storage.migrate import comparison_options
 from rostra.storage.tables import metadata
 
 config = context.config
@@ -20,7 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+        **comparison_options(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

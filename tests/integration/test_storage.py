@@ -16,10 +16,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from rostra.bootstrap import build_database
+from rostra.bootstrap import build_database, build_services
 from rostra.config import Settings
 from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import ValidationError
+from rostra.domain.events import CommentCreated
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft, PostedComment
 from rostra.services.ports import NewComment
@@ -27,7 +28,8 @@ from rostra.services.registry import Services
 from rostra.services.thread_reads import ThreadQuery
 from rostra.storage.database import Database, async_url
 from rostra.storage.tables import threads
-from tests.conftest import ORIGIN
+from rostra.storage.thread_turns import PATIENCE_SECONDS
+from tests.conftest import ORIGIN, SECRET_KEY, _truncate
 
 WRITERS = 20
 T = TypeVar("T")
@@ -277,6 +279,34 @@ async def test_a_reader_of_the_log_misses_no_event_while_posts_commit_at_once(
     assert seen == logged  # every event reached the reader, none after a later one
     assert thread is not None
     assert (thread.version, thread.comment_count) == (logged[-1], len(logged))
+
+
+@pytest.mark.postgresql
+async def test_a_post_that_fails_after_its_event_gives_the_threads_turn_back(
+    postgresql_database: str,
+) -> None:
+    """PostgreSQL: posts to one thread take turns in the process (storage/thread_turns.py); a
+    transaction that took one and then failed must not keep the next post waiting."""
+    await _truncate(postgresql_database)
+    settings = Settings(database_url=postgresql_database, secret_key=SECRET_KEY)
+    services = build_services(settings)
+    database = build_database(settings)
+    try:
+        await services.sites.add_site("news", [ORIGIN], "News")
+        thread_id = (await post(services, "/turns", 0)).comment.thread_id
+        with pytest.raises(RuntimeError, match="after the event"):
+            async with database.write() as tx:
+                await tx.events.append(thread_id, CommentCreated("news", "/turns", "x"), 1)
+                raise RuntimeError("after the event")
+        # A turn kept would hold this one for PATIENCE_SECONDS (2 s).
+        after = await asyncio.wait_for(post(services, "/turns", 1), PATIENCE_SECONDS / 2)
+        listed = await services.comments.read_thread(ThreadQuery("news", "/turns"), Caller())
+        assert listed.comment_count == 2 and after.comment.thread_id == thread_id
+    finally:
+        for hook in services.on_shutdown:
+            await hook()
+        await database.close()
+        await _truncate(postgresql_database)
 
 
 async def test_concurrent_first_comments_on_new_pages_create_one_thread_each(

@@ -32,6 +32,7 @@ from rostra.storage.sites import SqlSiteRepository
 from rostra.storage.staff_digests import SqlStaffDigestLedger
 from rostra.storage.staff_records import SqlStaffRecords
 from rostra.storage.subscriptions import SqlSubscriptionRepository
+from rostra.storage.thread_turns import HeldThreads, ThreadTurns
 from rostra.storage.threads import SqlThreadRepository
 from rostra.storage.urls import backend_of
 from rostra.storage.users import SqlUserRepository
@@ -59,13 +60,14 @@ def async_url(url: str) -> str:
 class SqlTransaction:
     """The repositories of one open transaction (see ``rostra.services.ports.Transaction``)."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, turns: ThreadTurns | None = None) -> None:
         self.connection = conn
+        self.held = HeldThreads(turns)
         self.sites = SqlSiteRepository(conn)
-        self.threads = SqlThreadRepository(conn)
+        self.threads = SqlThreadRepository(conn, self.held)
         self.comments = SqlCommentRepository(conn)
         self.votes = SqlVoteRepository(conn)
-        self.events = SqlEventLog(conn)
+        self.events = SqlEventLog(conn, self.held)
         self.images = SqlImageRepository(conn)
         self.imports = SqlImportRepository(conn)
         self.subscriptions = SqlSubscriptionRepository(conn)
@@ -133,6 +135,8 @@ class Database:
             raise ValueError("SQLite has no read replicas; they need a PostgreSQL primary.")
         self._replicas = [_Replica(replica) for replica in replicas]
         self._turn = 0  # round robin over the replicas
+        # PostgreSQL: posts to one thread queue in the process before they queue on its row.
+        self._thread_turns = None if self.is_sqlite else ThreadTurns()
         # PostgreSQL has no commit counter of its own; SQLite's data_version needs none.
         self._change_clock = None
         if redis_url and not self.is_sqlite:
@@ -207,8 +211,13 @@ class Database:
         SQLite it runs on the event loop's thread (rostra.storage.inline), or with ``bulk`` on
         aiosqlite's, so that a long statement does not hold up other requests."""
         if self._write_lock is None or self._inline is None:
-            async with self.engine.connect() as conn, conn.begin():
-                yield SqlTransaction(conn)
+            async with self.engine.connect() as conn:
+                tx = SqlTransaction(conn, self._thread_turns)
+                try:
+                    async with conn.begin():
+                        yield tx
+                finally:
+                    tx.held.end()  # after the commit (or the rollback)
             if self._change_clock is not None:
                 await self._change_clock.tick()  # before the writer's answer: read-your-writes
             return

@@ -12,6 +12,7 @@ from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
 from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import instance, sites, thread_events, threads
+from rostra.storage.thread_turns import HeldThreads
 
 FORGOTTEN_KEY = "events_forgotten_before"
 
@@ -84,8 +85,9 @@ _SINCE = prebuilt(
 class SqlEventLog:
     """``EventLog`` on one connection."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, held: HeldThreads) -> None:
         self._conn = conn
+        self._held = held
 
     async def append(self, thread_id: int, event: ThreadEvent, count_delta: int = 0) -> int:
         # The thread's row is locked from before the sequence number is drawn until commit
@@ -95,9 +97,11 @@ class SqlEventLog:
         payload, at = event.payload(), to_us(SystemClock().now())
         if self._conn.dialect.name == "postgresql":
             values = {"thread": thread_id, "event_name": event.name, "event_payload": payload}
+            await self._held.queue_for(thread_id)
             result = await self._conn.execute(
                 _APPEND_SETTING_VERSION, {**values, "at": at, "delta": count_delta}
             )
+            self._held.locked(thread_id)
             return int(result.scalar_one())
         row = {"thread_id": thread_id, "name": event.name, "payload": payload, "created_us": at}
         sequence = int((await self._conn.execute(_APPEND, row)).scalar_one())

@@ -15,6 +15,7 @@ from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
 from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import sites, threads
+from rostra.storage.thread_turns import HeldThreads
 
 THREAD_COLUMNS = (
     threads.c.id,
@@ -48,8 +49,9 @@ def _thread(row: Any) -> Thread:
 class SqlThreadRepository:
     """``ThreadRepository`` on one connection."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, held: HeldThreads) -> None:
         self._conn = conn
+        self._held = held
 
     def _select(self) -> sa.Select[Any]:
         return sa.select(*THREAD_COLUMNS).join_from(threads, sites, threads.c.site_id == sites.c.id)
@@ -70,6 +72,7 @@ class SqlThreadRepository:
         await self._conn.execute(
             sa.select(threads.c.id).where(threads.c.id == thread_id).with_for_update(key_share=True)
         )
+        self._held.locked(thread_id)
 
     async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
         # Nearly always found: a thread exists after its first comment.
@@ -91,6 +94,7 @@ class SqlThreadRepository:
             await self._conn.execute(
                 threads.update().where(threads.c.id == thread.id).values(title=title)
             )
+            self._held.locked(thread.id)  # the update holds the row until commit
             thread = dataclasses.replace(thread, title=title)
         return thread
 

@@ -6,7 +6,7 @@ in `bench/compare_isso.py`'s posting part), samples the server's processes with 
 ``--seconds`` and prints the inclusive share of the working samples per function. To profile
 another commit, run it with ``PYTHONPATH=<that checkout>/src``.
 
-    .venv/bin/python bench/profile_posting.py [--workers 1] [--seconds 9] [--top 40]
+    .venv/bin/python bench/profile_posting.py [--workers 1] [--seconds 9] [--top 40] [--self]
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=9.0)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--self", action="store_true", help="also the shares by line sampled and by package"
+    )
     args = parser.parse_args()
     h.ensure_tools(need_isso=False, need_nginx=False, need_pyspy=True)
     env = {"ROSTRA_RATE_LIMITS": "off", "ROSTRA_SECRET_KEY": "profile-posting-" + "k" * 40}
@@ -73,6 +76,11 @@ def main() -> None:
             summary = h.summarize_profile(output, top=args.top)
         finally:
             processes.stop(server)
+    if args.self:
+        for view in ("self", "packages"):
+            print(f"{view}:")
+            for name, share in summary[view]:
+                print(f"{share:5.1f} %  {name}")
     working, every = (count for _, count in summary["samples"])
     print(f"{working:,.0f} working samples of {every:,.0f}; inclusive shares of the working ones:")
     for name, share in summary["inclusive"]:

@@ -13,18 +13,22 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from rostra.domain.times import to_us
 from rostra.services.comments import CommentDraft
 from rostra.services.registry import Services
 from rostra.storage import comments, events, screening, sites, staff_records, threads
+from rostra.storage.database import async_url
 from rostra.storage.inline import InlineSqlite
-from rostra.storage.prebuilt import Replay, marked
+from rostra.storage.prebuilt import Replay, Replays, marked
+from rostra.storage.replaying import ReplayingConnection
 from rostra.storage.tables import comments as comment_rows
 from rostra.storage.tables import metadata
 from tests.integration.test_storage import reader
 
-# Replays run on SQLite only; the services seed a copy of the test template.
+# The SQLite replays run on copies of the seeded test template; the PostgreSQL ones in rolled
+# back transactions.
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 NOW_US = to_us(datetime(2026, 12, 6, tzinfo=UTC))
@@ -53,6 +57,11 @@ def cases(path: Path) -> list[tuple[Any, dict[str, Any]]]:
         ).all()
         thread = conn.execute(sa.select(threads.threads.c.id)).scalar_one()
     engine.dispose()
+    return cases_for(first, reply, thread)
+
+
+def cases_for(first: Any, reply: Any, thread: int) -> list[tuple[Any, dict[str, Any]]]:
+    """The cases, given the seeded comments' rows and their thread's id."""
     recent = {"site": "news", "since": 0, "limit": 20}
     return [
         (sites._GET, {"name": "news"}),
@@ -119,8 +128,12 @@ def typed(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def answer(result: Any) -> Any:
+def answer(result: Any, statement: Any = None) -> Any:
     if not getattr(result, "returns_rows", True):  # the frozen rows of a replay have none
+        return ("rowcount", result.rowcount)
+    if isinstance(statement, sa.Insert) and not statement.exported_columns:
+        # On PostgreSQL SQLAlchemy adds RETURNING of the new key and reads it itself: a plain
+        # insert then answers that key's name and no rows; its rowcount is the answer.
         return ("rowcount", result.rowcount)
     return (list(result.keys()), [typed(list(row)) for row in result])
 
@@ -207,6 +220,112 @@ async def test_every_marked_statement_answers_and_writes_as_sqlalchemy_does(
     assert tables_of(replayed) == tables_of(by_sqlalchemy)
     # sqlite3 ran them: SQLAlchemy executed only the transaction's BEGIN and COMMIT.
     assert [s for s in by_engine if not s.startswith("PRAGMA")] == ["BEGIN IMMEDIATE", "COMMIT"]
+
+
+BAN_THE_FIRST_AUTHOR = sa.text(
+    "INSERT INTO bans (kind, value, created_by, created_us) SELECT 'email',"
+    " author_email_hash, 'test', 0 FROM comments WHERE author_email_hash IS NOT NULL"
+)
+
+
+SET_SEQUENCE = sa.text("SELECT setval(CAST(:name AS regclass), :value, :used)")
+
+
+async def postgresql_tables(conn: AsyncConnection) -> dict[str, list[Any]]:
+    return {
+        table.name: sorted(map(tuple, (await conn.execute(sa.select(table))).all()), key=repr)
+        for table in metadata.sorted_tables
+    }
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_every_marked_statement_answers_and_writes_on_asyncpg_as_sqlalchemy_does(
+    services: Services, database_url: str
+) -> None:
+    """PostgreSQL (rostra.storage.replaying): each side runs every marked statement in one
+    transaction, reads every table and rolls back; the sequences are set back in between."""
+    await seed(services)
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(BAN_THE_FIRST_AUTHOR)
+            first, reply = (
+                await conn.execute(sa.select(comment_rows).order_by(comment_rows.c.depth))
+            ).all()
+            thread = (await conn.execute(sa.select(threads.threads.c.id))).scalar_one()
+            sequences = (
+                await conn.execute(sa.text("SELECT sequencename, last_value FROM pg_sequences"))
+            ).all()
+        statements = cases_for(first, reply, thread)
+        assert {id(s) for s, _ in statements} == {id(s) for s in marked()}
+
+        by_engine: list[str] = []
+
+        def log_statement(*args: Any) -> None:
+            by_engine.append(args[2])  # (connection, cursor, statement, ...)
+
+        async def run(replays: Replays | None) -> tuple[list[Any], dict[str, list[Any]]]:
+            async with engine.connect() as conn:
+                transaction = await conn.begin()
+                on = ReplayingConnection(conn, replays) if replays else conn
+                sa.event.listen(engine.sync_engine, "before_cursor_execute", log_statement)
+                try:
+                    answers = [answer(await on.execute(s, p), s) for s, p in statements]
+                finally:
+                    sa.event.remove(engine.sync_engine, "before_cursor_execute", log_statement)
+                tables = await postgresql_tables(conn)
+                await transaction.rollback()
+                for name, value in sequences:  # ids drawn by the rolled-back side, given back
+                    await conn.execute(
+                        SET_SEQUENCE, {"name": name, "value": value or 1, "used": bool(value)}
+                    )
+                await conn.commit()
+            return answers, tables
+
+        async with engine.connect() as conn:
+            before = await postgresql_tables(conn)
+        expected = await run(None)
+        assert len(by_engine) == len(statements)
+        by_engine.clear()
+        got = await run(Replays(engine.dialect))
+        async with engine.connect() as conn:
+            after = await postgresql_tables(conn)
+    finally:
+        await engine.dispose()
+    assert by_engine == []  # asyncpg ran every one, SQLAlchemy none
+    assert after == before  # inside the transaction: rolled back with it
+    assert got == expected
+    assert ("rowcount", 1) in got[0]  # the updates found their rows
+    assert all(rows for keys, rows in got[0] if keys != "rowcount")  # and every read found some
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_refused_statement_on_asyncpg_raises_sqlalchemys_error(
+    services: Services, database_url: str
+) -> None:
+    await seed(services)
+    engine = create_async_engine(async_url(database_url))
+    replays = Replays(engine.dialect)
+    try:
+        async with engine.connect() as conn:
+            first, reply = (
+                await conn.execute(sa.select(comment_rows).order_by(comment_rows.c.depth))
+            ).all()
+            await conn.rollback()
+            statements = dict(cases_for(first, reply, first.thread_id))
+            taken = {**statements[comments._INSERT], "id": reply.id}
+            on = ReplayingConnection(conn, replays)
+            with pytest.raises(sa.exc.IntegrityError, match="pk_comments"):
+                async with conn.begin():
+                    await on.execute(comments._INSERT, statements[comments._INSERT])
+                    await on.execute(comments._INSERT, taken)
+            stored = await conn.execute(sa.select(sa.func.count()).select_from(comment_rows))
+            assert stored.scalar_one() == 2  # the first insert was rolled back with the second
+            await conn.rollback()
+    finally:
+        await engine.dispose()
 
 
 @sqlite_only

@@ -27,6 +27,8 @@ from rostra.storage.images import SqlImageRepository
 from rostra.storage.imports import SqlImportRepository
 from rostra.storage.inline import PRAGMAS, InlineSqlite
 from rostra.storage.outbox import SqlOutbox
+from rostra.storage.prebuilt import Replays
+from rostra.storage.replaying import ReplayingConnection
 from rostra.storage.screening import SqlScreeningRepository
 from rostra.storage.sites import SqlSiteRepository
 from rostra.storage.staff_digests import SqlStaffDigestLedger
@@ -137,6 +139,8 @@ class Database:
         self._turn = 0  # round robin over the replicas
         # PostgreSQL: posts to one thread queue in the process before they queue on its row.
         self._thread_turns = None if self.is_sqlite else ThreadTurns()
+        # SQLite replays on the inline connection; bulk work there keeps SQLAlchemy's path.
+        self._replays = None if self.is_sqlite else Replays(self.engine.dialect)
         # PostgreSQL has no commit counter of its own; SQLite's data_version needs none.
         self._change_clock = None
         if redis_url and not self.is_sqlite:
@@ -148,7 +152,7 @@ class Database:
     async def read(self) -> AsyncIterator[SqlTransaction]:
         """A read transaction (a consistent snapshot on SQLite WAL and PostgreSQL)."""
         async with self.engine.connect() as conn, conn.begin():
-            yield SqlTransaction(conn)
+            yield SqlTransaction(self._replaying(conn))
 
     @asynccontextmanager
     async def replica_read(self) -> AsyncIterator[SqlTransaction | None]:
@@ -162,7 +166,7 @@ class Database:
         replica, conn = await self._replica_connection()
         try:
             async with conn.begin():
-                yield SqlTransaction(conn)
+                yield SqlTransaction(self._replaying(conn))
         except (OSError, TimeoutError, DBAPIError) as exc:
             replica.rest(exc)
             raise ReplicaUnavailableError("The read replica failed.") from exc
@@ -190,7 +194,13 @@ class Database:
             yield SqlTransaction(self._inline.connection())  # type: ignore[arg-type]
             return
         async with self._autocommit.connect() as conn:
-            yield SqlTransaction(conn)
+            yield SqlTransaction(self._replaying(conn))
+
+    def _replaying(self, conn: AsyncConnection) -> AsyncConnection:
+        """PostgreSQL: marked statements run on asyncpg directly (rostra.storage.replaying)."""
+        if self._replays is None:
+            return conn
+        return ReplayingConnection(conn, self._replays)  # type: ignore[return-value]
 
     def changes(self) -> Hashable | None:
         """A token that changes whenever anything is committed, by any process; None on
@@ -212,7 +222,7 @@ class Database:
         aiosqlite's, so that a long statement does not hold up other requests."""
         if self._write_lock is None or self._inline is None:
             async with self.engine.connect() as conn:
-                tx = SqlTransaction(conn, self._thread_turns)
+                tx = SqlTransaction(self._replaying(conn), self._thread_turns)
                 try:
                     async with conn.begin():
                         yield tx

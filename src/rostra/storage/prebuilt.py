@@ -1,19 +1,19 @@
-"""Statements built once at import and, on SQLite, run through the driver (issue 4).
+"""Statements built once at import and run through the driver (issue 4).
 
 Around each statement SQLAlchemy spends tens of microseconds (cache key, execution context,
-parameter and row processing) where sqlite3 itself spends a few, and posting a comment runs
-about a dozen statements while holding SQLite's only write turn (docs/performance.md). A
-statement marked with ``prebuilt`` is compiled by SQLAlchemy once per set of parameter names;
-``Replay`` then binds the parameters with the same type processors and hands the compiled SQL
-to sqlite3, and SQLAlchemy's own result object makes the rows. Only the inline SQLite
-connection (rostra.storage.inline) replays; PostgreSQL and unmarked statements keep
-SQLAlchemy's path, and a statement needing more than binding (Python-side column defaults,
-IN lists expanded at run time) is left to it too. tests/integration/test_prebuilt.py runs every
-marked statement both ways and compares.
+parameter and row processing) where the driver itself spends a few, and posting a comment runs
+about a dozen statements (docs/performance.md). A statement marked with ``prebuilt`` is
+compiled by SQLAlchemy once per set of parameter names; ``Replay`` then binds the parameters
+with the same type processors and hands the compiled SQL to the driver, and SQLAlchemy's own
+result object makes the rows. The inline SQLite connection (rostra.storage.inline) replays on
+sqlite3, PostgreSQL's ``ReplayingConnection`` (rostra.storage.replaying) on asyncpg; unmarked
+statements keep SQLAlchemy's path, and so does a statement needing more than binding
+(Python-side column defaults, IN lists expanded at run time). tests/integration/test_prebuilt.py
+runs every marked statement both ways on both databases and compares.
 """
-
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -22,6 +22,9 @@ from sqlalchemy.engine import Dialect, IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 
 Statement = TypeVar("Statement", bound=sa.Executable)
+
+# asyncpg's status of a statement without rows, as SQLAlchemy's cursor reads its rowcount.
+_CHANGED = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
 
 # Marked statements live as long as their modules, so their ids name them for good.
 _MARKED: dict[int, sa.Executable] = {}
@@ -70,6 +73,9 @@ class Replay:
         self._row_processors: list[Any] = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
         ]
+        # PostgreSQL adds RETURNING of the key to a plain INSERT (SQLAlchemy reads it apart):
+        # only a SELECT or an explicit RETURNING answers rows.
+        self._answers_rows = bool(columns)
         self._rows: SimpleResultMetaData | None = None  # made from the first cursor's names
 
     def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
@@ -96,10 +102,39 @@ class Replay:
             ) from error
         if rows is None:
             return DriverResult(cursor.rowcount)
+        return self._result([column[0] for column in cursor.description], rows)
+
+    async def run_on_asyncpg(self, adapted: Any, parameters: Mapping[str, Any]) -> Any:
+        """Execute on SQLAlchemy's adapted asyncpg connection ``adapted`` as its own cursor
+        does (the transaction begun on first use, the statement prepared once per connection,
+        asyncpg's errors translated), without the execution around it."""
+        arguments = self.arguments(parameters)
+        dbapi_error = self._dialect.loaded_dbapi.Error
+        try:
+            async with adapted._execute_mutex:
+                if adapted._transaction is None:
+                    await adapted._start_transaction()
+                try:
+                    prepared, attributes = await adapted._prepare(
+                        self.sql,
+                        self._dialect._invalidate_schema_cache_asof,  # type: ignore[attr-defined]
+                    )
+                    rows = await prepared.fetch(*arguments)
+                except Exception as error:
+                    adapted._handle_exception(error)
+        except dbapi_error as error:
+            raise sa.exc.DBAPIError.instance(
+                self.sql, arguments, error, dbapi_error, dialect=self._dialect
+            ) from error
+        if not self._answers_rows:
+            changed = _CHANGED.match(prepared.get_statusmsg() or "")
+            return DriverResult(int(changed.group(1)) if changed else -1)
+        return self._result([attribute.name for attribute in attributes], rows)
+
+    def _result(self, keys: list[str], rows: Any) -> Any:
         if self._rows is None:
-            keys = [column[0] for column in cursor.description]
             if len(keys) != len(self._row_processors):  # the tests run every marked statement
-                raise AssertionError(f"result columns {keys} differ from the statement's")
+                raise AssertionError(f"result columns {keys} differ from {self.sql}")
             processors = self._row_processors if any(self._row_processors) else None
             self._rows = SimpleResultMetaData(keys, _processors=processors)
         return IteratorResult(self._rows, iter(rows))

@@ -11,6 +11,7 @@ statements keep SQLAlchemy's path, and so does a statement needing more than bin
 (Python-side column defaults, IN lists expanded at run time). tests/integration/test_prebuilt.py
 runs every marked statement both ways on both databases and compares.
 """
+
 from __future__ import annotations
 
 import re

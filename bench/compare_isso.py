@@ -44,6 +44,8 @@ import sse_fanout
 from report import write_section
 
 PARTS = ("reads", "counts", "posts", "fanout", "growth", "profile")
+# The parts that compare servers; the profile only samples Rostra.
+COMPARED = PARTS[:-1]
 ADMIN_POSTGRESQL_URL = os.environ.get(
     "ROSTRA_TEST_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -1107,10 +1109,13 @@ def main() -> None:
                 bench.pythonpath = [str(snapshot / "src")]
                 sys.path.insert(0, bench.pythonpath[0])
             bench.facts["source"] = source_description(args.rostra_rev)
+            # The setup section describes the run of every compared part; a rerun of some of
+            # them (their sections name their own command and commit) leaves it as it is.
+            writes_setup = not plan.quick and set(COMPARED) <= set(parts)
             h.log(f"Measuring Rostra from {bench.facts['source']}")
             if set(parts) - {"growth"}:
                 bench.seed_all(needs_isso)
-            if not plan.quick:  # first, so that a new docs/performance.md has it on top
+            if writes_setup:  # first, so that a new docs/performance.md has it on top
                 write_section(
                     "isso-setup", "Against Isso: setup", report_setup(bench, versions, command)
                 )
@@ -1161,7 +1166,7 @@ def main() -> None:
     )
     for key, title, body in sections:
         print(f"\n## {title}\n\n{body}")
-        if not plan.quick and key in ("isso-setup", "isso-problems"):
+        if (key == "isso-setup" and writes_setup) or (key == "isso-problems" and not plan.quick):
             write_section(key, title, body)
     h.log(
         f"\nTotal run time: {took:.0f} s" + ("" if plan.quick else "; docs/performance.md written")

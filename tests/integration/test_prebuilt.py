@@ -1,5 +1,6 @@
-"""Statements replayed through sqlite3 (rostra.storage.prebuilt) answer and change exactly what
-SQLAlchemy's own execution of them does, on a real database seeded through the services."""
+"""Statements replayed through sqlite3 and asyncpg (rostra.storage.prebuilt, .replaying) answer
+and change exactly what SQLAlchemy's own execution of them does, on real databases seeded
+through the services."""
 
 from __future__ import annotations
 
@@ -324,6 +325,31 @@ async def test_a_refused_statement_on_asyncpg_raises_sqlalchemys_error(
             stored = await conn.execute(sa.select(sa.func.count()).select_from(comment_rows))
             assert stored.scalar_one() == 2  # the first insert was rolled back with the second
             await conn.rollback()
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_lost_connection_under_a_replay_is_invalidated(
+    services: Services, database_url: str
+) -> None:
+    """As SQLAlchemy does for its own statements: the pool must not hand the dead one out."""
+    del services  # creates the site
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.connect() as conn:
+            pid = (await conn.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one()
+            await conn.rollback()
+            async with engine.connect() as other:
+                await other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            on = ReplayingConnection(conn, Replays(engine.dialect))
+            with pytest.raises(sa.exc.DBAPIError) as raised:
+                await on.execute(sites._GET, {"name": "news"})
+            assert raised.value.connection_invalidated or conn.invalidated
+        async with engine.connect() as conn:  # a new connection from the pool works
+            on = ReplayingConnection(conn, Replays(engine.dialect))
+            assert (await on.execute(sites._GET, {"name": "news"})).first() is not None
     finally:
         await engine.dispose()
 

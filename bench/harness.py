@@ -251,6 +251,37 @@ ERROR_LINE = re.compile(
 )
 
 
+def serve_rostra(
+    processes: Processes,
+    database: str,
+    *,
+    site: str,
+    workers: int,
+    workdir: Path,
+    env: dict[str, str],
+) -> Server:
+    """Add ``site`` to ``database`` and start `rostra serve --workers N` on it (the posting
+    benches: bench/profile_posting.py, bench/postgresql_posting.py)."""
+    rostra = str(VENV_BIN / "rostra")
+    subprocess.run(
+        [rostra, "site", "add", site, "--origin", "https://bench.example", "--database", database],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    command = [rostra, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--database", database]
+    return processes.start(
+        "rostra",
+        command,
+        port=port,
+        ready_path="/healthz",
+        log_path=workdir / "server.log",
+        env=env,
+    )
+
+
 def _group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -81,27 +80,11 @@ def one_run(workers: int, seconds: float, workdir: Path, processes: h.Processes)
     database_url = database_url.render_as_string(hide_password=False)
     recreate_postgresql(database_url)
     env = {"ROSTRA_RATE_LIMITS": "off", "ROSTRA_SECRET_KEY": "postgresql-posting-" + "k" * 40}
-    rostra = str(h.VENV_BIN / "rostra")
-    add_site = [rostra, "site", "add", SITE, "--origin", "https://bench.example"]
-    subprocess.run(
-        [*add_site, "--database", database_url],
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-    )
-    port = h.free_port()
-    command = [rostra, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--workers", str(workers), "--database", database_url]
-    server = processes.start(
-        "rostra",
-        command,
-        port=port,
-        ready_path="/healthz",
-        log_path=workdir / "server.log",
-        env=env,
+    server = h.serve_rostra(
+        processes, database_url, site=SITE, workers=workers, workdir=workdir, env=env
     )
     try:
-        url = f"http://127.0.0.1:{port}/api/v1/comments"
+        url = f"http://127.0.0.1:{server.port}/api/v1/comments"
         wrk_env = {"WRK_FLAVOR": "rostra", "WRK_SITE": SITE, "WRK_PAGE": PAGE}
         h.run_wrk(url, connections=10, seconds=2, script="post_comment.lua", env=wrk_env)
         rostra_before, postgres_before = h.group_ticks(server.pgid), postgres_ticks()

@@ -41,27 +41,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         database = f"sqlite:///{workdir / 'rostra.db'}"
-        rostra = str(h.VENV_BIN / "rostra")
-        add_site = [rostra, "site", "add", SITE, "--origin", "https://bench.example"]
-        subprocess.run(
-            [*add_site, "--database", database],
-            env={**os.environ, **env},
-            check=True,
-            capture_output=True,
-        )
-        port = h.free_port()
-        command = [rostra, "serve", "--host", "127.0.0.1", "--port", str(port)]
-        command += ["--workers", str(args.workers), "--database", database]
-        server = processes.start(
-            "rostra",
-            command,
-            port=port,
-            ready_path="/healthz",
-            log_path=workdir / "server.log",
-            env=env,
+        server = h.serve_rostra(
+            processes, database, site=SITE, workers=args.workers, workdir=workdir, env=env
         )
         try:
-            url = f"http://127.0.0.1:{port}/api/v1/comments"
+            url = f"http://127.0.0.1:{server.port}/api/v1/comments"
             h.run_wrk(url, connections=10, seconds=2, script="post_comment.lua", env=wrk_env)
             wrk = h.wrk_command(
                 url, connections=50, seconds=args.seconds + 4, script="post_comment.lua"

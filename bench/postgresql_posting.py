@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h
-from compare_isso import ADMIN_POSTGRESQL_URL, recreate_postgresql
+from compare_isso import pg_url, recreate_postgresql
 
 SITE, PAGE = "bench", "/bench-post"
 DATABASE = "rostra_bench_posting"
@@ -76,8 +76,7 @@ async def post_and_sample(url: str, seconds: float, database_url: str) -> tuple[
 
 
 def one_run(workers: int, seconds: float, workdir: Path, processes: h.Processes) -> None:
-    database_url = sa.make_url(ADMIN_POSTGRESQL_URL).set(database=DATABASE)
-    database_url = database_url.render_as_string(hide_password=False)
+    database_url = pg_url(DATABASE)
     recreate_postgresql(database_url)
     env = {"ROSTRA_RATE_LIMITS": "off", "ROSTRA_SECRET_KEY": "postgresql-posting-" + "k" * 40}
     server = h.serve_rostra(

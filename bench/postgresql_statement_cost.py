@@ -17,10 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-import sqlalchemy as sa
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_isso import ADMIN_POSTGRESQL_URL, recreate_postgresql
+from compare_isso import pg_url, recreate_postgresql
 
 DATABASE = "rostra_bench_statement"
 
@@ -59,8 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=5000)
     args = parser.parse_args()
-    url = sa.make_url(ADMIN_POSTGRESQL_URL).set(database=DATABASE)
-    url_text = url.render_as_string(hide_password=False)
+    url_text = pg_url(DATABASE)
     recreate_postgresql(url_text)
     from rostra.storage.migrate import upgrade
 

@@ -57,7 +57,7 @@ class ThreadTurns:
         return give_back
 
     def waiting(self) -> int:
-        """How many posts hold or wait for a turn (for tests and metrics)."""
+        """How many posts hold or wait for a turn (for the tests)."""
         return sum(turn.users for turn in self._turns.values())
 
 

@@ -27,6 +27,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from rostra.storage.prebuilt import Replays
+from rostra.storage.wal_checkpoints import (
+    INTERVAL_SECONDS,
+    WRITER_AUTOCHECKPOINT_PAGES,
+    WalCheckpointer,
+)
 
 PRAGMAS = (
     # NORMAL in WAL mode survives a crashed process; only a power cut can lose the last commits.
@@ -35,7 +40,12 @@ PRAGMAS = (
 )
 # Reads never wait for writers in WAL mode; writers wait for each other in ``begin`` below.
 READER_PRAGMAS = (*PRAGMAS, "PRAGMA query_only=ON", "PRAGMA busy_timeout=1000")
-WRITER_PRAGMAS = (*PRAGMAS, "PRAGMA busy_timeout=0")
+WRITER_PRAGMAS = (
+    *PRAGMAS,
+    "PRAGMA busy_timeout=0",
+    # Checkpoints run on WalCheckpointer's thread, out of the writers' turn.
+    f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}",
+)
 BUSY_SECONDS = 10.0  # as long as the async engine's busy_timeout
 
 
@@ -90,7 +100,7 @@ class InlineConnection:
 class InlineSqlite:
     """A reader and a writer connection per thread that uses them, opened on first use."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, checkpoint_interval: float = INTERVAL_SECONDS) -> None:
         sync_url = make_url(url).set(drivername="sqlite+pysqlite")
         # AUTOCOMMIT: SQLAlchemy sends no BEGIN of its own; the writer sends BEGIN IMMEDIATE.
         self._engine = sa.create_engine(
@@ -104,6 +114,7 @@ class InlineSqlite:
         self._guard = threading.Lock()
         self._turns = WriterTurns(f"{sync_url.database}-writer")
         self._replays = Replays(self._engine.dialect)
+        self._checkpoints = WalCheckpointer(self._engine, checkpoint_interval)
 
     def _open(self, pragmas: Iterable[str]) -> sa.Connection:
         conn = self._engine.connect()
@@ -153,6 +164,7 @@ class InlineSqlite:
                 if writer.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
                     writer.exec_driver_sql("ROLLBACK")
                 raise
+        self._checkpoints.committed()
 
     def close(self) -> None:
         """Close every connection this object opened, from whichever thread."""
@@ -161,6 +173,7 @@ class InlineSqlite:
         for conn in opened:
             conn.close()
         self._local = threading.local()
+        self._checkpoints.close()
         self._turns.close()
         self._engine.dispose()
 

@@ -97,6 +97,26 @@ def schema(url: str) -> dict[str, Any]:
     return on_connection(url, reflect)
 
 
+def index_conditions(url: str) -> dict[str, str | None]:
+    """Each index's condition (partial indexes), as reflected; Alembic's comparison skips it."""
+
+    def reflect(conn: sa.Connection) -> dict[str, str | None]:
+        inspector = sa.inspect(conn)
+        key = f"{conn.dialect.name}_where"
+        return {
+            ix["name"] or "": _condition(ix.get("dialect_options", {}).get(key))
+            for table in inspector.get_table_names()
+            for ix in inspector.get_indexes(table)
+        }
+
+    return on_connection(url, reflect)
+
+
+def _condition(clause: Any) -> str | None:
+    """``(x IS NOT NULL)`` and ``x IS NOT NULL`` alike: PostgreSQL adds the parentheses."""
+    return None if clause is None else str(clause).strip("()").lower()
+
+
 def schema_diff(url: str) -> list[Any]:
     """What Alembic's autogenerate would still change, compared as ``migrations/env.py`` does."""
 
@@ -126,6 +146,20 @@ def test_upgrade_from_empty_creates_every_table_at_head(empty_database_url: str)
 def test_migrated_schema_matches_the_tables_module(empty_database_url: str) -> None:
     upgrade(empty_database_url)
     assert schema_diff(empty_database_url) == []
+
+
+def test_migrated_partial_indexes_match_the_tables_module(empty_database_url: str) -> None:
+    upgrade(empty_database_url)
+    dialect = "sqlite" if empty_database_url.startswith("sqlite") else "postgresql"
+    declared = {
+        ix.name: _condition(ix.dialect_options[dialect]["where"])
+        for table in metadata.tables.values()
+        for ix in table.indexes
+    }
+    assert "ix_comments_parent_id" in declared
+    assert declared["ix_comments_parent_id"] == "parent_id is not null"
+    found = index_conditions(empty_database_url)
+    assert {name: found.get(name, "missing") for name in declared} == declared
 
 
 def test_upgrading_twice_changes_nothing_and_keeps_data(empty_database_url: str) -> None:

@@ -8,8 +8,16 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from linkify_it import LinkifyIt
+from markdown_it import MarkdownIt
 
-from rostra.domain.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from rostra.domain.rendering import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    _Linkify,
+    _parser,
+    render_markdown,
+)
 
 REL = 'rel="nofollow ugc noopener"'
 
@@ -208,3 +216,30 @@ def test_raw_html_is_shown_as_text() -> None:
 )
 def test_any_text_renders_to_allow_listed_html(text: str) -> None:
     assert_safe(render_markdown(text))
+
+
+# Links as linkify-it finds them, with the quick "no link here" answer in front (_Linkify).
+LINKISH = [
+    "http://", "https://", "HTTP://", "ftp://", "//", "mailto:", "www.", "example.com",
+    "x.co", ".org", "192.168.1.1", "localhost", "LOCALHOST", "localhoſt", "ſ", "\u212a",
+    "xn--80ak6aa92e.com", "пример.рф", "ann@example.org", "@", ".", ":", "/", "：", "／",
+    "＠", "．", "。", "_", "-", "(", ")", "<", ">", "|", "｜", "*", "**", "[", "](", "`",
+    "~~", "\n", "\n\n", " ", " ", "word", "Road", "1-234,", "é", "ß", "İ",
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(LINKISH) | st.text(max_size=4), max_size=30).map("".join))
+def test_the_quick_link_test_answers_as_linkify_it(text: str) -> None:
+    quick, stock = _Linkify(), LinkifyIt()
+    assert quick.test(text) == stock.test(text)
+    assert quick.pretest(text) == stock.pretest(text)
+    reference = MarkdownIt("commonmark", {"html": False, "linkify": True})
+    reference.enable(["linkify", "strikethrough"]).disable(["image", "heading", "lheading"])
+    assert _parser().render(text) == reference.render(text)
+
+
+def test_a_schema_without_a_mark_tests_every_text() -> None:
+    quick = _Linkify().add("skype", "mailto:")  # "skype" has no ":" or "/" of its own
+    assert quick.test("call skypeann") == LinkifyIt().add("skype", "mailto:").test("call skypeann")
+    assert quick.pretest("call skypeann")

@@ -4,8 +4,8 @@ By default the commit that leaves the WAL over 1,000 pages copies it back (a che
 writes and two fsyncs) before it returns, on the event loop and while it holds the writers'
 turn, so every writer of every process waits for it: about every 60 posts under load
 (docs/performance.md, seventh pass). Here the writers leave that to a thread that checkpoints
-in PASSIVE mode (it never waits for readers or writers, and writers never wait for it) a few
-times a second after its process has committed. A writer still checkpoints by itself once the
+in PASSIVE mode (it never waits for readers or writers, and writers never wait for it) every
+``INTERVAL_SECONDS`` after its process has committed. A writer still checkpoints by itself once the
 WAL passes ``WRITER_AUTOCHECKPOINT_PAGES``, should this thread fall behind or stop.
 """
 

@@ -18,7 +18,14 @@ from rostra.live.relay import LogRelayEventBus
 from rostra.notify.mail import SmtpMailer
 from rostra.notify.worker import OutboxWorker
 from rostra.providers.oidc import AuthlibOidcProvider
-from rostra.screening import EmbeddingScreen, ProfanityModel, SemanticModel, semantic_available
+from rostra.screening import (
+    EmbeddingScreen,
+    ProfanityModel,
+    SemanticModel,
+    TrainedModel,
+    profanity_available,
+    semantic_available,
+)
 from rostra.services.accounts import AccountPolicy, AccountService
 from rostra.services.anchors import AnchorService
 from rostra.services.avatars import AvatarService
@@ -130,9 +137,16 @@ def build_image_store(settings: Settings) -> ImageStore:
 
 
 def build_toxicity_model(settings: Settings) -> ToxicityModel | None:
-    """The classifier ``ROSTRA_TOXICITY_MODEL`` names; each loads its weights on first use."""
+    """The classifier ``ROSTRA_TOXICITY_MODEL`` names; the server loads it as it starts."""
     if settings.toxicity_model == "none":
         return None
+    if settings.toxicity_model == "trained":
+        return TrainedModel()
+    if not profanity_available():
+        raise SettingsError(
+            f"ROSTRA_TOXICITY_MODEL={settings.toxicity_model} needs the profanity extra: "
+            "pip install 'rostra[profanity]' (scikit-learn, see docs/moderation.md)."
+        )
     if settings.toxicity_model == "semantic":
         if not semantic_available():
             raise SettingsError(
@@ -248,11 +262,11 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     starters: list[Callable[[], Awaitable[None]]] = []
     if isinstance(events, LogRelayEventBus):
         starters.append(events.start)
-    profanity = model.profanity if isinstance(model, SemanticModel) else model
-    if isinstance(profanity, ProfanityModel):
-        # Loaded before the first request, not by the first comment: importing scikit-learn
-        # under load took seconds and held the GIL from the worker's health check.
-        starters.append(functools.partial(asyncio.to_thread, profanity.load))
+    loaded = model.profanity if isinstance(model, SemanticModel) else model
+    if isinstance(loaded, ProfanityModel | TrainedModel):
+        # Loaded before the first request, not by the first comment: loading under load took
+        # seconds (scikit-learn's import) and held the GIL from the worker's health check.
+        starters.append(functools.partial(asyncio.to_thread, loaded.load))
     payments = build_payment_providers(settings)  # issue 9: reader support
     closers.extend(provider.close for provider in payments.values() if provider is not None)
     # Issue 10: reader accounts, and the hourly purge of IP digests, sessions, used tokens.

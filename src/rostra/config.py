@@ -21,6 +21,9 @@ class SettingsError(ValueError):
     """A setting has a value Rostra cannot use; the message names it."""
 
 
+TOXICITY_MODELS = ("trained", "profanity", "semantic", "none")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything an instance can be told. Passed down; nothing else reads the environment."""
@@ -52,7 +55,8 @@ class Settings:
     max_request_bytes: int = 64 * 1024
     log_format: str = "console"
     demo: bool = False
-    toxicity_model: str = "profanity"  # profanity | none | semantic (needs rostra[semantic])
+    # trained | profanity (needs rostra[profanity]) | semantic (rostra[semantic]) | none
+    toxicity_model: str = "trained"
     notify_batch_minutes: int = 15  # at most one "new comments" mail per page and follower
     notify_poll_seconds: int = 5  # how often an idle outbox worker looks for due mail
     notify_worker: bool = True  # run the outbox worker inside `rostra serve`
@@ -120,8 +124,8 @@ def load_settings(environ: Mapping[str, str], config_file: Path | None = None) -
     settings = Settings(**values)
     if settings.secret_key is not None and len(settings.secret_key) < 32:
         raise SettingsError("ROSTRA_SECRET_KEY must be at least 32 characters.")
-    if settings.toxicity_model not in ("profanity", "none", "semantic"):
-        raise SettingsError("ROSTRA_TOXICITY_MODEL must be profanity, none or semantic.")
+    if settings.toxicity_model not in TOXICITY_MODELS:
+        raise SettingsError(f"ROSTRA_TOXICITY_MODEL must be one of: {', '.join(TOXICITY_MODELS)}.")
     if settings.log_format not in ("console", "json"):
         raise SettingsError("ROSTRA_LOG_FORMAT must be console or json.")
     _check_replicas(settings)

@@ -55,7 +55,7 @@ def comment_body(**overrides: Any) -> dict[str, Any]:
         "site": "news",
         "page": PAGE,
         "author_name": "Ann Reader",
-        "body": "A thoughtful comment.",
+        "body": "Good to see the library open again.",
     }
     body.update(overrides)
     return body

@@ -413,6 +413,9 @@ async def test_staff_reply_is_marked_as_staff(
         ({"report_threshold": 0}, "report_threshold"),
         ({"mode": "never"}, "mode"),
         ({"hold_threshold": "high"}, "hold_threshold"),
+        ({"category_holds": {"spam": 2}}, "category_holds"),
+        ({"category_holds": {"Not A Category": 0.5}}, "category_holds"),
+        ({"category_holds": {"spam": "high"}}, "category_holds"),
     ],
 )
 async def test_bad_site_settings_are_refused(
@@ -424,6 +427,14 @@ async def test_bad_site_settings_are_refused(
     assert_error(response, 400, "invalid", field)
     current = (await admin.get("/api/v1/moderation/sites/news/settings")).json()
     assert current["mode"] == "pre"
+
+
+async def test_a_category_hold_threshold_is_saved_and_read_back(admin: httpx.AsyncClient) -> None:
+    body = {**PRE_MODERATION, "category_holds": {"spam": 0.8}}
+    response = await admin.put("/api/v1/moderation/sites/news/settings", json=body)
+    assert response.status_code == 200, response.text
+    current = (await admin.get("/api/v1/moderation/sites/news/settings")).json()
+    assert current["category_holds"] == {"spam": 0.8}
 
 
 async def test_settings_of_unknown_site_are_404(admin: httpx.AsyncClient) -> None:

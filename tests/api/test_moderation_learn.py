@@ -13,7 +13,7 @@ from rostra.bootstrap import build_services
 from rostra.config import Settings
 from rostra.domain.staff import LEARN_CATEGORIES
 from rostra.screening import semantic_available
-from rostra.screening.semantic import CATEGORIES
+from rostra.screening.weights import CATEGORIES
 from rostra.services.registry import Services
 from rostra.storage.database import Database
 from rostra.web.app import create_app
@@ -41,7 +41,7 @@ async def moderator(client: httpx.AsyncClient, services: Services) -> httpx.Asyn
     return client
 
 
-def test_learnable_categories_are_the_semantic_screens() -> None:
+def test_learnable_categories_are_the_trained_screens() -> None:
     assert LEARN_CATEGORIES == CATEGORIES
 
 
@@ -53,8 +53,8 @@ async def test_learning_stores_the_text_and_audits_it(
         f"/api/v1/moderation/comments/{comment['id']}/learn", json={"category": "threat"}
     )
     assert response.status_code == 200, response.text
-    # The default profanity model does not learn: the exemplar waits in the database.
-    assert response.json() == {"category": "threat", "screen_learned": False}
+    # The default trained screen learns it (every worker reads it from the database).
+    assert response.json() == {"category": "threat", "screen_learned": True}
     assert await stored_exemplars(database_url) == [("threat", LEARNED)]
     audit = (await moderator.get("/api/v1/moderation/audit")).json()["entries"]
     assert audit[0]["action"] == "learn"
@@ -109,8 +109,9 @@ async def test_dashboard_reject_and_learn_rejects_and_stores(
         },
     )
     assert response.status_code == 303, response.text
-    assert "learned+as+harassment" in response.headers["location"]
-    assert await stored_exemplars(database_url) == [("harassment", LEARNED)]
+    # "harassment" is the semantic stage's name for what the trained screen calls "insult".
+    assert "learned+as+insult" in response.headers["location"]
+    assert await stored_exemplars(database_url) == [("insult", LEARNED)]
     assert (await read_thread(moderator))["comments"] == []
 
 

@@ -63,3 +63,5 @@ class ModerationSettings:
     min_seconds_to_submit: int = 3  # a form sent faster than this is a bot: held
     report_threshold: int = 3  # reader reports that put a published comment in the queue
     extra: dict[str, str] = field(default_factory=dict)
+    # A screen category's own hold threshold (e.g. {"spam": 0.8}); others use hold_threshold.
+    category_holds: dict[str, float] = field(default_factory=dict)

@@ -42,7 +42,11 @@ LEET = str.maketrans(
 # A word for the tokenizer: letters, digits and the leet symbols glued to them.
 _TOKEN = re.compile(r"[\w@$!|€]+")
 # Single characters separated by dots, dashes, stars, underscores or spaces: "f.u.c.k", "f u c k".
-_SPACED = re.compile(r"(?<![\w@$!|])(?:[\w@$!|][ .\-_*+~/\\]{1,3}){2,}[\w@$!|](?![\w@$!|])")
+# The same separator throughout, so that a dotted word next to a one-letter word ("I h.a.t.e")
+# is joined alone.
+_SPACED = re.compile(
+    r"(?<![\w@$!|])[\w@$!|]([ .\-_*+~/\\]{1,3})(?:[\w@$!|]\1){1,}[\w@$!|](?![\w@$!|])"
+)
 _SEPARATORS = re.compile(r"[ .\-_*+~/\\]")
 _RUNS = re.compile(r"(.)\1{2,}")
 _ANY_RUN = re.compile(r"(.)\1+")
@@ -69,15 +73,23 @@ DUPLICATE_MIN_CHARS = 24  # "Agreed." or "Thank you!" twice is not spam
 DUPLICATE_SIMILARITY = 0.9
 MAX_LIST_WORDS = 2000
 MAX_WORD_CHARS = 64
+MAX_CATEGORIES = 32
+_CATEGORY = re.compile(r"[a-z][a-z_]{0,31}")
 
 
 def fold(text: str) -> str:
-    """Lower case without accents: ``Émile`` → ``emile``; ``ﬁ`` ligatures and full-width
-    letters become plain letters (NFKD)."""
+    """Lower case without accents or invisible characters: ``Émile`` → ``emile``; ``ﬁ``
+    ligatures and full-width letters become plain letters (NFKD)."""
     if text.isascii():  # most comments: nothing to decompose, and casefold is lower
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Marks off, and invisible format characters (zero-width spaces and joiners, soft
+    # hyphens) too: "id\u200biot" is "idiot" to a reader.
+    stripped = "".join(
+        ch
+        for ch in decomposed
+        if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
+    )
     return stripped.casefold()
 
 
@@ -263,19 +275,26 @@ def score_reasons(
     settings: ModerationSettings,
     *,
     hold_only: Iterable[str] = (),
+    words: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[Reason, ...]:
-    """Model scores at or above the site's thresholds. Categories in ``hold_only`` (the
-    semantic stage's guesses) can send a comment to staff but never refuse it."""
+    """Model scores at or above the site's thresholds. Categories in ``hold_only`` (guesses
+    about meaning) can send a comment to staff but never refuse it. ``words``, per category,
+    are the words that weighed most, named in the reason for staff."""
     capped = set(hold_only)
     reasons = []
     for category, score in sorted(scores.items()):
-        if score >= settings.reject_threshold and category not in capped:
+        hold_at = settings.category_holds.get(category, settings.hold_threshold)
+        if score >= settings.reject_threshold and score >= hold_at and category not in capped:
             verdict = Verdict.REJECT
-        elif score >= settings.hold_threshold:
+        elif score >= hold_at:
             verdict = Verdict.HOLD
         else:
             continue
-        reasons.append(Reason(f"model:{category}", f"{category} {score:.2f}", verdict, score))
+        detail = f"{category} {score:.2f}"
+        weighty = (words or {}).get(category)
+        if weighty:
+            detail += f" ({', '.join(weighty)})"
+        reasons.append(Reason(f"model:{category}", detail, verdict, score))
     return tuple(reasons)
 
 
@@ -310,7 +329,31 @@ def validate_settings(settings: ModerationSettings) -> ModerationSettings:
             raise ValidationError(f"'{name}' must be a whole number from 0 to 1000.", field=name)
     _words(list(settings.banned_words), "banned_words")
     _words(list(settings.watched_words), "watched_words")
+    _category_holds(settings.category_holds)
     return settings
+
+
+def _category_holds(value: Any) -> dict[str, float]:
+    if not isinstance(value, Mapping) or len(value) > MAX_CATEGORIES:
+        raise ValidationError(
+            f"'category_holds' maps at most {MAX_CATEGORIES} categories to thresholds.",
+            field="category_holds",
+        )
+    for category, threshold in value.items():
+        if not isinstance(category, str) or not _CATEGORY.fullmatch(category):
+            raise ValidationError(
+                f"{category!r} is not a screening category (lower-case letters and _).",
+                field="category_holds",
+            )
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+            raise ValidationError(
+                f"The threshold of {category!r} must be a number.", field="category_holds"
+            )
+        if not 0.0 <= threshold <= 1.0:
+            raise ValidationError(
+                f"The threshold of {category!r} must be between 0 and 1.", field="category_holds"
+            )
+    return {category: float(threshold) for category, threshold in value.items()}
 
 
 def settings_to_json(settings: ModerationSettings) -> dict[str, Any]:
@@ -325,6 +368,7 @@ def settings_to_json(settings: ModerationSettings) -> dict[str, Any]:
         "min_seconds_to_submit": settings.min_seconds_to_submit,
         "report_threshold": settings.report_threshold,
         "extra": dict(settings.extra),
+        "category_holds": dict(settings.category_holds),
     }
 
 
@@ -357,6 +401,7 @@ def settings_from_json(data: Mapping[str, Any] | None) -> ModerationSettings:
         min_seconds_to_submit=data.get("min_seconds_to_submit", defaults.min_seconds_to_submit),
         report_threshold=data.get("report_threshold", defaults.report_threshold),
         extra=dict(extra),
+        category_holds=_category_holds(data.get("category_holds", {})),
     )
     return validate_settings(settings)
 

@@ -49,8 +49,27 @@ class StaffAction(StrEnum):
     FORGET_READER = "forget_reader"  # a reader account and its personal data deleted (issue 10)
 
 
-# What staff can teach the semantic screen a comment is an example of (its categories).
-LEARN_CATEGORIES = ("threat", "call_to_violence", "dehumanization", "harassment", "spam")
+# What staff can teach the screen a comment is an example of: the trained screen's categories.
+LEARN_CATEGORIES = (
+    "threat",
+    "violence",
+    "dehumanization",
+    "insult",
+    "sexual_harassment",
+    "self_harm",
+    "personal_data",
+    "spam",
+)
+# Names the semantic stage used before the trained screen; still accepted from API clients.
+LEARN_ALIASES = {"call_to_violence": "violence", "harassment": "insult"}
+# The category of an approved comment the screen had held: an example of what is fine.
+BENIGN = "benign"
+
+
+def learn_category(name: str) -> str | None:
+    """The category ``name`` stands for, or None when it is not one staff can teach."""
+    name = LEARN_ALIASES.get(name, name)
+    return name if name in LEARN_CATEGORIES else None
 
 
 class NotSignedInError(DomainError):

@@ -1,7 +1,16 @@
-"""Toxicity models behind the ``ToxicityModel`` port: the embedded profanity classifier and the
-optional semantic stage (``pip install 'rostra[semantic]'``)."""
+"""Toxicity models behind the ``ToxicityModel`` port: the trained screen (the default), the
+profanity classifier (``pip install 'rostra[profanity]'``) and the semantic stage
+(``pip install 'rostra[semantic]'``)."""
 
-from rostra.screening.profanity import ProfanityModel
+from rostra.screening.profanity import ProfanityModel, profanity_available
 from rostra.screening.semantic import EmbeddingScreen, SemanticModel, semantic_available
+from rostra.screening.trained import TrainedModel
 
-__all__ = ["EmbeddingScreen", "ProfanityModel", "SemanticModel", "semantic_available"]
+__all__ = [
+    "EmbeddingScreen",
+    "ProfanityModel",
+    "SemanticModel",
+    "TrainedModel",
+    "profanity_available",
+    "semantic_available",
+]

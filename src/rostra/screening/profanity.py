@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,12 @@ from rostra.screening.batching import Batcher
 from rostra.screening.linear import LinearScorer, UnsupportedModelError
 
 CATEGORY = "profanity"
+
+
+def profanity_available() -> bool:
+    """Whether alt-profanity-check (the ``profanity`` extra) is installed; nothing is
+    imported."""
+    return importlib.util.find_spec("profanity_check") is not None
 
 
 @functools.cache

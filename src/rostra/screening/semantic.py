@@ -34,6 +34,8 @@ FLOOR = 0.30
 CEILING = 0.54
 MARGIN = 0.05
 MAX_EXEMPLAR_CHARS = 2000
+# The trained screen's names for the two categories this stage calls otherwise.
+TRAINED_NAMES = {"violence": "call_to_violence", "insult": "harassment"}
 
 
 def semantic_available() -> bool:
@@ -106,6 +108,7 @@ class EmbeddingScreen:
         """Teach the screen one more example of ``category`` (a comment staff rejected as
         such); takes effect for the next comment. ``benign`` adds a counter-example (a comment
         staff approved although the screen held it)."""
+        category = TRAINED_NAMES.get(category, category)
         if category not in (*CATEGORIES, BENIGN):
             raise ValueError(f"Unknown screening category {category!r}.")
         text = text.strip()[:MAX_EXEMPLAR_CHARS]

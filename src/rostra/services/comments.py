@@ -147,7 +147,7 @@ class CommentService:
                 await self._site(tx, draft.site, caller)
             return PostedComment(self._unsaved(draft, name, body, now), token, editable_until)
 
-        scores = await self._screening.rate(body)
+        scores = await self._screening.rate(body, draft.site)
         email_hash = email and self._keyring.digest("email", email.lower())
         if reader is not None and reader.email_hash:
             email_hash = reader.email_hash

@@ -14,6 +14,7 @@ from rostra.domain.images import StoredImage
 from rostra.domain.moderation import ModerationSettings, Reason, Verdict
 from rostra.domain.screening import validate_settings
 from rostra.domain.staff import (
+    BENIGN,
     LEARN_CATEGORIES,
     AuditEntry,
     AuthorBannedError,
@@ -22,6 +23,7 @@ from rostra.domain.staff import (
     Role,
     StaffAction,
     StaffUser,
+    learn_category,
     require_role,
     validate_reason,
 )
@@ -155,6 +157,7 @@ class ModerationService:
         """Approve (publish, or keep a reported comment), reject, or reject as spam (which also
         bans the author's email and address digests for a week)."""
         note = validate_reason(reason)
+        taught = False
         events: list[ThreadEvent] = []
         removed_images: Sequence[StoredImage] = ()
         async with self._storage.write() as tx:
@@ -171,6 +174,7 @@ class ModerationService:
                             )
                     await tx.staff_records.set_status(comment.id, CommentStatus.PUBLISHED)
                     await self._count(tx, comment, +1)
+                    taught = await self._teach_benign(tx, thread.site, comment, user, now)
                     events.append(
                         await self._live.record(
                             tx,
@@ -223,12 +227,28 @@ class ModerationService:
             )
             decided = await tx.comments.get(comment.id)
         self._metrics.moderation_decided(decision.value, "staff")
+        if taught and self._screening is not None:
+            self._screening.add_exemplar(BENIGN, comment.body)
         for event in events:
             await self._live.publish(event)
         if self._images is not None:
             await self._images.delete_files(removed_images)
         assert decided is not None  # noqa: S101 - read inside the same transaction
         return decided
+
+    async def _teach_benign(
+        self, tx: Transaction, site: str, comment: Comment, user: StaffUser, now: datetime
+    ) -> bool:
+        """An approved comment that the screen's model had held is an example of what this
+        site allows: stored, so every worker's screen learns it."""
+        automatic = [d for d in await tx.screening.decisions(comment.id) if d.actor is None]
+        if not automatic or not any(r.rule.startswith("model:") for r in automatic[-1].reasons):
+            return False
+        text = comment.body.strip()
+        if not text:
+            return False
+        await tx.screening.add_exemplar(site, BENIGN, text, user.id, now)
+        return True
 
     async def decide_many(
         self, user: StaffUser, comment_ids: Sequence[str], decision: Decision, reason: str | None
@@ -248,14 +268,15 @@ class ModerationService:
         return result
 
     async def learn(self, user: StaffUser, comment_id: str, category: str) -> bool:
-        """Store a comment's text as an example of ``category`` for the semantic screen
-        (audited) and teach the running screen; True when the configured model learns from
-        examples (with ``profanity`` the exemplar waits in the database for the semantic
-        stage)."""
-        if category not in LEARN_CATEGORIES:
+        """Store a comment's text as an example of ``category`` on its site (audited) and
+        teach the screen; True when the configured model learns from examples (with
+        ``profanity`` or ``none`` the example waits in the database)."""
+        known = learn_category(category)
+        if known is None:
             raise ValidationError(
                 f"'category' must be one of: {', '.join(LEARN_CATEGORIES)}.", field="category"
             )
+        category = known
         async with self._storage.write() as tx:
             comment = await tx.comments.get(comment_id)
             if comment is None:

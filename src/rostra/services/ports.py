@@ -273,6 +273,19 @@ class ScreeningRepository(Protocol):
     async def exemplars(self) -> list[tuple[str, str]]:
         """Every stored ``(category, text)`` example, every site's, oldest first."""
 
+    async def exemplars_after(self, last_id: int, limit: int) -> list[TaughtExample]:
+        """Stored examples with an id above ``last_id``, oldest first, at most ``limit``."""
+
+
+@dataclass(frozen=True, slots=True)
+class TaughtExample:
+    """A comment staff filed under a screening category (or ``benign``) on one site."""
+
+    id: int
+    site: str
+    category: str
+    text: str
+
 
 class ToxicityModel(Protocol):
     """A classifier that rates text; adapters live in ``rostra.screening``."""
@@ -281,6 +294,33 @@ class ToxicityModel(Protocol):
 
     async def score(self, text: str) -> dict[str, float]:
         """Category → score from 0 (harmless) to 1 (certainly abusive)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRating:
+    """A model's scores for one text and, per category it flagged, the words that weighed
+    most (shown to staff beside the verdict)."""
+
+    scores: dict[str, float]
+    words: dict[str, tuple[str, ...]]
+
+
+@runtime_checkable
+class SiteTaughtModel(Protocol):
+    """A model that also explains its scores and learns each site's decisions (the default,
+    trained screen)."""
+
+    hold_only: frozenset[str]
+
+    async def score(self, text: str) -> dict[str, float]:
+        """Category → score, as ``ToxicityModel``."""
+
+    async def rate(self, text: str, site: str | None = None) -> ModelRating:
+        """Scores and weighty words for ``text`` as posted on ``site``."""
+
+    def learn(self, site: str, category: str, text: str) -> None:
+        """Remember that staff filed ``text`` under ``category`` (or ``benign``) on ``site``;
+        blocking (the text is embedded)."""
 
 
 class SubscriptionRepository(Protocol):

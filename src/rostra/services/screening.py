@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rostra.domain import screening as rules
 from rostra.domain.moderation import ModerationMode, ModerationSettings, Screening, Verdict
+from rostra.domain.staff import LEARN_ALIASES
 from rostra.services.ports import (
     Clock,
     Decision,
     ExemplarLearner,
+    SiteTaughtModel,
     Storage,
     ToxicityModel,
     Transaction,
@@ -23,6 +25,10 @@ log = logging.getLogger("rostra.screening")
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 DUPLICATE_LOOKBACK = 20
+# How often each worker looks for examples staff taught through another worker: a decision
+# changes the screen of every worker within this time.
+TAUGHT_POLL = timedelta(seconds=10)
+TAUGHT_BATCH = 500
 
 REJECTION_MESSAGES = {
     "banned_words": "Your comment was not published because it contains words this site "
@@ -39,6 +45,7 @@ class Scores:
 
     by_category: dict[str, float] = field(default_factory=dict)
     hold_only: frozenset[str] = frozenset()
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # why, per category
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +84,16 @@ class ScreeningService:
         self._storage = storage  # where staff's exemplars wait for the semantic stage
         self._stored_loaded = storage is None
         self._loading = asyncio.Lock()
+        self._taught_after = 0  # the id of the last taught example this worker has read
+        self._taught_polled: datetime | None = None
+        self._syncing = asyncio.Lock()
 
     @property
     def learns(self) -> bool:
-        """Whether the configured model learns from staff's exemplars (the semantic stage)."""
+        """Whether the configured model learns from staff's examples (the trained screen and
+        the semantic stage do)."""
+        if isinstance(self._model, SiteTaughtModel):
+            return True
         return isinstance(getattr(self._model, "screen", self._model), ExemplarLearner)
 
     async def _load_stored_exemplars(self) -> None:
@@ -106,19 +119,53 @@ class ScreeningService:
                         log.warning("Skipped a stored exemplar of category %r.", category)
             self._stored_loaded = True
 
-    async def rate(self, body: str) -> Scores:
-        """The model's scores for ``body``; call it before opening a write transaction, since
-        a model can take milliseconds. A failing model rates nothing (and is logged): a broken
-        classifier must not take comments down with it."""
+    async def _sync_taught(self, model: SiteTaughtModel) -> None:
+        """Teach the model what staff taught since this worker last looked (every worker reads
+        the same table, so a lesson reaches them all within ``TAUGHT_POLL``)."""
+        if self._storage is None:
+            return
+        now = self._clock.now()
+        if self._taught_polled is not None and now - self._taught_polled < TAUGHT_POLL:
+            return
+        async with self._syncing:
+            if self._taught_polled is not None and now - self._taught_polled < TAUGHT_POLL:
+                return
+            while True:
+                try:
+                    async with self._storage.read() as tx:
+                        rows = await tx.screening.exemplars_after(self._taught_after, TAUGHT_BATCH)
+                except Exception:
+                    log.exception("The taught screening examples could not be read.")
+                    return  # try again with the next comment
+                for row in rows:
+                    category = LEARN_ALIASES.get(row.category, row.category)
+                    try:
+                        await asyncio.to_thread(model.learn, row.site, category, row.text)
+                    except ValueError:
+                        log.warning("Skipped a taught example of category %r.", row.category)
+                    self._taught_after = row.id
+                if len(rows) < TAUGHT_BATCH:
+                    break
+            self._taught_polled = self._clock.now()
+
+    async def rate(self, body: str, site: str | None = None) -> Scores:
+        """The model's scores for ``body`` as posted on ``site``; call it before opening a
+        write transaction, since a model can take milliseconds. A failing model rates nothing
+        (and is logged): a broken classifier must not take comments down with it."""
         if self._model is None:
             return Scores()
-        await self._load_stored_exemplars()
+        hold_only = frozenset(self._model.hold_only)
         try:
+            if isinstance(self._model, SiteTaughtModel):
+                await self._sync_taught(self._model)
+                rating = await self._model.rate(body, site)
+                return Scores(dict(rating.scores), hold_only, dict(rating.words))
+            await self._load_stored_exemplars()
             found = await self._model.score(body)
         except Exception:
             log.exception("The toxicity model failed; the comment is screened by rules only.")
             return Scores()
-        return Scores(dict(found), frozenset(self._model.hold_only))
+        return Scores(dict(found), hold_only)
 
     async def screen_comment(
         self,
@@ -134,7 +181,9 @@ class ScreeningService:
         reasons = [
             *rules.word_reasons(subject.body, settings),
             *rules.link_reasons(subject.body, settings),
-            *rules.score_reasons(scores.by_category, settings, hold_only=scores.hold_only),
+            *rules.score_reasons(
+                scores.by_category, settings, hold_only=scores.hold_only, words=scores.words
+            ),
         ]
         if subject.is_edit:
             if settings.mode is ModerationMode.PRE:
@@ -166,6 +215,9 @@ class ScreeningService:
         configured model does not learn from examples (``profanity``, ``none``). With a
         storage, the caller has stored the pair first: until the stage has read the stored
         exemplars, it finds this one among them."""
+        if isinstance(self._model, SiteTaughtModel):
+            self._taught_polled = None  # stored by the caller: read with the next comment
+            return True
         learner = getattr(self._model, "screen", self._model)
         if not isinstance(learner, ExemplarLearner):
             return False

@@ -11,7 +11,7 @@ from rostra.domain.comments import CommentStatus
 from rostra.domain.moderation import Verdict
 from rostra.domain.screening import reasons_from_json, reasons_to_json
 from rostra.domain.times import from_us, to_us
-from rostra.services.ports import Decision
+from rostra.services.ports import Decision, TaughtExample
 from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import (
     comments,
@@ -84,6 +84,17 @@ class SqlScreeningRepository:
         e = screening_exemplars.c
         result = await self._conn.execute(sa.select(e.category, e.text).order_by(e.id))
         return [(row.category, row.text) for row in result]
+
+    async def exemplars_after(self, last_id: int, limit: int) -> list[TaughtExample]:
+        e = screening_exemplars.c
+        result = await self._conn.execute(
+            sa.select(e.id, sites.c.name, e.category, e.text)
+            .join(sites, sites.c.id == e.site_id)
+            .where(e.id > last_id)
+            .order_by(e.id)
+            .limit(limit)
+        )
+        return [TaughtExample(row.id, row.name, row.category, row.text) for row in result]
 
     async def decisions(self, comment_id: str) -> list[Decision]:
         d = moderation_decisions.c

@@ -403,6 +403,8 @@ class ModerationSettingsIO(msgspec.Struct, forbid_unknown_fields=True):
     max_links: int = 3
     min_seconds_to_submit: int = 3
     report_threshold: int = 3
+    # A screen category's own hold threshold, e.g. {"spam": 0.8}; others use hold_threshold.
+    category_holds: dict[str, float] = {}
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):

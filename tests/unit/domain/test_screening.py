@@ -50,6 +50,10 @@ def test_fold_turns_compatibility_letters_into_plain_ones() -> None:
         ("fuuuuuck", "fuck"),
         ("idiot!", "idiot"),
         ("Die 2026 Wahl", "die 2026 wahl"),
+        ("id\u200biot", "idiot"),
+        ("i\u00add\u2060iot", "idiot"),
+        ("I h.a.t.e you", "i hate you"),  # the dotted word alone is joined
+        ("k y s", "kys"),
     ],
 )
 def test_normalize_text_undoes_obfuscation(written: str, normalized: str) -> None:
@@ -273,6 +277,7 @@ def test_settings_survive_a_round_trip_through_json() -> None:
         min_seconds_to_submit=5,
         report_threshold=2,
         extra={"note": "x"},
+        category_holds={"spam": 0.8, "threat": 0.3},
     )
     assert settings_from_json(settings_to_json(settings)) == settings
 
@@ -294,6 +299,14 @@ def test_missing_settings_are_the_defaults() -> None:
         ({"watched_words": ["x" * 65]}, "watched_words"),
         ({"colour": "red"}, "colour"),
         ({"extra": {"a": 1}}, "extra"),
+        ({"category_holds": {"spam": 1.5}}, "category_holds"),
+        ({"category_holds": {"spam": -0.1}}, "category_holds"),
+        ({"category_holds": {"spam": "high"}}, "category_holds"),
+        ({"category_holds": {"spam": True}}, "category_holds"),
+        ({"category_holds": {"Spam Bots": 0.5}}, "category_holds"),
+        ({"category_holds": {"": 0.5}}, "category_holds"),
+        ({"category_holds": ["spam"]}, "category_holds"),
+        ({"category_holds": {f"c{'x' * i}": 0.5 for i in range(40)}}, "category_holds"),
     ],
 )
 def test_bad_settings_are_refused_naming_the_field(data: dict[str, object], field: str) -> None:
@@ -312,3 +325,22 @@ def test_reasons_survive_a_round_trip_through_json() -> None:
         Reason("mode", "x", Verdict.HOLD),
     )
     assert reasons_from_json(reasons_to_json(reasons)) == reasons
+
+
+def test_a_category_threshold_moves_that_category_alone() -> None:
+    settings = ModerationSettings(category_holds={"spam": 0.8, "threat": 0.3})
+    scores = {"spam": 0.7, "threat": 0.35, "insult": 0.45}
+    reasons = score_reasons(scores, settings)
+    assert [(r.rule, r.verdict) for r in reasons] == [("model:threat", Verdict.HOLD)]
+    # Above the reject threshold, a category whose own hold threshold is higher still holds
+    # only once past it.
+    strict = ModerationSettings(category_holds={"insult": 0.95})
+    assert score_reasons({"insult": 0.92}, strict) == ()
+
+
+def test_a_model_reason_names_the_words_that_weighed_most() -> None:
+    [reason] = score_reasons(
+        {"threat": 0.93}, ModerationSettings(), hold_only={"threat"}, words={"threat": ("kids",)}
+    )
+    assert reason.detail == "threat 0.93 (kids)"
+    assert reason.verdict is Verdict.HOLD

@@ -1,12 +1,14 @@
-"""Screening inside post_comment and edit_comment, on a real SQLite file with the default
-model (alt-profanity-check)."""
+"""Screening inside post_comment and edit_comment, on a real database with the default model
+(the trained screen)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
+from rostra.bootstrap import build_services
 from rostra.config import Settings
 from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import CommentRejectedError, NotFoundError, ValidationError
@@ -32,7 +34,7 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
 
 async def post(
     services: Services,
-    body: str = "A fair point about the bridge.",
+    body: str = "Interesting read, thanks.",
     *,
     email: str | None = "ann@example.com",
     ip: str | None = "203.0.113.5",
@@ -233,7 +235,7 @@ async def test_an_edit_with_a_banned_word_is_refused_and_the_old_text_kept(
             posted.comment.id, "You idiots.", Caller(edit_token=posted.edit_token)
         )
     page = await services.comments.read_thread(ThreadQuery("news", PAGE), Caller())
-    assert [node.comment.body for node in page.comments] == ["A fair point about the bridge."]
+    assert [node.comment.body for node in page.comments] == ["Interesting read, thanks."]
 
 
 async def test_a_clean_edit_of_a_held_comment_stays_held(services: Services) -> None:
@@ -281,6 +283,17 @@ async def test_moderation_settings_of_an_unknown_site_are_not_found(services: Se
         await services.sites.moderation_settings("nope")
 
 
-async def test_the_profanity_model_learns_no_exemplars(services: Services) -> None:
+async def test_the_profanity_model_learns_no_exemplars(settings: Settings) -> None:
+    services = build_services(replace(settings, toxicity_model="profanity"))
+    try:
+        assert services.screening is not None
+        assert services.screening.learns is False
+        assert services.screening.add_exemplar("threat", "I know where you live") is False
+    finally:
+        for hook in services.on_shutdown:
+            await hook()
+
+
+async def test_the_default_trained_screen_learns(services: Services) -> None:
     assert services.screening is not None
-    assert services.screening.add_exemplar("threat", "I know where you live") is False
+    assert services.screening.learns is True

@@ -11,7 +11,13 @@ import pytest
 
 from rostra.bootstrap import build_toxicity_model
 from rostra.config import Settings, SettingsError, load_settings
-from rostra.screening import EmbeddingScreen, ProfanityModel, SemanticModel, semantic_available
+from rostra.screening import (
+    EmbeddingScreen,
+    ProfanityModel,
+    SemanticModel,
+    TrainedModel,
+    semantic_available,
+)
 from rostra.screening.linear import LinearScorer, UnsupportedModelError
 from rostra.screening.semantic import CATEGORIES, default_exemplars
 from rostra.services.screening import ScreeningService
@@ -78,7 +84,8 @@ def test_linear_scorer_refuses_other_model_shapes() -> None:
 
 
 def test_toxicity_model_setting_chooses_the_model() -> None:
-    assert isinstance(build_toxicity_model(Settings()), ProfanityModel)
+    assert isinstance(build_toxicity_model(Settings()), TrainedModel)
+    assert isinstance(build_toxicity_model(Settings(toxicity_model="profanity")), ProfanityModel)
     assert build_toxicity_model(Settings(toxicity_model="none")) is None
 
 

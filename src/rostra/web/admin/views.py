@@ -19,8 +19,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from rostra.domain.errors import DomainError, PermissionDeniedError
-from rostra.domain.moderation import ModerationMode, ModerationSettings
-from rostra.domain.staff import LEARN_CATEGORIES, BanKind, NotSignedInError, StaffUser
+from rostra.domain.moderation import ModerationMode, ModerationSettings, Reason
+from rostra.domain.staff import (
+    LEARN_CATEGORIES,
+    BanKind,
+    NotSignedInError,
+    StaffUser,
+    learn_category,
+)
 from rostra.services.moderation import Decision
 from rostra.services.registry import Services
 from rostra.services.staff import SecondFactorChallenge
@@ -76,6 +82,26 @@ def _status(exc: DomainError) -> int:
     return next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
 
 
+RULE_NAMES = {
+    "banned_words": "Banned words",
+    "watched_words": "Watched words",
+    "links": "Too many links",
+    "duplicate": "Repeated text",
+    "honeypot": "Bot trap",
+    "too_fast": "Sent too fast",
+    "mode": "Review",
+    "staff": "Staff",
+}
+
+
+def describe(reason: Reason) -> str:
+    """A screening reason as an editor reads it: the screen's category, score and the words
+    that weighed most ("Screen: threat 0.93 (kids, school)"), or the rule and what it found."""
+    if reason.rule.startswith("model:"):
+        return f"Screen: {reason.detail.replace('_', ' ')}"
+    return f"{RULE_NAMES.get(reason.rule, reason.rule)}: {reason.detail}"
+
+
 async def _staff(
     request: Request[Any, Any, Any], services: Services, csrf: str | None = None
 ) -> tuple[StaffUser, str]:
@@ -86,11 +112,25 @@ async def _form(request: Request[Any, Any, Any]) -> Any:
     return await request.form()
 
 
+# The screen's categories as editors read them (queue's "reject and learn", settings).
+SCREEN_CATEGORIES = {
+    "threat": "Threat",
+    "violence": "Call to violence",
+    "dehumanization": "Dehumanization",
+    "insult": "Insult or harassment",
+    "sexual_harassment": "Sexual harassment",
+    "self_harm": "Urging self-harm",
+    "personal_data": "Personal data (doxxing)",
+    "spam": "Spam or scam",
+}
+
+
 def _page_context(user: StaffUser, token: str, services: Services, page: str) -> dict[str, Any]:
     return {
         "user": user,
         "csrf": staff_service(services).csrf_token(token),
         "page": page,
+        "screen_categories": [(c, SCREEN_CATEGORIES[c]) for c in LEARN_CATEGORIES],
     }
 
 
@@ -121,13 +161,7 @@ async def queue_page(
         items, next_offset = page.items, page.next_offset
     except DomainError as exc:
         context["error"] = exc.message
-    decisions = {
-        item.comment.id: [
-            f"{r.rule}: {r.detail}" + (f" (score {r.score:.2f})" if r.score is not None else "")
-            for r in item.screening
-        ]
-        for item in items
-    }
+    decisions = {item.comment.id: [describe(r) for r in item.screening] for item in items}
     return render(
         "queue",
         items=items,
@@ -172,13 +206,15 @@ async def decide(
                 )
                 message = "The author is banned."
             elif action == "learn":
-                category = form.get(f"learn:{comment_id}") or ""
-                if category not in LEARN_CATEGORIES:  # check before the comment is rejected
-                    raise ValueError(category)
+                chosen = form.get(f"learn:{comment_id}") or ""
+                category = learn_category(chosen)
+                if category is None:  # check before the comment is rejected
+                    raise ValueError(chosen)
                 await moderation.decide(user, comment_id, Decision.REJECT, reason)
                 learned = await moderation.learn(user, comment_id, category)
-                message = f"Rejected, and learned as {category}." + (
-                    "" if learned else " (Stored; the semantic stage reads it when it loads.)"
+                label = category.replace("_", " ")
+                message = f"Rejected, and learned as {label}." + (
+                    "" if learned else " (Stored for when the trained screen is switched on.)"
                 )
             else:
                 await moderation.decide(user, comment_id, Decision(action), reason)
@@ -454,6 +490,11 @@ async def save_settings(
             max_links=int(form.get("max_links") or 3),
             min_seconds_to_submit=int(form.get("min_seconds_to_submit") or 3),
             report_threshold=int(form.get("report_threshold") or 3),
+            category_holds={
+                category: float(form[f"hold:{category}"])
+                for category in LEARN_CATEGORIES
+                if (form.get(f"hold:{category}") or "").strip()
+            },
         )
     except ValueError:
         return render("error", 400, heading="A number or the mode is not valid.", **context)

@@ -91,6 +91,7 @@ def settings_out(settings: ModerationSettings) -> ModerationSettingsIO:
         max_links=settings.max_links,
         min_seconds_to_submit=settings.min_seconds_to_submit,
         report_threshold=settings.report_threshold,
+        category_holds=dict(settings.category_holds),
     )
 
 
@@ -105,6 +106,7 @@ def settings_in(incoming: ModerationSettingsIO) -> ModerationSettings:
         max_links=incoming.max_links,
         min_seconds_to_submit=incoming.min_seconds_to_submit,
         report_threshold=incoming.report_threshold,
+        category_holds=dict(incoming.category_holds),
     )
 
 

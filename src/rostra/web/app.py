@@ -17,6 +17,7 @@ from rostra import __version__
 from rostra.services.metrics_ports import NoMetrics
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
+from rostra.web.decoding import JsonRequest
 from rostra.web.errors import EXCEPTION_HANDLERS
 from rostra.web.middleware.canonical_paths import CanonicalPaths
 from rostra.web.middleware.cors import ASGIApp, RouteOf, SiteOriginCors
@@ -64,6 +65,7 @@ def create_app(
             "encoded_pages": Provide(provide_encoded_pages, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=JsonRequest,  # issue 23: media type and depth checked before decoding
         request_max_body_size=max_request_bytes,
         on_startup=[startup],
         on_shutdown=[shutdown],

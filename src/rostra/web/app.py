@@ -24,6 +24,7 @@ from rostra.web.middleware.cors import ASGIApp, RouteOf, SiteOriginCors
 from rostra.web.middleware.observability import RequestObserver
 from rostra.web.middleware.security_headers import SecurityHeaders
 from rostra.web.middleware.settled import SettledAnswers
+from rostra.web.response_cache import ContentOnlyStore
 from rostra.web.routes import route_table
 
 # Encoded thread pages kept per worker for readers who have not voted on them.
@@ -65,7 +66,10 @@ def create_app(
             "encoded_pages": Provide(provide_encoded_pages, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        request_class=JsonRequest,  # issue 23: media type and depth checked before decoding
+        # Issue 23: JSON bodies' media type and depth are checked before decoding, and cached
+        # answers keep no per-request headers.
+        request_class=JsonRequest,
+        stores={"response_cache": ContentOnlyStore()},
         request_max_body_size=max_request_bytes,
         on_startup=[startup],
         on_shutdown=[shutdown],

@@ -99,6 +99,9 @@ def build_event_bus(settings: Settings, database: Database) -> LogRelayEventBus 
     return LogRelayEventBus(database)
 
 
+SUBSCRIBE_PER_CLIENT = "5/minute;20/hour;50/day"
+
+
 def build_login_limiter(settings: Settings) -> RateLimiter:
     """Staff sign-in attempts, limited even with ``ROSTRA_RATE_LIMITS=off``: they guard
     passwords, not throughput."""
@@ -159,11 +162,11 @@ def build_notifications(
     links = SubscriptionLinks(
         keyring, LinkPolicy(public_url=settings.public_url or "http://127.0.0.1:8080"), clock
     )
-    # Confirmation mails go to addresses strangers type in: a few per address per hour.
+    # Confirmation mails go to addresses strangers type in: a few per address per hour, and
+    # a few more per client address (issue 23).
+    rules = {"subscribe": "3/hour;10/day", "subscribe-address": SUBSCRIBE_PER_CLIENT}
     limiter = (
-        LimitsRateLimiter({"subscribe": "3/hour;10/day"}, settings.redis_url)
-        if settings.rate_limits
-        else NoRateLimits()
+        LimitsRateLimiter(rules, settings.redis_url) if settings.rate_limits else NoRateLimits()
     )
     subscriptions = SubscriptionService(
         database, clock, keyring, links, limiter, enabled=mailer is not None

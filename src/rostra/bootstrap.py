@@ -100,6 +100,8 @@ def build_event_bus(settings: Settings, database: Database) -> LogRelayEventBus 
 
 
 SUBSCRIBE_PER_CLIENT = "5/minute;20/hour;50/day"
+# Votes without the voter cookie (each makes a new voter) one client address may cast.
+NEW_VOTERS_PER_ADDRESS = "20/minute;100/hour"
 
 
 def build_login_limiter(settings: Settings) -> RateLimiter:
@@ -115,6 +117,11 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     rules = {"comment": settings.rate_limit_comments, "vote": settings.rate_limit_votes}
     rules["image"] = settings.rate_limit_images
     rules["checkout"] = settings.rate_limit_checkouts  # issue 9
+    # Issue 23: per client address, whatever voter identities it presents.
+    rules["vote-address"] = settings.rate_limit_votes_per_address
+    rules["vote-new-voter"] = NEW_VOTERS_PER_ADDRESS
+    rules["vote-new-voter-comment"] = "1/day"
+    rules["report-address"] = settings.rate_limit_reports
     return LimitsRateLimiter(rules, settings.redis_url)
 
 
@@ -294,7 +301,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             notifications=notifications,
             metrics=metrics,
         ),
-        votes=VoteService(database, live, limiter),
+        votes=VoteService(database, live, limiter, keyring),
         sites=SiteService(database),
         live=live,
         keyring=keyring,
@@ -315,6 +322,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             images=images,
             screening=screening,
             metrics=metrics,
+            limiter=limiter,
         ),
         screening=screening,
         subscriptions=subscriptions,

@@ -40,6 +40,8 @@ class Settings:
     rate_limits: bool = True
     rate_limit_comments: str = "10/minute;100/hour"
     rate_limit_votes: str = "120/minute"
+    rate_limit_votes_per_address: str = "60/minute;600/hour"  # issue 23
+    rate_limit_reports: str = "5/minute;20/hour"  # issue 23: reports per client address
     rate_limit_login: str = "5/minute;20/hour"  # staff sign-in, per address and per email
     rate_limit_images: str = "10/minute;60/hour"
     rate_limit_checkouts: str = "10/minute;30/hour"  # issue 9: donation checkouts per address

@@ -417,11 +417,13 @@ async def report(
     services: NamedDependency[Services],
     data: Body[ReportIn | None] = OPTIONAL_BODY,
 ) -> Response[ReportOut]:
-    """One report per reader (the voter cookie); at the site's threshold the comment goes to
-    the moderation queue."""
+    """One report per reader (the voter cookie, else the client address); at the site's
+    threshold the comment goes to the moderation queue."""
     reason = decode(data, ReportIn).reason if data is not None else None
     cookies = VoterCookies(services.keyring)
     response: Response[ReportOut] = Response(ReportOut(reported=True))
-    voter = cookies.read(request) or cookies.issue(request, response)
+    # Issue 23: without the voter cookie the report counts for the client address; no cookie
+    # is handed out here, so reports cannot collect identities.
+    voter = cookies.read(request)
     await moderation_service(services).report(comment_id, caller_from(request, voter), reason)
     return response

@@ -6,6 +6,7 @@ import gc
 from typing import Any
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
@@ -70,6 +71,7 @@ def create_app(
         # answers keep no per-request headers.
         request_class=JsonRequest,
         stores={"response_cache": ContentOnlyStore()},
+        state=State({"services": services}),  # for the staff API's guard (staff_auth.py)
         request_max_body_size=max_request_bytes,
         on_startup=[startup],
         on_shutdown=[shutdown],

@@ -15,7 +15,7 @@ from rostra.services.moderation import MAX_OFFSET, Decision
 from rostra.services.registry import Services
 from rostra.services.staff_ports import QueueItem
 from rostra.web.api.comments import present
-from rostra.web.api.staff_auth import current_staff, moderation_service
+from rostra.web.api.staff_auth import STAFF_GUARDS, current_staff, moderation_service
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES, STAFF_ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
@@ -115,6 +115,7 @@ def _note(data: Any) -> str | None:
 # GET /api/v1/moderation/queue
 @get(
     "/api/v1/moderation/queue",
+    guards=STAFF_GUARDS,
     summary="The moderation queue",
     tags=["moderation"],
     responses=STAFF_ERROR_RESPONSES,
@@ -155,6 +156,7 @@ async def _decide(
 # POST /api/v1/moderation/comments/{comment_id}/approve
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/approve",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="Approve a comment",
     tags=["moderation"],
@@ -174,6 +176,7 @@ async def approve(
 # POST /api/v1/moderation/comments/{comment_id}/reject
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/reject",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="Reject a comment",
     tags=["moderation"],
@@ -192,6 +195,7 @@ async def reject(
 # POST /api/v1/moderation/comments/{comment_id}/spam
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/spam",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="Mark a comment as spam",
     tags=["moderation"],
@@ -210,6 +214,7 @@ async def spam(
 # POST /api/v1/moderation/comments/{comment_id}/learn
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/learn",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="Teach the semantic screen from a comment",
     tags=["moderation"],
@@ -232,6 +237,7 @@ async def learn(
 # POST /api/v1/moderation/bulk
 @post(
     "/api/v1/moderation/bulk",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="One decision for many comments",
     tags=["moderation"],
@@ -252,6 +258,7 @@ async def bulk(
 # POST /api/v1/moderation/comments/{comment_id}/ban
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/ban",
+    guards=STAFF_GUARDS,
     status_code=201,
     summary="Ban a comment's author",
     tags=["moderation"],
@@ -280,6 +287,7 @@ async def ban(
 # GET /api/v1/moderation/bans
 @get(
     "/api/v1/moderation/bans",
+    guards=STAFF_GUARDS,
     summary="Bans in force",
     tags=["moderation"],
     responses=STAFF_ERROR_RESPONSES,
@@ -295,6 +303,7 @@ async def list_bans(
 # DELETE /api/v1/moderation/bans/{ban_id}
 @delete(
     "/api/v1/moderation/bans/{ban_id:int}",
+    guards=STAFF_GUARDS,
     status_code=204,
     summary="Lift a ban",
     tags=["moderation"],
@@ -311,6 +320,7 @@ async def lift_ban(
 # POST /api/v1/moderation/comments/{comment_id}/pin
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/pin",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="Pin a comment",
     tags=["moderation"],
@@ -331,6 +341,7 @@ async def pin(
 # DELETE /api/v1/moderation/comments/{comment_id}/pin
 @delete(
     "/api/v1/moderation/comments/{comment_id:str}/pin",
+    guards=STAFF_GUARDS,
     status_code=204,
     summary="Unpin a comment",
     tags=["moderation"],
@@ -347,6 +358,7 @@ async def unpin(
 # GET /api/v1/moderation/audit
 @get(
     "/api/v1/moderation/audit",
+    guards=STAFF_GUARDS,
     summary="The audit log",
     tags=["moderation"],
     responses=STAFF_ERROR_RESPONSES,
@@ -369,6 +381,7 @@ async def audit(
 # GET /api/v1/moderation/sites/{site}/settings
 @get(
     "/api/v1/moderation/sites/{site:str}/settings",
+    guards=STAFF_GUARDS,
     summary="A site's moderation settings",
     tags=["moderation"],
     responses=STAFF_ERROR_RESPONSES,
@@ -384,6 +397,7 @@ async def site_settings(
 # PUT /api/v1/moderation/sites/{site}/settings
 @put(
     "/api/v1/moderation/sites/{site:str}/settings",
+    guards=STAFF_GUARDS,
     summary="Replace a site's moderation settings",
     tags=["moderation"],
     responses=STAFF_ERROR_RESPONSES,

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from rostra.domain.accounts import AccountSettings, SsoAlgorithm, TokenRejectedError
 from rostra.services.registry import Services
 from rostra.services.sso import verify_sso_token
-from tests.api.account_helpers import HS_SECRET, claims, enable_sso
+from tests.api.account_helpers import HS_SECRET, claims, enable_sso, mint
 from tests.api.helpers import assert_error
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -145,3 +145,27 @@ async def test_a_non_finite_expiry_is_refused(
     response = await client.post("/api/v1/auth/sso", json={"site": "news", "token": token})
     assert response.status_code == 401
     assert response.json()["error"]["code"] in {"token_claim_invalid", "token_lifetime_too_long"}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_token_for_site_a_is_refused_from_a_page_of_site_b(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    # Issue 23 ("also tighten"): the token's audience was checked, the page's origin was not.
+    await enable_sso(services)
+    await services.sites.add_site("other", ["https://other.example"], "The Other Paper")
+    now = datetime.now(UTC)
+    for origin in ("https://other.example", "https://evil.example"):
+        response = await client.post(
+            "/api/v1/auth/sso",
+            json={"site": "news", "token": mint(now)},
+            headers={"Origin": origin},
+        )
+        assert_error(response, 403, "origin_not_allowed")
+        assert "rostra_reader" not in response.headers.get("set-cookie", "")
+    signed_in = await client.post(
+        "/api/v1/auth/sso",
+        json={"site": "news", "token": mint(now)},
+        headers={"Origin": "https://news.example"},
+    )
+    assert signed_in.status_code == 200, signed_in.text

@@ -14,6 +14,7 @@ uvicorn does, because httpx resolves dot segments before sending.
 
 from __future__ import annotations
 
+import http.client
 import re
 from typing import Any
 from urllib.parse import unquote, urlencode
@@ -29,6 +30,7 @@ from rostra.web.middleware.cors import SiteOriginCors
 from rostra.web.routes import route_table
 from tests.api.helpers import PAGE
 from tests.api.staff_helpers import ADMIN, sign_in
+from tests.e2e.conftest import DemoServer
 from tests.security.access import ACCESS, SQLITE_ONLY, World, routes
 
 FIRST_PARTY = ("/admin", "/api/v1/moderation/")
@@ -277,3 +279,41 @@ async def test_the_guard_alone_refuses_a_staff_write_spelt_with_a_doubled_slash(
     await guard(scope, receive, send)
     assert not reached
     assert messages[0]["status"] == 403 and b"origin_not_allowed" in messages[1]["body"]
+
+
+RAW_PROBES = [
+    ("GET", "/api//v1/moderation/session"),
+    ("POST", "/api/v1//moderation/comments/x/reject"),
+    ("POST", "//admin/decide"),
+    ("GET", "/api/v1/./moderation/queue"),
+    ("GET", "/api/v1/x/../moderation/queue"),
+    ("GET", "/api/v1%2fmoderation/queue"),
+    ("GET", "/api/v1/%2e%2e/v1/moderation/queue"),
+    ("GET", "/admin%5csettings"),
+]
+
+
+def test_a_real_server_refuses_the_probes_as_sent(server: DemoServer) -> None:
+    # Through uvicorn, as the outside probe sent them: http.client sends the path verbatim
+    # (httpx would resolve the dot segments first).
+    host, port = server.url.removeprefix("http://").split(":")
+    for method, path in RAW_PROBES:
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            connection.request(
+                method,
+                path,
+                body=b"{}" if method == "POST" else None,
+                headers={
+                    "Origin": "https://evil.example",
+                    "Content-Type": "application/json",
+                },
+            )
+            response = connection.getresponse()
+            body = response.read()
+        finally:
+            connection.close()
+        assert response.status == 400, (method, path, response.status, body[:200])
+        assert msgspec.json.decode(body)["error"]["code"] == "path_not_canonical", path
+        assert response.getheader("access-control-allow-origin") is None
+    assert server.http.get("/healthz").status_code == 200

@@ -106,6 +106,11 @@ def build_event_bus(settings: Settings, database: Database) -> LogRelayEventBus 
     return LogRelayEventBus(database)
 
 
+SUBSCRIBE_PER_CLIENT = "5/minute;20/hour;50/day"
+# Votes without the voter cookie (each makes a new voter) one client address may cast.
+NEW_VOTERS_PER_ADDRESS = "20/minute;100/hour"
+
+
 def build_login_limiter(settings: Settings) -> RateLimiter:
     """Staff sign-in attempts, limited even with ``ROSTRA_RATE_LIMITS=off``: they guard
     passwords, not throughput."""
@@ -119,6 +124,11 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     rules = {"comment": settings.rate_limit_comments, "vote": settings.rate_limit_votes}
     rules["image"] = settings.rate_limit_images
     rules["checkout"] = settings.rate_limit_checkouts  # issue 9
+    # Issue 23: per client address, whatever voter identities it presents.
+    rules["vote-address"] = settings.rate_limit_votes_per_address
+    rules["vote-new-voter"] = NEW_VOTERS_PER_ADDRESS
+    rules["vote-new-voter-comment"] = "1/day"
+    rules["report-address"] = settings.rate_limit_reports
     return LimitsRateLimiter(rules, settings.redis_url)
 
 
@@ -173,11 +183,11 @@ def build_notifications(
     links = SubscriptionLinks(
         keyring, LinkPolicy(public_url=settings.public_url or "http://127.0.0.1:8080"), clock
     )
-    # Confirmation mails go to addresses strangers type in: a few per address per hour.
+    # Confirmation mails go to addresses strangers type in: a few per address per hour, and
+    # a few more per client address (issue 23).
+    rules = {"subscribe": "3/hour;10/day", "subscribe-address": SUBSCRIBE_PER_CLIENT}
     limiter = (
-        LimitsRateLimiter({"subscribe": "3/hour;10/day"}, settings.redis_url)
-        if settings.rate_limits
-        else NoRateLimits()
+        LimitsRateLimiter(rules, settings.redis_url) if settings.rate_limits else NoRateLimits()
     )
     subscriptions = SubscriptionService(
         database, clock, keyring, links, limiter, enabled=mailer is not None
@@ -305,7 +315,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             notifications=notifications,
             metrics=metrics,
         ),
-        votes=VoteService(database, live, limiter),
+        votes=VoteService(database, live, limiter, keyring),
         sites=SiteService(database),
         live=live,
         keyring=keyring,
@@ -326,6 +336,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             images=images,
             screening=screening,
             metrics=metrics,
+            limiter=limiter,
         ),
         screening=screening,
         subscriptions=subscriptions,

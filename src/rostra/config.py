@@ -41,8 +41,13 @@ class Settings:
     # issue 9: another address for Stripe's API (a local stand-in in tests); unset: Stripe's own
     stripe_api_base: str | None = None
     rate_limits: bool = True
+    # Issue 23: the proxies whose X-Forwarded-For/-Proto are believed (comma-separated
+    # addresses or networks, or "*"); unset, none are, and the client is the connection's peer.
+    forwarded_allow_ips: str | None = None
     rate_limit_comments: str = "10/minute;100/hour"
     rate_limit_votes: str = "120/minute"
+    rate_limit_votes_per_address: str = "60/minute;600/hour"  # issue 23
+    rate_limit_reports: str = "5/minute;20/hour"  # issue 23: reports per client address
     rate_limit_login: str = "5/minute;20/hour"  # staff sign-in, per address and per email
     rate_limit_images: str = "10/minute;60/hour"
     rate_limit_checkouts: str = "10/minute;30/hour"  # issue 9: donation checkouts per address

@@ -166,3 +166,33 @@ async def test_staff_may_change_a_comment_after_the_edit_window(world: World, cl
     )
     assert by_staff.status_code == 200, by_staff.text
     assert by_staff.json()["body_html"] == "<p>moderated</p>"
+
+
+STAFF_BODIES = {
+    "/api/v1/moderation/bulk": [{"action": "nonsense"}, {"ids": 5}, "not an object"],
+    "/api/v1/moderation/comments/x/reject": [{"reason": 5}],
+    "/api/v1/moderation/comments/x/learn": [{"category": []}],
+    "/api/v1/moderation/comments/x/ban": [{"by": "everyone", "days": "many"}],
+}
+
+
+@SQLITE_ONLY
+async def test_the_staff_api_checks_the_session_before_the_body(world: World) -> None:
+    # Issue 23: a bad body answered 400 before the session was checked, telling anonymous
+    # callers the body's shape; now 401 comes first, whatever the body.
+    for path, bodies in STAFF_BODIES.items():
+        for body in bodies:
+            response = await world.clients["anonymous"].post(path, json=body)
+            assert response.status_code == 401, (path, body, response.text)
+            assert response.json()["error"]["code"] == "unauthorized"
+            reader = await world.clients["reader"].post(path, content=b"{not json")
+            assert reader.status_code == 401, (path, reader.text)
+    put = await world.clients["anonymous"].put(
+        "/api/v1/moderation/sites/news/settings", json={"mode": 7}
+    )
+    assert put.status_code == 401
+    # Signed in, the body is checked as before.
+    response = await world.clients["moderator"].post(
+        "/api/v1/moderation/bulk", json={"action": "nonsense", "ids": []}
+    )
+    assert response.status_code == 400

@@ -113,13 +113,19 @@ def serve(
         help="Seconds an idle connection stays open. Keep it longer than the idle timeout of "
         "whatever connects (load balancer, proxy, client pool).",
     ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated "
+        "addresses or networks, e.g. 127.0.0.1). Unset: none, the client address is the "
+        "connection's (ROSTRA_FORWARDED_ALLOW_IPS).",
+    ),
 ) -> None:
     """Run the server: the API, the widget, and the pages.
 
     The database is created and migrated on first start. Put a TLS-terminating proxy in front
     and set ROSTRA_PUBLIC_URL to the address readers use.
     """
-    settings = settings_from(config, database_url=database)
+    settings = settings_from(config, database_url=database, forwarded_allow_ips=forwarded_allow_ips)
     run_server(settings, host=host, port=port, workers=workers, keep_alive=keep_alive)
 
 
@@ -134,10 +140,26 @@ def run_server(
     """Migrate, then serve ``settings`` until interrupted."""
     configure_logging(settings.log_format)
     migrate_database(settings.database_url)
-    options = {
+    options = server_options(settings, host=host, port=port, keep_alive=keep_alive)
+    if workers == 1:
+        uvicorn.run(build_app(settings), **options)  # type: ignore[arg-type]
+        return
+    with metrics_folder():
+        _run_workers(settings, workers, options)
+
+
+def server_options(
+    settings: Settings, *, host: str, port: int, keep_alive: int = KEEP_ALIVE_SECONDS
+) -> dict[str, Any]:
+    """uvicorn's configuration for ``settings``."""
+    return {
         "host": host,
         "port": port,
-        "proxy_headers": True,
+        # Issue 23: uvicorn believes X-Forwarded-For from 127.0.0.1 by default, so a client on
+        # this machine (or behind a proxy that passes the header on) chose its own address and
+        # went round the per-address limits. Only the proxies the operator names are believed.
+        "proxy_headers": settings.forwarded_allow_ips is not None,
+        "forwarded_allow_ips": settings.forwarded_allow_ips or "",
         "log_level": "info",
         "timeout_graceful_shutdown": 5,
         "timeout_keep_alive": keep_alive,
@@ -151,11 +173,6 @@ def run_server(
         "access_log": False,
         "log_config": None,
     }
-    if workers == 1:
-        uvicorn.run(build_app(settings), **options)  # type: ignore[arg-type]
-        return
-    with metrics_folder():
-        _run_workers(settings, workers, options)
 
 
 @contextmanager

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from rostra.domain.comments import Comment, CommentStatus, clean_text
 from rostra.domain.errors import ValidationError
+from rostra.domain.sites import normalize_origin
 
 MAX_PAGE_LENGTH = 1_024
+WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 MAX_TITLE_LENGTH = 300
 # Replies nest this many levels below a top-level comment; deeper ones are shown at the last level.
 DEFAULT_MAX_DEPTH = 4
@@ -27,7 +31,11 @@ class Thread:
 
 
 def validate_page(page: str) -> str:
-    """A page is the article's path or the publisher's own identifier: 1-1,024 characters."""
+    """A page is the article's path or the publisher's own identifier: 1-1,024 characters.
+
+    An http(s) address stands for its path and query (issue 23), as the widget sends by default
+    and the importers store, so that a thread is one thread whichever way its page is given;
+    only writes check that the address is the site's (``validate_site_page``)."""
     page = clean_text(page)
     if not page:
         raise ValidationError("The page identifier is empty.", field="page")
@@ -35,7 +43,47 @@ def validate_page(page: str) -> str:
         raise ValidationError(
             f"The page identifier is longer than {MAX_PAGE_LENGTH:,} characters.", field="page"
         )
+    if WEB_ADDRESS.match(page):
+        try:
+            parts = urlsplit(page)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            raise ValidationError("The page's address is malformed.", field="page") from None
+        path = parts.path or "/"
+        return f"{path}?{parts.query}" if parts.query else path
     return page
+
+
+def validate_site_page(page: str, origins: Iterable[str]) -> str:
+    """The page a reader comments on or subscribes to (issue 23): a path on the site
+    (``/2026/article``), or an http(s) address on one of the site's ``origins``, which becomes
+    its path (and query). Anything else is refused: the page becomes a link in the site's mail
+    and in the moderation queue, so ``javascript:`` or another site's address must not get in.
+    """
+    given = clean_text(page)
+    if WEB_ADDRESS.match(given):
+        try:
+            parts = urlsplit(given)
+            origin = normalize_origin(f"{parts.scheme}://{parts.netloc}")
+        except (ValueError, ValidationError):  # a malformed host or port
+            origin = None
+        if origin is None or origin not in origins or "@" in parts.netloc:
+            raise ValidationError(
+                "The page's address is not on one of the site's origins; send its path.",
+                field="page",
+            )
+    elif not given.startswith("/"):
+        raise ValidationError(
+            "The page must be a path on the site, such as '/2026/article', or an address on "
+            "one of the site's origins.",
+            field="page",
+        )
+    path = validate_page(given)
+    if path.startswith("//") or "\\" in path:
+        raise ValidationError(
+            "The page must be a path on the site: it may not start with '//' or hold a '\\'.",
+            field="page",
+        )
+    return path
 
 
 def validate_title(title: str | None) -> str | None:

@@ -39,6 +39,7 @@ from rostra.domain.sites import normalize_origin, validate_site_name
 from rostra.domain.staff import StaffAction
 from rostra.domain.subscriptions import MailKind, NewMailJob, NotificationsDisabledError
 from rostra.services.accounts_ports import AccountStorage, AccountTransaction, AuthoredComment
+from rostra.services.callers import Caller, check_origin
 from rostra.services.images import ImageService
 from rostra.services.live import LiveService
 from rostra.services.ports import Clock, RateLimiter
@@ -166,13 +167,20 @@ class AccountService:
 
     # --- signing in ------------------------------------------------------------------------
 
-    async def sign_in_with_sso(self, site: str, token: str) -> ReaderSession:
+    async def sign_in_with_sso(
+        self, site: str, token: str, caller: Caller | None = None
+    ) -> ReaderSession:
         """Check the publisher's token and open a session for the account it names (created
-        on first sign-in, updated from the token's claims every time)."""
+        on first sign-in, updated from the token's claims every time). From a browser, only a
+        page of the site itself may sign in to it (issue 23)."""
         validate_site_name(site)
         now = self._clock.now()
         async with self._storage.read() as tx:
-            await self._require_site(tx, site)
+            found = await tx.sites.get(site)
+            if found is None:
+                raise NotFoundError(f"There is no site called {site!r}.", field="site")
+            if caller is not None:
+                check_origin(found, caller)
             settings = await tx.accounts.settings(site)
         if not settings.sso_enabled:
             raise SsoNotConfiguredError(f"Site {site!r} does not use single sign-on.", field="site")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rostra.domain.accounts import Reader
@@ -26,6 +27,8 @@ class Caller:
     staff: bool = False
     # Issue 10: the signed-in reader account (session and CSRF token checked by the web layer).
     reader: Reader | None = None
+    # Issue 23: ``voter`` was made for this request, which came without the voter cookie.
+    new_voter: bool = False
 
 
 def check_origin(site: Site, caller: Caller) -> None:
@@ -37,3 +40,20 @@ def check_origin(site: Site, caller: Caller) -> None:
             field=None,
             code="origin_not_allowed",
         )
+
+
+def voter_identity(caller: Caller, digest: Callable[[str, str], str]) -> str | None:
+    """Who a vote or report counts for (issue 23): the reader's own identity (voter cookie or
+    account), else the client address, as a keyed digest (``digest`` is
+    ``Keyring.digest``). Without the fallback, each request without a cookie was a new voter:
+    one address cast 60 votes on one comment."""
+    if caller.voter:
+        return caller.voter
+    if caller.ip:
+        return "a:" + digest("voter-address", caller.ip)[:32]
+    return None
+
+
+def address_key(caller: Caller, digest: Callable[[str, str], str]) -> str:
+    """The key of the per-address rate limits: a digest of the client address."""
+    return digest("limit-address", caller.ip or "unknown")[:32]

@@ -26,6 +26,7 @@ from rostra.domain.sites import Site
 from rostra.domain.threads import (
     Thread,
     validate_page,
+    validate_site_page,
     validate_title,
 )
 from rostra.services.callers import Caller, check_origin
@@ -159,6 +160,7 @@ class CommentService:
         body_html = render_markdown(body)
         async with self._storage.glance() as tx:
             site, settings = await self._site_with_settings(tx, draft.site, caller)
+            page = validate_site_page(draft.page, site.origins)  # issue 23: a path on the site
             await check_not_banned(tx, email_hash, ip_hash, now)  # staff bans (issue 5)
             screening = await self._screening.screen_comment(
                 tx,

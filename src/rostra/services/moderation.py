@@ -8,7 +8,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rostra.domain.comments import Comment, CommentStatus
-from rostra.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
+from rostra.domain.errors import (
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ValidationError,
+)
 from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated, ThreadEvent
 from rostra.domain.images import StoredImage
 from rostra.domain.moderation import ModerationSettings, Reason, Verdict
@@ -27,12 +32,12 @@ from rostra.domain.staff import (
     require_role,
     validate_reason,
 )
-from rostra.services.callers import Caller, check_origin
+from rostra.services.callers import Caller, address_key, check_origin, voter_identity
 from rostra.services.images import ImageService
 from rostra.services.live import LiveService
 from rostra.services.metrics_ports import Metrics, NoMetrics
 from rostra.services.notifications import NotificationService
-from rostra.services.ports import Clock, Storage, Transaction
+from rostra.services.ports import Clock, RateLimiter, Storage, Transaction
 from rostra.services.ports import Decision as ScreeningDecision
 from rostra.services.screening import ScreeningService
 from rostra.services.staff_ports import QueueItem
@@ -101,7 +106,9 @@ class ModerationService:
         images: ImageService | None = None,
         screening: ScreeningService | None = None,
         metrics: Metrics | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
+        self._limiter = limiter  # issue 23: reports per client address
         self._metrics = metrics or NoMetrics()  # issue 12: staff decisions
         self._storage = storage
         self._live = live
@@ -371,11 +378,19 @@ class ModerationService:
         """A reader reports a published comment, once; True when this report reached the
         site's threshold and put the comment in the queue."""
         note = validate_reason(reason)
-        if not caller.voter:
+        reporter = voter_identity(caller, self._keyring.digest)
+        if not reporter:
             raise PermissionDeniedError(
                 "Reporting needs the reader cookie; enable cookies and try again.",
                 field=None,
                 code="voter_required",
+            )
+        address = address_key(caller, self._keyring.digest)
+        wait = await self._limiter.hit("report-address", address) if self._limiter else None
+        if wait is not None:
+            raise RateLimitedError(
+                f"Too many reports from your address; try again in {wait:.0f} s.",
+                retry_after=wait,
             )
         async with self._storage.write() as tx:
             comment = await tx.comments.get(comment_id)
@@ -386,9 +401,7 @@ class ModerationService:
             if site is not None:  # issue 12: only the site's own pages report its comments
                 check_origin(site, caller)
             settings = await self._settings(tx, thread.site)
-            added = await tx.staff_records.add_report(
-                comment.id, caller.voter, note, self._clock.now()
-            )
+            added = await tx.staff_records.add_report(comment.id, reporter, note, self._clock.now())
             count = await tx.staff_records.report_count(comment.id)
         return added and count == settings.report_threshold
 

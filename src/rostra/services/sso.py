@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from math import isfinite
 from typing import Any
 
 import jwt
@@ -24,6 +25,10 @@ from rostra.domain.accounts import (
 )
 
 MAX_TOKEN_LENGTH = 8192
+# What PyJWT may raise on a token it cannot read. Most of it is ``PyJWTError`` (a ``crit`` or
+# ``kid`` it refuses is ``InvalidTokenError``, not ``DecodeError``: issue 23 found that as a
+# 500); the rest is here so that no header or claim a caller can write is a server error.
+UNREADABLE = (jwt.PyJWTError, ValueError, TypeError, KeyError, AttributeError, OverflowError)
 MAX_JTI_LENGTH = 255
 
 
@@ -38,6 +43,13 @@ class VerifiedToken:
 
 def _refuse(*, code: str, message: str, field: str | None = "token") -> TokenRejectedError:
     return TokenRejectedError(message, field=field, code=code)
+
+
+def _reason(exc: Exception) -> str:
+    """PyJWT's own words for a refusal (they name the header at fault), kept short."""
+    if isinstance(exc, jwt.PyJWTError) and str(exc):
+        return str(exc)[:120].rstrip(".") + "."
+    return "its header or claims are not what a token holds."
 
 
 def verify_sso_token(
@@ -57,9 +69,10 @@ def verify_sso_token(
         raise _refuse(code="token_malformed", message="The sign-in token is not a JSON Web Token.")
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError:
+    except UNREADABLE as exc:
         raise _refuse(
-            code="token_malformed", message="The sign-in token is not a JSON Web Token."
+            code="token_malformed",
+            message=f"The sign-in token is not a JSON Web Token we can read: {_reason(exc)}",
         ) from None
     algorithm = settings.sso_algorithm.value
     if header.get("alg") != algorithm:
@@ -103,13 +116,16 @@ def verify_sso_token(
             code="token_invalid",
             message="The sign-in token cannot be checked with this site's key.",
         ) from None
-    except jwt.InvalidTokenError:
+    except UNREADABLE as exc:
         raise _refuse(
-            code="token_malformed", message="The sign-in token is not a valid JSON Web Token."
+            code="token_malformed",
+            message=f"The sign-in token is not a valid JSON Web Token: {_reason(exc)}",
         ) from None
     moment = now.timestamp()
     expires = claims["exp"]
-    if not isinstance(expires, int | float) or isinstance(expires, bool):
+    # PyJWT reads JSON with Python's json module, which takes NaN and Infinity: a NaN passed
+    # every comparison below and failed converting to int (issue 23).
+    if not isinstance(expires, int | float) or isinstance(expires, bool) or not isfinite(expires):
         raise _refuse(
             code="token_claim_invalid", message="The token's 'exp' must be a number.", field="exp"
         )
@@ -124,6 +140,10 @@ def verify_sso_token(
             field="exp",
         )
     not_before = claims.get("nbf")
+    if isinstance(not_before, float) and not isfinite(not_before):
+        raise _refuse(
+            code="token_claim_invalid", message="The token's 'nbf' must be a number.", field="nbf"
+        )
     if isinstance(not_before, int | float) and not_before > moment + CLOCK_LEEWAY_SECONDS:
         raise _refuse(
             code="token_not_yet_valid", message="The sign-in token is not valid yet.", field="nbf"

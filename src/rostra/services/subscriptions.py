@@ -28,7 +28,7 @@ from rostra.domain.subscriptions import (
     validate_kind,
     validate_subscriber,
 )
-from rostra.domain.threads import validate_page
+from rostra.domain.threads import validate_page, validate_site_page
 from rostra.services.callers import Caller, check_origin
 from rostra.services.ports import Clock, RateLimiter, Storage, Transaction
 from rostra.services.tokens import Keyring
@@ -171,11 +171,22 @@ class SubscriptionService:
                 f"Too many confirmation emails for this address; try again in {wait:.0f} s.",
                 retry_after=wait,
             )
+        if caller.ip:
+            # Issue 23: one client mailed 25 addresses; the sender is limited too.
+            sender = self._keyring.digest("ip", caller.ip)
+            wait = await self._limiter.hit("subscribe-address", sender)
+            if wait is not None:
+                raise RateLimitedError(
+                    f"Too many subscriptions from your address; try again in {wait:.0f} s.",
+                    retry_after=wait,
+                )
         async with self._storage.write() as tx:
             site = await tx.sites.get(request.site)
             if site is None:
                 raise NotFoundError(f"There is no site called {request.site!r}.", field="site")
             check_origin(site, caller)
+            # Issue 23: the page is a link in the confirmation mail; only the site's own.
+            page = validate_site_page(request.page, site.origins)
             await self.add_in(tx, site.name, page, email, kind)
 
     async def add_in(

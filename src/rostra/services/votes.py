@@ -6,30 +6,51 @@ from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import NotFoundError, PermissionDeniedError, RateLimitedError
 from rostra.domain.events import VoteChanged
 from rostra.domain.votes import Tally, validate_vote, vote_delta
-from rostra.services.callers import Caller, check_origin
+from rostra.services.callers import Caller, address_key, check_origin, voter_identity
 from rostra.services.live import LiveService
 from rostra.services.ports import RateLimiter, Storage
+from rostra.services.tokens import Keyring
 
 
 class VoteService:
     """Casts votes and keeps each comment's counts in step with them."""
 
-    def __init__(self, storage: Storage, live: LiveService, limiter: RateLimiter) -> None:
+    def __init__(
+        self, storage: Storage, live: LiveService, limiter: RateLimiter, keyring: Keyring
+    ) -> None:
         self._storage = storage
         self._live = live
         self._limiter = limiter
+        self._keyring = keyring
 
     async def cast_vote(self, comment_id: str, value: object, caller: Caller) -> Tally:
         """Set the caller's vote on a published comment to ``value`` (1, -1 or 0)."""
         vote = validate_vote(value)
-        if not caller.voter:
+        voter = voter_identity(caller, self._keyring.digest)
+        if not voter:
             raise PermissionDeniedError("Voting needs a voter identity.", code="voter_required")
-        wait = await self._limiter.hit("vote", caller.voter)
-        if wait is not None:
-            raise RateLimitedError(
-                f"You are voting faster than this site allows; try again in {wait:.0f} s.",
-                retry_after=wait,
-            )
+        address = address_key(caller, self._keyring.digest)
+        for action, key in (("vote", voter), ("vote-address", address)):  # issue 23: per address
+            wait = await self._limiter.hit(action, key)
+            if wait is not None:
+                raise RateLimitedError(
+                    f"You are voting faster than this site allows; try again in {wait:.0f} s.",
+                    retry_after=wait,
+                )
+        if caller.new_voter:
+            # Issue 23: a request without the voter cookie is a new voter; one address cast 60
+            # votes on one comment that way. Such votes count once per address and comment.
+            for action, key in (
+                ("vote-new-voter", address),
+                ("vote-new-voter-comment", f"{address}:{comment_id}"),
+            ):
+                wait = await self._limiter.hit(action, key)
+                if wait is not None:
+                    raise RateLimitedError(
+                        "This address already voted here without the voter cookie; "
+                        "allow cookies for this site to vote.",
+                        retry_after=wait,
+                    )
         async with self._storage.write() as tx:
             found = await tx.comments.get(comment_id)
             if found is None:
@@ -44,10 +65,10 @@ class VoteService:
             site = await tx.sites.get(thread.site)
             if site is not None:
                 check_origin(site, caller)
-            previous = await tx.votes.get(comment.id, caller.voter)
+            previous = await tx.votes.get(comment.id, voter)
             if previous == vote:
                 return Tally(comment.upvotes, comment.downvotes, vote)
-            await tx.votes.set(comment.id, caller.voter, vote)
+            await tx.votes.set(comment.id, voter, vote)
             up, down = vote_delta(previous, vote)
             upvotes, downvotes = await tx.comments.adjust_votes(comment.id, up, down)
             tally = Tally(upvotes, downvotes, vote)

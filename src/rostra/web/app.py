@@ -6,20 +6,26 @@ import gc
 from typing import Any
 
 from litestar import Litestar
+from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Server
+from litestar.utils import normalize_path
 
 from rostra import __version__
 from rostra.services.metrics_ports import NoMetrics
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
+from rostra.web.decoding import JsonRequest
 from rostra.web.errors import EXCEPTION_HANDLERS
-from rostra.web.middleware.cors import ASGIApp, SiteOriginCors
+from rostra.web.middleware.canonical_paths import CanonicalPaths
+from rostra.web.middleware.cors import ASGIApp, RouteOf, SiteOriginCors
 from rostra.web.middleware.observability import RequestObserver
 from rostra.web.middleware.security_headers import SecurityHeaders
 from rostra.web.middleware.settled import SettledAnswers
+from rostra.web.response_cache import ContentOnlyStore
 from rostra.web.routes import route_table
 
 # Encoded thread pages kept per worker for readers who have not voted on them.
@@ -61,6 +67,11 @@ def create_app(
             "encoded_pages": Provide(provide_encoded_pages, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        # Issue 23: JSON bodies' media type and depth are checked before decoding, and cached
+        # answers keep no per-request headers.
+        request_class=JsonRequest,
+        stores={"response_cache": ContentOnlyStore()},
+        state=State({"services": services}),  # for the staff API's guard (staff_auth.py)
         request_max_body_size=max_request_bytes,
         on_startup=[startup],
         on_shutdown=[shutdown],
@@ -77,10 +88,27 @@ def create_app(
         logging_config=None,  # issue 12: rostra.web.logs configures logging, once per process
     )
     inner: Any = SettledAnswers(app, services.answer_token, SETTLED_ROUTES)
-    secured = SecurityHeaders(SiteOriginCors(inner, services.sites.allowed_origins))
+    # Issue 23: non-canonical paths are refused before anything decides on the path, and the
+    # origin rules are chosen by the route that will run, not by the path's prefix.
+    secured = SecurityHeaders(
+        CanonicalPaths(SiteOriginCors(inner, services.sites.allowed_origins, route_of(app)))
+    )
     # issue 12: request ids, one log line and metrics per request, outside everything else
     recorder = services.metrics.recorder if services.metrics is not None else NoMetrics()
     keyring = services.keyring
     return RequestObserver(
         secured, recorder, lambda address: keyring.digest("log-ip", address)[:16]
     )
+
+
+def route_of(app: Litestar) -> RouteOf:
+    """The path template of the route ``app`` runs for (method, path), or ``None``."""
+    router = app.asgi_router
+
+    def find(method: str, path: str) -> str | None:
+        try:
+            return router.handle_routing(path=normalize_path(path), method=method)[4]  # type: ignore[arg-type]
+        except HTTPException:  # no such route, or not for this method: nothing would run
+            return None
+
+    return find

@@ -157,6 +157,11 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A bug: log it with its traceback, tell the client nothing internal."""
+    if isinstance(exc, RecursionError):
+        # Input nested too deep for some parser (issue 23: JSON is refused before it gets
+        # there): the client's doing, so one line without the traceback, which ran to 60 KB.
+        log.warning("input_too_deep", path=request.url.path, method=request.method)
+        return error_response(400, "invalid", "The request is nested too deeply.", None)
     log.exception("unhandled_error", path=request.url.path, method=request.method)
     return error_response(
         HTTP_500_INTERNAL_SERVER_ERROR,

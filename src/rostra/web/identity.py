@@ -101,6 +101,7 @@ def caller_from(
     *,
     staff: bool = False,
     reader: Reader | None = None,
+    new_voter: bool = False,
 ) -> Caller:
     """The ``Caller`` the services need, from one request (``staff``: it carried a valid staff
     session, checked by ``rostra.web.api.staff_auth.is_staff_request``; ``reader``: a signed-in
@@ -113,4 +114,5 @@ def caller_from(
         origin=page_origin(request),
         edit_token=request.headers.get("x-edit-token"),
         staff=staff,
+        new_voter=new_voter,
     )

@@ -27,6 +27,7 @@ from rostra.domain.staff import (
     StaffUser,
     learn_category,
 )
+from rostra.domain.subscriptions import article_url
 from rostra.services.moderation import Decision
 from rostra.services.registry import Services
 from rostra.services.staff import SecondFactorChallenge
@@ -162,11 +163,18 @@ async def queue_page(
     except DomainError as exc:
         context["error"] = exc.message
     decisions = {item.comment.id: [describe(r) for r in item.screening] for item in items}
+    sites = await services.sites.list_sites()
+    origins = {s.name: s.origins for s in sites}
+    # Issue 23: a page is linked only as the article's address on its site (a path joined to
+    # the site's origin, or an http(s) address), never as written: an imported identifier
+    # such as "javascript:…" stays text.
+    links = {item.comment.id: article_url(origins.get(item.site, ()), item.page) for item in items}
     return render(
         "queue",
         items=items,
         decisions=decisions,
-        sites=await services.sites.list_sites(),
+        links=links,
+        sites=sites,
         site=site,
         q=q,
         back=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),

@@ -25,7 +25,7 @@ from rostra.services.accounts import SESSION_LIFETIME, AccountService, ReaderSes
 from rostra.services.registry import Services
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES, MAIL_ERROR_RESPONSES
-from rostra.web.identity import session_signer, set_widget_cookie, signed_session
+from rostra.web.identity import caller_from, session_signer, set_widget_cookie, signed_session
 from rostra.web.schemas import (
     ClaimedOut,
     EmailLinkIn,
@@ -146,7 +146,11 @@ async def sign_in_with_sso(
     """Checks the JWT the publisher signed for this reader (audience: the site), creates or
     updates the account, sets the ``rostra_reader`` cookie and answers the CSRF token."""
     incoming = decode(data, SsoSignInIn)
-    session = await account_service(services).sign_in_with_sso(incoming.site, incoming.token)
+    session = await account_service(services).sign_in_with_sso(
+        incoming.site,
+        incoming.token,
+        caller_from(request),  # issue 23: the site's pages only
+    )
     return _session_response(request, services, session)
 
 

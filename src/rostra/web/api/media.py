@@ -27,7 +27,7 @@ MEDIA_HEADERS = {
     summary="An uploaded image",
     tags=["images"],
     include_in_schema=True,
-    responses={404: ERROR_RESPONSES[404]},
+    responses={400: ERROR_RESPONSES[400], 404: ERROR_RESPONSES[404]},  # 400: issue 23
 )
 async def media_file(name: FromPath[str], services: NamedDependency[Services]) -> Response[bytes]:
     """The display-size file (``{id}.{ext}``) or the thumbnail (``{id}-t.{ext}``)."""

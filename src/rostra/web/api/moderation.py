@@ -15,7 +15,7 @@ from rostra.services.moderation import MAX_OFFSET, Decision
 from rostra.services.registry import Services
 from rostra.services.staff_ports import QueueItem
 from rostra.web.api.comments import present
-from rostra.web.api.staff_auth import current_staff, moderation_service
+from rostra.web.api.staff_auth import STAFF_GUARDS, current_staff, moderation_service
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES, STAFF_ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
@@ -117,6 +117,7 @@ def _note(data: Any) -> str | None:
 # GET /api/v1/moderation/queue
 @get(
     "/api/v1/moderation/queue",
+    guards=STAFF_GUARDS,
     summary="The moderation queue",
     tags=["moderation"],
     responses=STAFF_ERROR_RESPONSES,
@@ -157,6 +158,7 @@ async def _decide(
 # POST /api/v1/moderation/comments/{comment_id}/approve
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/approve",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="Approve a comment",
     tags=["moderation"],
@@ -176,6 +178,7 @@ async def approve(
 # POST /api/v1/moderation/comments/{comment_id}/reject
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/reject",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="Reject a comment",
     tags=["moderation"],
@@ -194,6 +197,7 @@ async def reject(
 # POST /api/v1/moderation/comments/{comment_id}/spam
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/spam",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="Mark a comment as spam",
     tags=["moderation"],
@@ -212,6 +216,7 @@ async def spam(
 # POST /api/v1/moderation/comments/{comment_id}/learn
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/learn",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="Teach the semantic screen from a comment",
     tags=["moderation"],
@@ -234,6 +239,7 @@ async def learn(
 # POST /api/v1/moderation/bulk
 @post(
     "/api/v1/moderation/bulk",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="One decision for many comments",
     tags=["moderation"],
@@ -254,6 +260,7 @@ async def bulk(
 # POST /api/v1/moderation/comments/{comment_id}/ban
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/ban",
+    guards=STAFF_GUARDS,
     status_code=201,
     summary="Ban a comment's author",
     tags=["moderation"],
@@ -282,6 +289,7 @@ async def ban(
 # GET /api/v1/moderation/bans
 @get(
     "/api/v1/moderation/bans",
+    guards=STAFF_GUARDS,
     summary="Bans in force",
     tags=["moderation"],
     responses=STAFF_ERROR_RESPONSES,
@@ -297,6 +305,7 @@ async def list_bans(
 # DELETE /api/v1/moderation/bans/{ban_id}
 @delete(
     "/api/v1/moderation/bans/{ban_id:int}",
+    guards=STAFF_GUARDS,
     status_code=204,
     summary="Lift a ban",
     tags=["moderation"],
@@ -313,6 +322,7 @@ async def lift_ban(
 # POST /api/v1/moderation/comments/{comment_id}/pin
 @post(
     "/api/v1/moderation/comments/{comment_id:str}/pin",
+    guards=STAFF_GUARDS,
     status_code=200,
     summary="Pin a comment",
     tags=["moderation"],
@@ -333,6 +343,7 @@ async def pin(
 # DELETE /api/v1/moderation/comments/{comment_id}/pin
 @delete(
     "/api/v1/moderation/comments/{comment_id:str}/pin",
+    guards=STAFF_GUARDS,
     status_code=204,
     summary="Unpin a comment",
     tags=["moderation"],
@@ -349,6 +360,7 @@ async def unpin(
 # GET /api/v1/moderation/audit
 @get(
     "/api/v1/moderation/audit",
+    guards=STAFF_GUARDS,
     summary="The audit log",
     tags=["moderation"],
     responses=STAFF_ERROR_RESPONSES,
@@ -371,6 +383,7 @@ async def audit(
 # GET /api/v1/moderation/sites/{site}/settings
 @get(
     "/api/v1/moderation/sites/{site:str}/settings",
+    guards=STAFF_GUARDS,
     summary="A site's moderation settings",
     tags=["moderation"],
     responses=STAFF_ERROR_RESPONSES,
@@ -386,6 +399,7 @@ async def site_settings(
 # PUT /api/v1/moderation/sites/{site}/settings
 @put(
     "/api/v1/moderation/sites/{site:str}/settings",
+    guards=STAFF_GUARDS,
     summary="Replace a site's moderation settings",
     tags=["moderation"],
     responses=STAFF_ERROR_RESPONSES,
@@ -419,11 +433,13 @@ async def report(
     services: NamedDependency[Services],
     data: Body[ReportIn | None] = OPTIONAL_BODY,
 ) -> Response[ReportOut]:
-    """One report per reader (the voter cookie); at the site's threshold the comment goes to
-    the moderation queue."""
+    """One report per reader (the voter cookie, else the client address); at the site's
+    threshold the comment goes to the moderation queue."""
     reason = decode(data, ReportIn).reason if data is not None else None
     cookies = VoterCookies(services.keyring)
     response: Response[ReportOut] = Response(ReportOut(reported=True))
-    voter = cookies.read(request) or cookies.issue(request, response)
+    # Issue 23: without the voter cookie the report counts for the client address; no cookie
+    # is handed out here, so reports cannot collect identities.
+    voter = cookies.read(request)
     await moderation_service(services).report(comment_id, caller_from(request, voter), reason)
     return response

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, delete, get, post
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
+from litestar.handlers import BaseRouteHandler
 
 from rostra.domain.staff import CsrfError, NotSignedInError, StaffUser
 from rostra.services.moderation import ModerationService
@@ -39,6 +41,17 @@ def session_token(request: Request[Any, Any, Any], services: Services) -> str | 
     """The session id in a valid, unexpired signed cookie, else None."""
     lifetime = int(SESSION_LIFETIME.total_seconds())
     return signed_session(request, services.keyring, STAFF_COOKIE, "staff", lifetime)
+
+
+async def staff_first(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard of the staff API (issue 23): the session (and, on writes, its CSRF token) is
+    checked before the body is read, so an anonymous caller learns nothing of a body's shape.
+    The handlers still ask ``current_staff`` for the user."""
+    assert isinstance(connection, Request)  # noqa: S101 - guards of HTTP routes get the request
+    await current_staff(connection, connection.app.state["services"])
+
+
+STAFF_GUARDS = [staff_first]
 
 
 def set_session_cookie(

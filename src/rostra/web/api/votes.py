@@ -30,14 +30,19 @@ async def cast_vote(
     data: Body[VoteIn],
     services: NamedDependency[Services],
 ) -> Response[TallyOut]:
-    """One vote per reader: 1 up, -1 down, 0 withdraws. The first vote sets the voter cookie."""
+    """One vote per reader: 1 up, -1 down, 0 withdraws. The first vote sets the voter cookie;
+    votes without it are counted once per client address and comment."""
     incoming = decode(data, VoteIn)
     cookies = VoterCookies(services.keyring)
     response: Response[TallyOut] = Response(TallyOut(0, 0, 0, 0))
     reader = await signed_in_reader(request, services)  # issue 10: one vote per account
-    voter = None if reader else cookies.read(request) or cookies.issue(request, response)
-    tally = await services.votes.cast_vote(
-        comment_id, incoming.value, caller_from(request, voter, reader=reader)
-    )
+    voter = None if reader else cookies.read(request)
+    new_voter = reader is None and voter is None
+    if new_voter:
+        # Issue 23: the service counts such votes per client address, so dropping the cookie
+        # does not make a new voter each time.
+        voter = cookies.issue(request, response)
+    caller = caller_from(request, voter, reader=reader, new_voter=new_voter)
+    tally = await services.votes.cast_vote(comment_id, incoming.value, caller)
     response.content = TallyOut(tally.score, tally.upvotes, tally.downvotes, tally.my_vote)
     return response

@@ -17,6 +17,8 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+# (method, path) -> the path template of the route that would run, or None.
+RouteOf = Callable[[str, str], str | None]
 
 ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 ALLOW_HEADERS = "Content-Type, X-Edit-Token, X-CSRF-Token, Last-Event-ID"  # CSRF: issue 10
@@ -35,8 +37,14 @@ class SiteOriginCors:
     """Pure ASGI middleware: credentials-capable CORS for registered origins under ``/api/``
     (never for the staff API), and the refusal of writes from foreign pages (issue 12)."""
 
-    def __init__(self, app: ASGIApp, origins: Callable[[], Awaitable[frozenset[str]]]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        origins: Callable[[], Awaitable[frozenset[str]]],
+        route: RouteOf | None = None,
+    ) -> None:
         self._app = app
+        self._route = route
         self._load = origins
         self._origins: frozenset[str] = frozenset()
         self._loaded_at = float("-inf")
@@ -56,6 +64,17 @@ class SiteOriginCors:
                 await asyncio.shield(self._loading)
         return origin in self._origins
 
+    def _where(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
+        """The path template of the route that will run (issue 23: decisions made on the raw
+        path missed ``/api/v1//moderation/...``, which the router runs as the staff route);
+        the path itself when no route matches, as then nothing runs."""
+        if self._route is None:
+            return str(scope["path"])
+        method = str(scope["method"])
+        if method == "OPTIONS" and b"access-control-request-method" in headers:
+            method = headers[b"access-control-request-method"].decode("latin-1").upper()
+        return self._route(method, scope["path"]) or str(scope["path"])
+
     async def _refresh(self) -> None:
         try:
             self._origins = await self._load()
@@ -64,14 +83,17 @@ class SiteOriginCors:
             self._loading = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "") if scope["type"] == "http" else ""
-        first_party = path.startswith(FIRST_PARTY_PREFIXES)
-        if not (path.startswith("/api/") or first_party):
+        if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
         headers = dict(scope["headers"])
         origin = headers.get(b"origin", b"").decode("latin-1")
         if not origin:
+            await self._app(scope, receive, send)
+            return
+        path = self._where(scope, headers)
+        first_party = path.startswith(FIRST_PARTY_PREFIXES)
+        if not (path.startswith("/api/") or first_party):
             await self._app(scope, receive, send)
             return
         own = _same_host(origin, headers.get(b"host", b"").decode("latin-1"))
@@ -92,13 +114,17 @@ class SiteOriginCors:
 
         async def send_with_cors(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"access-control-allow-origin", origin.encode("latin-1")),
-                    (b"access-control-allow-credentials", b"true"),
-                    (b"access-control-expose-headers", EXPOSE_HEADERS.encode()),
-                    (b"vary", b"Origin"),
-                ]
+                # A new message: the one given may be kept by a cache (issue 23).
+                message = {
+                    **message,
+                    "headers": [
+                        *message.get("headers", []),
+                        (b"access-control-allow-origin", origin.encode("latin-1")),
+                        (b"access-control-allow-credentials", b"true"),
+                        (b"access-control-expose-headers", EXPOSE_HEADERS.encode()),
+                        (b"vary", b"Origin"),
+                    ],
+                }
             await send(message)
 
         await self._app(scope, receive, send_with_cors)

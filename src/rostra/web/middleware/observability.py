@@ -77,7 +77,8 @@ class RequestObserver:
                     name.lower() == b"content-type" and value.startswith(b"text/event-stream")
                     for name, value in headers
                 )
-                message["headers"] = [*headers, header]
+                # A new message: the one given may be kept by a cache (issue 23).
+                message = {**message, "headers": [*headers, header]}
                 if state["stream"]:
                     self._metrics.stream_opened()
             await send(message)

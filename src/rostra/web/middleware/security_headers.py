@@ -39,7 +39,7 @@ class SecurityHeaders:
                 if not path.startswith(("/api/", "/widget")):
                     extra.append((b"x-frame-options", b"SAMEORIGIN"))
                 headers.extend(pair for pair in extra if pair[0] not in present)
-                message["headers"] = headers
+                message = {**message, "headers": headers}  # never change a kept message
             await send(message)
 
         await self._app(scope, receive, send_with_headers)

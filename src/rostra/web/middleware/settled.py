@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from rostra.web.middleware.cors import ASGIApp, Receive, Scope, Send
+from rostra.web.response_cache import content_headers
 
 # Headers that make an answer somebody's own: such requests always go through.
 PERSONAL_HEADERS = frozenset({b"cookie", b"authorization", b"x-edit-token", b"x-csrf-token"})
@@ -100,7 +101,8 @@ class SettledAnswers:
         size = sum(len(m.get("body", b"")) for m in messages)
         if size > MAX_ANSWER or self._bytes + size > self._max_bytes:
             return
-        self._answers[key] = (template, messages)
+        start = {**messages[0], "headers": content_headers(headers)}  # issue 23
+        self._answers[key] = (template, [start, *messages[1:]])
         self._bytes += size
 
 

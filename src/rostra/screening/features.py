@@ -29,6 +29,7 @@ from rostra.domain.screening import fold, normalize_text
 HASH_BITS = 18
 HASH_SIZE = 1 << HASH_BITS
 CHAR_GRAMS = (3, 4, 5)
+FULL_WEIGHT_WORDS = 3
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -102,6 +103,13 @@ def screen_text(text: str) -> str:
     happened to use), then the word lists' normalization (lower case, accents off,
     spelled-out letters joined, leetspeak undone, long runs cut)."""
     return normalize_text(_WEB_ADDRESS.sub(" weblink ", clean(text)))
+
+
+def weight_of_words(normalized: str) -> float:
+    """How much a comment's own words may say, from 1/3 for one word to 1 from three words
+    on. A one-word reply ("Me.", "Who?") is a handful of n-grams and a vague vector, and
+    left at full weight either can hold it; a lexicon hit ("kys", "idiot") is not shrunk."""
+    return min(1.0, len(normalized.split()) / FULL_WEIGHT_WORDS)
 
 
 def _hash(gram: str) -> int:
@@ -227,7 +235,8 @@ def signals(cleaned: str, normalized: str | None = None) -> NDArray[np.float32]:
         bool(_MONEY_PER_TIME.search(cleaned)),
         bool(_INVEST.search(cleaned)),
         min(len(_LINK.findall(cleaned)), 3) / 3,
-        min(len(_SECOND_PERSON.findall(cleaned)), 3) / 3,
+        # On the normalized words: the letters of a dotted word ("s.o.l.u.t.i.o.n") are no "u".
+        min(len(_SECOND_PERSON.findall(normalized)), 3) / 3,
     )
     return np.concatenate([np.asarray(found, dtype=np.float32), lexicon_hits(normalized)])
 

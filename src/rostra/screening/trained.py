@@ -103,8 +103,10 @@ class TrainedModel:
         vector, known = self._encoder.read(normalized)
         buckets, values = features.hashed(normalized)
         signal = features.signals(cleaned, normalized)
-        # The vector weighs as much as the encoder knows the words (see ``MiniLM.read``).
-        logits = self._weights.logits(vector * known, buckets, values, signal)
+        # The vector weighs as much as the encoder knows the words (see ``MiniLM.read``), and
+        # both it and the n-grams as much as the comment has words (``weight_of_words``).
+        shrink = features.weight_of_words(normalized)
+        logits = self._weights.logits(vector * known * shrink, buckets, values * shrink, signal)
         probabilities = _sigmoid(logits)
         scores = {c: float(p) for c, p in zip(CATEGORIES, probabilities, strict=True)}
         taught = self._taught.get(site) if site is not None else None
@@ -125,7 +127,7 @@ class TrainedModel:
         assert self._weights is not None  # noqa: S101
         column = CATEGORIES.index(category)
         pushes: dict[str, float] = {}
-        for word in dict.fromkeys(normalized.split()):
+        for word in dict.fromkeys(w for w in normalized.split() if len(w) > 2):
             buckets, values = features.hashed(word)
             pushes[word] = float(values @ self._weights.hashed[buckets, column])
         ranked = sorted(pushes.items(), key=lambda item: item[1], reverse=True)

@@ -104,10 +104,11 @@ def featurize(examples: Sequence[Example], cache: dict[str, Array] | None = None
             vector, known = encoder.read(normalized)
             cache[normalized] = np.append(vector, known).astype(np.float32)
         stored = cache[normalized]
-        vectors.append(stored[:-1] * stored[-1])
+        shrink = features.weight_of_words(normalized)
+        vectors.append(stored[:-1] * stored[-1] * shrink)
         buckets, weights = features.hashed(normalized)
         indices.append(buckets)
-        values.append(weights)
+        values.append(weights * shrink)
         indptr.append(indptr[-1] + len(buckets))
         signal_rows.append(features.signals(cleaned, normalized))
     targets = np.array(

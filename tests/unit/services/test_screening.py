@@ -87,7 +87,8 @@ async def test_a_watched_word_holds_the_comment_out_of_listing_and_count(
     assert await count(services) == 0
     [decision] = await decisions(database, posted.comment.id)
     assert decision.verdict is Verdict.HOLD
-    assert [(r.rule, r.detail) for r in decision.reasons] == [("watched_words", "traitor")]
+    # The word list's reason; the screen may add its own ("a traitor" reads as an insult).
+    assert ("watched_words", "traitor") in [(r.rule, r.detail) for r in decision.reasons]
 
 
 async def test_a_banned_word_rejects_the_comment_and_stores_nothing(
@@ -136,16 +137,17 @@ async def test_a_form_sent_too_fast_is_held_and_unknown_timing_is_not(
     services: Services,
 ) -> None:
     assert (await post(services, elapsed_ms=400)).comment.status is CommentStatus.PENDING
-    assert (await post(services, "Another view.", elapsed_ms=None)).comment.status is (
-        CommentStatus.PUBLISHED
-    )
-    assert (await post(services, "Third view.", elapsed_ms=9000)).comment.status is (
+    assert (
+        await post(services, "Another view on the budget.", elapsed_ms=None)
+    ).comment.status is (CommentStatus.PUBLISHED)
+    assert (await post(services, "Count me in.", elapsed_ms=9000)).comment.status is (
         CommentStatus.PUBLISHED
     )
 
 
 async def test_the_same_long_text_twice_from_one_author_is_held(services: Services) -> None:
-    text = "Visit my profile for the best mortgage offers in town this week."
+    # Ordinary words: the duplicate rule, not the screen, holds the second copy.
+    text = "The new timetable works much better for the school run this term."
     assert (await post(services, text)).comment.status is CommentStatus.PUBLISHED
     assert (await post(services, text)).comment.status is CommentStatus.PENDING
 
@@ -188,12 +190,12 @@ async def test_first_time_moderation_recognises_an_author_without_email_by_ip(
 ) -> None:
     await post(services, email=None, ip="192.0.2.44")
     await configure(services, mode=ModerationMode.PRE_FIRST_TIME)
-    assert (await post(services, "Me.", email=None, ip="192.0.2.44")).comment.status is (
-        CommentStatus.PUBLISHED
-    )
-    assert (await post(services, "Who?", email=None, ip=None)).comment.status is (
-        CommentStatus.PENDING
-    )
+    assert (
+        await post(services, "Me again, with the figures I promised.", email=None, ip="192.0.2.44")
+    ).comment.status is (CommentStatus.PUBLISHED)
+    assert (
+        await post(services, "Still new here, hello all.", email=None, ip=None)
+    ).comment.status is (CommentStatus.PENDING)
 
 
 async def test_a_held_comment_does_not_earn_trust(services: Services) -> None:

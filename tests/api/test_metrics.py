@@ -70,7 +70,7 @@ async def test_requests_are_counted_by_route_template_not_by_path(
 
 async def test_comments_and_automatic_decisions_are_counted(client: httpx.AsyncClient) -> None:
     await new_comment(client)
-    await new_comment(client, body="Another one.")
+    await new_comment(client, body="And one more thing.")
     text = await scrape(client)
     assert value(text, "rostra_comments_posted_total", status="published") == 2
     assert (

@@ -355,7 +355,7 @@ async def test_pinned_comment_leads_the_first_page_in_every_sort_and_paging_stay
     ids = []
     for n in range(5):
         clock.advance(seconds=1)
-        ids.append((await new_comment(client, body=f"Comment {n}"))["id"])
+        ids.append((await new_comment(client, body=f"Post {n}"))["id"])
     await add_staff(services, MODERATOR, "moderator")
     await sign_in(client, MODERATOR)
     pinned = ids[2]

@@ -28,7 +28,7 @@ async def post_in_turn(
     posted = []
     for number in range(count):
         clock.advance(seconds=1)
-        posted.append(await new_comment(client, **{"body": f"comment {number}", **overrides}))
+        posted.append(await new_comment(client, **{"body": f"Post {number}", **overrides}))
     return posted
 
 

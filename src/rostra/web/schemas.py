@@ -6,7 +6,7 @@ the domain re-checks every rule so importers and the CLI obey the same limits.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -404,7 +404,7 @@ class ModerationSettingsIO(msgspec.Struct, forbid_unknown_fields=True):
     min_seconds_to_submit: int = 3
     report_threshold: int = 3
     # A screen category's own hold threshold, e.g. {"spam": 0.8}; others use hold_threshold.
-    category_holds: dict[str, float] = {}
+    category_holds: dict[str, Any] = {}  # checked by the domain, which names the field
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):

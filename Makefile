@@ -42,16 +42,16 @@ test: install browser ## Run every test (PostgreSQL, Redis and browser suites ru
 
 .PHONY: lint
 lint: install ## Check formatting, lint rules, types and layer boundaries
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/cog --check docs/cli.md
 
 .PHONY: fmt
 fmt: install ## Format the code and apply safe lint fixes
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench tools
+	$(BIN)/ruff check --fix src tests bench tools
 
 .PHONY: typecheck
 typecheck: install ## Type-check the domain and services strictly

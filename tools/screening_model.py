@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -46,9 +45,6 @@ def quantize(source: Path) -> None:
     tokenizer = json.loads((source / "tokenizer.json").read_text("utf-8"))
     tokenizer["padding"] = None
     (MODEL / "tokenizer.json").write_text(json.dumps(tokenizer, ensure_ascii=False), "utf-8")
-    shutil.copy(source / "README.md", MODEL / "MINILM-README.md") if (
-        source / "README.md"
-    ).exists() else None
     print(f"wrote {MODEL}")
 
 

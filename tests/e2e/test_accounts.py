@@ -127,10 +127,10 @@ def test_mailed_sign_in_link_opens_the_article_signed_in(new_page, server, publi
     page.clock.install()
     thread.get_by_role("textbox", name="Your comment").click()
     page.clock.fast_forward("00:10")
-    thread.get_by_role("textbox", name="Your comment").fill("Signed in by a mailed link.")
+    thread.get_by_role("textbox", name="Your comment").fill("Glad to join the discussion.")
     thread.get_by_label("Name", exact=True).fill("Ines Link")
     thread.get_by_role("button", name="Post comment").click()
-    expect(first_article(page)).to_contain_text("Signed in by a mailed link.")
+    expect(first_article(page)).to_contain_text("Glad to join the discussion.")
     bar.get_by_role("button", name="Sign out").click()
     expect(bar).to_have_count(0)
     page.reload()  # signed out for good: the form again

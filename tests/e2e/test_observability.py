@@ -58,7 +58,7 @@ def test_json_logs_request_ids_and_metrics_across_workers(
                     "page": PAGE,
                     "author_name": "Ann",
                     "author_email": EMAIL,
-                    "body": f"Comment {n}",
+                    "body": f"Post {n}",
                 },
                 headers={"X-Request-ID": f"post-{n}"},
             )

@@ -57,7 +57,7 @@ def test_reader_signs_in_with_the_provider_in_a_popup(new_page, server, publishe
     page.clock.install()  # the new site's screening holds forms sent within seconds
     thread.get_by_role("textbox", name="Your comment").click()
     page.clock.fast_forward("00:10")
-    thread.get_by_role("textbox", name="Your comment").fill("Signed in with my provider.")
+    thread.get_by_role("textbox", name="Your comment").fill("Signed in, thanks for the piece.")
     thread.get_by_role("button", name="Post comment").click()
     expect(first_article(page)).to_contain_text("Ottilie Provider")
     listed = server.http.get("/api/v1/comments", params={"site": "herald", "page": "/oidc"}).json()

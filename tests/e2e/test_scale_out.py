@@ -127,7 +127,9 @@ async def test_comment_posted_to_one_worker_reaches_readers_of_the_other(
     listener = asyncio.create_task(first_event(second, PAGE, ready, "comment.created"))
     await asyncio.wait_for(ready.wait(), 10)
     async with httpx.AsyncClient() as client:
-        posted = await client.post(f"{first}/api/v1/comments", json=_comment("Across workers"))
+        posted = await client.post(
+            f"{first}/api/v1/comments", json=_comment("Posted to one, read on the other.")
+        )
     assert posted.status_code == 201, posted.text
     event = await asyncio.wait_for(listener, 10)
     assert event["id"] == posted.json()["id"]
@@ -136,7 +138,9 @@ async def test_comment_posted_to_one_worker_reaches_readers_of_the_other(
 async def test_vote_on_one_worker_is_read_on_the_other(two_servers: tuple[str, str]) -> None:
     first, second = two_servers
     async with httpx.AsyncClient() as client:
-        posted = await client.post(f"{first}/api/v1/comments", json=_comment("Vote on me"))
+        posted = await client.post(
+            f"{first}/api/v1/comments", json=_comment("Please vote for this one.")
+        )
         comment_id = posted.json()["id"]
         voted = await client.post(f"{first}/api/v1/comments/{comment_id}/vote", json={"value": 1})
         assert voted.status_code == 200, voted.text

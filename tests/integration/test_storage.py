@@ -43,7 +43,7 @@ def reader(n: int) -> Caller:
 async def post(
     services: Services, page: str, n: int, parent_id: str | None = None
 ) -> PostedComment:
-    draft = CommentDraft("news", page, f"Comment {n}", f"Reader {n}", parent_id=parent_id)
+    draft = CommentDraft("news", page, f"Post {n}", f"Reader {n}", parent_id=parent_id)
     return await services.comments.post_comment(draft, reader(n))
 
 
@@ -255,14 +255,16 @@ async def test_a_reader_of_the_log_misses_no_event_while_posts_commit_at_once(
 
     async def read_the_log_as_it_grows() -> None:
         last = 0
-        for _ in range(20_000):  # bounded: a reader catches up once the posts are done
+        for _ in range(20_000):  # bounded (20 s at most): it catches up once the posts are done
             async with log.read() as tx:
                 batch = await tx.events.after(thread_id, last, 100)
             seen.extend(event.sequence or 0 for event in batch)
             last = seen[-1] if seen else 0
             if posting_done.is_set() and not batch:
                 return
-            await asyncio.sleep(0)
+            # A millisecond between looks: the bound then outlasts posts that take longer
+            # (each is screened on a worker thread first) instead of spinning through it.
+            await asyncio.sleep(0.001)
 
     reading = asyncio.ensure_future(read_the_log_as_it_grows())
     try:

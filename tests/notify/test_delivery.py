@@ -306,15 +306,15 @@ async def test_mail_waiting_in_a_batch_is_cancelled_by_unsubscribing(
     clock: MovableClock,
 ) -> None:
     await confirm(client, services, smtp_server, ANN, "all")
-    await new_comment(client, author_name="Bob", body="Sent at once.")
+    await new_comment(client, author_name="Bob", body="Arrives right away.")
     await deliver(services)
-    await new_comment(client, author_name="Bob", body="Waits for the batch.")
+    await new_comment(client, author_name="Bob", body="Waits for the next round of mail.")
     await deliver(services)
     unsubscribe = link(smtp_server.to(ANN)[-1], "unsubscribe")
     assert (await client.post(unsubscribe)).status_code == 200
     clock.advance(minutes=16)
     assert await deliver(services) == 1  # claimed, then cancelled
-    assert all("Waits for the batch." not in text_of(m) for m in smtp_server.messages)
+    assert all("Waits for the next round of mail." not in text_of(m) for m in smtp_server.messages)
     assert services.notifications is not None
     summary = await services.notifications.outbox_summary()
     assert summary.counts["cancelled"] == 1

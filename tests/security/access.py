@@ -32,7 +32,9 @@ class World:
     csrf: dict[str, str] = field(default_factory=dict)
     authors: int = 0
 
-    async def comment(self, site: str = "news", **overrides: Any) -> dict[str, Any]:
+    async def comment(
+        self, site: str = "news", *, may_be_held: bool = False, **overrides: Any
+    ) -> dict[str, Any]:
         """A fresh published comment (with its ``edit_token``) by an author of its own (so a
         ban of one author leaves the others free to post)."""
         self.authors += 1
@@ -43,7 +45,7 @@ class World:
             response = await author.post(
                 "/api/v1/comments", json=comment_body(site=site, author_email=email, **overrides)
             )
-        assert response.status_code == 201, response.text
+        assert response.status_code in ((201, 202) if may_be_held else (201,)), response.text
         posted: dict[str, Any] = response.json()
         return posted
 
@@ -84,9 +86,16 @@ def simple(method: str, path: str, **kwargs: Any) -> Build:
     return build
 
 
+LEARNED = "Ghosting the gaffer in the car park tonight, bring the lads."
+
+
 def on_comment(method: str, template: str, body: Any = None, **kwargs: Any) -> Build:
     async def build(world: World, persona: str) -> Call:
-        comment = await world.comment()
+        # A comment taught to the screen as a threat holds every later comment that reads
+        # like it on the site: the taught ones read like no other comment of these tests (and
+        # the second is held by the first, which the route takes as well).
+        taught = template.endswith("/learn")
+        comment = await world.comment(**({"body": LEARNED, "may_be_held": True} if taught else {}))
         path = template.replace("{id}", comment["id"])
         extra = dict(kwargs)
         if body is not None:

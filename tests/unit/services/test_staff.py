@@ -209,7 +209,7 @@ async def test_at_most_three_pins_per_thread(services: Services) -> None:
     ids = [
         (
             await services.comments.post_comment(
-                CommentDraft("news", PAGE, f"Comment {n}", "Ann"), Caller(origin=ORIGIN)
+                CommentDraft("news", PAGE, f"Post {n}", "Ann"), Caller(origin=ORIGIN)
             )
         ).comment.id
         for n in range(4)

@@ -17,7 +17,7 @@ PAGE = "/2026/11/article"
 
 
 async def posted_id(services: Services) -> str:
-    draft = CommentDraft("news", PAGE, "Vote on me", "Ann")
+    draft = CommentDraft("news", PAGE, "Please vote for this one.", "Ann")
     return (await services.comments.post_comment(draft, Caller(origin=ORIGIN))).comment.id
 
 

@@ -59,13 +59,18 @@ class _Taught:
         self.categories: list[str] = []
 
     def add(self, vector: NDArray[np.float32], category: str) -> None:
-        self.vectors = np.vstack([self.vectors, vector[None, :]])
+        # The category first: a reader between the two lines sees one vector fewer than
+        # categories, never a vector without its category.
         self.categories.append(category)
+        self.vectors = np.vstack([self.vectors, vector[None, :]])
 
     def nearest(self, vector: NDArray[np.float32]) -> tuple[str, float] | None:
         if not self.categories:
             return None
-        similarity = self.vectors @ vector
+        vectors = self.vectors
+        if not len(vectors):
+            return None
+        similarity = vectors @ vector
         best = int(similarity.argmax())
         return self.categories[best], float(similarity[best])
 

@@ -16,9 +16,14 @@ from rostra.screening import semantic_available
 from rostra.screening.weights import CATEGORIES
 from rostra.services.registry import Services
 from rostra.storage.database import Database
-from rostra.web.app import create_app
 from tests.api.helpers import ORIGIN, assert_error, new_comment, post_comment, read_thread
-from tests.api.staff_helpers import MODERATOR, add_staff, sign_in
+from tests.api.staff_helpers import (
+    MODERATOR,
+    add_staff,
+    api_client,
+    automatic_rules,
+    sign_in,
+)
 from tests.conftest import MovableClock
 
 LEARNED = "Ghosting the gaffer in the car park tonight."
@@ -145,26 +150,13 @@ async def semantic_services(settings: Settings, clock: MovableClock) -> AsyncIte
         await hook()
 
 
-async def _api(services: Services) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=create_app(services))  # type: ignore[arg-type]
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
-
-
-async def held_for(database_url: str, comment_id: str) -> list[str]:
-    """The rules of the automatic screen's reasons for a comment."""
-    storage = Database(database_url)
-    try:
-        async with storage.read() as tx:
-            decisions = await tx.screening.decisions(comment_id)
-    finally:
-        await storage.close()
-    return [reason.rule for d in decisions if d.actor is None for reason in d.reasons]
-
-
 async def test_a_learned_exemplar_holds_the_next_comment_like_it_even_after_a_restart(
     semantic_services: Services, settings: Settings, clock: MovableClock, database_url: str
 ) -> None:
-    async with await _api(semantic_services) as reader, await _api(semantic_services) as staff:
+    async with (
+        await api_client(semantic_services) as reader,
+        await api_client(semantic_services) as staff,
+    ):
         before = await post_comment(reader, author_name="Dee", body=LIKE_IT)
         assert before.status_code == 201, before.text  # the seed exemplars let it through
         learned_from = await new_comment(reader, author_name="Cy", body=LEARNED)
@@ -176,14 +168,14 @@ async def test_a_learned_exemplar_holds_the_next_comment_like_it_even_after_a_re
         assert response.json() == {"category": "threat", "screen_learned": True}
         after = await post_comment(reader, author_name="Eve", body=LIKE_IT + " Lads.")
         assert after.status_code == 202, after.text
-        assert "model:threat" in await held_for(database_url, after.json()["id"])
+        assert "model:threat" in await automatic_rules(database_url, after.json()["id"])
     # A new process (another worker, or a restart) reads the stored exemplar when it loads.
     restarted = build_services(replace(settings, toxicity_model="semantic"), clock=clock)
     try:
-        async with await _api(restarted) as api:
+        async with await api_client(restarted) as api:
             again = await post_comment(api, author_name="Flo", body=LIKE_IT + " Sorted.")
             assert again.status_code == 202, again.text
-            assert "model:threat" in await held_for(database_url, again.json()["id"])
+            assert "model:threat" in await automatic_rules(database_url, again.json()["id"])
     finally:
         for hook in restarted.on_shutdown:
             await hook()

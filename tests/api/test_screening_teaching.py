@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from rostra.bootstrap import build_services
@@ -14,29 +13,19 @@ from rostra.config import Settings
 from rostra.services.registry import Services
 from rostra.services.screening import TAUGHT_POLL
 from rostra.storage.database import Database
-from rostra.web.app import create_app
 from tests.api.helpers import post_comment
-from tests.api.staff_helpers import MODERATOR, add_staff, sign_in
+from tests.api.staff_helpers import (
+    MODERATOR,
+    add_staff,
+    api_client,
+    automatic_rules,
+    sign_in,
+)
 from tests.conftest import MovableClock
 
 # Local slang for a threat the shipped model does not know.
 TAUGHT = "Ghosting the gaffer in the car park tonight, bring the lads."
 NEAR = "Ghosting the gaffer in the car park tonight, bring all the lads."
-
-
-async def _api(services: Services) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=create_app(services))  # type: ignore[arg-type]
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
-
-
-async def _reasons(database_url: str, comment_id: str) -> list[str]:
-    storage = Database(database_url)
-    try:
-        async with storage.read() as tx:
-            decisions = await tx.screening.decisions(comment_id)
-    finally:
-        await storage.close()
-    return [reason.rule for d in decisions if d.actor is None for reason in d.reasons]
 
 
 @pytest.fixture
@@ -65,7 +54,7 @@ async def test_a_taught_threat_holds_a_near_copy_on_every_worker_of_that_site_on
     database_url: str,
 ) -> None:
     await services.sites.add_site("other", ["https://other.example"], "Other")
-    async with await _api(services) as first, await _api(second_worker) as second:
+    async with await api_client(services) as first, await api_client(second_worker) as second:
         before = await post_comment(first, **_by("ann", TAUGHT))
         assert before.status_code == 201, before.text  # the shipped model lets it through
         warm = await post_comment(second, **_by("bo", "Lovely weather for the match."))
@@ -79,12 +68,12 @@ async def test_a_taught_threat_holds_a_near_copy_on_every_worker_of_that_site_on
 
         here = await post_comment(first, **_by("cy", NEAR))
         assert here.status_code == 202, here.text
-        assert "model:threat" in await _reasons(database_url, here.json()["id"])
+        assert "model:threat" in await automatic_rules(database_url, here.json()["id"])
 
         clock.advance(seconds=TAUGHT_POLL.total_seconds())  # the other worker looks again
         there = await post_comment(second, **_by("dee", NEAR))
         assert there.status_code == 202, there.text
-        assert "model:threat" in await _reasons(database_url, there.json()["id"])
+        assert "model:threat" in await automatic_rules(database_url, there.json()["id"])
 
         elsewhere = await post_comment(first, **_by("eve", NEAR, site="other"))
         assert elsewhere.status_code == 201, elsewhere.text  # another site's screen
@@ -93,7 +82,7 @@ async def test_a_taught_threat_holds_a_near_copy_on_every_worker_of_that_site_on
 async def test_approving_a_held_comment_lets_the_next_one_like_it_through(
     services: Services, database_url: str
 ) -> None:
-    async with await _api(services) as api:
+    async with await api_client(services) as api:
         taught = await post_comment(api, **_by("ann", TAUGHT))
         await add_staff(services, MODERATOR, "moderator")
         await sign_in(api, MODERATOR)

@@ -102,7 +102,12 @@ def screen_text(text: str) -> str:
     (the signals count them; their names would teach the model which sites the corpus
     happened to use), then the word lists' normalization (lower case, accents off,
     spelled-out letters joined, leetspeak undone, long runs cut)."""
-    return normalize_text(_WEB_ADDRESS.sub(" weblink ", clean(text)))
+    return normalize_cleaned(clean(text))
+
+
+def normalize_cleaned(cleaned: str) -> str:
+    """``screen_text`` of a text ``clean`` has already cleaned."""
+    return normalize_text(_WEB_ADDRESS.sub(" weblink ", cleaned))
 
 
 def weight_of_words(normalized: str) -> float:

@@ -104,7 +104,7 @@ class TrainedModel:
         self.load()
         assert self._encoder is not None and self._weights is not None  # noqa: S101
         cleaned = features.clean(text)
-        normalized = features.screen_text(text)
+        normalized = features.normalize_cleaned(cleaned)
         vector, known = self._encoder.read(normalized)
         buckets, values = features.hashed(normalized)
         signal = features.signals(cleaned, normalized)

@@ -99,7 +99,7 @@ def featurize(examples: Sequence[Example], cache: dict[str, Array] | None = None
     vectors, indptr, indices, values, signal_rows = [], [0], [], [], []
     for example in examples:
         cleaned = features.clean(example.text)
-        normalized = features.screen_text(example.text)
+        normalized = features.normalize_cleaned(cleaned)
         if normalized not in cache:
             vector, known = encoder.read(normalized)
             cache[normalized] = np.append(vector, known).astype(np.float32)

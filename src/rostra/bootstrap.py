@@ -29,9 +29,11 @@ from rostra.screening import (
 from rostra.services.accounts import AccountPolicy, AccountService
 from rostra.services.anchors import AnchorService
 from rostra.services.avatars import AvatarService
+from rostra.services.campaign_ports import PaymentProvider
 from rostra.services.campaigns import CampaignService
 from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
+from rostra.services.demo import DemoKit
 from rostra.services.exports import ExportService
 from rostra.services.housekeeping import Housekeeper
 from rostra.services.images import ImageService
@@ -60,7 +62,6 @@ from rostra.web.middleware.cors import ASGIApp
 
 if TYPE_CHECKING:
     from rostra.live.redis import RedisEventBus
-    from rostra.payments.stripe import StripePaymentProvider
 
 # Adapters that only some commands or settings need (Litestar for serving, Redis, Stripe) are
 # imported where they are built: every `rostra` command starts here, and importing them all
@@ -215,9 +216,13 @@ def build_staff_digests(
     )
 
 
-def build_payment_providers(settings: Settings) -> dict[str, StripePaymentProvider | None]:
+def build_payment_providers(
+    settings: Settings, demo: DemoKit | None = None
+) -> dict[str, PaymentProvider | None]:
     """Every payment provider Rostra knows, by the name in its webhook URL; None when its keys
-    are not set (``ROSTRA_STRIPE_SECRET_KEY``), so donations answer ``payments_disabled``."""
+    are not set (``ROSTRA_STRIPE_SECRET_KEY``), so donations answer ``payments_disabled``.
+    The demo's pretend provider exists only when ``rostra demo`` hands over its kit: no
+    setting turns it on."""
     stripe = None
     if settings.stripe_secret_key:
         from rostra.payments.stripe import StripePaymentProvider
@@ -227,7 +232,12 @@ def build_payment_providers(settings: Settings) -> dict[str, StripePaymentProvid
             settings.stripe_webhook_secret,
             api_base=settings.stripe_api_base,
         )
-    return {"stripe": stripe}
+    providers: dict[str, PaymentProvider | None] = {"stripe": stripe}
+    if demo is not None:  # after Stripe: a demo given Stripe keys takes donations there
+        from rostra.payments.demo import DemoPaymentProvider
+
+        providers["demo"] = DemoPaymentProvider(demo.payments)
+    return providers
 
 
 def build_keyring(settings: Settings) -> Keyring:
@@ -242,9 +252,11 @@ def build_metrics() -> PrometheusMetrics:
     return PrometheusMetrics(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None)
 
 
-def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+def build_services(
+    settings: Settings, *, clock: Clock | None = None, demo: DemoKit | None = None
+) -> Services:
     """Every service, wired to the adapters the settings choose (``clock`` for replaying
-    history, as the demo's seed does)."""
+    history, as the demo's seed does; ``demo`` only from ``rostra demo``)."""
     database = build_database(settings)
     events = build_event_bus(settings, database)
     keyring = build_keyring(settings)
@@ -277,7 +289,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         # Loaded before the first request, not by the first comment: loading under load took
         # seconds (scikit-learn's import) and held the GIL from the worker's health check.
         starters.append(functools.partial(asyncio.to_thread, loaded.load))
-    payments = build_payment_providers(settings)  # issue 9: reader support
+    payments = build_payment_providers(settings, demo)  # issue 9: reader support
     closers.extend(provider.close for provider in payments.values() if provider is not None)
     # Issue 10: reader accounts, and the hourly purge of IP digests, sessions, used tokens.
     accounts = AccountService(
@@ -366,15 +378,18 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         avatars=AvatarService(database, images, settings.public_url),
         staff_digests=staff_digests,
         metrics=MetricsService(database, metrics, settings.metrics_token),
+        demo=demo,
     )
 
 
-def build_app(settings: Settings) -> ASGIApp:
-    """The ASGI app for ``settings``."""
+def build_app(settings: Settings, demo: DemoKit | None = None) -> ASGIApp:
+    """The ASGI app for ``settings`` (and, from ``rostra demo`` only, its kit)."""
     from rostra.web.app import create_app
 
     return create_app(
-        build_services(settings), demo=settings.demo, max_request_bytes=settings.max_request_bytes
+        build_services(settings, demo=demo),
+        demo=settings.demo,
+        max_request_bytes=settings.max_request_bytes,
     )
 
 

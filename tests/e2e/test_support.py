@@ -76,16 +76,18 @@ def test_goal_bar_updates_live_and_donate_redirects_to_checkout(
     expect(bar).to_have_attribute("aria-valuenow", "1860")
     expect(bar).to_have_attribute("aria-valuemin", "0")
     expect(bar).to_have_attribute("aria-valuemax", "5000")
-    expect(bar).to_have_attribute("aria-valuetext", "$1,860.00 raised of $5,000.00 goal (37%)")
+    expect(bar).to_have_attribute("aria-valuetext", "£1,860 raised of £5,000 goal (37%)")
     expect(support.get_by_role("heading", name="Support Rostra Gazette")).to_be_visible()
     # Milestones: the first is reached, and screen readers hear which.
     expect(support.locator(".ms.on")).to_have_count(1)
-    expect(support.get_by_role("list", name="Milestones")).to_contain_text("$1,000.00 (reached)")
+    expect(support.get_by_role("list", name="Milestones")).to_contain_text("£1,000 (reached)")
     # Donor names only of those who opted in; never the anonymous ones.
     expect(support.locator(".who")).to_have_text("Recent supporters: Dev Raman, Marta Kowalczyk")
 
     # A verified payment arrives: the open page's bar moves without a reload.
-    payload = session_completed(campaign["id"], 114_000, payment_intent="pi_browser")
+    payload = session_completed(
+        campaign["id"], 114_000, currency="gbp", payment_intent="pi_browser"
+    )
     response = server.http.post(
         "/api/v1/payments/webhook/stripe",
         content=payload,
@@ -93,14 +95,14 @@ def test_goal_bar_updates_live_and_donate_redirects_to_checkout(
     )
     assert response.json() == {"outcome": "applied"}, response.text
     expect(bar).to_have_attribute("aria-valuenow", "3000")
-    expect(bar).to_have_attribute("aria-valuetext", "$3,000.00 raised of $5,000.00 goal (60%)")
+    expect(bar).to_have_attribute("aria-valuetext", "£3,000 raised of £5,000 goal (60%)")
     expect(support.locator(".ms.on")).to_have_count(2)
 
     # Preset buttons are toggles; a bad custom amount is refused before any request.
-    preset = support.get_by_role("button", name="$50.00")
+    preset = support.get_by_role("button", name="£50")
     preset.click()
     expect(preset).to_have_attribute("aria-pressed", "true")
-    custom = support.get_by_role("textbox", name="Other amount (USD)")
+    custom = support.get_by_role("textbox", name="Other amount (GBP)")
     custom.fill("12.345")
     expect(preset).to_have_attribute("aria-pressed", "false")
     donate = support.get_by_role("button", name="Support Rostra Gazette")
@@ -132,8 +134,8 @@ def test_thank_you_after_checkout_and_dark_theme(new_page: object, server: DemoS
     overflow = page.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
     assert overflow <= 390
     # Keyboard: the preset amounts are ordinary buttons.
-    preset = support.get_by_role("button", name="$10.00")
+    preset = support.get_by_role("button", name="£10")
     preset.focus()
     page.keyboard.press("Space")  # type: ignore[attr-defined]
     expect(preset).to_have_attribute("aria-pressed", "true")
-    expect(support.get_by_role("button", name="$25.00")).to_have_attribute("aria-pressed", "false")
+    expect(support.get_by_role("button", name="£25")).to_have_attribute("aria-pressed", "false")

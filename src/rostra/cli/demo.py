@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from rostra.domain.moderation import ModerationSettings
 from rostra.domain.staff import Role, StaffUser
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft
+from rostra.services.demo import DemoKit, DemoPaymentDesk
 from rostra.services.registry import Services
 
 SITE = "demo"
@@ -164,7 +166,7 @@ async def _seed_campaign(services: Services, now: datetime) -> None:
         SITE,
         draft_from_text(
             goal="5000",
-            currency_code="USD",
+            currency_code="GBP",  # the Gazette writes in pounds
             milestones=["1000", "2500", "5000"],
             preset_amounts=["10", "25", "50"],
             title="Keep the Gazette free to read for everyone",
@@ -210,19 +212,40 @@ def demo(
     for leftover in folder.glob("demo.db*"):
         leftover.unlink()
     url = f"sqlite:///{database}"
-    settings = settings_from(None, database_url=url, demo=True)
+    mail_folder = folder / "mail"
+    shutil.rmtree(mail_folder, ignore_errors=True)
+    # The demo catches its own mail, so "Notify me" and sign-in links work with no mail server.
+    from rostra.notify.sink import MailSink  # aiosmtpd: only this command needs it
+
+    sink = MailSink(mail_folder)
+    sink.start()
+    address = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - naming, not binding
+    public_url = f"http://{address}:{port}"
+    settings = settings_from(None, database_url=url, demo=True).with_overrides(
+        smtp_url=sink.url,
+        mail_from="newsroom@gazette.demo",
+        public_url=public_url,
+        # Mail within seconds of the comment, not after a quarter-hour digest wait.
+        notify_batch_minutes=1,
+        notify_poll_seconds=1,
+    )
+    kit = DemoKit(payments=DemoPaymentDesk(public_url), mail_folder=mail_folder)
     migrate_database(url)
     clock = _SteppingClock(datetime.now(UTC))
     # The seed replays a whole discussion in a moment: rate limits would stop it.
-    services = build_services(settings.with_overrides(rate_limits=False), clock=clock)
+    services = build_services(settings.with_overrides(rate_limits=False), clock=clock, demo=kit)
     staff_password = secrets.token_urlsafe(12)
-    run_blocking(_seed(services, clock, port, staff_password))
-    typer.secho(f"\n  Rostra demo: http://{host}:{port}/", fg=typer.colors.GREEN, bold=True)
-    typer.echo(f"  Database: {database}")
-    typer.echo(f"  Moderator dashboard: http://{host}:{port}/admin")
-    typer.echo(f"  Moderator email: {DEMO_MODERATOR}")
-    typer.echo(f"  Moderator password: {staff_password}\n")
-    run_server(settings, host=host, port=port)
+    try:
+        run_blocking(_seed(services, clock, port, staff_password))
+        typer.secho(f"\n  Rostra demo: {public_url}/", fg=typer.colors.GREEN, bold=True)
+        typer.echo(f"  Database: {database}")
+        typer.echo(f"  Mail the demo sent: {public_url}/demo/mail")
+        typer.echo(f"  Moderator dashboard: {public_url}/admin")
+        typer.echo(f"  Moderator email: {DEMO_MODERATOR}")
+        typer.echo(f"  Moderator password: {staff_password}\n")
+        run_server(settings, host=host, port=port, demo=kit)
+    finally:
+        sink.stop()
 
 
 async def _seed(

@@ -26,6 +26,7 @@ from rostra.cli.common import (
     settings_from,
 )
 from rostra.config import Settings
+from rostra.services.demo import DemoKit
 
 FACTORY = "rostra.bootstrap:asgi_app_from_environment"
 
@@ -136,13 +137,14 @@ def run_server(
     port: int,
     workers: int = 1,
     keep_alive: int = KEEP_ALIVE_SECONDS,
+    demo: DemoKit | None = None,
 ) -> None:
-    """Migrate, then serve ``settings`` until interrupted."""
+    """Migrate, then serve ``settings`` until interrupted (``demo``: one process only)."""
     configure_logging(settings.log_format)
     migrate_database(settings.database_url)
     options = server_options(settings, host=host, port=port, keep_alive=keep_alive)
     if workers == 1:
-        uvicorn.run(build_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(build_app(settings, demo), **options)  # type: ignore[arg-type]
         return
     with metrics_folder():
         _run_workers(settings, workers, options)

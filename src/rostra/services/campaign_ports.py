@@ -99,3 +99,6 @@ class PaymentProvider(Protocol):
     def verify_event(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """Check the webhook's signature (and its age) and read the event; raises
         ``InvalidSignatureError`` for a missing, wrong or stale signature."""
+
+    async def close(self) -> None:
+        """Release connections when the server stops."""

@@ -10,6 +10,7 @@ from rostra.services.anchors import AnchorService
 from rostra.services.avatars import AvatarService
 from rostra.services.campaigns import CampaignService
 from rostra.services.comments import CommentService
+from rostra.services.demo import DemoKit
 from rostra.services.exports import ExportService
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
@@ -60,5 +61,7 @@ class Services:
     oidc: OidcService | None = None  # issue 10: sign-in with an OpenID Connect provider
     avatars: AvatarService | None = None  # issue 10: readers' uploaded pictures
     campaigns: CampaignService | None = None  # issue 9: reader support (campaigns, payments)
+    # Only `rostra demo`: its pretend payment desk and caught-mail folder (/demo/… pages)
+    demo: DemoKit | None = None
     # issue 4: a token that moves with every commit (Database.answer_token); None: no counter
     answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token

@@ -61,7 +61,7 @@ def create_app(
         gc.freeze()
 
     app = Litestar(
-        route_handlers=route_table(demo=demo),
+        route_handlers=route_table(demo=demo, demo_pages_on=services.demo is not None),
         dependencies={
             "services": Provide(provide_services, use_cache=True, sync_to_thread=False),
             "encoded_pages": Provide(provide_encoded_pages, use_cache=True, sync_to_thread=False),

@@ -78,8 +78,12 @@ async def home() -> Response[bytes]:
     return html(page("home"))
 
 
+# The demo article's own address: links in the demo's mail point there.
+DEMO_ARTICLE_PATH = "/2026/11/river-bridge-reopens"
+
+
 # GET / (demo)
-@get("/", include_in_schema=False, name="demo_article")
+@get(["/", DEMO_ARTICLE_PATH], include_in_schema=False, name="demo_article")
 async def demo_article() -> Response[bytes]:
-    """The demo article with the widget, served by ``rostra demo``."""
+    """The demo article with the widget, served by ``rostra demo`` (also at its own path)."""
     return html(page("demo"))

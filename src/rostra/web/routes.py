@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.handlers import HTTPRouteHandler
 
-from rostra.web import pages
+from rostra.web import demo_pages, pages
 from rostra.web.admin import accounts as admin_accounts
 from rostra.web.admin import campaigns as admin_campaigns
 from rostra.web.admin import views as admin
@@ -94,10 +94,12 @@ ASSET_ROUTES: list[HTTPRouteHandler] = [
 ]
 
 
-def route_table(*, demo: bool) -> list[HTTPRouteHandler]:
-    """The routes of one app; the demo serves its article at ``/`` instead of the start page."""
+def route_table(*, demo: bool, demo_pages_on: bool = False) -> list[HTTPRouteHandler]:
+    """The routes of one app; the demo serves its article at ``/`` instead of the start page,
+    and ``rostra demo`` alone adds its mailbox and pretend checkout (``demo_pages_on``)."""
     start_page = pages.demo_article if demo else pages.home
     return [
+        *(demo_pages.ROUTES if demo_pages_on else []),
         *API_ROUTES,
         *ASSET_ROUTES,
         *admin.ADMIN_ROUTES,

@@ -72,14 +72,17 @@ export async function mount(el, options) {
     return; // no campaign: the placeholder stays empty and unmarked
   }
   const dec = (c.goal.split(".")[1] || "").length;
-  const money = (() => {
+  // The campaign's currency in the page's language; round amounts without cents ("£5,000").
+  const money = (digits) => {
     try {
-      return new Intl.NumberFormat(options.lang, { style: "currency", currency: c.currency, minimumFractionDigits: dec, maximumFractionDigits: dec });
+      return new Intl.NumberFormat(options.lang, { style: "currency", currency: c.currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
     } catch {
-      return { format: (n) => `${n.toFixed(dec)} ${c.currency}` };
+      return { format: (n) => `${n.toFixed(digits)} ${c.currency}` };
     }
-  })();
-  const fmt = (s) => money.format(Number(s));
+  };
+  const whole = money(0);
+  const exact = money(dec);
+  const fmt = (s) => (Number.isInteger(Number(s)) ? whole : exact).format(Number(s));
   const ids = { h: uid(), err: uid() };
   const fill = h("div", { class: "fill" });
   const bar = h("div", { class: "bar", role: "progressbar", "aria-labelledby": ids.h, "aria-valuemin": "0" }, fill);

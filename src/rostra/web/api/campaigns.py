@@ -46,7 +46,7 @@ WEBHOOK_RESPONSES = {
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 3000
 # Webhook senders (Stripe) name the signature header this way.
-SIGNATURE_HEADERS = {"stripe": "stripe-signature"}
+SIGNATURE_HEADERS = {"stripe": "stripe-signature", "demo": "x-demo-signature"}
 
 
 def campaign_service(services: Services) -> CampaignService:

@@ -60,3 +60,22 @@ def test_readme_starts_with_the_demo_and_test_commands() -> None:
     assert "make test" in first_block
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(r"^make test$", ci, flags=re.MULTILINE)
+
+
+def test_readme_links_only_the_projects_own_files() -> None:
+    """A clone has no ../shared/: the README points at files of this repository that exist."""
+    readme = (ROOT / "README.md").read_text()
+    assert "../" not in readme
+    targets = re.findall(r"\]\(([^)#]+)\)", readme)
+    local = [t for t in targets if not t.startswith(("http://", "https://", "mailto:"))]
+    assert "docs/api.md" in local, local
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert missing == [], missing
+
+
+def test_readme_hosts_the_site_on_the_database_it_serves() -> None:
+    readme = (ROOT / "README.md").read_text()
+    host = readme.split("## Host it", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line for line in host.splitlines() if "rostra " in line]
+    assert len(commands) == 2, commands
+    assert all("--database $DB" in line for line in commands), commands

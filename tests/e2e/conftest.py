@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-STARTUP_SECONDS = 30.0
+STARTUP_SECONDS = 60.0  # the demo seeds its thread first; slow on a busy shared 2-core machine
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -68,6 +69,34 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], server: Demo
     pytest.fail(
         f"rostra demo did not answer /healthz within {STARTUP_SECONDS:.0f} s:\n{server.output()}"
     )
+
+
+@contextmanager
+def running_demo(tmp_path: Path, **env_extra: str) -> Iterator[DemoServer]:
+    """``python -m rostra demo`` on a free port with its data in ``tmp_path`` (for fixtures
+    that share one server across a module)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "ROSTRA_RATE_LIMITS": "off", **env_extra}
+    for name in ("ROSTRA_DATABASE_URL", "ROSTRA_STRIPE_SECRET_KEY", "ROSTRA_SMTP_URL"):
+        env.pop(name, None)
+    stdout, stderr = tmp_path / "server.stdout", tmp_path / "server.stderr"
+    command = [sys.executable, "-m", "rostra", "demo", "--port", str(port),
+               "--data-dir", str(tmp_path / "data")]  # fmt: skip
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+    with httpx.Client(base_url=url, timeout=10) as http:
+        demo = DemoServer(url, http, f"sqlite:///{tmp_path / 'data' / 'demo.db'}", [stdout, stderr])
+        try:
+            _wait_until_healthy(url, process, demo)
+            yield demo
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @pytest.fixture

@@ -257,8 +257,8 @@ def test_thread_tabs_switch_between_inline_feedback_and_all_comments(new_page, s
     page = new_page()
     root = page.locator("#rostra-thread")
     expect(root.get_by_role("heading", level=2)).to_have_text(re.compile(r"^\d+ Comments?$"))
-    inline_tab = root.get_by_role("tab", name="Inline Feedbacks")
-    all_tab = root.get_by_role("tab", name="View all comments")
+    inline_tab = root.get_by_role("tab", name="Comments on passages")
+    all_tab = root.get_by_role("tab", name="All comments")
     expect(all_tab).to_have_attribute("aria-selected", "true")
     everything = len(thread(server)["comments"])
     anchored = thread(server, anchored="true")["comments"]

@@ -86,7 +86,10 @@ def test_notify_choice_appears_and_subscribes_with_confirmation(
     notify.select_option("replies")
     thread.get_by_role("button", name="Post comment").click()
     # Published or held by screening (the test types fast): the subscription is made either way.
-    expect(thread.get_by_role("status")).to_have_text(re.compile("posted|awaiting moderation"))
+    status = thread.get_by_role("status")
+    expect(status.filter(has_text=re.compile("posted|awaiting moderation"))).to_have_count(1)
+    # The reader is told the subscription waits for the mailed link.
+    expect(status.filter(has_text="Check your inbox to confirm")).to_be_visible()
     deadline = time.monotonic() + DEADLINE_SECONDS
     while not smtp_server.to("ada@example.org") and time.monotonic() < deadline:
         time.sleep(0.05)  # polling a condition with a deadline: the server's worker sends

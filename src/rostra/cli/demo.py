@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import tempfile
@@ -214,21 +215,25 @@ def demo(
     url = f"sqlite:///{database}"
     mail_folder = folder / "mail"
     shutil.rmtree(mail_folder, ignore_errors=True)
-    # The demo catches its own mail, so "Notify me" and sign-in links work with no mail server.
-    from rostra.notify.sink import MailSink  # aiosmtpd: only this command needs it
-
-    sink = MailSink(mail_folder)
-    sink.start()
+    base = settings_from(None, database_url=url, demo=True)
     address = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - naming, not binding
-    public_url = f"http://{address}:{port}"
-    settings = settings_from(None, database_url=url, demo=True).with_overrides(
-        smtp_url=sink.url,
-        mail_from="newsroom@gazette.demo",
+    public_url = (base.public_url or f"http://{address}:{port}").rstrip("/")
+    sink = None
+    if not base.smtp_url:
+        # The demo catches its own mail, so "Notify me" and sign-in links work with no mail
+        # server; with ROSTRA_SMTP_URL set, it sends through that server instead.
+        from rostra.notify.sink import MailSink  # aiosmtpd: only this command needs it
+
+        sink = MailSink(mail_folder)
+        sink.start()
+    settings = base.with_overrides(
+        smtp_url=sink.url if sink else None,
+        mail_from=None if base.mail_from else "newsroom@gazette.demo",
         public_url=public_url,
-        # Mail within seconds of the comment, not after a quarter-hour digest wait.
-        notify_batch_minutes=1,
-        notify_poll_seconds=1,
     )
+    if "ROSTRA_NOTIFY_BATCH_MINUTES" not in os.environ:
+        # Mail within seconds of a comment, not after a quarter-hour digest wait.
+        settings = settings.with_overrides(notify_batch_minutes=1, notify_poll_seconds=1)
     kit = DemoKit(payments=DemoPaymentDesk(public_url), mail_folder=mail_folder)
     migrate_database(url)
     clock = _SteppingClock(datetime.now(UTC))
@@ -239,13 +244,15 @@ def demo(
         run_blocking(_seed(services, clock, port, staff_password))
         typer.secho(f"\n  Rostra demo: {public_url}/", fg=typer.colors.GREEN, bold=True)
         typer.echo(f"  Database: {database}")
-        typer.echo(f"  Mail the demo sent: {public_url}/demo/mail")
+        if sink is not None:
+            typer.echo(f"  Mail the demo sent: {public_url}/demo/mail")
         typer.echo(f"  Moderator dashboard: {public_url}/admin")
         typer.echo(f"  Moderator email: {DEMO_MODERATOR}")
         typer.echo(f"  Moderator password: {staff_password}\n")
         run_server(settings, host=host, port=port, demo=kit)
     finally:
-        sink.stop()
+        if sink is not None:
+            sink.stop()
 
 
 async def _seed(
@@ -285,6 +292,8 @@ async def _seed(
                 )
         clock.moment = start
         await _seed_campaign(services, start)  # issue 9: the support widget's campaign
+        if services.accounts is not None:  # sign-in links by email, caught on /demo/mail
+            await services.accounts.set_email_sign_in(SITE, True, "demo seed")
         if staff_password and services.staff is not None:  # the dashboard's demo account (#5)
             await services.staff.add_user(DEMO_MODERATOR, "moderator", staff_password)
     finally:

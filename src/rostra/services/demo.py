@@ -134,4 +134,4 @@ class DemoKit:
     """Handed down by ``rostra demo`` only: the payment desk and the caught-mail folder."""
 
     payments: DemoPaymentDesk
-    mail_folder: Path
+    mail_folder: Path  # empty when the demo was given a real mail server (ROSTRA_SMTP_URL)

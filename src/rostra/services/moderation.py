@@ -44,12 +44,22 @@ from rostra.services.staff_ports import QueueItem
 from rostra.services.tokens import Keyring
 
 MAX_PAGE = 100
+# How far back the bans page looks in the audit log for the comment a ban was made from.
+BAN_AUDIT_PAGES = 10
 # Past any real queue or log; larger offsets overflow the databases' integers (issue 12).
 MAX_OFFSET = 1_000_000_000
 MAX_BULK = 100
 MAX_PINNED = 3
 SPAM_BAN = timedelta(days=7)
 MAX_BAN_DAYS = 3650
+
+
+@dataclass(frozen=True, slots=True)
+class BanDetail:
+    """A ban and the comment that caused it (None when no longer known)."""
+
+    ban: Ban
+    comment: Comment | None
 
 
 class Decision(StrEnum):
@@ -344,6 +354,28 @@ class ModerationService:
         del user
         async with self._storage.read() as tx:
             return await tx.staff_records.list_bans(self._clock.now())
+
+    async def ban_details(self, user: StaffUser) -> list[BanDetail]:
+        """Bans in force, each with the comment it was made from when the audit log still
+        names it (a ban and its audit entry share their author and moment)."""
+        del user
+        async with self._storage.read() as tx:
+            bans = await tx.staff_records.list_bans(self._clock.now())
+            wanted = {(b.created_by, b.created_at, b.kind.value): b for b in bans}
+            origins: dict[int, str] = {}
+            for page in range(BAN_AUDIT_PAGES):
+                entries = await tx.staff_records.audit_entries(MAX_PAGE, page * MAX_PAGE)
+                for entry in entries:
+                    kind, _, comment_id = entry.target.partition(":")
+                    ban = wanted.get((entry.actor, entry.created_at, kind))
+                    if entry.action is StaffAction.BAN and ban is not None:
+                        origins.setdefault(ban.id, comment_id)
+                if len(entries) < MAX_PAGE or len(origins) == len(bans):
+                    break
+            comments = {
+                ban_id: await tx.comments.get(comment_id) for ban_id, comment_id in origins.items()
+            }
+        return [BanDetail(b, comments.get(b.id)) for b in bans]
 
     async def pin(self, user: StaffUser, comment_id: str, pinned: bool) -> Comment:
         """Pin a published top-level comment first on its thread (at most 3), or unpin it."""

@@ -90,7 +90,7 @@ class NotificationService:
         self._subscriptions.require_enabled(field="notify")
         if email is None:
             raise ValidationError(
-                "Notifications need an email address; fill in 'author_email'.",
+                "Give your email address to be notified.",
                 field="author_email",
             )
         return kind

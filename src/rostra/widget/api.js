@@ -56,3 +56,10 @@ export const tokens = {
     store.set(KEY, all);
   },
 };
+
+// Comments posted from this browser (mine(id, 1) adds one): readers do not vote on their own.
+export const mine = (id, add) => {
+  const m = store.get("mine") || [];
+  if (add) store.set("mine", [id, ...m].slice(0, 500));
+  return m.includes(id);
+};

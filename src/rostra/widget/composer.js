@@ -1,4 +1,4 @@
-import { at, tokens } from "./api.js";
+import { at, mine, tokens } from "./api.js";
 import { h, store, uid } from "./dom.js";
 
 /** The form; mode "new" | "reply" | "edit". Calls o.start() before a request, o.done(comment|null) after. */
@@ -13,6 +13,7 @@ export function composer(ctx, o) {
 
   const hintId = uid();
   const topErr = h("p", { class: "err top", role: "alert", hidden: true });
+  const okNote = h("p", { class: "ok", role: "status", hidden: true });
   const ta = h("textarea", {
     id: uid(), name: "body", rows: edit ? 4 : 3, maxlength: 10000, required: true,
     placeholder: edit ? null : t("prompt"), "aria-describedby": hintId,
@@ -22,7 +23,7 @@ export function composer(ctx, o) {
     mode === "reply" ? t("replyTo", { name: o.author || t("deletedName") }) : t(edit ? "editLabel" : "comment"));
   const preview = h("div", { class: "preview md", hidden: true, "aria-live": "polite", "aria-label": t("preview") });
   const pbtn = h("button", { type: "button", class: "btn", "aria-pressed": "false", onclick: togglePreview }, t("preview"));
-  const hint = h("p", { class: "hint", id: hintId }, t("hint"), ...t("hintEx").split(", ").map((x) => h("code", {}, x)));
+  const hint = h("p", { class: "hint", id: hintId }, `${t("hint")} ${t("hintEx")}`);
   const send = h("button", { type: "submit", class: "btn pri" }, t(edit ? "save" : mode === "reply" ? "postReply" : "post"));
   const cancel = o.cancel && h("button", { type: "button", class: "btn", onclick: () => o.cancel() }, t("cancel"));
 
@@ -53,14 +54,14 @@ export function composer(ctx, o) {
         picIn.value = "";
       } });
     extra.push(h("div", {}, picBox, picIn));
-    picBtn = h("button", { type: "button", class: "btn", onclick: () => picIn.click() }, t("attach"));
+    picBtn = h("button", { type: "button", class: "btn pic", onclick: () => picIn.click() }, t("attach"));
     // Honeypot for bots
     extra.push(h("div", { class: "hp", "aria-hidden": "true" },
       h("label", {}, t("website"), h("input", { name: "website2", tabindex: "-1", autocomplete: "off" }))));
   }
   const more = h("div", { hidden: !open }, hint, ...extra);
-  const row = h("div", { class: "row", hidden: !open }, pbtn, cancel, send, picBtn);
-  const form = h("form", { class: "form", novalidate: true }, topErr, label, ta, preview, more, row);
+  const row = h("div", { class: "row", hidden: !open }, picBtn, pbtn, cancel, send);
+  const form = h("form", { class: "form", novalidate: true }, topErr, label, ta, preview, more, row, okNote);
   form.addEventListener("focusin", () => (more.hidden = row.hidden = false));
   form.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && o.cancel) {
@@ -133,6 +134,9 @@ export function composer(ctx, o) {
     const body = ta.value.trim();
     if (!body) return fail({ field: "body", message: t("needBody") });
     if (!edit && !v("author_name")) return fail({ field: "author_name", message: t("needName") });
+    const notify = v("notify") || "none";
+    if (notify !== "none" && !v("author_email")) return fail({ field: "author_email", message: t("needEmail") });
+    okNote.hidden = true;
     setBusy(true);
     o.start?.();
     let c = null;
@@ -145,18 +149,21 @@ export function composer(ctx, o) {
         c = await ctx.api.post("/comments", {
           site: ctx.site, page: ctx.page, page_title: ctx.title || null, parent_id: o.parent?.id ?? null,
           author_name: author.name, author_email: author.email || null, author_url: null, body,
-          anchor: o.anchor || null, notify: v("notify") || "none", website2: form.elements.website2.value,
+          anchor: o.anchor || null, notify, website2: form.elements.website2.value,
           elapsed_ms: began ? Date.now() - began : null,
           images: pics ? await pics.list() : [],
         });
         pics?.clear();
         began = 0;
         store.set("author", author);
+        if (c?.id) mine(c.id, 1);
         if (c?.id && c.edit_token) {
           tokens.set(c.id, { t: c.edit_token, u: c.editable_until || new Date(Date.now() + 9e5).toISOString(), b: body });
         }
         ta.value = "";
         if (pbtn.getAttribute("aria-pressed") === "true") togglePreview();
+        // The subscription waits for the link in the confirmation mail.
+        if (notify !== "none") (okNote.textContent = t("checkInbox")), (okNote.hidden = false), (form.elements.notify.value = "none");
       }
     } catch (err) {
       fail(err);

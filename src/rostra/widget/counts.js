@@ -1,8 +1,9 @@
 import { client } from "./api.js";
-import { i18n } from "./i18n.js";
+import { i18n, want } from "./i18n.js";
 
 /** Fill badges {el, site, page}: one request per site and 100 pages. */
 export async function count(badges, ctx) {
+  await want(ctx.base, ctx.lang);
   const L = i18n(ctx.lang);
   const api = client(ctx.base);
   const bySite = new Map();

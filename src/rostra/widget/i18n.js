@@ -7,8 +7,8 @@ const en = {
   label: { one: "{n} comment", other: "{n} comments" },
   sortBy: "Sort comments",
   kinds: "Which comments",
-  k_inline: "Inline Feedbacks",
-  k_all: "View all comments",
+  k_inline: "Comments on passages",
+  k_all: "All comments",
   s_newest: "Newest",
   s_oldest: "Oldest",
   s_votes: "Most Voted",
@@ -64,11 +64,19 @@ const en = {
   fresh: { one: "{n} new comment", other: "{n} new comments" },
   needBody: "Please write a comment first.",
   needName: "Please tell us your name.",
+  needEmail: "Give your email address to be notified.",
+  checkInbox: "Check your inbox to confirm: we sent you a link.",
   network: "The comment server could not be reached. Please try again.",
   error: "Something went wrong. Please try again.",
   justNow: "just now",
 };
 export const tables = { en }; // feature modules add their English strings
+
+// Other languages' tables load only for pages in them (lang-xx.js); others read English.
+export const want = (base, lang) => {
+  const l = /^(de|fr|es|it|pt|pl|ru|uk|ar)\b/i.exec(lang)?.[1].toLowerCase();
+  return l && !tables[l] ? import(`${base}/widget/lang-${l}.js`).then((m) => { tables[l] = m.table; }, () => {}) : Promise.resolve();
+};
 
 const UNITS = [["year", 31536e6], ["month", 2592e6], ["day", 864e5], ["hour", 36e5], ["minute", 6e4]];
 
@@ -94,6 +102,7 @@ export function i18n(lang = "en") {
   };
   return {
     t,
+    rtl: /^(ar|he|fa|ur)\b/i.test(lang),
     num: (n) => num.format(n),
     ago(iso) {
       const d = Date.parse(iso) - Date.now();

@@ -2,7 +2,7 @@
 import { client } from "./api.js";
 import { composer } from "./composer.js";
 import { h } from "./dom.js";
-import { i18n, tables } from "./i18n.js";
+import { i18n, tables, want } from "./i18n.js";
 import { adopt } from "./styles.js";
 
 const STR = {
@@ -17,14 +17,15 @@ const STR = {
 for (const k in STR) tables.en[k] ??= STR[k];
 
 const CSS_INLINE = `.layer,.pin,.pop{position:absolute;left:0;top:0}
-.pin{min-width:1.6rem;padding:.2rem .5rem;border-radius:99px;border:1px solid var(--a);background:var(--bg);color:var(--a);font-size:.75rem;font-weight:700}
-.add{background:var(--a);color:var(--on);padding:.3rem .8rem}
+.pin{min-width:1.6rem;padding:.2rem .45rem;border-radius:99px;border:1px solid var(--a);background:var(--bg);color:var(--a);font-size:.75rem;font-weight:700;line-height:1.2;white-space:nowrap}
+.add{background:var(--a);color:var(--on);padding:.35rem .8rem;box-shadow:0 2px 8px #0003}
 .pop{width:min(26rem,92vw);max-height:70vh;overflow:auto;padding:1rem;border:1px solid var(--ln);border-radius:10px;background:var(--bg);box-shadow:0 4px 20px #0004}
 .x{float:right}.orph{margin:1.5rem 0}`;
 
-export function mount(o /* {base, site, page, lang} */) {
+export async function mount(o /* {base, site, page, lang} */) {
   if (!o.site || !o.page) return;
   const art = document.querySelector("[data-rostra-article]");
+  await want(o.base, o.lang);
   const L = i18n(o.lang);
   const { t } = L;
   const ctx = { ...o, L, api: client(o.base) };
@@ -62,26 +63,11 @@ export function mount(o /* {base, site, page, lang} */) {
     el.style.left = `${Math.max(0, Math.min(x, innerWidth - el.offsetWidth - 8)) - b.left}px`;
     el.style.top = `${y - b.top}px`;
   };
-  const offset = (node, k) => {
-    const r = document.createRange();
-    r.setStart(art, 0);
-    r.setEnd(node, k);
-    return r.toString().length;
-  };
-  function rangeAt(s, e) {
-    const w = document.createTreeWalker(art, NodeFilter.SHOW_TEXT), r = document.createRange();
-    let n, o = 0, on;
-    while ((n = w.nextNode())) {
-      const l = n.data.length;
-      if (!on && s < o + l) r.setStart(n, s - o), (on = 1);
-      if (on && e <= o + l) return r.setEnd(n, e - o), r;
-      o += l;
-    }
-  }
-
+  let R; // ranges.js: article offsets to DOM ranges and back, loaded with the placements
   async function load() {
     const d = await ctx.api.get(`/anchors?${q}`);
-    const { place } = art ? await import("./anchoring.js") : {};
+    const [{ place }, r] = art ? await Promise.all([import("./anchoring.js"), import("./ranges.js")]) : [{}];
+    R = r;
     const text = art ? art.textContent : "", byKey = new Map();
     for (const p of d.passages) {
       const id = p.anchor.passage, where = !id && art && place(text, p.anchor);
@@ -97,66 +83,52 @@ export function mount(o /* {base, site, page, lang} */) {
     layer.querySelectorAll(".pin:not(.add)").forEach((el) => el.remove());
     pins.clear();
     if (HL) CSS.highlights.delete("rostra");
-    document.querySelectorAll("mark[data-rostra]").forEach((m) => {
-      const p = m.parentNode;
-      m.replaceWith(...m.childNodes);
-      p.normalize();
-    });
-    const ranges = [], lost = [];
-    const pin = (p, x, y, label, cls) => {
-      const b = h("button", { type: "button", class: `pin ${cls || ""}`, "aria-label": !cls && t("i_on", { n: p.comment_count }),
+    else R?.unmark();
+    const ranges = [], lost = [], taken = [];
+    const x = art ? R.gutter(art) : 0;
+    const pin = (p, y, label, name) => {
+      const b = h("button", { type: "button", class: "pin", "aria-label": name,
         "aria-haspopup": "dialog", onclick: () => open(p, b) }, label);
       layer.append(b);
       pins.set(p, b);
-      put(b, x, y);
+      // Two passages ending on one line: the second counter goes below the first.
+      while (taken.some((t) => Math.abs(t - y) < 24)) y += 24;
+      taken.push(y);
+      put(b, p.el && !art?.contains(p.el) ? p.el.getBoundingClientRect().right + 8 : x, y);
     };
+    const count = (p) => t("i_on", { n: p.comment_count });
     for (const el of document.querySelectorAll("[data-rostra-passage]")) {
       const id = el.dataset.rostraPassage;
       let p = ps.find((x) => x.id === id);
       if (!p) ps.push((p = { id, comment_ids: [], comment_count: 0 }));
       p.anchor ||= { exact: (el.textContent.trim() || id).slice(0, 2000), prefix: "", suffix: "", passage: id };
       p.el = el;
-      const r = el.getBoundingClientRect();
-      pin(p, r.right - 4, r.top - 12, p.comment_count ? L.num(p.comment_count) : t("i_leave"), p.comment_count ? "" : "add");
+      const top = el.getBoundingClientRect().top;
+      pin(p, top, p.comment_count ? L.num(p.comment_count) : "+", p.comment_count ? count(p) : t("i_leave"));
     }
     for (const p of ps) {
-      const r = p.where && rangeAt(p.where.start, p.where.end);
+      const r = p.where && R.rangeAt(art, p.where.start, p.where.end);
       if (r) {
         const last = [...r.getClientRects()].pop();
         ranges.push(r);
-        if (last) pin(p, last.right + 2, last.top - 10, L.num(p.comment_count));
+        if (last) pin(p, last.top + (last.height - 22) / 2, L.num(p.comment_count), count(p));
       } else if (!p.el && p.comment_count) lost.push(p);
     }
     if (HL) CSS.highlights.set("rostra", new Highlight(...ranges));
-    else ranges.reverse().forEach(mark); // last first
+    else ranges.reverse().forEach(R.mark); // last first
     orph.hidden = !lost.length;
     orph.replaceChildren(h("h3", {}, t("i_orphans")), h("ul", {}, ...lost.map((p) => {
       const b = h("button", { type: "button", class: "btn", onclick: () => open(p, b, 1) }, t("i_show", { n: p.comment_count }));
       return h("li", {}, quote(p), b);
     })));
   }
-  // Wrap each text node's share of the range; elements are left as they are.
-  function mark(r) {
-    const w = document.createTreeWalker(r.commonAncestorContainer, NodeFilter.SHOW_TEXT), nodes = [];
-    for (let n = w.currentNode; n; n = w.nextNode()) if (n.nodeType === 3 && r.intersectsNode(n)) nodes.push(n);
-    const { startContainer: sc, startOffset: so, endContainer: ec, endOffset: eo } = r;
-    for (let n of nodes) {
-      if (n === ec) n.splitText(eo);
-      if (n === sc) n = n.splitText(so);
-      if (!n.data.trim() || /^(T[ABR]|SEL)/.test(n.parentNode.nodeName)) continue;
-      const m = h("mark", { "data-rostra": "" });
-      n.replaceWith(m);
-      m.append(n);
-    }
-  }
-
   function close(back) {
     if (!pop) return;
     pop.el.remove();
     if (back) pop.from.focus();
     pop = null;
   }
-  async function open(p, from, old) {
+  async function open(p, from, old, at) {
     const r = from.getBoundingClientRect();
     close();
     add.hidden = true;
@@ -166,7 +138,7 @@ export function mount(o /* {base, site, page, lang} */) {
       if (!c?.id) return;
       await load();
       const again = ps.find((x) => x.comment_ids.includes(c.id) || x.comment_ids.includes(c.parent_id));
-      if (again) open(again, pins.get(again) || from, old);
+      if (again) open(again, pins.get(again) || from, old, el.getBoundingClientRect());
     };
     const f = !old && composer(ctx, { mode: "new", anchor: p.anchor, done });
     const el = h("div", { class: "pop", role: "dialog", "aria-label": t("i_dialog"), tabindex: "-1",
@@ -175,7 +147,9 @@ export function mount(o /* {base, site, page, lang} */) {
       quote(p), list, f && f.el);
     pop = { el, from };
     layer.append(el);
-    put(el, r.left, r.bottom + 6);
+    // Under the counter, ending where it ends (over the article, not past its edge); reopened
+    // after a post where it was.
+    put(el, at ? at.left : r.right - el.offsetWidth, at ? at.top : r.bottom + 6);
     (f || { focus: () => el.focus() }).focus();
     const want = new Set(p.comment_ids);
     let cursor = null;
@@ -209,12 +183,12 @@ export function mount(o /* {base, site, page, lang} */) {
   function pick() {
     const s = getSelection();
     const r = s.rangeCount && s.getRangeAt(0);
-    if (!art || !r || s.isCollapsed || !art.contains(r.commonAncestorContainer)) {
+    if (!art || !R || !r || s.isCollapsed || !art.contains(r.commonAncestorContainer)) {
       if (document.activeElement !== host) (add.hidden = true), (sel = null);
       return;
     }
     const text = art.textContent;
-    let a = offset(r.startContainer, r.startOffset), b = offset(r.endContainer, r.endOffset);
+    let a = R.offset(art, r.startContainer, r.startOffset), b = R.offset(art, r.endContainer, r.endOffset);
     while (a < b && /\s/.test(text[a])) a++;
     while (b > a && /\s/.test(text[b - 1])) b--;
     if (a === b || b - a > 2000) return;

@@ -25,13 +25,16 @@ textarea:focus,input:focus,select:focus{border-color:var(--a);box-shadow:0 0 0 3
 .lab span{font-weight:400;color:var(--mu)}
 .rlab{font-size:.875rem;font-weight:600;margin:0 0 .4rem;display:block}
 .err{color:var(--dg);font-size:.8125rem;font-weight:600;margin:.35rem 0 0}
-.top{margin:0 0 .6rem;padding:.5rem .75rem;border-left:3px solid var(--dg);background:var(--sf);border-radius:4px}
+.top{margin:0 0 .6rem;padding:.5rem .75rem;border-inline-start:3px solid var(--dg);background:var(--sf);border-radius:4px}
 .hint{display:flex;flex-wrap:wrap;align-items:center;gap:.3rem;font-size:.8125rem;color:var(--mu);margin:.45rem 0 0}
 .hint code{font:.75rem/1 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--sf);border-radius:4px;padding:.2rem .3rem;white-space:nowrap}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:.75rem;margin-top:.9rem}
 .grid .wide{grid-column:1/-1}
 .row{display:flex;flex-wrap:wrap;justify-content:flex-end;align-items:center;gap:.5rem;margin-top:.9rem}
-.btn{display:inline-flex;align-items:center;justify-content:center;min-height:2.5rem;padding:.4rem 1.1rem;border:1px solid var(--ln);border-radius:999px;background:var(--bg);font-size:.875rem;font-weight:600}
+.btn{display:inline-flex;align-items:center;justify-content:center;min-height:2.5rem;padding:.4rem 1.1rem;border:1px solid var(--ln);border-radius:999px;background:var(--bg);font-size:.875rem;font-weight:600;white-space:nowrap}
+.row .pic{margin-inline-end:auto}
+.meta a.perma{color:inherit;text-decoration:none}.meta a.perma:hover{text-decoration:underline}
+.c.target{background:var(--hl);box-shadow:0 0 0 .5rem var(--hl)}
 .btn:hover{border-color:var(--mu)}
 .btn[aria-pressed=true]{background:var(--sf);border-color:var(--fg)}
 .pri{background:var(--a);border-color:var(--a);color:var(--on)}
@@ -46,12 +49,12 @@ h2{font:700 1.375rem/1.25 var(--rostra-heading-font,Georgia,"Times New Roman",se
 [role=tab]{background:none;border:0;border-bottom:2px solid transparent;margin-bottom:-1px;padding:.4rem 0 .75rem;color:var(--mu);font-size:.9375rem;font-weight:600}
 [role=tab]:hover{color:var(--fg)}
 [role=tab][aria-selected=true]{color:var(--fg);border-color:var(--a)}
-[role=tab]:focus-visible{outline-offset:-2px}
+[role=tab]{white-space:nowrap}[role=tab]:focus-visible{outline-offset:2px}
 .news{display:block;margin:1rem auto 0;background:var(--a);color:var(--on);border:0;border-radius:999px;padding:.5rem 1.2rem;font-size:.875rem;font-weight:600;box-shadow:0 2px 10px rgb(0 0 0/.18)}
 [aria-busy=true] .list{opacity:.55;transition:opacity .2s}
 ol{list-style:none;margin:0;padding:0}
 .list>li{padding:1.4rem 0;border-bottom:1px solid var(--ln)}
-.replies{margin:.3rem 0 0 1.2rem;padding-left:1.3rem;border-left:2px solid var(--ln)}
+.replies{margin:.3rem 0 0;margin-inline-start:1.2rem;padding-inline-start:1.3rem;border-inline-start:2px solid var(--ln)}
 .replies>li{padding-top:1.1rem}
 .c{--hl:color-mix(in srgb,var(--a) 14%,transparent);display:flex;gap:.8rem;border-radius:4px}
 .main{flex:1;min-width:0}
@@ -66,8 +69,8 @@ a.name:hover{text-decoration:underline}
 .body{margin-top:.2rem;overflow-wrap:anywhere}
 .md>:first-child{margin-top:0}.md>:last-child{margin-bottom:0}
 .md p,.md ul,.md ol,.md pre{margin:.55rem 0}
-.md ul,.md ol{padding-left:1.4rem}.md ul{list-style:disc}.md ol{list-style:decimal}
-.md blockquote{margin:.55rem 0;padding:.05rem 0 .05rem .9rem;border-left:3px solid var(--ln);color:var(--mu)}
+.md ul,.md ol{padding-inline-start:1.4rem}.md ul{list-style:disc}.md ol{list-style:decimal}
+.md blockquote{margin:.55rem 0;padding:.05rem 0;padding-inline-start:.9rem;border-inline-start:3px solid var(--ln);color:var(--mu)}
 .md a{color:var(--a);text-underline-offset:2px}
 .md code{font:.875em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--sf);border-radius:4px;padding:.05rem .25rem}
 .md pre{overflow:auto;background:var(--sf);border-radius:6px;padding:.6rem .8rem}
@@ -75,7 +78,7 @@ a.name:hover{text-decoration:underline}
 .gone .body{font-style:italic;color:var(--mu)}
 .imgs{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.5rem}.imgs img{display:block;max-width:100%;height:auto;border-radius:6px;border:1px solid var(--ln)}
 .pending .body{opacity:.7}
-.note{margin:.5rem 0 0;padding:.4rem .7rem;font-size:.8125rem;background:var(--sf);border-left:3px solid var(--a);border-radius:4px}
+.note{margin:.5rem 0 0;padding:.4rem .7rem;font-size:.8125rem;background:var(--sf);border-inline-start:3px solid var(--a);border-radius:4px}
 .actions{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem .9rem;margin-top:.45rem;font-size:.8125rem}
 .act{background:none;border:0;border-radius:4px;padding:.3rem .1rem;min-height:2rem;color:var(--mu);font-weight:600}
 .act:hover{color:var(--fg);text-decoration:underline;text-underline-offset:3px}
@@ -89,14 +92,14 @@ a.name:hover{text-decoration:underline}
 svg{width:1rem;height:1rem;fill:none;stroke:currentColor;stroke-width:2;stroke-linejoin:round}
 .confirm{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem;margin-top:.5rem;font-size:.875rem;font-weight:600}
 .slot>.form{margin:1rem 0 .25rem 3.3rem}
-.replies .slot>.form{margin-left:2.8rem}
+.replies .slot>.form{margin-inline-start:2.8rem}
 .more{display:flex;width:100%;margin-top:1.25rem}
 .empty,.fail{color:var(--mu);text-align:center;padding:2rem 0}
 .fail .btn{margin-top:.75rem}
 @keyframes fresh{from{background:var(--hl);box-shadow:0 0 0 .5rem var(--hl)}}
 .fresh{animation:fresh 3s ease-out}
 @media (prefers-reduced-motion:reduce){.fresh{animation:none}}
-@container (max-width:520px){.slot>.form,.replies .slot>.form{margin-left:0}.grid{grid-template-columns:1fr}.replies{margin-left:.4rem;padding-left:.8rem}.c{gap:.6rem}[role=tablist]{gap:1rem}h2{font-size:1.25rem}.row .btn{flex:1}}
+@container (max-width:520px){.slot>.form,.replies .slot>.form{margin-inline-start:0}.grid{grid-template-columns:1fr}.replies{margin-inline-start:.4rem;padding-inline-start:.8rem}.c{gap:.6rem}[role=tablist]{gap:1rem}h2{font-size:1.25rem}.row .btn{flex:1}}
 `;
 
 let sheet;

@@ -2,7 +2,7 @@
 // Money stays a decimal string end to end; numbers are only used to draw and to format.
 import { client } from "./api.js";
 import { h, uid } from "./dom.js";
-import { i18n, tables } from "./i18n.js";
+import { i18n, tables, want } from "./i18n.js";
 import { adopt } from "./styles.js";
 
 const STR = {
@@ -61,6 +61,7 @@ export async function mount(el, options) {
   } catch {
     root.append(h("style", {}, CSS));
   }
+  await want(options.base, options.lang);
   const L = i18n(options.lang);
   const { t } = L;
   const api = client(options.base);
@@ -119,7 +120,7 @@ export async function mount(el, options) {
   };
 
   const siteName = c.site_title || options.site;
-  const box = h("section", { class: "sup", "aria-labelledby": ids.h },
+  const box = h("section", { class: "sup", "aria-labelledby": ids.h, dir: L.rtl && "rtl" },
     h("h2", { id: ids.h }, t("support", { site: siteName })),
     c.title ? h("p", { class: "sub" }, c.title) : null, bar, msList, nums);
   root.append(box);

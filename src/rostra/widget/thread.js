@@ -1,7 +1,7 @@
-import { at, client, tokens } from "./api.js";
+import { at, client, mine, tokens } from "./api.js";
 import { composer } from "./composer.js";
 import { h, icon, uid } from "./dom.js";
-import { i18n } from "./i18n.js";
+import { i18n, want } from "./i18n.js";
 import { adopt } from "./styles.js";
 
 const SORTS = ["newest", "oldest", "votes"];
@@ -10,10 +10,11 @@ const UP = "M12 4l7 8h-4v8H9v-8H5z";
 const DOWN = "M12 20l-7-8h4V4h6v8h4z";
 
 /** options: {base, site, page, lang, title, notify, inline, first: the loader's prefetch of the first page (a Promise) or null} */
-export function mount(host, options) {
+export async function mount(host, options) {
   if (host.shadowRoot) return;
   const root = host.attachShadow({ mode: "open" });
   adopt(root);
+  await want(options.base, options.lang);
   const L = i18n(options.lang);
   const { t } = L;
   const ctx = { ...options, L, api: client(options.base) };
@@ -38,7 +39,7 @@ export function mount(host, options) {
     type: "button", role: "tab", id: uid(), "data-sort": s, "aria-controls": panelId,
     "aria-selected": String(!i), tabindex: i ? "-1" : "0", onclick: () => choose(s),
   }, t(`s_${s}`)));
-  // Inline Feedbacks (anchored=true) / View all comments, on pages with inline feedback.
+  // Comments on passages (anchored=true) / All comments, on pages with inline feedback.
   let only = null;
   const kinds = options.inline ? [true, null].map((v) => h("button", { type: "button", role: "tab", "aria-selected": String(v === only),
     tabindex: v === only ? "0" : "-1", onclick() {
@@ -52,7 +53,7 @@ export function mount(host, options) {
   const panel = h("div", { role: "tabpanel", id: panelId, tabindex: "-1", "aria-labelledby": tabs[0].id }, info, list);
   const more = h("button", { type: "button", class: "btn more", hidden: true, onclick: loadMore }, t("more"));
   const top = composer(ctx, { mode: "new", start, done: (c) => done(c, null) });
-  root.append(h("section", { "aria-label": t("section") },
+  root.append(h("section", { "aria-label": t("section"), dir: L.rtl && "rtl" },
     top.el,
     h("div", { class: "bar" }, count, kinds[0] && h("div", { role: "tablist", "aria-label": t("kinds"),
       onkeydown: (e) => /^Arrow[LR]/.test(e.key) && kinds[+(e.target === kinds[0])].focus() }, ...kinds),
@@ -106,6 +107,9 @@ export function mount(host, options) {
       news.hidden = true;
       take(d);
       if (focus) panel.focus();
+      // A permalink (#comment-ID, also in notification mail) opens at its comment.
+      const target = /^#comment-([\w-]+)$/.exec(location.hash);
+      if (target && S.recs.has(target[1])) reveal(S.recs.get(target[1]));
     } catch (e) {
       if (my !== S.seq) return;
       list.textContent = "";
@@ -159,6 +163,11 @@ export function mount(host, options) {
     sync(rec);
     return rec;
   }
+  function reveal(rec) {
+    root.querySelectorAll(".c.target").forEach((el) => el.classList.remove("target"));
+    rec.art.classList.add("target");
+    rec.art.scrollIntoView({ block: "center" });
+  }
   function sync(rec) {
     const n = rec.kids.getElementsByTagName("li").length;
     rec.toggle.hidden = rec.kids.hidden = !n;
@@ -202,7 +211,9 @@ export function mount(host, options) {
         h(link ? "a" : "span", { class: "name", id: nameId, href: link && a.url, rel: link && "nofollow ugc noopener" }, name),
         a.is_staff && !gone && h("span", { class: "badge" }, t("staff")),
         parent && h("span", {}, t("inReplyTo", { name: parent.c.author?.name || t("deletedName") })),
-        c.created_at && h("time", { datetime: c.created_at, title: L.date(c.created_at) }, L.ago(c.created_at)),
+        c.created_at && h("a", { class: "perma", href: `#comment-${c.id}`,
+          onclick: (e) => { e.preventDefault(); history.replaceState(null, "", e.currentTarget.href); reveal(rec); } },
+        h("time", { datetime: c.created_at, title: L.date(c.created_at) }, L.ago(c.created_at))),
         c.edited_at && !gone && h("span", {}, t("edited"))),
       c.anchor && !gone && h("div", { class: "md" }, h("blockquote", {}, c.anchor.exact)),
       rec.body,
@@ -219,8 +230,10 @@ export function mount(host, options) {
     if (c.status === "published") {
       const button = (v) => h("button", { type: "button", class: v > 0 ? "up" : "down",
         "aria-label": t(v > 0 ? "upvote" : "downvote"), onclick: () => vote(rec, v) }, icon(v > 0 ? UP : DOWN));
-      rec.up1 = button(1);
-      rec.down1 = button(-1);
+      // One's own comment shows its score without the vote buttons.
+      const own = mine(c.id);
+      rec.up1 = own ? null : button(1);
+      rec.down1 = own ? null : button(-1);
       rec.score = h("span", { class: "score" });
       rec.rbtn = h("button", { type: "button", class: "act", "aria-expanded": String(S.reply?.rec === rec), onclick: () => reply(rec) }, t("reply"));
       bar.append(h("div", { class: "vote", role: "group", "aria-label": t("votes") }, rec.up1, rec.score, rec.down1), rec.rbtn);
@@ -232,8 +245,12 @@ export function mount(host, options) {
     }
     const tok = c.status !== "deleted" && tokens.get(c.id);
     if (tok) {
-      const ed = h("button", { type: "button", class: "act", onclick: () => edit(rec, ed) }, t("edit"));
-      const del = h("button", { type: "button", class: "act", onclick: () => remove(rec, del) }, t("del"));
+      // Editing and deleting one's own comment (own.js) load on first use.
+      const own = (f, b) => () => import(`${ctx.base}/widget/own.js`).then((m) => m[f](T, rec, b), (e) => say(L.err(e)));
+      const ed = h("button", { type: "button", class: "act" }, t("edit"));
+      const del = h("button", { type: "button", class: "act" }, t("del"));
+      ed.onclick = own("edit", ed);
+      del.onclick = own("remove", del);
       bar.append(ed, del);
       clearTimeout(rec.timer);
       rec.timer = setTimeout(() => (ed.remove(), del.remove()), Math.min(Date.parse(tok.u) - Date.now(), 2 ** 31 - 1));
@@ -245,8 +262,8 @@ export function mount(host, options) {
   function votes(rec) {
     const { c } = rec;
     if (!rec.score) return;
-    rec.up1.setAttribute("aria-pressed", c.my_vote === 1);
-    rec.down1.setAttribute("aria-pressed", c.my_vote === -1);
+    rec.up1?.setAttribute("aria-pressed", c.my_vote === 1);
+    rec.down1?.setAttribute("aria-pressed", c.my_vote === -1);
     rec.score.textContent = L.num(c.score || 0);
     rec.score.title = t("tally", { up: c.upvotes || 0, down: c.downvotes || 0 });
   }
@@ -313,60 +330,7 @@ export function mount(host, options) {
     say(t(c.status === "pending" ? "pending" : "posted"));
   }
 
-  function edit(rec, btn) {
-    const token = tokens.get(rec.c.id);
-    if (!token) return render(rec);
-    const f = composer(ctx, { mode: "edit", comment: rec.c, token, body: token.b ?? rec.body.textContent,
-      start: () => S.touched.add(rec.c.id),
-      done(c) {
-        if (!c) return;
-        rec.c = { ...rec.c, ...c };
-        render(rec);
-        rec.art.focus();
-        say(t("saved"));
-      },
-      cancel: () => {
-        f.el.remove();
-        rec.body.hidden = rec.bar.hidden = false;
-        btn.focus();
-      } });
-    rec.body.hidden = rec.bar.hidden = true;
-    rec.body.after(f.el);
-    f.focus();
-  }
-  function remove(rec, btn) {
-    const no = h("button", { type: "button", class: "btn", onclick() {
-      box.remove();
-      rec.bar.hidden = false;
-      btn.focus();
-    } }, t("cancel"));
-    const yes = h("button", { type: "button", class: "btn danger", onclick: go }, t("delYes"));
-    const box = h("div", { class: "confirm", role: "group", "aria-label": t("delQ"),
-      onkeydown: (e) => e.key === "Escape" && no.click() }, h("span", {}, t("delQ")), yes, no);
-    rec.bar.hidden = true;
-    rec.bar.after(box);
-    no.focus();
-    async function go() {
-      if (yes.getAttribute("aria-disabled")) return;
-      yes.setAttribute("aria-disabled", "true");
-      box.querySelector(".err")?.remove();
-      try {
-        S.touched.add(rec.c.id);
-        await api.del(at(rec.c.id), { "X-Edit-Token": tokens.get(rec.c.id)?.t || "" });
-      } catch (e) {
-        yes.removeAttribute("aria-disabled");
-        return box.append(h("p", { class: "err", role: "alert" }, L.err(e)));
-      }
-      tokens.drop(rec.c.id);
-      if (rec.c.status === "published") setCount(S.total - 1);
-      if (rec.kids.children.length) {
-        rec.c = { ...rec.c, status: "deleted", author: { name: "" }, body_html: "" };
-        render(rec);
-        rec.art.focus();
-      } else drop(rec, true);
-      say(t("removed"));
-    }
-  }
+  const T = { ctx, S, api, t, L, render, say, drop, setCount };
   function drop(rec, focus) {
     const next = rec.li.nextElementSibling || rec.li.previousElementSibling;
     rec.li.remove();

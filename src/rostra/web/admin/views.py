@@ -7,7 +7,7 @@ import hmac
 import secrets
 from importlib import resources
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -184,6 +184,22 @@ async def queue_page(
     )
 
 
+# "Ban author" by: the form's choice -> what is banned.
+BAN_CHOICES = {
+    "email": [BanKind.EMAIL],
+    "ip": [BanKind.IP],
+    "both": [BanKind.EMAIL, BanKind.IP],
+}
+BAN_WORDS = {"email": "email address", "ip": "network address", "both": "email and network address"}
+
+
+def _without_message(back: str) -> str:
+    """``back`` without the ``message`` of an earlier action."""
+    path, _, query = back.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "message"]
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
 # POST /admin/decide
 @post("/admin/decide", include_in_schema=False, status_code=303)
 async def decide(
@@ -200,6 +216,7 @@ async def decide(
     back = form.get("back") or "/admin"
     if not back.startswith("/admin"):
         back = "/admin"
+    back = _without_message(back)  # the banner shows this action's result, not the last one's
     reason = form.get("reason") or None
     moderation = moderation_service(services)
     single = form.get("single") or ""
@@ -209,10 +226,13 @@ async def decide(
             if action == "ban":
                 days_text = form.get(f"days:{comment_id}") or ""
                 days = int(days_text) if days_text.isdigit() else None
-                await moderation.ban(
-                    user, comment_id, [BanKind.EMAIL, BanKind.IP], days=days, reason=reason
+                by = BAN_CHOICES.get(form.get(f"by:{comment_id}") or "email")
+                if by is None:
+                    raise ValueError(form.get(f"by:{comment_id}"))
+                await moderation.ban(user, comment_id, by, days=days, reason=reason)
+                message = (
+                    f"The author is banned by {BAN_WORDS[form.get(f'by:{comment_id}') or 'email']}."
                 )
-                message = "The author is banned."
             elif action == "learn":
                 chosen = form.get(f"learn:{comment_id}") or ""
                 category = learn_category(chosen)
@@ -400,7 +420,7 @@ async def bans_page(
         user, token = await _staff(request, services)
     except NotSignedInError:
         return redirect("/admin/sign-in")
-    bans = await moderation_service(services).list_bans(user)
+    bans = await moderation_service(services).ban_details(user)
     return render(
         "bans",
         bans=bans,

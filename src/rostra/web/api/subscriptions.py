@@ -48,7 +48,9 @@ def _page(title: str, body: str, status: int = 200) -> Response[bytes]:
         html.encode(),
         status_code=status,
         media_type="text/html; charset=utf-8",
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        # The token in the address never leaves for another site; "no-referrer" also made the
+        # browser send "Origin: null" with the page's own button, which the origin check refuses.
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "same-origin"},
     )
 
 

@@ -217,6 +217,10 @@ def test_keyboard_only_reader_can_post(new_page):
     page.keyboard.type("Kim Keys")
     page.keyboard.press("Tab")
     expect(thread.get_by_label("Email")).to_be_focused()
+    page.keyboard.press("Tab")  # the demo sends mail, so "Notify of" is offered
+    expect(thread.get_by_role("combobox", name="Notify of")).to_be_focused()
+    page.keyboard.press("Tab")  # the tab order is the visual order
+    expect(thread.get_by_role("button", name="Add image")).to_be_focused()
     page.keyboard.press("Tab")
     expect(thread.get_by_role("button", name="Preview")).to_be_focused()
     page.keyboard.press("Tab")
@@ -549,11 +553,11 @@ def test_widget_embedded_on_another_site_loads_posts_and_keeps_votes(new_page, s
          "--database", server.database],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
+    neighbour = post(server, "A neighbour's view of the story.", site="courier", page="/elsewhere")
     page = new_page(url=page_url + "/")
     thread = thread_of(page)
-    expect(loaded(page)).to_have_text("0 Comments")
-    expect(page.locator("[data-rostra-count]")).to_have_text("0")  # site inherited from the thread
-    neighbour = post(server, "A neighbour's view of the story.", site="courier", page="/elsewhere")
+    expect(loaded(page)).to_have_text("1 Comment")
+    expect(page.locator("[data-rostra-count]")).to_have_text("1")  # site inherited from the thread
 
     # A person takes more than a few seconds to write, and this new site keeps the default
     # screening that holds faster forms: move the page's clock instead of waiting.

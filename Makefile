@@ -61,6 +61,10 @@ typecheck: install ## Type-check the domain and services strictly
 docs: install ## Regenerate the generated parts of docs/ (CLI reference)
 	$(BIN)/cog -r docs/cli.md
 
+.PHONY: screenshots
+screenshots: install browser ## Screenshots of the demo and the dashboard at 390 and 1280 px (docs/screenshots/)
+	$(BIN)/python tools/screenshots.py
+
 .PHONY: bench
 bench: install ## Seed a 10,000-comment thread and measure page reads (writes docs/performance.md)
 	$(BIN)/python bench/thread_pages.py

@@ -160,6 +160,9 @@ def test_permalinks_plain_wording_and_no_vote_on_own_comment(
     expect(target).to_be_in_viewport()
     stamp = target.locator("a.perma").first
     expect(stamp).to_have_attribute("href", f"#comment-{oldest['id']}")
+    # The newsroom's reply wears the staff badge.
+    staff = thread.locator("article.c", has_text="the 7.5-tonne limit stays")
+    expect(staff.locator(".badge")).to_have_text("Staff")
     # Plain words for the two kinds of comments.
     expect(thread.get_by_role("tab", name="Comments on passages")).to_be_visible()
     expect(thread.get_by_role("tab", name="All comments")).to_be_visible()

@@ -117,6 +117,7 @@ THREAD: list[tuple[str, str | None, str, int, str, int, int]] = [
     ),
 ]
 DEMO_MODERATOR = "moderator@demo.example"
+STAFF_AUTHORS = frozenset({"Rostra Newsroom"})
 OTHER_PAGES = {"/2026/11/council-budget-vote": 4, "/2026/11/library-late-hours": 2}
 # Inline feedback (issue 7): (author, minutes ago, body, anchor) on passages of demo.html's article.
 INLINE: list[tuple[str, int, str, dict[str, str]]] = [
@@ -272,7 +273,7 @@ async def _seed(
                 CommentDraft(
                     SITE, ARTICLE, body, author, ARTICLE_TITLE, parent_id=ids.get(parent or "")
                 ),
-                Caller(),
+                Caller(staff=author in STAFF_AUTHORS),  # the newsroom's reply wears the badge
             )
             ids[key] = posted.comment.id
             for n in range(up + down):

@@ -65,19 +65,6 @@ def main() -> None:
             demo = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)  # noqa: S603 - our own command
         try:
             email, password = wait_for(url, log)
-            # Something for the queue: three readers report a comment.
-            listed = httpx.get(
-                f"{url}/api/v1/comments",
-                params={"site": "demo", "page": "/2026/11/river-bridge-reopens"},
-            ).json()
-            reported = listed["comments"][-1]["id"]
-            for n in range(3):
-                with httpx.Client(base_url=url) as reader:  # a new reader each time
-                    reader.post(
-                        f"/api/v1/comments/{reported}/report",
-                        json={"reason": ["Off topic", "Rude", "Spam"][n]},
-                        headers={"Origin": url},
-                    )
             shoot(url, email, password)
         finally:
             demo.terminate()

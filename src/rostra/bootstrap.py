@@ -55,6 +55,7 @@ from rostra.storage.images import LocalImageStore, PillowImageCodec
 from rostra.storage.rate_limits import LimitsRateLimiter, NoRateLimits
 from rostra.storage.urls import sqlite_file
 from rostra.web.logs import configure_logging
+from rostra.web.loop_lag import LoopLagWatcher
 from rostra.web.metrics import PrometheusMetrics
 from rostra.web.middleware.cors import ASGIApp
 
@@ -268,8 +269,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     screening = ScreeningService(model, clock, storage=database)
     metrics = build_metrics()
     subscriptions, notifications = build_notifications(settings, database, clock, keyring)
-    closers = [events.close, database.close, metrics.close]
-    starters: list[Callable[[], Awaitable[None]]] = []
+    lag_watcher = LoopLagWatcher(metrics)
+    closers = [lag_watcher.stop, events.close, database.close, metrics.close]
+    starters: list[Callable[[], Awaitable[None]]] = [lag_watcher.start]
     if isinstance(events, LogRelayEventBus):
         starters.append(events.start)
     loaded = model.profanity if isinstance(model, SemanticModel) else model

@@ -126,7 +126,9 @@ class SqlCommentRepository:
         pinned: list[Comment] = []
         if after is None:
             rows = await self._conn.execute(
-                query.where(c.pinned.is_(True)).order_by(c.created_us.desc(), c.id)
+                # "= true" (not "IS true"): the form the partial index is declared with, which
+                # SQLite needs to see to use it.
+                query.where(c.pinned == sa.true()).order_by(c.created_us.desc(), c.id)
             )
             pinned = [to_comment(row) for row in rows]
         query = query.where(c.pinned.is_(False))

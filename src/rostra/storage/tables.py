@@ -104,6 +104,18 @@ comments = sa.Table(
     # "root_id IS NULL") lets PostgreSQL read the index in order instead of sorting the thread.
     sa.Index("ix_comments_roots_by_time", "thread_id", "depth", "created_us", "id"),
     sa.Index("ix_comments_roots_by_score", "thread_id", "depth", "score", "created_us", "id"),
+    # The (at most three) pinned comments that lead a first page (migration 0015): without it,
+    # finding them walked every top-level comment of the thread, so a first page built afresh
+    # cost the thread's size (0.7 s at 1,000,000 comments) rather than the page's.
+    sa.Index(
+        "ix_comments_pinned_roots",
+        "thread_id",
+        "depth",
+        "created_us",
+        "id",
+        sqlite_where=sa.text("pinned = 1"),
+        postgresql_where=sa.text("pinned = true"),
+    ),
     # Indexes searched only by a value leave out the rows without one (migration 0014): most
     # comments are top-level, by guests, without an email, and each entry costs every post.
     sa.Index("ix_comments_replies", "root_id", "created_us", "id", **_present("root_id")),

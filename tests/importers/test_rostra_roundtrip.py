@@ -149,10 +149,15 @@ async def test_a_damaged_export_names_its_line(tmp_path: Path) -> None:
         b'{"type": "comment", "id": "x", "page": "/a", "body": "caf\xe9"}\n'
     )
     with pytest.raises(ImportFileError, match=r"line 3: the line is not UTF-8 \(byte 0xe9"):
-        RostraExport(file)
+        RostraExport(file, strict=True)
+    skipping = RostraExport(file)  # without --strict the line is skipped, with its reason
+    assert [str(r) for r in skipping.skipped()] == [
+        "line 3: the line is not UTF-8 (byte 0xe9 at column 58)."
+    ]
+    assert (skipping.record_count, skipping.comment_count) == (1, 0)
     file.write_text('{"type": "site", "name": "news"}\n{"type": "thread", "page": \n')
     with pytest.raises(ImportFileError, match="line 2: not JSON"):
-        RostraExport(file)
+        RostraExport(file, strict=True)
     file.write_text('{"type": "thread", "page": "/a"}\n')
     with pytest.raises(ImportFileError, match="line 1: the first line must be the site line"):
         RostraExport(file)

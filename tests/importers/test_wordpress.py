@@ -91,7 +91,7 @@ def test_a_truncated_file_names_the_line(tmp_path: Path) -> None:
     file.write_bytes(file.read_bytes()[:-40])
 
     with pytest.raises(ImportFileError, match=r"wp\.xml: line \d+: not well-formed XML"):
-        wordpress.read(file)
+        wordpress.read(file, strict=True)
 
 
 def test_a_disqus_file_is_not_taken_for_wordpress(tmp_path: Path) -> None:

@@ -215,3 +215,31 @@ async def test_a_thread_that_fails_half_way_leaves_nothing_behind(
             assert await tx.comments.get("clash-1") is None
     finally:
         await database.close()
+
+
+async def test_a_broken_comment_line_is_skipped_and_the_rest_restored(
+    empty_services: Services, tmp_path: Path
+) -> None:
+    file = tmp_path / "export.jsonl"
+    created = "2020-02-01T10:00:00+00:00"
+    lines = [
+        {"type": "site", "name": "news", "title": "News", "origins": ["https://news.example"]},
+        {"type": "thread", "page": "/a", "title": "A", "created_at": created},
+        {"type": "comment", "id": "c1", "page": "/a", "parent_id": None, "status": "published",
+         "author_name": "A", "body": "kept", "created_at": created},
+        {"type": "comment", "id": "c2", "page": "/a", "parent_id": "c1", "status": "nonsense",
+         "author_name": "B", "body": "broken status", "created_at": created},
+        {"type": "comment", "id": "c3", "page": "/a", "parent_id": "c2", "status": "published",
+         "author_name": "C", "body": "reply to the broken one", "created_at": created},
+    ]  # fmt: skip
+    file.write_text("\n".join(json.dumps(line) for line in lines) + "\n{not json\n")
+
+    report = await run_import(empty_services, ImportSource.ROSTRA, file)
+
+    assert (report.records, report.added, report.rejected, report.orphans) == (4, 2, 2, 1)
+    assert [str(record) for record in report.skipped] == [
+        "line 4: bad comment: 'nonsense' is not a valid CommentStatus.",
+        "line 6: not JSON: Expecting property name enclosed in double quotes.",
+    ]
+    again = await run_import(empty_services, ImportSource.ROSTRA, file)
+    assert (again.added, again.existing) == (0, 2)

@@ -181,14 +181,15 @@ def _summary(report: ImportReport, file: Path) -> list[str]:
         f"{', dry run: nothing was written' if report.dry_run else ''})"
     )
     lines = [
-        ("comment records in the file", report.records),
-        (f"  comments {verb}", report.added),
-        ("  comments already imported before", report.existing),
-        ("  records skipped (they cannot be read or shown; listed below)", report.rejected),
-        ("  duplicate ids skipped (the first was kept)", report.duplicates),
-        ("  pingbacks and trackbacks left out", report.left_out),
-        ("  records lost to XML the parser could not repair", report.lost),
-        ("  comments of threads that failed", report.in_failed_threads),
+        ("comment records in the file, which are:", report.records),
+        (f"comments {verb}", report.added),
+        ("comments already imported before", report.existing),
+        ("records skipped (they cannot be read or shown; listed below)", report.rejected),
+        ("duplicate ids skipped (the first was kept)", report.duplicates),
+        ("pingbacks and trackbacks left out", report.left_out),
+        ("records lost to XML the parser could not repair", report.lost),
+        ("comments of threads that failed", report.in_failed_threads),
+        ("", -1),
         ("threads", report.threads),
         ("replies whose parent is missing (now top-level)", report.orphans),
         ("bodies over 10,000 characters (shortened, with a marker)", report.truncated),
@@ -198,7 +199,7 @@ def _summary(report: ImportReport, file: Path) -> list[str]:
         ("threads that failed (nothing of them imported)", report.failed_threads),
         ("repairs to read the file (listed below)", report.repair_count),
     ]
-    text = [head] + [f"  {value:>10,}  {label}" for label, value in lines]
+    text = [head] + [f"  {value:>10,}  {label}" if label else "" for label, value in lines]
     for line in text:
         typer.echo(line)
     skipped = report.rejected + report.duplicates

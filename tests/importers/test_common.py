@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 import pytest
 
 from rostra.domain.rendering import render_markdown
-from rostra.importers.common import BadRecord, html_to_markdown, page_of, parse_time
+from rostra.importers.common import (
+    BadRecord,
+    RepairingReader,
+    html_to_markdown,
+    page_of,
+    parse_time,
+)
 
 
 @pytest.mark.parametrize(
@@ -64,3 +71,25 @@ def test_times_are_utc_and_bad_ones_say_why() -> None:
         parse_time("yesterday")
     with pytest.raises(BadRecord, match="'2011-x09-30T22:48:43Z' is not a date"):
         parse_time("2011-x09-30T22:48:43Z")
+
+
+def test_repairs_leave_cdata_alone_and_say_what_they_changed() -> None:
+    raw = (
+        b'<disqus>\n<post dsq:id=1 kind="a"><message><![CDATA[<a href=x>\x01 <post y=2>\n'
+        b"<b c=d>]]></message></post>\n<post dsq:id=3/><bad\x0b/>\n</disqus>\n"
+    )
+    reader = RepairingReader(io.BytesIO(raw), None, b"post")
+
+    repaired = reader.read(-1)
+
+    assert repaired == (
+        b'<disqus>\n<post dsq:id="1" kind="a"><message><![CDATA[<a href=x> <post y=2>\n'
+        b'<b c=d>]]></message></post>\n<post dsq:id="3"/><bad/>\n</disqus>\n'
+    )
+    assert reader.repairs == [
+        "line 2: removed 1 control character(s) XML does not allow (U+0001)",
+        "line 2: quoted an attribute value written without quotes: <post dsq:id=1",
+        "line 4: removed 1 control character(s) XML does not allow (U+000B)",
+        "line 4: quoted an attribute value written without quotes: <post dsq:id=3",
+    ]
+    assert reader.tags == 2  # the <post> inside the body's CDATA is text, not a record

@@ -40,6 +40,10 @@ from rostra.services.registry import Services
 app = typer.Typer(
     help="Import comments from another system. Importing the same file again adds nothing "
     "new; `--dry-run` shows what would happen.\n\n"
+    "A record that cannot be read (an impossible date, say) is skipped and listed with its line "
+    "and reason, and XML that is not well-formed is repaired where it can be, each repair "
+    "listed; everything else is imported. `--report FILE` keeps the full list; `--strict` "
+    "refuses the whole file instead.\n\n"
     "Example: `rostra import disqus disqus-export.xml --site dailynews`",
     no_args_is_help=True,
 )

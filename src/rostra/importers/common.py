@@ -37,7 +37,7 @@ FORBIDDEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # An attribute whose value has no quotes, inside a start tag: <post dsq:id=5>.
 UNQUOTED = re.compile(
     rb"(<[A-Za-z_][\w.:-]*(?:\s+[\w.:-]+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*"
-    rb"\s+[\w.:-]+\s*=\s*)([^\s\"'<>=`]+)"
+    rb"\s+[\w.:-]+\s*=\s*)([^\s\"'<>=`]+?)(?=\s|/?>|$)"
 )
 
 
@@ -77,6 +77,7 @@ class RepairingReader:
         self._line = 1
         self._first = True
         self._utf16 = False
+        self._in_cdata = False
         self.tags = 0
         self.repairs: list[str] = []
         self.repair_count = 0
@@ -109,28 +110,50 @@ class RepairingReader:
             self._utf16 = chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
         if self._utf16:
             return chunk
-        self.tags += len(self._tag.findall(chunk))
         forbidden = FORBIDDEN.findall(chunk)
         if forbidden:
             codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in forbidden}))
             self.note(line, f"removed {len(forbidden)} control character(s) XML does not allow "
                             f"({codes})")  # fmt: skip
             chunk = FORBIDDEN.sub(b"", chunk)
-        if b"=" in chunk:
-            repaired = chunk
-            for _ in range(32):  # a tag can have several; each pass quotes one per tag
-                fixed, count = UNQUOTED.subn(rb'\1"\2"', repaired)
-                if not count:
-                    break
-                for match in UNQUOTED.finditer(repaired):
-                    self.note(
-                        line,
-                        "quoted an attribute value written without quotes: "
-                        f"{match.group(0)[-80:].decode('utf-8', 'replace').strip()}",
-                    )
-                repaired = fixed
-            chunk = repaired
-        return chunk
+        # Markup inside CDATA (a body's own HTML) is text: neither repaired nor counted.
+        return b"".join(
+            part if in_cdata else self._markup(part, line)
+            for in_cdata, part in self._sections(chunk)
+        )
+
+    def _sections(self, chunk: bytes) -> Iterator[tuple[bool, bytes]]:
+        """The chunk cut into (inside CDATA?, bytes), carrying the state to the next chunk."""
+        position = 0
+        while position < len(chunk):
+            if self._in_cdata:
+                end = chunk.find(b"]]>", position)
+                stop = len(chunk) if end == -1 else end + 3
+                yield True, chunk[position:stop]
+                self._in_cdata = end == -1
+            else:
+                start = chunk.find(b"<![CDATA[", position)
+                stop = len(chunk) if start == -1 else start
+                yield False, chunk[position:stop]
+                self._in_cdata = start != -1
+            position = stop
+
+    def _markup(self, part: bytes, line: int) -> bytes:
+        self.tags += len(self._tag.findall(part))
+        if b"=" not in part:
+            return part
+        for _ in range(32):  # a tag can have several; each pass quotes one per tag
+            fixed, count = UNQUOTED.subn(rb'\1"\2"', part)
+            if not count:
+                break
+            for match in UNQUOTED.finditer(part):
+                self.note(
+                    line,
+                    "quoted an attribute value written without quotes: "
+                    f"{match.group(0)[-80:].decode('utf-8', 'replace').strip()}",
+                )
+            part = fixed
+        return part
 
 
 class XmlFile:

@@ -2,7 +2,8 @@
 
 The spool is a temporary SQLite file. A source file is read once, front to back, and each record
 goes to the spool; threads are then read back one at a time with their comments. Memory holds one
-thread, never the file, and a broken file is found out before anything is written to Rostra.
+thread, never the file. Records that cannot be read are skipped and kept in the spool for the
+report; strict, the first of them refuses the file before anything is written to Rostra.
 """
 
 from __future__ import annotations

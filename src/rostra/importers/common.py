@@ -75,6 +75,7 @@ class RepairingReader:
         self._on_read = on_read
         self._tag = re.compile(rb"<" + re.escape(record_tag) + rb"[\s>/]")
         self._buffer = b""
+        self._offset = 0
         self._line = 1
         self._first = True
         self._utf16 = False
@@ -90,16 +91,17 @@ class RepairingReader:
             self.repairs.append(f"line {line}: {text}")
 
     def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
+        """Up to ``size`` bytes (fewer at the end of a repaired line; empty at the end)."""
+        while self._offset >= len(self._buffer):
             chunk = self._file.readline(REPAIR_CHUNK)
             if not chunk:
-                break
+                return b""
             if self._on_read is not None:
                 self._on_read(len(chunk))
-            self._buffer += self._repair(chunk)
-        if size < 0:
-            size = len(self._buffer)
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
+            self._buffer, self._offset = self._repair(chunk), 0
+        end = len(self._buffer) if size < 0 else self._offset + size
+        data = self._buffer[self._offset : end]
+        self._offset += len(data)
         return data
 
     def _repair(self, chunk: bytes) -> bytes:

@@ -142,13 +142,17 @@ def test_broken_records_are_skipped_listed_and_written_to_the_report(
     assert comment_count(cli) == 2
 
 
-def test_repairs_are_listed_and_strict_refuses_what_would_be_repaired(cli: Cli) -> None:
+def test_repairs_are_listed_and_strict_refuses_what_would_be_repaired(
+    cli: Cli, tmp_path: Path
+) -> None:
     file = str(FIXTURES / "disqus_unquoted_attribute.xml")
+    report = tmp_path / "report.txt"
 
-    strict = cli("import", "disqus", file, "--site", "news", "--strict")
+    strict = cli("import", "disqus", file, "--site", "news", "--strict", "--report", str(report))
 
     assert strict.returncode == 1
     assert "Error: disqus_unquoted_attribute.xml: line 5: not well-formed XML" in strict.stderr
+    assert report.read_text().startswith("error: disqus_unquoted_attribute.xml: line 5: not well")
     assert comment_count(cli) == 0
 
     repaired = cli("import", "disqus", file, "--site", "news")

@@ -26,6 +26,7 @@ from rostra.cli.common import (
     settings_from,
     with_services,
 )
+from rostra.domain.errors import DomainError
 from rostra.importers import disqus, isso, rostra, wordpress
 from rostra.services.imports import (
     ImportReport,
@@ -117,7 +118,12 @@ def _import(
         skipped_out = _report_file(stack, report_path)
         with reported_errors(), _progress(console, DownloadColumn()) as bar:
             task = bar.add_task(f"Reading {file.name}", total=size)
-            reader = open_reader(file, lambda n: bar.advance(task, n), strict)
+            try:
+                reader = open_reader(file, lambda n: bar.advance(task, n), strict)
+            except DomainError as exc:
+                if skipped_out is not None:
+                    skipped_out.write(f"error: {exc.message}\n")
+                raise
             bar.update(task, completed=size)
         stack.callback(reader.close)
 

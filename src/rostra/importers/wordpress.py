@@ -113,11 +113,14 @@ def read(path: Path, on_read: Progress | None = None, *, strict: bool = False) -
             if local(element) != "item":
                 continue
             record = f"line {element.sourceline}: <item>"
-            post_id = child_text(element, "post_id") or "?"
+            post_id = child_text(element, "post_id")
             items += 1
             key = str(items)
             link = child_text(element, "link")
-            page = page_of(link, child_text(element, "guid") or post_id)
+            page = page_of(
+                link, child_text(element, "guid") or post_id or f"line-{element.sourceline}"
+            )
+            post_id = post_id or "?"
             spool.add_thread(key, page, child_text(element, "title") or None, record)
             for child in element:
                 if local(child) != "comment":

@@ -116,6 +116,9 @@ def _import(
     size = file.stat().st_size
     with ExitStack() as stack:
         skipped_out = _report_file(stack, report_path)
+        if skipped_out is not None:
+            mode = " (dry run)" if dry_run else ""
+            skipped_out.write(f"rostra import {source.value} {file} --site {site}{mode}\n")
         with reported_errors(), _progress(console, DownloadColumn()) as bar:
             task = bar.add_task(f"Reading {file.name}", total=size)
             try:

@@ -93,9 +93,10 @@ async def test_disqus_posts_without_their_thread_are_skipped_each_with_its_line(
 
     assert (report.records, report.added, report.rejected, report.orphans) == (4, 2, 2, 1)
     assert reasons(report) == [
-        "line 5: <post dsq:id='2'>: its thread 't404' is not in the file",
-        "line 6: <post dsq:id='3'>: it names no thread",
+        "line 6: <post dsq:id='2'>: its thread 't404' is not in the file",
+        "line 7: <post dsq:id='3'>: it names no thread",  # not taken for the thread without id
     ]
+    assert "line 4: <thread dsq:id=None>: a thread without dsq:id; left out." in report.warnings
     rows = by_body(await stored(services))
     assert set(rows) == {"Kept: its thread is here", "Reply to a post that was skipped"}
     assert rows["Reply to a post that was skipped"]["parent_id"] is None  # now top-level

@@ -53,7 +53,10 @@ def read(path: Path, on_read: Progress | None = None, *, strict: bool = False) -
             if kind == "thread":
                 key = element.get(DSQ_ID) or ""
                 page = page_of(child_text(element, "link"), child_text(element, "id"))
-                spool.add_thread(key, page, child_text(element, "title") or None, record)
+                if key:
+                    spool.add_thread(key, page, child_text(element, "title") or None, record)
+                else:  # else posts that name no thread would be taken for its posts
+                    spool.warnings.append(f"{record}: a thread without dsq:id; left out.")
             elif kind == "post":
                 posts += 1
                 try:

@@ -231,15 +231,26 @@ async def test_a_broken_comment_line_is_skipped_and_the_rest_restored(
          "author_name": "B", "body": "broken status", "created_at": created},
         {"type": "comment", "id": "c3", "page": "/a", "parent_id": "c2", "status": "published",
          "author_name": "C", "body": "reply to the broken one", "created_at": created},
+        {"type": "vote", "comment_id": "c1", "voter": "v1", "value": 1, "created_at": created},
+        {"type": "vote", "comment_id": "c2", "voter": "v1", "value": 1, "created_at": created},
+        {"type": "thread", "page": "/b", "title": "B", "created_at": "the day before"},
+        {"type": "comment", "id": "c4", "page": "/b", "parent_id": None, "status": "published",
+         "author_name": "D", "body": "its thread line is broken", "created_at": created},
     ]  # fmt: skip
     file.write_text("\n".join(json.dumps(line) for line in lines) + "\n{not json\n")
 
     report = await run_import(empty_services, ImportSource.ROSTRA, file)
 
-    assert (report.records, report.added, report.rejected, report.orphans) == (4, 2, 2, 1)
+    assert (report.records, report.added, report.rejected, report.orphans) == (6, 2, 4, 1)
     assert [str(record) for record in report.skipped] == [
         "line 4: bad comment: 'nonsense' is not a valid CommentStatus.",
-        "line 6: not JSON: Expecting property name enclosed in double quotes.",
+        "line 8: 'the day before' is not a time.",
+        "line 9: the comment does not follow a readable line of its thread.",
+        "line 10: not JSON: Expecting property name enclosed in double quotes.",
     ]
+    assert report.votes == 1  # the vote on the skipped comment is left out, and said so
+    assert "1 vote(s) on skipped comments were left out." in report.warnings
     again = await run_import(empty_services, ImportSource.ROSTRA, file)
     assert (again.added, again.existing) == (0, 2)
+    with pytest.raises(ImportFileError, match="line 4: bad comment"):
+        RostraExport(file, strict=True)

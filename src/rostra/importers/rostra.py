@@ -3,8 +3,9 @@
 The file is read twice: once to check every line and to count, then to import thread by thread.
 Lines of a thread follow its ``thread`` line, as the exporter writes them; memory holds one
 thread. A line that cannot be read (not JSON, a comment or vote with a broken field) is skipped
-and reported, or, strict, refuses the file; a file out of order (a comment before its thread)
-is refused either way, since it was not written by ``rostra export``.
+and reported, or, strict, refuses the file; so is a comment or vote that does not follow its
+thread's line (its thread line may be the broken one). Every check is made in the first reading,
+so a refused file has written nothing.
 """
 
 from __future__ import annotations
@@ -48,8 +49,19 @@ class RostraExport:
         self.site: SourceSite | None = None
         # Lines that cannot be read, with the reason: few, or the file is not an export.
         self._bad: dict[int, str] = {}
+        self._skipped_ids: set[str] = set()  # comments skipped: their votes are left out
+        orphan_votes = 0
+        page: object = None  # the page of the thread line the next records belong to
         for number, record in self._lines(on_read):
             kind = record["type"]
+            if kind == "thread":
+                page = record.get("page")
+                try:
+                    if record.get("created_at"):
+                        self._time(number, record["created_at"])
+                except ImportFileError as exc:
+                    page = None  # its comments and votes go with it
+                    self._skip(number, exc)
             if kind == "site":
                 if number != 1:
                     raise self._error(number, "the site line must come first")
@@ -62,16 +74,29 @@ class RostraExport:
                 raise self._error(number, "the first line must be the site line")
             elif kind == "comment":
                 try:
+                    if page is None or record.get("page") != page:
+                        raise self._error(
+                            number, "the comment does not follow a readable line of its thread"
+                        )
                     self._source_comment(number, record)
                 except ImportFileError as exc:
                     self._skip(number, exc)
+                    self._skipped_ids.add(str(record.get("id")))
                 else:
                     self.comment_count += 1
             elif kind == "vote":
                 try:
+                    if page is None:
+                        raise self._error(
+                            number, "the vote does not follow a readable line of its thread"
+                        )
                     self._vote(number, record)
                 except ImportFileError as exc:
                     self._skip(number, exc)
+                else:
+                    orphan_votes += str(record.get("comment_id")) in self._skipped_ids
+        if orphan_votes:
+            self.warnings.append(f"{orphan_votes:,} vote(s) on skipped comments were left out.")
 
     @property
     def record_count(self) -> int:
@@ -186,6 +211,8 @@ class RostraExport:
             elif kind == "vote":
                 if thread is None:
                     raise self._error(number, "a vote must follow the line of its thread")
+                if str(record.get("comment_id")) in self._skipped_ids:
+                    continue  # counted in the first reading
                 votes.append(self._vote(number, record))
             elif kind == "subscription":
                 subscriptions.append({k: v for k, v in record.items() if k != "type"})

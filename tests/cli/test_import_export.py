@@ -176,3 +176,25 @@ def test_a_report_that_cannot_be_written_stops_before_importing(cli: Cli, tmp_pa
     assert result.returncode == 1
     assert "Cannot write the report to" in result.stderr and "Traceback" not in result.stderr
     assert comment_count(cli) == 0
+
+
+def test_the_terminal_lists_the_first_skipped_records_and_counts_the_rest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from rostra.cli.imports import _summary
+    from rostra.services.imports import ImportReport, ImportSource, SkippedRecord
+
+    written: list[SkippedRecord] = []
+    report = ImportReport(ImportSource.DISQUS, "news", dry_run=False, on_skip=written.append)
+    for n in range(250):
+        report.records += 1
+        report.rejected += 1
+        report.skip(SkippedRecord(f"line {n}", "broken"))
+
+    _summary(report, Path("x.xml"))
+
+    err = capsys.readouterr().err
+    assert "250 record(s) skipped:" in err
+    assert "  - line 199: broken\n" in err and "line 200: broken" not in err
+    assert "… and 50 more (--report FILE lists every one)" in err
+    assert len(written) == 250  # what --report writes: every one

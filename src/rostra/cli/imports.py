@@ -216,7 +216,8 @@ def _summary(report: ImportReport, file: Path) -> list[str]:
     for line in text:
         typer.echo(line)
     skipped = report.rejected + report.duplicates
-    _listed("record(s) skipped", skipped, [str(r) for r in report.skipped])
+    every = " (--report FILE lists every one)"
+    _listed("record(s) skipped", skipped, [str(r) for r in report.skipped], every)
     _listed("repair(s) to read the file", report.repair_count, report.repairs)
     _listed("warning(s)", report.warning_count, report.warnings)
     for error in report.errors:
@@ -224,7 +225,7 @@ def _summary(report: ImportReport, file: Path) -> list[str]:
     return text
 
 
-def _listed(title: str, count: int, items: list[str]) -> None:
+def _listed(title: str, count: int, items: list[str], where_all: str = "") -> None:
     if not count:
         return
     typer.echo(f"{count:,} {title}:", err=True)
@@ -232,7 +233,7 @@ def _listed(title: str, count: int, items: list[str]) -> None:
         typer.echo(f"  - {item}", err=True)
     if count > min(len(items), SHOWN):
         more = count - min(len(items), SHOWN)
-        typer.echo(f"  … and {more:,} more (--report FILE lists every skipped record)", err=True)
+        typer.echo(f"  … and {more:,} more{where_all}", err=True)
 
 
 def _write_rest(out: TextIO, report: ImportReport, summary: list[str]) -> None:

@@ -324,3 +324,21 @@ def test_reading_a_large_export_keeps_memory_bounded(tmp_path: Path) -> None:
     assert count == 60_000
     assert file.stat().st_size > 25 * 2**20
     assert peak_mib < 120
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", r"x\.xml: line 1: not well-formed XML"),
+        ("hello world", r"x\.xml: no XML element: the file is empty or not XML\."),
+    ],
+)
+def test_an_empty_or_non_xml_file_is_refused_clearly(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    from rostra.importers import disqus
+
+    file = tmp_path / "x.xml"
+    file.write_text(content)
+    with pytest.raises(ImportFileError, match=message):
+        disqus.read(file)

@@ -272,7 +272,7 @@ def _reported(path: Path, events: Any) -> Iterator[tuple[str, etree._Element]]:
                 f"{path.name}: line 1: the file declares a DOCTYPE; exports never do, and "
                 "DTD entities are refused for safety."
             ) from exc
-        line = exc.lineno or (exc.position[0] if exc.position else "?")
+        line = exc.lineno or (exc.position[0] if exc.position else 0) or 1
         message = exc.msg or str(exc)
         if "UTF-8" in message or "encoding" in message.lower():
             message += " (the file must be UTF-8, or declare its encoding)"

@@ -137,7 +137,7 @@ def read(path: Path, on_read: Progress | None = None, *, strict: bool = False) -
                     spool.skip(where, str(exc))
             release(element)
         if root is None:
-            raise ImportFileError(f"{path.name}: the file is empty.")
+            raise ImportFileError(f"{path.name}: no XML element: the file is empty or not XML.")
         spool.read_from(xml, comments)
         spool.finish()
     except BaseException:

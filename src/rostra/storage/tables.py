@@ -306,12 +306,14 @@ images = sa.Table(
     sa.Index("ix_images_created_us", "created_us"),
 )
 
-# Issue 11: which comment each imported source record became, so importing twice adds nothing.
+# Which comment each imported source record became, so importing twice adds nothing. Keyed by
+# the thread as well as the source's id: exports merged from two blogs number comments anew in
+# each, and two comments "11" on different pages are different comments.
 import_sources = sa.Table(
     "import_sources",
     metadata,
     sa.Column(
-        "site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+        "thread_id", sa.Integer, sa.ForeignKey("threads.id", ondelete="CASCADE"), primary_key=True
     ),
     sa.Column("source", sa.String(16), primary_key=True),
     sa.Column("source_id", sa.String(255), primary_key=True),

@@ -12,7 +12,7 @@ from tests.integration.test_migrations import (
     on_connection,
 )
 
-ROWS_AT_0014 = [
+ROWS_AT_0015 = [
     "INSERT INTO sites (id, name, title, origins, created_us) VALUES (1, 'news', 'N', '[]', 1)",
     "INSERT INTO threads (id, site_id, page, created_us) VALUES (10, 1, '/a', 1), (20, 1, '/b', 1)",
     "INSERT INTO comments (id, thread_id, depth, status, author_name, body, body_html, "
@@ -48,8 +48,8 @@ def test_existing_keys_get_their_comments_thread_and_come_back_on_downgrade(
     empty_database_url: str,  # noqa: F811
 ) -> None:
     url = empty_database_url
-    upgrade(url, "0014")
-    run(url, *ROWS_AT_0014)
+    upgrade(url, "0015")
+    run(url, *ROWS_AT_0015)
 
     upgrade(url, "0015_import_keys")
 
@@ -68,7 +68,7 @@ def test_existing_keys_get_their_comments_thread_and_come_back_on_downgrade(
         "VALUES (20, 'wordpress', '11', 'cc', 9)",
     )
 
-    downgrade(url, "0014")
+    downgrade(url, "0015")
 
     # One row per (site, source, id) again: the oldest mapping of '11' is kept.
     assert [(r["site_id"], r["source_id"], r["comment_id"]) for r in mapped(url)] == [

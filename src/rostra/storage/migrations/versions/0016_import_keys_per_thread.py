@@ -9,7 +9,7 @@ The downgrade keeps one row per (site, source, id), the oldest: an older version
 other comments with that id as not yet imported, which is what it did before.
 
 Revision ID: 0015_import_keys
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_import_keys"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -42,6 +42,7 @@ from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationPolicy, NotificationService
 from rostra.services.oidc import OidcService
 from rostra.services.ports import Clock, ImageStore, RateLimiter, ToxicityModel
+from rostra.services.readiness import Probe, ReadinessService
 from rostra.services.registry import Services
 from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
@@ -263,6 +264,22 @@ def build_metrics() -> PrometheusMetrics:
     return PrometheusMetrics(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None)
 
 
+def build_readiness(
+    settings: Settings, database: Database, closers: list[Callable[[], Awaitable[None]]]
+) -> ReadinessService:
+    """``GET /readyz``'s probes: the database, its schema, and Redis when configured."""
+    from rostra.storage.readiness import DatabaseProbes, RedisProbe
+
+    probes = DatabaseProbes(database)
+    checks: dict[str, Callable[[], Awaitable[Probe]]] = {"database": probes.database}
+    if settings.redis_url:
+        redis = RedisProbe(settings.redis_url)
+        checks["redis"] = redis
+        closers.append(redis.close)
+    checks["migrations"] = probes.migrations
+    return ReadinessService(checks)
+
+
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     """Every service, wired to the adapters the settings choose (``clock`` for replaying
     history, as the demo's seed does)."""
@@ -388,6 +405,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         avatars=AvatarService(database, images, settings.public_url),
         staff_digests=staff_digests,
         metrics=MetricsService(database, metrics, settings.metrics_token),
+        readiness=build_readiness(settings, database, closers),
     )
 
 

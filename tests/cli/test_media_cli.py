@@ -121,3 +121,20 @@ def test_an_unreachable_target_fails_and_says_to_run_again(cli: Cli) -> None:
     failed = cli("media", "migrate", "--to", "s3://news-media")
     assert failed.returncode == 1
     assert "run the command again" in failed.stderr
+
+
+def test_serving_with_a_media_url_rostra_cannot_use_exits_2_naming_it(cli: Cli) -> None:
+    cli.env["ROSTRA_MEDIA_URL"] = "ftp://files.example/media"
+    refused = cli("serve", "--port", "1")
+    assert refused.returncode == 2
+    assert "ROSTRA_MEDIA_URL must be file:///absolute/folder, database, or s3://" in refused.stderr
+
+
+def test_a_backup_says_where_images_kept_outside_a_folder_are(cli: Cli) -> None:
+    assert cli("migrate").returncode == 0
+    cli.env["ROSTRA_MEDIA_URL"] = "database"
+    backup = cli.folder / "backup.db"
+    done = cli("backup", str(backup))
+    assert done.returncode == 0, done.stderr
+    assert "in the database they are part of this backup" in done.stdout
+    assert not (cli.folder / "backup.db.media").exists()

@@ -83,9 +83,10 @@ async def test_images_in_a_bucket_are_stored_there_and_served(
     "base", ["https://cdn.example.com/media", "https://cdn.example.com/media/"]
 )
 async def test_a_public_address_turns_media_requests_into_redirects(
-    settings: Settings, clock: MovableClock, base: str
+    settings: Settings, clock: MovableClock, base: str, tmp_path: Path
 ) -> None:
-    async with serving(replace(settings, media_public_url=base), clock) as client:
+    configured = replace(settings, media_public_url=base, media_dir=str(tmp_path / "media"))
+    async with serving(configured, clock) as client:
         body = (await upload(client, picture("JPEG"))).json()
         name = body["url"].removeprefix("/media/")
         moved = await client.get(body["url"])

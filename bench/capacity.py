@@ -1,4 +1,4 @@
-"""The inputs of docs/deployment.md's capacity model (issue 27), measured on this machine.
+"""The inputs of docs/deployment.md's capacity model, measured on this machine.
 
 For SQLite and PostgreSQL, at 1 and 2 workers (`rostra serve --workers N`, the trained screen on,
 rate limits off), on a thread of 50 comments:

@@ -217,7 +217,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
         ),
     ),
     ("GET", "/healthz"): Rule("public", simple("GET", "/healthz")),
-    # Issue 27: probes call from the load balancer; the checks name no host, key or message.
+    # Probes call from the load balancer; the checks name no host, key or message.
     ("GET", "/readyz"): Rule("public", simple("GET", "/readyz")),
     # Only this machine, or a scraper with ROSTRA_METRICS_TOKEN; the personas call from afar.
     ("GET", "/metrics"): Rule("operator", simple("GET", "/metrics")),

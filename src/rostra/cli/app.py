@@ -11,7 +11,7 @@ from rostra.cli import (
     demo,
     export,
     imports,
-    media,  # issue 27
+    media,
     migrate,
     outbox,
     serve,
@@ -43,7 +43,7 @@ app.command("export")(export.export)
 app.add_typer(campaigns.app, name="campaign")  # issue 9: reader support
 app.command("backup")(backup.backup)  # issue 12
 app.command("restore")(backup.restore)  # issue 12
-app.add_typer(media.app, name="media")  # issue 27
+app.add_typer(media.app, name="media")
 
 
 def _version(value: bool) -> None:

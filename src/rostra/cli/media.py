@@ -1,4 +1,4 @@
-"""``rostra media``: moving the uploaded images to another store (issue 27)."""
+"""``rostra media``: moving the uploaded images to another store."""
 
 from __future__ import annotations
 

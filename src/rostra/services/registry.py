@@ -63,4 +63,4 @@ class Services:
     campaigns: CampaignService | None = None  # issue 9: reader support (campaigns, payments)
     # issue 4: a token that moves with every commit (Database.answer_token); None: no counter
     answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token
-    readiness: ReadinessService | None = None  # issue 27: GET /readyz
+    readiness: ReadinessService | None = None  # GET /readyz

@@ -1,4 +1,4 @@
-"""Image files in the database, for deployments whose hosts share no folder (issue 27).
+"""Image files in the database, for deployments whose hosts share no folder.
 
 One row per file (display size or thumbnail or avatar), written by ``DatabaseImageStore`` when
 ``ROSTRA_MEDIA_URL=database``. On PostgreSQL the column is stored out of line without

@@ -33,7 +33,7 @@ async def test_healthz_refuses_writes(client: httpx.AsyncClient) -> None:
     assert_error(await client.post("/healthz"), 405, code="method_not_allowed")
 
 
-# GET /readyz (issue 27)
+# GET /readyz
 
 
 async def test_readyz_is_ready_when_the_database_answers_at_head(client: httpx.AsyncClient) -> None:

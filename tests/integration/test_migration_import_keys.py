@@ -1,4 +1,4 @@
-"""Revision 0015_import_keys on SQLite and PostgreSQL: import keys move from (site, source, id)
+"""Revision 0016 on SQLite and PostgreSQL: import keys move from (site, source, id)
 to (thread, source, id) with the rows they had, and back."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def test_existing_keys_get_their_comments_thread_and_come_back_on_downgrade(
     upgrade(url, "0015")
     run(url, *ROWS_AT_0015)
 
-    upgrade(url, "0015_import_keys")
+    upgrade(url, "0016")
 
     assert [(r["thread_id"], r["source_id"], r["comment_id"]) for r in mapped(url)] == [
         (10, "11", "ca"),

@@ -517,3 +517,14 @@ oidc_logins = sa.Table(
     sa.Column("expires_us", sa.BigInteger, nullable=False),
     sa.Index("ix_oidc_logins_expires_us", "expires_us"),
 )
+
+# Migration 0017: image files kept in the database (ROSTRA_MEDIA_URL=database), one
+# row per file. Files are bounded (re-encoded, at most 1600 px a side), so no chunking is needed.
+media_blobs = sa.Table(
+    "media_blobs",
+    metadata,
+    sa.Column("name", sa.String(80), primary_key=True),
+    sa.Column("media_type", sa.String(40), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+)

@@ -8,7 +8,7 @@ site follows from the thread, so its column goes.
 The downgrade keeps one row per (site, source, id), the oldest: an older version then takes the
 other comments with that id as not yet imported, which is what it did before.
 
-Revision ID: 0015_import_keys
+Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-07
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_import_keys"
+revision = "0016"
 down_revision = "0015"
 branch_labels = None
 depends_on = None

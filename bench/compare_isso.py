@@ -10,6 +10,8 @@ Rostra on SQLite, Rostra on PostgreSQL and Isso (from PyPI, in bench/.isso-venv,
   posts    new comments (Isso with its default guard, and without it for reference)
   fanout   POST → N connected SSE readers have the event (Rostra only), RSS per connection
   growth   first-page reads on threads of 50 to 100,000 (and 1,000,000 if it seeds in time)
+  hot      first-page reads of a 1,000- and a 100,000-comment thread while 20 comments a second
+           are posted to it (Rostra only: bench/hot_threads.py)
   profile  py-spy on Rostra's workers under first-page and counts load
 
 Every server is restarted before every run (a saturated server keeps working on abandoned
@@ -39,13 +41,14 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness as h
+import hot_threads
 import seed
 import sse_fanout
 from report import write_section
 
-PARTS = ("reads", "counts", "posts", "fanout", "growth", "profile")
-# The parts that compare servers; the profile only samples Rostra.
-COMPARED = PARTS[:-1]
+PARTS = ("reads", "counts", "posts", "fanout", "growth", "hot", "profile")
+# The parts that compare servers; the hot threads and the profile measure Rostra alone.
+COMPARED = PARTS[:5]
 ADMIN_POSTGRESQL_URL = os.environ.get(
     "ROSTRA_TEST_POSTGRESQL_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
@@ -556,6 +559,42 @@ def part_growth(bench: Bench) -> list[GrowthResult]:
                 bench.measure(f"{label} alone", start, path, 1, runs=1, seconds=min(5, seconds))
             )
         results.append(growth)
+    return results
+
+
+def part_hot(bench: Bench) -> list[hot_threads.HotResult]:
+    h.log("== hot: first page while comments pour into the same thread")
+    seconds = max(3, round(bench.plan.seconds * 2 / 3))
+    sizes = hot_threads.SIZES if not bench.plan.quick else hot_threads.SIZES[:1]
+    urls: dict[str, str] = {}
+    for name in bench.databases:
+        url = (
+            f"sqlite:///{bench.workdir}/hot.db" if name == "SQLite" else pg_url("rostra_bench_hot")
+        )
+        if url.startswith("postgresql"):
+            recreate_postgresql(url)
+        bench.add_site(url)
+        seed.bulk_seed_rostra(
+            url,
+            [(hot_threads.page_path(size), size) for size in sizes],
+            budget_seconds=bench.plan.seed_budget,
+            progress=h.log,
+        )
+        if url.startswith("postgresql"):
+            analyze_postgresql(url)
+        urls[name] = url
+    results = []
+    for name, workers, redis in hot_threads.ROSTRA_SETUPS:
+        if name not in urls:
+            continue
+        setup = f"{setup_name(name, redis=redis)}, {workers} worker{'s' if workers > 1 else ''}"
+        for size in sizes:
+
+            def start(name: str = name, workers: int = workers, redis: bool = redis) -> h.Server:
+                return bench.rostra(name, workers=workers, url=urls[name], redis=redis)
+
+            results.append(hot_threads.run_setup(start, setup, size, seconds, bench.procs.stop))
+    bench.facts["hot_seconds"] = seconds
     return results
 
 
@@ -1113,7 +1152,7 @@ def main() -> None:
             # them (their sections name their own command and commit) leaves it as it is.
             writes_setup = not plan.quick and set(COMPARED) <= set(parts)
             h.log(f"Measuring Rostra from {bench.facts['source']}")
-            if set(parts) - {"growth"}:
+            if set(parts) - {"growth", "hot"}:
                 bench.seed_all(needs_isso)
             if writes_setup:  # first, so that a new docs/performance.md has it on top
                 write_section(
@@ -1131,6 +1170,13 @@ def main() -> None:
                     "First page as the thread grows",
                     lambda: report_growth(part_growth(bench), bench),
                 ),
+                "hot": (
+                    "Hot threads: reads while comments pour in",
+                    lambda: (
+                        (results := part_hot(bench))
+                        and hot_threads.report(results, float(bench.facts["hot_seconds"]))
+                    ),
+                ),
                 "profile": (
                     "Where a read's time goes (profile)",
                     lambda: report_profile(part_profile(bench)),
@@ -1140,7 +1186,9 @@ def main() -> None:
                 if part in parts:
                     title, run = runners[part]
                     body = f"Command: `{command}`; Rostra from {bench.facts['source']}.\n\n{run()}"
-                    section = (f"isso-{part}", f"Against Isso: {title}", body)
+                    # The hot threads measure Rostra alone: their title says so.
+                    heading = title if part == "hot" else f"Against Isso: {title}"
+                    section = (f"isso-{part}", heading, body)
                     sections.append(section)
                     if not plan.quick:  # written at once: a later failure keeps this one
                         write_section(*section)

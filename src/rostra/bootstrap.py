@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from rostra.config import Settings, SettingsError, load_settings
+from rostra.config import MediaLocation, Settings, SettingsError, load_settings, media_location
 from rostra.domain.images import ImageLimits
 from rostra.live.relay import LogRelayEventBus
 from rostra.notify.mail import SmtpMailer
@@ -44,6 +44,7 @@ from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationPolicy, NotificationService
 from rostra.services.oidc import OidcService
 from rostra.services.ports import Clock, ImageStore, RateLimiter, ToxicityModel
+from rostra.services.readiness import Probe, ReadinessService
 from rostra.services.registry import Services
 from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
@@ -57,6 +58,7 @@ from rostra.storage.images import LocalImageStore, PillowImageCodec
 from rostra.storage.rate_limits import LimitsRateLimiter, NoRateLimits
 from rostra.storage.urls import sqlite_file
 from rostra.web.logs import configure_logging
+from rostra.web.loop_lag import LoopLagWatcher
 from rostra.web.metrics import PrometheusMetrics
 from rostra.web.middleware.cors import ASGIApp
 
@@ -133,18 +135,39 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     return LimitsRateLimiter(rules, settings.redis_url)
 
 
-def media_folder(settings: Settings) -> Path:
-    """``ROSTRA_MEDIA_DIR``, else a ``media`` folder next to the SQLite file, else ``./media``."""
-    if settings.media_dir:
-        return Path(settings.media_dir)
+def media_folder(settings: Settings) -> Path | None:
+    """The folder of a file media store: ``ROSTRA_MEDIA_URL=file:///…`` or
+    ``ROSTRA_MEDIA_DIR``, else a ``media`` folder next to the SQLite file, else ``./media``.
+    None when images are kept in the database or a bucket."""
+    location = media_location(settings)
+    if location.kind != "file":
+        return None
+    if location.path:
+        return Path(location.path)
     database_file = sqlite_file(settings.database_url)
     return database_file.parent / "media" if database_file else Path("media")
 
 
-def build_image_store(settings: Settings) -> ImageStore:
-    """Image files in a local folder. An S3-compatible store would be chosen here, from a
-    setting, as another ``ImageStore`` (see docs/images.md)."""
-    return LocalImageStore(media_folder(settings))
+def build_image_store(
+    settings: Settings, database: Database, location: MediaLocation | None = None
+) -> ImageStore:
+    """The image store ``ROSTRA_MEDIA_URL`` (or ``location``) names: a folder by default, the
+    database, or an S3-compatible bucket (docs/images.md)."""
+    location = location or media_location(settings)
+    if location.kind == "database":
+        from rostra.storage.media import DatabaseImageStore
+
+        return DatabaseImageStore(database)
+    if location.kind == "s3":
+        from rostra.storage.media import S3ImageStore, s3_store
+
+        try:
+            store = s3_store(location.bucket or "", location.prefix, os.environ)
+        except OSError as exc:
+            raise SettingsError(f"ROSTRA_MEDIA_URL: {exc}") from exc
+        return S3ImageStore(store, str(location))
+    folder = Path(location.path) if location.path else media_folder(settings)
+    return LocalImageStore(folder or Path("media"))
 
 
 def build_toxicity_model(settings: Settings) -> ToxicityModel | None:
@@ -252,6 +275,22 @@ def build_metrics() -> PrometheusMetrics:
     return PrometheusMetrics(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None)
 
 
+def build_readiness(
+    settings: Settings, database: Database, closers: list[Callable[[], Awaitable[None]]]
+) -> ReadinessService:
+    """``GET /readyz``'s probes: the database, its schema, and Redis when configured."""
+    from rostra.storage.readiness import DatabaseProbes, RedisProbe
+
+    probes = DatabaseProbes(database)
+    checks: dict[str, Callable[[], Awaitable[Probe]]] = {"database": probes.database}
+    if settings.redis_url:
+        redis = RedisProbe(settings.redis_url)
+        checks["redis"] = redis
+        closers.append(redis.close)
+    checks["migrations"] = probes.migrations
+    return ReadinessService(checks)
+
+
 def build_services(
     settings: Settings, *, clock: Clock | None = None, demo: DemoKit | None = None
 ) -> Services:
@@ -269,19 +308,21 @@ def build_services(
     live = LiveService(database, events, clock)
     images = ImageService(
         database,
-        build_image_store(settings),
+        build_image_store(settings, database),
         PillowImageCodec(),
         clock,
         keyring,
         limiter,
         ImageLimits(settings.image_max_bytes, settings.image_max_pixels, settings.image_max_frames),
+        public_url=settings.media_public_url,
     )
     model = build_toxicity_model(settings)
     screening = ScreeningService(model, clock, storage=database)
     metrics = build_metrics()
     subscriptions, notifications = build_notifications(settings, database, clock, keyring)
-    closers = [events.close, database.close, metrics.close]
-    starters: list[Callable[[], Awaitable[None]]] = []
+    lag_watcher = LoopLagWatcher(metrics)
+    closers = [lag_watcher.stop, events.close, database.close, metrics.close]
+    starters: list[Callable[[], Awaitable[None]]] = [lag_watcher.start]
     if isinstance(events, LogRelayEventBus):
         starters.append(events.start)
     loaded = model.profanity if isinstance(model, SemanticModel) else model
@@ -379,6 +420,7 @@ def build_services(
         staff_digests=staff_digests,
         metrics=MetricsService(database, metrics, settings.metrics_token),
         demo=demo,
+        readiness=build_readiness(settings, database, closers),
     )
 
 

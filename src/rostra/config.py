@@ -6,11 +6,13 @@ environment wins over the file, and command-line flags win over both.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///./rostra.db"
 # Whole-number settings for which 0 is a documented "off" rather than a mistake.
@@ -55,6 +57,11 @@ class Settings:
     image_max_pixels: int = 40_000_000
     image_max_frames: int = 100
     media_dir: str | None = None  # default: a "media" folder next to the SQLite file, or ./media
+    # Where uploaded images live: file:///folder (the default, ROSTRA_MEDIA_DIR's), database,
+    # or s3://bucket/prefix (credentials from the AWS_* variables); see media_location().
+    media_url: str | None = None
+    # A public bucket or CDN address: /media/{name} redirects to {media_public_url}/{name}.
+    media_public_url: str | None = None
     edit_window_minutes: int = 15
     max_reply_depth: int = 4
     max_request_bytes: int = 64 * 1024
@@ -134,7 +141,83 @@ def load_settings(environ: Mapping[str, str], config_file: Path | None = None) -
     if settings.log_format not in ("console", "json"):
         raise SettingsError("ROSTRA_LOG_FORMAT must be console or json.")
     _check_replicas(settings)
+    media_location(settings)
+    _check_public_media(settings.media_public_url)
     return settings
+
+
+@dataclass(frozen=True, slots=True)
+class MediaLocation:
+    """Where image files are stored: a folder (``path`` None: the default folder), the
+    database, or an S3-compatible bucket with an optional key prefix."""
+
+    kind: str  # "file" | "database" | "s3"
+    path: str | None = None
+    bucket: str | None = None
+    prefix: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "s3":
+            return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        if self.kind == "file":
+            return f"file://{self.path}" if self.path else "the default media folder"
+        return self.kind
+
+
+MEDIA_URL_FORMS = "file:///absolute/folder, database, or s3://bucket/prefix"
+# S3's bucket naming rules (lower-case letters, digits, dots and hyphens; 3-63 characters).
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def parse_media_url(url: str, setting: str = "ROSTRA_MEDIA_URL") -> MediaLocation:
+    """A media store address, or ``SettingsError`` naming ``setting`` and the accepted forms."""
+    text = url.strip()
+    if text == "database":
+        return MediaLocation("database")
+    parts = urlsplit(text)
+    if parts.query or parts.fragment:
+        raise SettingsError(f"{setting}: {text!r} may not have a query or fragment.")
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+            raise SettingsError(
+                f"{setting}: {text!r} is not a local folder; write file:///absolute/folder."
+            )
+        return MediaLocation("file", path=unquote(parts.path).rstrip("/") or "/")
+    if parts.scheme == "s3":
+        if not _BUCKET.fullmatch(parts.netloc) or ".." in parts.netloc:
+            raise SettingsError(
+                f"{setting}: {parts.netloc!r} is not an S3 bucket name (3-63 lower-case "
+                "letters, digits, dots and hyphens)."
+            )
+        prefix = unquote(parts.path).strip("/")
+        if prefix and any(segment in ("", ".", "..") for segment in prefix.split("/")):
+            raise SettingsError(f"{setting}: the key prefix {prefix!r} has an empty or dot part.")
+        return MediaLocation("s3", bucket=parts.netloc, prefix=prefix)
+    raise SettingsError(f"{setting} must be {MEDIA_URL_FORMS}, not {text!r}.")
+
+
+def media_location(settings: Settings) -> MediaLocation:
+    """The configured media store: ``media_url``, else the folder ``media_dir`` names, else the
+    default folder. Both set is refused: which one wins would be a guess."""
+    if settings.media_url and settings.media_dir:
+        raise SettingsError(
+            "Set ROSTRA_MEDIA_URL or ROSTRA_MEDIA_DIR, not both (ROSTRA_MEDIA_URL=file:///folder "
+            "replaces ROSTRA_MEDIA_DIR=folder)."
+        )
+    if settings.media_url:
+        return parse_media_url(settings.media_url)
+    return MediaLocation("file", path=settings.media_dir)
+
+
+def _check_public_media(url: str | None) -> None:
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            "ROSTRA_MEDIA_PUBLIC_URL must be an http(s) address without query, such as "
+            f"https://cdn.example.com/media, not {url!r}."
+        )
 
 
 def _check_replicas(settings: Settings) -> None:

@@ -88,9 +88,15 @@ class Server:
 
 
 def start_server(
-    env: dict[str, str], log: Path, *, workers: int = 1, options: tuple[str, ...] = ()
+    env: dict[str, str],
+    log: Path,
+    *,
+    workers: int = 1,
+    options: tuple[str, ...] = (),
+    cwd: Path | None = None,
 ) -> Server:
-    """`rostra serve [options]` on a free port, once /healthz answers 200."""
+    """`rostra serve [options]` on a free port (in the folder ``cwd``, as a host of its own
+    would be), once /healthz answers 200."""
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -109,6 +115,7 @@ def start_server(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            cwd=cwd,
         )
     server = Server(f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + STARTUP_SECONDS

@@ -16,23 +16,26 @@ async def run_import(
     *,
     site: str = "news",
     dry_run: bool = False,
+    strict: bool = False,
 ) -> ImportReport:
     assert services.imports is not None
+    reader: disqus.Spool | isso.IssoDatabase | rostra.RostraExport
     if source is ImportSource.DISQUS:
-        reader = disqus.read(path)
+        reader = disqus.read(path, strict=strict)
     elif source is ImportSource.WORDPRESS:
-        reader = wordpress.read(path)
+        reader = wordpress.read(path, strict=strict)
     elif source is ImportSource.ISSO:
-        reader = isso.IssoDatabase(path)
+        reader = isso.IssoDatabase(path, strict=strict)
     else:
-        reader = rostra.RostraExport(path)
+        reader = rostra.RostraExport(path, strict=strict)
         if not dry_run:
             await services.imports.prepare_site(site, reader.site)
     try:
         report = await services.imports.import_comments(
-            site, source, reader.threads(), dry_run=dry_run
+            site, source, reader.threads(), dry_run=dry_run, reader=reader
         )
     finally:
         reader.close()
-    report.warn(reader.warnings)
+    # Every record of the file is accounted for, once.
+    assert report.accounted == report.records, report
     return report

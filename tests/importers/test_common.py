@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 import pytest
 
 from rostra.domain.rendering import render_markdown
-from rostra.importers.common import html_to_markdown, page_of, parse_time
-from rostra.services.imports import ImportFileError
+from rostra.importers.common import (
+    BadRecord,
+    RepairingReader,
+    html_to_markdown,
+    page_of,
+    parse_time,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,9 +63,33 @@ def test_pages_are_url_paths_or_identifiers(link: str, identifier: str, page: st
     assert page_of(link, identifier) == page
 
 
-def test_times_are_utc_and_bad_ones_name_the_record() -> None:
-    assert parse_time("2020-02-01 09:00:00", "r") == datetime(2020, 2, 1, 9, tzinfo=UTC)
-    assert parse_time("2020-02-01T10:00:00+01:00", "r") == datetime(2020, 2, 1, 9, tzinfo=UTC)
-    assert parse_time("2013-01-01T12:00:00Z", "r") == datetime(2013, 1, 1, 12, tzinfo=UTC)
-    with pytest.raises(ImportFileError, match="line 9: 'yesterday' is not a date"):
-        parse_time("yesterday", "line 9")
+def test_times_are_utc_and_bad_ones_say_why() -> None:
+    assert parse_time("2020-02-01 09:00:00") == datetime(2020, 2, 1, 9, tzinfo=UTC)
+    assert parse_time("2020-02-01T10:00:00+01:00") == datetime(2020, 2, 1, 9, tzinfo=UTC)
+    assert parse_time("2013-01-01T12:00:00Z") == datetime(2013, 1, 1, 12, tzinfo=UTC)
+    with pytest.raises(BadRecord, match="'yesterday' is not a date"):
+        parse_time("yesterday")
+    with pytest.raises(BadRecord, match="'2011-x09-30T22:48:43Z' is not a date"):
+        parse_time("2011-x09-30T22:48:43Z")
+
+
+def test_repairs_leave_cdata_alone_and_say_what_they_changed() -> None:
+    raw = (
+        b'<disqus>\n<post dsq:id=1 kind="a"><message><![CDATA[<a href=x>\x01 <post y=2>\n'
+        b"<b c=d>]]></message></post>\n<post dsq:id=3/><bad\x0b/>\n</disqus>\n"
+    )
+    reader = RepairingReader(io.BytesIO(raw), None, b"post")
+
+    repaired = b"".join(iter(lambda: reader.read(7), b""))
+
+    assert repaired == (
+        b'<disqus>\n<post dsq:id="1" kind="a"><message><![CDATA[<a href=x> <post y=2>\n'
+        b'<b c=d>]]></message></post>\n<post dsq:id="3"/><bad/>\n</disqus>\n'
+    )
+    assert reader.repairs == [
+        "line 2: removed 1 control character(s) XML does not allow (U+0001)",
+        "line 2: quoted an attribute value written without quotes: <post dsq:id=1",
+        "line 4: removed 1 control character(s) XML does not allow (U+000B)",
+        "line 4: quoted an attribute value written without quotes: <post dsq:id=3",
+    ]
+    assert reader.tags == 2  # the <post> inside the body's CDATA is text, not a record

@@ -207,8 +207,10 @@ async def test_posts_of_an_unknown_thread_are_reported(services: Services, tmp_p
 
     report = await run_import(services, ImportSource.DISQUS, file)
 
-    assert report.added == 1
-    assert any("'nope'" in warning for warning in report.warnings)
+    assert (report.records, report.added, report.rejected) == (2, 1, 1)
+    [skipped] = report.skipped
+    assert skipped.record.startswith("line 6: <post dsq:id='2'>")
+    assert skipped.reason == "its thread 'nope' is not in the file"
 
 
 def test_latin1_bytes_in_a_utf8_file_name_the_line(tmp_path: Path) -> None:
@@ -218,7 +220,13 @@ def test_latin1_bytes_in_a_utf8_file_name_the_line(tmp_path: Path) -> None:
     file.write_bytes(file.read_bytes().replace(b"caf-MARK", "café".encode("latin-1")))
 
     with pytest.raises(ImportFileError, match=r"line 5: .*UTF-8"):
-        disqus.read(file)
+        disqus.read(file, strict=True)
+    with disqus.read(file) as spool:  # without --strict: read, and the repair said
+        [thread] = spool.threads()
+        assert thread.comments[0].body == "caf\ufffd"
+        [repair] = spool.repairs
+        assert repair.startswith("line 5: the XML parser recovered from: Invalid bytes")
+        assert "the file must be UTF-8" in repair
 
 
 def test_malformed_xml_names_the_line(tmp_path: Path) -> None:
@@ -228,7 +236,7 @@ def test_malformed_xml_names_the_line(tmp_path: Path) -> None:
     file.write_text(file.read_text().replace("</post>", "</pots>"))
 
     with pytest.raises(ImportFileError, match=r"line 5: not well-formed XML"):
-        disqus.read(file)
+        disqus.read(file, strict=True)
 
 
 def test_a_file_that_is_not_a_disqus_export_is_refused(tmp_path: Path) -> None:
@@ -316,3 +324,21 @@ def test_reading_a_large_export_keeps_memory_bounded(tmp_path: Path) -> None:
     assert count == 60_000
     assert file.stat().st_size > 25 * 2**20
     assert peak_mib < 120
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", r"x\.xml: line 1: not well-formed XML"),
+        ("hello world", r"x\.xml: no XML element: the file is empty or not XML\."),
+    ],
+)
+def test_an_empty_or_non_xml_file_is_refused_clearly(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    from rostra.importers import disqus
+
+    file = tmp_path / "x.xml"
+    file.write_text(content)
+    with pytest.raises(ImportFileError, match=message):
+        disqus.read(file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,3 +52,42 @@ def test_a_file_that_is_not_an_isso_database_is_refused(tmp_path: Path) -> None:
         isso.IssoDatabase(text)
     with pytest.raises(ImportFileError, match="is not a file"):
         isso.IssoDatabase(tmp_path / "missing.db")
+
+
+def break_rows(path: Path, *statements: str) -> None:
+    with sqlite3.connect(path) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+async def test_isso_rows_that_cannot_be_read_are_skipped_and_reported(
+    services: Services, tmp_path: Path
+) -> None:
+    posts = [
+        Post("a", "p", "Fine", created=BASE_TIME),
+        Post("b", "p", "Reply to the row with a broken time", parent="a"),
+        Post("c", "p", "Likes that are not a number"),
+        Post("d", "p", "Its thread is gone"),
+        Post("e", "p", "Also fine"),
+    ]
+    file = write_isso(tmp_path / "comments.db", [PAGE], posts)
+    # SQLite keeps any value in any column: what a hand-edited or damaged database holds.
+    break_rows(
+        file,
+        "UPDATE comments SET created = 'yesterday' WHERE text = 'Fine'",
+        "UPDATE comments SET likes = 'many' WHERE text = 'Likes that are not a number'",
+        "UPDATE comments SET tid = 99 WHERE text = 'Its thread is gone'",
+    )
+
+    report = await run_import(services, ImportSource.ISSO, file)
+
+    assert (report.records, report.added, report.rejected, report.orphans) == (5, 2, 3, 1)
+    assert [str(record) for record in report.skipped] == [
+        "comment id 1: created 'yesterday' is not a time",
+        "comment id 3: likes 'many' is not a number",
+        "comment id 4: its thread is not in the database",
+    ]
+    again = await run_import(services, ImportSource.ISSO, file)
+    assert (again.added, again.existing, again.rejected) == (0, 2, 3)
+    with pytest.raises(ImportFileError, match=r"comments.db: comment id 1: created 'yesterday'"):
+        isso.IssoDatabase(file, strict=True)

@@ -149,10 +149,15 @@ async def test_a_damaged_export_names_its_line(tmp_path: Path) -> None:
         b'{"type": "comment", "id": "x", "page": "/a", "body": "caf\xe9"}\n'
     )
     with pytest.raises(ImportFileError, match=r"line 3: the line is not UTF-8 \(byte 0xe9"):
-        RostraExport(file)
+        RostraExport(file, strict=True)
+    skipping = RostraExport(file)  # without --strict the line is skipped, with its reason
+    assert [str(r) for r in skipping.skipped()] == [
+        "line 3: the line is not UTF-8 (byte 0xe9 at column 58)."
+    ]
+    assert (skipping.record_count, skipping.comment_count) == (1, 0)
     file.write_text('{"type": "site", "name": "news"}\n{"type": "thread", "page": \n')
     with pytest.raises(ImportFileError, match="line 2: not JSON"):
-        RostraExport(file)
+        RostraExport(file, strict=True)
     file.write_text('{"type": "thread", "page": "/a"}\n')
     with pytest.raises(ImportFileError, match="line 1: the first line must be the site line"):
         RostraExport(file)
@@ -210,3 +215,42 @@ async def test_a_thread_that_fails_half_way_leaves_nothing_behind(
             assert await tx.comments.get("clash-1") is None
     finally:
         await database.close()
+
+
+async def test_a_broken_comment_line_is_skipped_and_the_rest_restored(
+    empty_services: Services, tmp_path: Path
+) -> None:
+    file = tmp_path / "export.jsonl"
+    created = "2020-02-01T10:00:00+00:00"
+    lines = [
+        {"type": "site", "name": "news", "title": "News", "origins": ["https://news.example"]},
+        {"type": "thread", "page": "/a", "title": "A", "created_at": created},
+        {"type": "comment", "id": "c1", "page": "/a", "parent_id": None, "status": "published",
+         "author_name": "A", "body": "kept", "created_at": created},
+        {"type": "comment", "id": "c2", "page": "/a", "parent_id": "c1", "status": "nonsense",
+         "author_name": "B", "body": "broken status", "created_at": created},
+        {"type": "comment", "id": "c3", "page": "/a", "parent_id": "c2", "status": "published",
+         "author_name": "C", "body": "reply to the broken one", "created_at": created},
+        {"type": "vote", "comment_id": "c1", "voter": "v1", "value": 1, "created_at": created},
+        {"type": "vote", "comment_id": "c2", "voter": "v1", "value": 1, "created_at": created},
+        {"type": "thread", "page": "/b", "title": "B", "created_at": "the day before"},
+        {"type": "comment", "id": "c4", "page": "/b", "parent_id": None, "status": "published",
+         "author_name": "D", "body": "its thread line is broken", "created_at": created},
+    ]  # fmt: skip
+    file.write_text("\n".join(json.dumps(line) for line in lines) + "\n{not json\n")
+
+    report = await run_import(empty_services, ImportSource.ROSTRA, file)
+
+    assert (report.records, report.added, report.rejected, report.orphans) == (6, 2, 4, 1)
+    assert [str(record) for record in report.skipped] == [
+        "line 4: bad comment: 'nonsense' is not a valid CommentStatus.",
+        "line 8: 'the day before' is not a time.",
+        "line 9: the comment does not follow a readable line of its thread.",
+        "line 10: not JSON: Expecting property name enclosed in double quotes.",
+    ]
+    assert report.votes == 1  # the vote on the skipped comment is left out, and said so
+    assert "1 vote(s) on skipped comments were left out." in report.warnings
+    again = await run_import(empty_services, ImportSource.ROSTRA, file)
+    assert (again.added, again.existing) == (0, 2)
+    with pytest.raises(ImportFileError, match="line 4: bad comment"):
+        RostraExport(file, strict=True)

@@ -86,12 +86,21 @@ async def test_reimport_adds_nothing(services: Services, tmp_path: Path) -> None
     assert (again.added, again.existing) == (0, 2)
 
 
-def test_a_truncated_file_names_the_line(tmp_path: Path) -> None:
-    file = write_wxr(tmp_path / "wp.xml", [POST], [Post("1", "12")])
-    file.write_bytes(file.read_bytes()[:-40])
+async def test_a_truncated_file_is_read_to_where_it_stops_or_refused_when_strict(
+    services: Services, tmp_path: Path
+) -> None:
+    second = Page("13", "https://news.example/2020/02/other/", "Other")
+    file = write_wxr(tmp_path / "wp.xml", [POST, second], [Post("1", "12"), Post("2", "13")])
+    text = file.read_text()
+    file.write_text(text[: text.index("<wp:comment_approved>", text.index("<wp:comment_id>2<"))])
 
     with pytest.raises(ImportFileError, match=r"wp\.xml: line \d+: not well-formed XML"):
-        wordpress.read(file)
+        wordpress.read(file, strict=True)
+    report = await run_import(services, ImportSource.WORDPRESS, file)
+
+    # The cut comment still has its id, date and text: it is imported, and the cut is said.
+    assert (report.records, report.added) == (2, 2)
+    assert any("Premature end of data" in repair for repair in report.repairs)
 
 
 def test_a_disqus_file_is_not_taken_for_wordpress(tmp_path: Path) -> None:

@@ -16,10 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+from rostra.domain.paging import Sort
 from rostra.domain.times import to_us
 from rostra.services.comments import CommentDraft
 from rostra.services.registry import Services
 from rostra.storage import comments, events, screening, sites, staff_records, threads
+from rostra.storage.comments import ROOTS, RootsKey
 from rostra.storage.database import async_url
 from rostra.storage.inline import InlineSqlite
 from rostra.storage.prebuilt import Replay, Replays, marked
@@ -54,7 +56,9 @@ def cases(path: Path) -> list[tuple[Any, dict[str, Any]]]:
     engine = sa.create_engine(f"sqlite:///{path}")
     with engine.connect() as conn:
         first, reply = conn.execute(
-            sa.select(comment_rows).order_by(comment_rows.c.created_us)
+            sa.select(comment_rows)
+            .where(comment_rows.c.author_name != "Cy")  # the seeded two, not the roots added
+            .order_by(comment_rows.c.created_us)
         ).all()
         thread = conn.execute(sa.select(threads.threads.c.id)).scalar_one()
     engine.dispose()
@@ -117,7 +121,27 @@ def cases_for(first: Any, reply: Any, thread: int) -> list[tuple[Any, dict[str, 
         ),
         (events._SET_VERSION, {"thread": thread, "sequence": 41, "delta": 2}),
         (events._SINCE, {"sequence": 0, "limit": 10}),
+        *((statement, roots_parameters(key, thread, first)) for key, statement in ROOTS.items()),
     ]
+
+
+def roots_parameters(key: RootsKey, thread: int, first: Any) -> dict[str, Any]:
+    """A thread page's top-level comments: from the start, or from a cursor that still finds
+    the first comment (just past it in the sort's direction)."""
+    parameters: dict[str, Any] = {"thread_id": thread}
+    if key.sort is None:
+        return parameters
+    parameters["limit"] = 10
+    if key.keyset:
+        descending = key.sort is not Sort.OLDEST
+        parameters |= {
+            "after_us": first.created_us + (1 if descending else -1),
+            "after_id": first.id,
+            "after_score": first.score + (1 if descending else -1),
+        }
+        if key.sort is not Sort.VOTES:
+            del parameters["after_score"]
+    return parameters
 
 
 def typed(value: Any) -> Any:
@@ -180,6 +204,8 @@ async def seeded(services: Services, database_url: str, tmp_path: Path) -> Path:
             "INSERT INTO bans (kind, value, created_by, created_us) SELECT 'email',"
             " author_email_hash, 'test', 0 FROM comments WHERE author_email_hash IS NOT NULL"
         )
+        for values in EXTRA_ROOTS:
+            db.execute(ADD_ROOT.text, values)
     db.close()
     return path
 
@@ -223,6 +249,22 @@ async def test_every_marked_statement_answers_and_writes_as_sqlalchemy_does(
     assert [s for s in by_engine if not s.startswith("PRAGMA")] == ["BEGIN IMMEDIATE", "COMMIT"]
 
 
+# Top-level comments beside the first, at its time and score, so that every form of a page's
+# top-level read (pinned or not, inline feedback or not, after a cursor at the first comment)
+# finds one: two pinned (one inline), one inline.
+ADD_ROOT = sa.text(
+    "INSERT INTO comments (id, thread_id, depth, status, author_name, body, body_html,"
+    " created_us, upvotes, downvotes, score, descendant_count, pinned, is_anchored,"
+    " author_is_staff) SELECT id || CAST(:suffix AS VARCHAR), thread_id, 0, 'published', 'Cy',"
+    " 'x', 'x', created_us, 0, 0, score, 0, CAST(:pinned AS BOOLEAN),"
+    " CAST(:anchored AS BOOLEAN), false FROM comments WHERE depth = 0 AND author_name != 'Cy'"
+)
+EXTRA_ROOTS = [
+    {"suffix": "p", "pinned": True, "anchored": False},
+    {"suffix": "q", "pinned": True, "anchored": True},
+    {"suffix": "r", "pinned": False, "anchored": True},
+]
+
 BAN_THE_FIRST_AUTHOR = sa.text(
     "INSERT INTO bans (kind, value, created_by, created_us) SELECT 'email',"
     " author_email_hash, 'test', 0 FROM comments WHERE author_email_hash IS NOT NULL"
@@ -251,8 +293,14 @@ async def test_every_marked_statement_answers_and_writes_on_asyncpg_as_sqlalchem
     try:
         async with engine.begin() as conn:
             await conn.execute(BAN_THE_FIRST_AUTHOR)
+            for values in EXTRA_ROOTS:
+                await conn.execute(ADD_ROOT, values)
             first, reply = (
-                await conn.execute(sa.select(comment_rows).order_by(comment_rows.c.depth))
+                await conn.execute(
+                    sa.select(comment_rows)
+                    .where(comment_rows.c.author_name != "Cy")
+                    .order_by(comment_rows.c.depth)
+                )
             ).all()
             thread = (await conn.execute(sa.select(threads.threads.c.id))).scalar_one()
             sequences = (
@@ -368,7 +416,7 @@ async def test_a_refused_replay_raises_sqlalchemys_error_and_changes_nothing(see
         with pytest.raises(sa.exc.StatementError, match="bind parameter 'page'"):
             async with inline.transaction() as conn:
                 await conn.execute(threads._FIND, {"site": "news"})
-    assert len(tables_of(seeded)["comments"]) == 2
+    assert len(tables_of(seeded)["comments"]) == 2 + len(EXTRA_ROOTS)  # as seeded
 
 
 def test_statements_needing_more_than_binding_are_left_to_sqlalchemy() -> None:
@@ -405,6 +453,10 @@ async def test_a_list_of_parameter_sets_is_left_to_sqlalchemy(seeded: Path) -> N
             result = await conn.execute(comments._ADJUST_DESCENDANTS, changes)  # executemany
     assert result.rowcount == 2
     with sqlite3.connect(seeded) as db:
-        counts = dict(db.execute("SELECT id, descendant_count FROM comments").fetchall())
+        counts = dict(
+            db.execute(
+                "SELECT id, descendant_count FROM comments WHERE id IN (?, ?)", (first, reply)
+            ).fetchall()
+        )
     db.close()
     assert counts == {first: 6, reply: 5}  # the reply was counted under its root before

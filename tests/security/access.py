@@ -217,6 +217,8 @@ ACCESS: dict[tuple[str, str], Rule] = {
         ),
     ),
     ("GET", "/healthz"): Rule("public", simple("GET", "/healthz")),
+    # Probes call from the load balancer; the checks name no host, key or message.
+    ("GET", "/readyz"): Rule("public", simple("GET", "/readyz")),
     # Only this machine, or a scraper with ROSTRA_METRICS_TOKEN; the personas call from afar.
     ("GET", "/metrics"): Rule("operator", simple("GET", "/metrics")),
     ("POST", "/api/v1/subscriptions"): Rule(

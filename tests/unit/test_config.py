@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from rostra.config import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
+from rostra.config import (
+    DEFAULT_DATABASE_URL,
+    MediaLocation,
+    Settings,
+    SettingsError,
+    load_settings,
+    media_location,
+)
 
 KEY = "k" * 32
 
@@ -193,3 +201,66 @@ def test_a_replica_that_is_not_postgresql_is_refused_without_its_password() -> N
             }
         )
     assert "hunter2" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("file:///srv/rostra/media", MediaLocation("file", path="/srv/rostra/media")),
+        ("file:///srv/rostra/media/", MediaLocation("file", path="/srv/rostra/media")),
+        ("file://localhost/srv/media", MediaLocation("file", path="/srv/media")),
+        ("database", MediaLocation("database")),
+        ("s3://news-media", MediaLocation("s3", bucket="news-media")),
+        (
+            "s3://news-media/rostra/images/",
+            MediaLocation("s3", bucket="news-media", prefix="rostra/images"),
+        ),
+    ],
+)
+def test_media_url_names_a_folder_the_database_or_a_bucket(
+    url: str, expected: MediaLocation
+) -> None:
+    settings = load_settings({"ROSTRA_MEDIA_URL": url})
+    assert media_location(settings) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("/srv/rostra/media", "must be file:///absolute/folder, database, or s3://"),
+        ("file://media", "is not a local folder"),
+        ("file:relative/media", "is not a local folder"),
+        ("s3://", "is not an S3 bucket name"),
+        ("s3://Upper_Case", "is not an S3 bucket name"),
+        ("s3://ab", "is not an S3 bucket name"),
+        ("s3://news..media", "is not an S3 bucket name"),
+        ("s3://news-media/a//b", "has an empty or dot part"),
+        ("s3://news-media/../b", "has an empty or dot part"),
+        ("s3://news-media/x?region=eu", "may not have a query"),
+        ("gs://news-media", "must be file:///absolute/folder"),
+        ("databases", "must be file:///absolute/folder"),
+    ],
+)
+def test_a_media_url_rostra_cannot_use_is_refused_at_startup(url: str, problem: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(problem)) as refused:
+        load_settings({"ROSTRA_MEDIA_URL": url})
+    assert "ROSTRA_MEDIA_URL" in str(refused.value)
+
+
+def test_the_media_folder_setting_still_chooses_a_folder() -> None:
+    settings = load_settings({"ROSTRA_MEDIA_DIR": "/var/lib/rostra/media"})
+    assert media_location(settings) == MediaLocation("file", path="/var/lib/rostra/media")
+    assert media_location(load_settings({})) == MediaLocation("file", path=None)  # the default
+
+
+def test_media_url_and_media_folder_together_are_refused() -> None:
+    with pytest.raises(SettingsError, match="not both"):
+        load_settings({"ROSTRA_MEDIA_URL": "database", "ROSTRA_MEDIA_DIR": "/srv/media"})
+
+
+@pytest.mark.parametrize(
+    "url", ["cdn.example.com/media", "ftp://cdn.example.com", "https://", "https://cdn.x/?a=1"]
+)
+def test_a_public_media_address_must_be_http(url: str) -> None:
+    with pytest.raises(SettingsError, match="ROSTRA_MEDIA_PUBLIC_URL"):
+        load_settings({"ROSTRA_MEDIA_PUBLIC_URL": url})

@@ -11,6 +11,7 @@ from rostra.cli import (
     demo,
     export,
     imports,
+    media,
     migrate,
     outbox,
     serve,
@@ -42,6 +43,7 @@ app.command("export")(export.export)
 app.add_typer(campaigns.app, name="campaign")  # issue 9: reader support
 app.command("backup")(backup.backup)  # issue 12
 app.command("restore")(backup.restore)  # issue 12
+app.add_typer(media.app, name="media")
 
 
 def _version(value: bool) -> None:

@@ -21,6 +21,13 @@ MEDIA_OPTION = typer.Option(
 )
 
 
+# ROSTRA_MEDIA_URL=database: the images are in the backup already; s3://: the bucket keeps them.
+_NOT_A_FOLDER = (
+    "Images are not in a folder (ROSTRA_MEDIA_URL): in the database they are part of this "
+    "backup; a bucket is backed up by its own versioning or replication."
+)
+
+
 def media_copy_of(file: Path) -> Path:
     """Where the images of the backup ``file`` go: the folder ``FILE.media`` next to it."""
     return file.with_name(file.name + ".media")
@@ -46,13 +53,16 @@ def backup(
     try:
         backup_database(settings.database_url, file)
         # After the database: every image it names was uploaded before the snapshot.
-        copied = copy_media(media_folder(settings), media_copy_of(file)) if media else 0
+        folder = media_folder(settings) if media else None
+        copied = copy_media(folder, media_copy_of(file)) if folder else 0
     except (BackupError, OSError) as exc:
         raise fail(str(exc)) from exc
     typer.echo(
         f"Backed up {settings.database_url} to {file}"
-        + (f" and {copied} new image files to {media_copy_of(file)}" if media else "")
+        + (f" and {copied} new image files to {media_copy_of(file)}" if folder else "")
     )
+    if media and folder is None:
+        typer.echo(_NOT_A_FOLDER)
 
 
 def restore(
@@ -77,11 +87,14 @@ def restore(
         if has_data(settings.database_url) and not force:
             raise fail(f"{settings.database_url} already has data; pass --force to replace it.")
         restore_database(file, settings.database_url)
-        copied = copy_media(media_copy_of(file), media_folder(settings)) if media else 0
+        folder = media_folder(settings) if media else None
+        copied = copy_media(media_copy_of(file), folder) if folder else 0
     except (BackupError, OSError) as exc:
         raise fail(str(exc)) from exc
     migrate_database(settings.database_url)
     typer.echo(
         f"Restored {file} into {settings.database_url}"
-        + (f" and {copied} image files" if media else "")
+        + (f" and {copied} image files" if folder else "")
     )
+    if media and folder is None:
+        typer.echo(_NOT_A_FOLDER)

@@ -27,6 +27,7 @@ from rostra.cli.common import (
 )
 from rostra.config import Settings
 from rostra.services.demo import DemoKit
+from rostra.web.draining import DRAIN
 
 FACTORY = "rostra.bootstrap:asgi_app_from_environment"
 
@@ -52,6 +53,13 @@ class NoDelayHttpProtocol(HttpToolsProtocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(CoalescingTransport(transport, asyncio.get_running_loop()))
+
+    def shutdown(self) -> None:
+        # uvicorn calls this on every open connection as a graceful shutdown begins (after it
+        # stopped accepting): live-event streams then end themselves with a ``retry:`` instead
+        # of holding the shutdown until its timeout cuts them off.
+        DRAIN.begin()
+        super().shutdown()
 
 
 class CoalescingTransport:

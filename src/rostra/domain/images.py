@@ -21,6 +21,8 @@ THUMBNAIL_SIZE = 400
 ORPHAN_HOURS = 24
 # How many expired orphans one upload cleans, so no request pays for a long backlog.
 CLEAN_BATCH = 20
+# Stored names are random and never reused, so a file never changes: caches may keep it a year.
+MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
 class ImageKind(StrEnum):
@@ -212,3 +214,15 @@ class StoredImage:
     def file_names(self) -> tuple[str, str]:
         """Both stored files."""
         return display_name(self.id, self.kind), thumbnail_name(self.id, self.kind)
+
+
+def media_kind(name: str) -> ImageKind | None:
+    """The format a stored file's name says (ours: ``{id}.{ext}``, ``{id}-t.{ext}``,
+    ``avatar-{id}.{ext}``); None for a name we never give."""
+    stem, _, extension = name.rpartition(".")
+    if not stem:
+        return None
+    try:
+        return ImageKind(extension)
+    except ValueError:
+        return None

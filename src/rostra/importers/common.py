@@ -2,7 +2,8 @@
 
 The spool is a temporary SQLite file. A source file is read once, front to back, and each record
 goes to the spool; threads are then read back one at a time with their comments. Memory holds one
-thread, never the file, and a broken file is found out before anything is written to Rostra.
+thread, never the file. Records that cannot be read are skipped and kept in the spool for the
+report; strict, the first of them refuses the file before anything is written to Rostra.
 """
 
 from __future__ import annotations
@@ -23,11 +24,27 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from rostra.domain.comments import CommentStatus
-from rostra.services.imports import ImportFileError, SourceComment, SourceThread
+from rostra.services.imports import ImportFileError, SkippedRecord, SourceComment, SourceThread
 
 Progress = Callable[[int], None]
 # How much of a file's start is searched for a DOCTYPE when the parser gave up before its root.
 PROLOG_BYTES = 64 * 1024
+# Longest stretch read at once by the repairing reader: a line, or this much of a longer one.
+REPAIR_CHUNK = 1 << 20
+MAX_REPAIRS_KEPT = 200
+# Characters XML 1.0 forbids (C0 controls but tab, newline, carriage return): one byte each in
+# UTF-8 and never part of a longer character, so they can be removed byte by byte.
+FORBIDDEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# An attribute whose value has no quotes, inside a start tag: <post dsq:id=5>.
+UNQUOTED = re.compile(
+    rb"(<[A-Za-z_][\w.:-]*(?:\s+[\w.:-]+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*"
+    rb"\s+[\w.:-]+\s*=\s*)([^\s\"'<>=`]+?)(?=\s|/?>|$)"
+)
+
+
+class BadRecord(Exception):
+    """A record that cannot be read. Readers skip it and report why (or, when strict, refuse
+    the file); the message is the reason, the reader adds where."""
 
 
 class CountingReader:
@@ -44,6 +61,185 @@ class CountingReader:
         return data
 
 
+class RepairingReader:
+    """A UTF-8 file read line by line, with what XML forbids repaired before the parser sees it.
+
+    Removes control characters XML does not allow and quotes attribute values written without
+    quotes; libxml2's own recovery handles both badly (it drops every record after an unquoted
+    attribute). Each repair is noted with its line. Also counts the start tags of ``record_tag``
+    so that records the parser could not recover are counted, not silently lost.
+    """
+
+    def __init__(self, file: BinaryIO, on_read: Progress | None, record_tag: bytes) -> None:
+        self._file = file
+        self._on_read = on_read
+        self._tag = re.compile(rb"<" + re.escape(record_tag) + rb"[\s>/]")
+        self._buffer = b""
+        self._offset = 0
+        self._line = 1
+        self._first = True
+        self._utf16 = False
+        self._in_cdata = False
+        self.tags = 0
+        self.repairs: list[str] = []
+        self.repair_count = 0
+
+    def note(self, line: int, text: str) -> None:
+        """Remember a repair (the first ones; all are counted)."""
+        self.repair_count += 1
+        if len(self.repairs) < MAX_REPAIRS_KEPT:
+            self.repairs.append(f"line {line}: {text}")
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (fewer at the end of a repaired line; empty at the end)."""
+        while self._offset >= len(self._buffer):
+            chunk = self._file.readline(REPAIR_CHUNK)
+            if not chunk:
+                return b""
+            if self._on_read is not None:
+                self._on_read(len(chunk))
+            self._buffer, self._offset = self._repair(chunk), 0
+        end = len(self._buffer) if size < 0 else self._offset + size
+        data = self._buffer[self._offset : end]
+        self._offset += len(data)
+        return data
+
+    def _repair(self, chunk: bytes) -> bytes:
+        line = self._line
+        self._line += chunk.count(b"\n")
+        if self._first:
+            self._first = False
+            # UTF-16 (a byte-order mark): every character is two bytes; not ours to repair.
+            self._utf16 = chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+        if self._utf16:
+            return chunk
+        forbidden = FORBIDDEN.findall(chunk)
+        if forbidden:
+            codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in forbidden}))
+            self.note(line, f"removed {len(forbidden)} control character(s) XML does not allow "
+                            f"({codes})")  # fmt: skip
+            chunk = FORBIDDEN.sub(b"", chunk)
+        # Markup inside CDATA (a body's own HTML) is text: neither repaired nor counted.
+        return b"".join(
+            part if in_cdata else self._markup(part, line)
+            for in_cdata, part in self._sections(chunk)
+        )
+
+    def _sections(self, chunk: bytes) -> Iterator[tuple[bool, bytes]]:
+        """The chunk cut into (inside CDATA?, bytes), carrying the state to the next chunk."""
+        position = 0
+        while position < len(chunk):
+            if self._in_cdata:
+                end = chunk.find(b"]]>", position)
+                stop = len(chunk) if end == -1 else end + 3
+                yield True, chunk[position:stop]
+                self._in_cdata = end == -1
+            else:
+                start = chunk.find(b"<![CDATA[", position)
+                stop = len(chunk) if start == -1 else start
+                yield False, chunk[position:stop]
+                self._in_cdata = start != -1
+            position = stop
+
+    def _markup(self, part: bytes, line: int) -> bytes:
+        self.tags += len(self._tag.findall(part))
+        if b"=" not in part:
+            return part
+        for _ in range(32):  # a tag can have several; each pass quotes one per tag
+            fixed, count = UNQUOTED.subn(rb'\1"\2"', part)
+            if not count:
+                break
+            for match in UNQUOTED.finditer(part):
+                self.note(
+                    line,
+                    "quoted an attribute value written without quotes: "
+                    f"{match.group(0)[-80:].decode('utf-8', 'replace').strip()}",
+                )
+            part = fixed
+        return part
+
+
+class XmlFile:
+    """A safe, streaming parse of an export; in recovery mode, repairs what it can and says so.
+
+    Strict: the first error refuses the file, naming its line. Otherwise forbidden characters
+    and unquoted attributes are repaired first (:class:`RepairingReader`), libxml2's recovery
+    mode handles what is left (each of its errors is noted as a repair), and records whose
+    start tag was seen but that the parser could not recover are counted in ``lost``.
+    """
+
+    def __init__(
+        self, path: Path, on_read: Progress | None, *, strict: bool, record_tag: bytes
+    ) -> None:
+        self.path = path
+        self._on_read = on_read
+        self.strict = strict
+        self._record_tag = record_tag
+        self.repairs: list[str] = []
+        self.repair_count = 0
+        self.tags = 0
+
+    def events(self) -> Iterator[tuple[str, etree._Element]]:
+        """``("start"|"end", element)`` events; see :func:`iter_xml`."""
+        if self.strict:
+            yield from iter_xml(self.path, self._on_read)
+            return
+        try:
+            file = self.path.open("rb")
+        except OSError as exc:
+            raise ImportFileError(f"Cannot open {self.path}: {exc.strerror}.") from exc
+        with file:
+            reader = RepairingReader(file, self._on_read, self._record_tag)
+            events = _iterparse(reader, recover=True)
+            yield from _reported(self.path, events)
+            self.tags = reader.tags
+            self.repairs = reader.repairs
+            self.repair_count = reader.repair_count
+            for error in events.error_log:
+                self.repair_count += 1
+                if len(self.repairs) < MAX_REPAIRS_KEPT:
+                    self.repairs.append(
+                        f"line {error.line}: the XML parser recovered from: {_explained(error)}"
+                    )
+
+
+def _explained(error: Any) -> str:
+    message = str(error.message).strip()
+    if "encoding" in message.lower() or "UTF-8" in message:
+        message += " (the text there is kept with � marks; the file must be UTF-8, or declare "
+        message += "its encoding)"
+    return message
+
+
+def _iterparse(source: Any, *, recover: bool = False) -> Any:
+    return etree.iterparse(
+        source,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        recover=recover,
+    )
+
+
+def _checked(path: Path, events: Any) -> Iterator[tuple[str, etree._Element]]:
+    """The events, after refusing a document with a DOCTYPE at its first element."""
+    checked = False
+    for event, element in events:
+        if not checked:
+            docinfo = element.getroottree().docinfo
+            if docinfo.doctype or docinfo.internalDTD is not None:
+                raise ImportFileError(
+                    f"{path.name}: line {element.sourceline or 1}: the file declares a "
+                    "DOCTYPE; exports never do, and DTD entities are refused for safety."
+                )
+            checked = True
+        yield event, element
+
+
 def iter_xml(path: Path, on_read: Progress | None = None) -> Iterator[tuple[str, etree._Element]]:
     """``("start"|"end", element)`` events of an XML file, parsed safely and in bounded memory.
 
@@ -58,43 +254,29 @@ def iter_xml(path: Path, on_read: Progress | None = None) -> Iterator[tuple[str,
     except OSError as exc:
         raise ImportFileError(f"Cannot open {path}: {exc.strerror}.") from exc
     with file:
-        events = etree.iterparse(
-            CountingReader(file, on_read),
-            events=("start", "end"),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
-        checked = False
-        try:
-            for event, element in events:
-                if not checked:
-                    docinfo = element.getroottree().docinfo
-                    if docinfo.doctype or docinfo.internalDTD is not None:
-                        raise ImportFileError(
-                            f"{path.name}: line {element.sourceline or 1}: the file declares a "
-                            "DOCTYPE; exports never do, and DTD entities are refused for safety."
-                        )
-                    checked = True
-                yield event, element
-        except etree.XMLSyntaxError as exc:
-            if not checked and _declares_doctype(path):
-                # libxml2 >= 2.14 stops an entity bomb inside the DTD, before the first element
-                # reaches the check above; the reason to give is still the DOCTYPE.
-                raise ImportFileError(
-                    f"{path.name}: line 1: the file declares a DOCTYPE; exports never do, and "
-                    "DTD entities are refused for safety."
-                ) from exc
-            line = exc.lineno or (exc.position[0] if exc.position else "?")
-            message = exc.msg or str(exc)
-            if "UTF-8" in message or "encoding" in message.lower():
-                message += " (the file must be UTF-8, or declare its encoding)"
+        yield from _reported(path, _iterparse(CountingReader(file, on_read)))
+
+
+def _reported(path: Path, events: Any) -> Iterator[tuple[str, etree._Element]]:
+    """The checked events; a syntax error becomes an error naming the file and line."""
+    started = False
+    try:
+        for item in _checked(path, events):
+            started = True
+            yield item
+    except etree.XMLSyntaxError as exc:
+        if not started and _declares_doctype(path):
+            # libxml2 >= 2.14 stops an entity bomb inside the DTD, before the first element
+            # reaches the check above; the reason to give is still the DOCTYPE.
             raise ImportFileError(
-                f"{path.name}: line {line}: not well-formed XML: {message}"
+                f"{path.name}: line 1: the file declares a DOCTYPE; exports never do, and "
+                "DTD entities are refused for safety."
             ) from exc
+        line = exc.lineno or (exc.position[0] if exc.position else 0) or 1
+        message = exc.msg or str(exc)
+        if "UTF-8" in message or "encoding" in message.lower():
+            message += " (the file must be UTF-8, or declare its encoding)"
+        raise ImportFileError(f"{path.name}: line {line}: not well-formed XML: {message}") from exc
 
 
 def _declares_doctype(path: Path) -> bool:
@@ -159,12 +341,12 @@ def page_of(link: str, identifier: str = "") -> str:
     return identifier.strip() or link
 
 
-def parse_time(text: str, record: str) -> datetime:
+def parse_time(text: str) -> datetime:
     """An ISO 8601 or ``YYYY-MM-DD HH:MM:SS`` time, UTC when no zone is given."""
     try:
         moment = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
     except ValueError as exc:
-        raise ImportFileError(f"{record}: {text!r} is not a date.") from exc
+        raise BadRecord(f"{text!r} is not a date") from exc
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -266,17 +448,30 @@ def html_to_markdown(html: str) -> str:
 
 
 class Spool:
-    """Records of one source file, kept on disk until they are imported thread by thread."""
+    """Records of one source file, kept on disk until they are imported thread by thread.
 
-    def __init__(self) -> None:
+    Also counts every comment record of the file and keeps, on disk too, those that could not
+    be read (:meth:`skip`), so that a file with many broken records stays in bounded memory.
+    Strict, the first record that cannot be read refuses the file instead.
+    """
+
+    def __init__(self, name: str = "", *, strict: bool = False) -> None:
+        self.name = name
+        self.strict = strict
         self._dir = tempfile.TemporaryDirectory(prefix="rostra-import-")
         self._db = sqlite3.connect(Path(self._dir.name) / "spool.db")
         self._db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             "CREATE TABLE threads (key TEXT PRIMARY KEY, page TEXT, title TEXT, record TEXT);"
             "CREATE TABLE comments (seq INTEGER PRIMARY KEY, thread_key TEXT, data TEXT);"
+            "CREATE TABLE skipped (seq INTEGER PRIMARY KEY, record TEXT, reason TEXT);"
         )
         self.comment_count = 0
+        self.record_count = 0
+        self.left_out = 0
+        self.lost = 0
+        self.repairs: list[str] = []
+        self.repair_count = 0
         self.warnings: list[str] = []
 
     def __enter__(self) -> Spool:
@@ -311,21 +506,54 @@ class Spool:
             (thread_key, json.dumps(data, ensure_ascii=False)),
         )
         self.comment_count += 1
+        self.record_count += 1
+
+    def skip(self, record: str, reason: str) -> None:
+        """A comment record that cannot be read: kept for the report (strict: refused)."""
+        if self.strict:
+            raise ImportFileError(f"{self.name}: {record}: {reason}.")
+        self._db.execute("INSERT INTO skipped (record, reason) VALUES (?, ?)", (record, reason))
+        self.record_count += 1
+
+    def leave_out(self) -> None:
+        """A record no comment is made of, by design (a pingback, say): counted, not listed."""
+        self.left_out += 1
+        self.record_count += 1
+
+    def read_from(self, xml: XmlFile, records: int) -> None:
+        """Take over what parsing found: its repairs, and records the parser lost (start tags
+        seen but never read as records), once ``records`` were read."""
+        self.repairs, self.repair_count = xml.repairs, xml.repair_count
+        if xml.repair_count and xml.tags > records:
+            self.lost = xml.tags - records
+            self.record_count += self.lost
+            self.repairs.append(
+                f"the file has {xml.tags:,} record start tags but {records:,} records could be "
+                f"read: {self.lost:,} were lost to XML the parser could not repair (see the "
+                "lines above)"
+            )
+
+    def skipped(self) -> Iterator[SkippedRecord]:
+        """The records that could not be read (in file order), then those whose thread is
+        not in the file."""
+        for record, reason in self._db.execute("SELECT record, reason FROM skipped ORDER BY seq"):
+            yield SkippedRecord(record, reason)
 
     def finish(self) -> None:
-        """Index what was read and report comments whose thread never appeared."""
+        """Index what was read; comments whose thread never appeared are skipped."""
         self._db.commit()
         self._db.execute("CREATE INDEX ix_comments ON comments (thread_key, seq)")
-        lost = self._db.execute(
-            "SELECT count(*), min(thread_key) FROM comments WHERE thread_key NOT IN "
-            "(SELECT key FROM threads)"
-        ).fetchone()
-        if lost[0]:
-            self.warnings.append(
-                f"{lost[0]:,} comment(s) name a thread that is not in the file (e.g. "
-                f"{lost[1]!r}); they were skipped."
-            )
-            self.comment_count -= lost[0]
+        orphaned = "FROM comments WHERE thread_key NOT IN (SELECT key FROM threads)"
+        cursor = self._db.execute(
+            "INSERT INTO skipped (record, reason) SELECT json_extract(data, '$.record'), "
+            "CASE WHEN thread_key = '' THEN 'it names no thread' "
+            "ELSE 'its thread ''' || thread_key || ''' is not in the file' END "
+            f"{orphaned} ORDER BY seq"
+        )
+        if cursor.rowcount > 0:
+            self._db.execute(f"DELETE {orphaned}")
+            self.comment_count -= cursor.rowcount
+        self._db.commit()
 
     def threads(self) -> Iterator[SourceThread]:
         """Each page's comments (threads sharing a page are merged), in file order."""

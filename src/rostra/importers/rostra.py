@@ -1,8 +1,11 @@
 """Our own JSON Lines export (``rostra export``), restored exactly.
 
-The file is read twice: once to check every line (so a broken file imports nothing) and to count,
-then to import thread by thread. Lines of a thread follow its ``thread`` line, as the exporter
-writes them; memory holds one thread.
+The file is read twice: once to check every line and to count, then to import thread by thread.
+Lines of a thread follow its ``thread`` line, as the exporter writes them; memory holds one
+thread. A line that cannot be read (not JSON, a comment or vote with a broken field) is skipped
+and reported, or, strict, refuses the file; so is a comment or vote that does not follow its
+thread's line (its thread line may be the broken one). Every check is made in the first reading,
+so a refused file has written nothing.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ from rostra.domain.comments import CommentStatus
 from rostra.importers.common import Progress
 from rostra.services.imports import (
     ImportFileError,
+    SkippedRecord,
     SourceComment,
     SourceSite,
     SourceThread,
     SourceVote,
 )
 
+MAX_BAD_LINES = 10_000  # more than that, and the file is not an export: refused
 TYPES = frozenset({"site", "thread", "comment", "vote", "subscription"})
 # Comment keys with a field of their own; every other key is a stored column restored as is.
 OWN_KEYS = frozenset(
@@ -34,13 +39,29 @@ OWN_KEYS = frozenset(
 class RostraExport:
     """A ``rostra export`` file, checked line by line when opened."""
 
-    def __init__(self, path: Path, on_read: Progress | None = None) -> None:
+    def __init__(self, path: Path, on_read: Progress | None = None, *, strict: bool = False):
         self.path = path
+        self.strict = strict
         self.comment_count = 0
         self.warnings: list[str] = []
+        self.left_out = self.lost = self.repair_count = 0
+        self.repairs: list[str] = []
         self.site: SourceSite | None = None
+        # Lines that cannot be read, with the reason: few, or the file is not an export.
+        self._bad: dict[int, str] = {}
+        self._skipped_ids: set[str] = set()  # comments skipped: their votes are left out
+        orphan_votes = 0
+        page: object = None  # the page of the thread line the next records belong to
         for number, record in self._lines(on_read):
             kind = record["type"]
+            if kind == "thread":
+                page = record.get("page")
+                try:
+                    if record.get("created_at"):
+                        self._time(number, record["created_at"])
+                except ImportFileError as exc:
+                    page = None  # its comments and votes go with it
+                    self._skip(number, exc)
             if kind == "site":
                 if number != 1:
                     raise self._error(number, "the site line must come first")
@@ -52,10 +73,45 @@ class RostraExport:
             elif number == 1:
                 raise self._error(number, "the first line must be the site line")
             elif kind == "comment":
-                self.comment_count += 1
-                self._source_comment(number, record)
+                try:
+                    if page is None or record.get("page") != page:
+                        raise self._error(
+                            number, "the comment does not follow a readable line of its thread"
+                        )
+                    self._source_comment(number, record)
+                except ImportFileError as exc:
+                    self._skip(number, exc)
+                    self._skipped_ids.add(str(record.get("id")))
+                else:
+                    self.comment_count += 1
             elif kind == "vote":
-                self._vote(number, record)
+                try:
+                    if page is None:
+                        raise self._error(
+                            number, "the vote does not follow a readable line of its thread"
+                        )
+                    self._vote(number, record)
+                except ImportFileError as exc:
+                    self._skip(number, exc)
+                else:
+                    orphan_votes += str(record.get("comment_id")) in self._skipped_ids
+        if orphan_votes:
+            self.warnings.append(f"{orphan_votes:,} vote(s) on skipped comments were left out.")
+
+    @property
+    def record_count(self) -> int:
+        """Comment lines, and lines that could not be read."""
+        return self.comment_count + len(self._bad)
+
+    def skipped(self) -> Iterator[SkippedRecord]:
+        """The lines that could not be read."""
+        for number, reason in sorted(self._bad.items()):
+            yield SkippedRecord(f"line {number}", reason)
+
+    def _skip(self, number: int, exc: ImportFileError) -> None:
+        if self.strict or len(self._bad) >= MAX_BAD_LINES:
+            raise exc
+        self._bad[number] = exc.message.removeprefix(f"{self.path.name}: line {number}: ")
 
     def close(self) -> None:
         """Nothing to release; here for symmetry with the other readers."""
@@ -72,21 +128,26 @@ class RostraExport:
             for number, raw in enumerate(file, start=1):
                 if on_read is not None:
                     on_read(len(raw))
-                if not raw.strip():
+                if not raw.strip() or number in self._bad:
                     continue
                 try:
                     record = json.loads(raw.decode("utf-8"))
                 except UnicodeDecodeError as exc:
-                    raise self._error(
+                    error = self._error(
                         number,
                         f"the line is not UTF-8 (byte {raw[exc.start]:#04x} at column "
                         f"{exc.start + 1})",
-                    ) from exc
+                    )
                 except json.JSONDecodeError as exc:
-                    raise self._error(number, f"not JSON: {exc.msg}") from exc
-                if not isinstance(record, dict) or record.get("type") not in TYPES:
-                    raise self._error(number, "each line must be an object with a known 'type'")
-                yield number, record
+                    error = self._error(number, f"not JSON: {exc.msg}")
+                else:
+                    if isinstance(record, dict) and record.get("type") in TYPES:
+                        yield number, record
+                        continue
+                    error = self._error(number, "each line must be an object with a known 'type'")
+                if number == 1:
+                    raise error
+                self._skip(number, error)
 
     def _time(self, number: int, value: Any) -> datetime:
         try:
@@ -150,6 +211,8 @@ class RostraExport:
             elif kind == "vote":
                 if thread is None:
                     raise self._error(number, "a vote must follow the line of its thread")
+                if str(record.get("comment_id")) in self._skipped_ids:
+                    continue  # counted in the first reading
                 votes.append(self._vote(number, record))
             elif kind == "subscription":
                 subscriptions.append({k: v for k, v in record.items() if k != "type"})

@@ -17,11 +17,12 @@ from lxml import etree
 
 from rostra.domain.comments import CommentStatus
 from rostra.importers.common import (
+    BadRecord,
     Progress,
     Spool,
+    XmlFile,
     child_text,
     html_to_markdown,
-    iter_xml,
     local,
     page_of,
     parse_time,
@@ -59,7 +60,8 @@ def votes_from_meta(meta: dict[str, str]) -> tuple[int, int]:
     return max(net, 0), max(-net, 0)
 
 
-def _comment(element: etree._Element, record: str, name: str) -> tuple[SourceComment, str]:
+def _comment(element: etree._Element, where: str) -> SourceComment:
+    """One ``<wp:comment>``; :class:`BadRecord` when it cannot be read."""
     fields: dict[str, str] = {}
     meta: dict[str, str] = {}
     for child in element:
@@ -68,40 +70,41 @@ def _comment(element: etree._Element, record: str, name: str) -> tuple[SourceCom
             meta[child_text(child, "meta_key")] = child_text(child, "meta_value")
         else:
             fields[key] = (child.text or "").strip()
-    comment_id = fields.get("comment_id", "")
-    where = f"{record} <wp:comment> {comment_id or '?'}"
     date = fields.get("comment_date_gmt", "")
     if not date or date == NO_DATE:
         date = fields.get("comment_date", "")
     if not date or date == NO_DATE:
-        raise ImportFileError(f"{name}: {where}: the comment has no date.")
+        raise BadRecord("the comment has no date")
     parent = fields.get("comment_parent", "0")
     up, down = votes_from_meta(meta)
     approved = fields.get("comment_approved", "1")
-    return (
-        SourceComment(
-            source_id=comment_id,
-            parent_id=None if parent in ("", "0") else parent,
-            author_name=fields.get("comment_author", ""),
-            author_email=fields.get("comment_author_email") or None,
-            author_url=fields.get("comment_author_url") or None,
-            body=html_to_markdown(fields.get("comment_content", "")),
-            created_at=parse_time(date, f"{name}: {where}"),
-            status=STATUS.get(approved, CommentStatus.PENDING),
-            upvotes=up,
-            downvotes=down,
-            record=where,
-        ),
-        fields.get("comment_type", ""),
+    return SourceComment(
+        source_id=fields.get("comment_id", ""),
+        parent_id=None if parent in ("", "0") else parent,
+        author_name=fields.get("comment_author", ""),
+        author_email=fields.get("comment_author_email") or None,
+        author_url=fields.get("comment_author_url") or None,
+        body=html_to_markdown(fields.get("comment_content", "")),
+        created_at=parse_time(date),
+        status=STATUS.get(approved, CommentStatus.PENDING),
+        upvotes=up,
+        downvotes=down,
+        record=where,
     )
 
 
-def read(path: Path, on_read: Progress | None = None) -> Spool:
-    """Read a WXR file into a spool: one thread per post, with its comments."""
-    spool = Spool()
+def read(path: Path, on_read: Progress | None = None, *, strict: bool = False) -> Spool:
+    """Read a WXR file into a spool: one thread per post, with its comments.
+
+    Each ``<item>`` is a thread of its own, even when two share a ``wp:post_id`` (files merged
+    from two blogs): items that share a page are merged by page like any threads. A comment
+    that cannot be read is skipped and reported; ``strict`` refuses the file instead."""
+    spool = Spool(path.name, strict=strict)
+    xml = XmlFile(path, on_read, strict=strict, record_tag=b"wp:comment")
     try:
         root = None
-        for event, element in iter_xml(path, on_read):
+        comments = items = 0
+        for event, element in xml.events():
             if event == "start":
                 if root is None:
                     root = element
@@ -110,20 +113,32 @@ def read(path: Path, on_read: Progress | None = None) -> Spool:
             if local(element) != "item":
                 continue
             record = f"line {element.sourceline}: <item>"
-            post_id = child_text(element, "post_id") or f"line-{element.sourceline}"
+            post_id = child_text(element, "post_id")
+            items += 1
+            key = str(items)
             link = child_text(element, "link")
-            page = page_of(link, child_text(element, "guid") or post_id)
-            spool.add_thread(post_id, page, child_text(element, "title") or None, record)
+            page = page_of(
+                link, child_text(element, "guid") or post_id or f"line-{element.sourceline}"
+            )
+            post_id = post_id or "?"
+            spool.add_thread(key, page, child_text(element, "title") or None, record)
             for child in element:
                 if local(child) != "comment":
                     continue
-                comment, kind = _comment(child, f"line {child.sourceline}:", path.name)
-                if kind in SKIPPED_TYPES:
+                comments += 1
+                comment_id = child_text(child, "comment_id") or "?"
+                where = f"line {child.sourceline}: <wp:comment> {comment_id} (post {post_id})"
+                if child_text(child, "comment_type") in SKIPPED_TYPES:
+                    spool.leave_out()
                     continue
-                spool.add_comment(post_id, comment)
+                try:
+                    spool.add_comment(key, _comment(child, where))
+                except BadRecord as exc:
+                    spool.skip(where, str(exc))
             release(element)
         if root is None:
-            raise ImportFileError(f"{path.name}: the file is empty.")
+            raise ImportFileError(f"{path.name}: no XML element: the file is empty or not XML.")
+        spool.read_from(xml, comments)
         spool.finish()
     except BaseException:
         spool.close()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from rostra.domain.images import (
     ImageTooLargeError,
     StoredImage,
     UnsupportedImageError,
+    media_kind,
     sniff,
     validate_alt,
 )
@@ -59,8 +61,12 @@ class ImageService:
         keyring: Keyring,
         limiter: RateLimiter,
         limits: ImageLimits,
+        *,
+        public_url: str | None = None,
     ) -> None:
         self._storage = storage
+        # A public bucket or CDN holding the same files (ROSTRA_MEDIA_PUBLIC_URL).
+        self._public_url = public_url.rstrip("/") if public_url else None
         self._files = files
         self._codec = codec
         self._clock = clock
@@ -170,17 +176,74 @@ class ImageService:
         except OSError as exc:
             log.warning("image_files_not_deleted", names=names, error=str(exc))
 
+    def public_address(self, name: str) -> str | None:
+        """Where a public bucket or CDN serves the file ``name``, when one is configured and
+        the name is one we could have given; None: serve the bytes ourselves."""
+        if self._public_url is None or media_kind(name) is None or not _plain_name(name):
+            return None
+        return f"{self._public_url}/{name}"
+
     async def open_media(self, name: str) -> MediaFile | None:
         """A stored file by its public name, typed by our own extension; None when unknown."""
-        stem, _, extension = name.rpartition(".")
-        try:
-            kind = ImageKind(extension)
-        except ValueError:
-            return None
-        if not stem:
+        kind = media_kind(name)
+        if kind is None:
             return None
         data = await self._files.load(name)
         return MediaFile(data, kind.media_type) if data is not None else None
+
+
+def _plain_name(name: str) -> bool:
+    """Letters, digits, ``-``, ``_`` and one ``.``: nothing a URL would read as a path."""
+    return (
+        name.count(".") == 1 and name.replace("-", "").replace("_", "").replace(".", "").isalnum()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MediaCopy:
+    """What ``copy_media`` did: files copied, files the target already had."""
+
+    copied: int
+    present: int
+
+
+async def copy_media(
+    source: ImageStore,
+    target: ImageStore,
+    *,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_file: Callable[[str], None] = lambda name: None,
+    concurrency: int = 8,
+) -> MediaCopy:
+    """Copy every file of ``source`` that ``target`` lacks (moving to another media store).
+    Each file is written whole or not at all, so an interrupted copy run again carries on
+    where it stopped, and a finished one run again copies nothing. ``on_start`` is told how
+    many files are to be copied, ``on_file`` each one done. The source is left as it was."""
+    present = set(await target.names())
+    listed = await source.names()
+    wanted = [name for name in listed if name not in present]
+    on_start(len(wanted))
+    copied = 0
+    queue = iter(wanted)  # shared by the copiers: each takes the next name
+
+    async def copier() -> None:
+        nonlocal copied
+        for name in queue:
+            data = await source.load(name)
+            if data is not None:  # deleted since it was listed: nothing to copy
+                kind = media_kind(name)
+                media_type = kind.media_type if kind else "application/octet-stream"
+                await target.save(name, data, media_type)
+                copied += 1
+            on_file(name)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(concurrency):
+                group.create_task(copier())
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None  # the first failure, as a plain error to report
+    return MediaCopy(copied=copied, present=len(listed) - len(wanted))
 
 
 async def attach_images(

@@ -38,8 +38,11 @@ class ImportedComment:
 class ImportRepository(Protocol):
     """Bulk writes and reads for imports and exports (issue 11)."""
 
-    async def known(self, site: str, source: str, source_ids: Sequence[str]) -> dict[str, str]:
-        """Which of ``source_ids`` were imported before: source id -> comment id."""
+    async def known(
+        self, site: str, page: str, source: str, source_ids: Sequence[str]
+    ) -> dict[str, str]:
+        """Which of ``source_ids`` were imported before into the page's thread: source id ->
+        comment id. The same id on another page is another comment."""
 
     async def thread(self, site: str, page: str, title: str | None, created_at: datetime) -> int:
         """The id of the page's thread, created (with ``created_at``) when missing."""
@@ -47,8 +50,8 @@ class ImportRepository(Protocol):
     async def add_comments(self, comments: Sequence[ImportedComment]) -> None:
         """Insert comments, parents before replies, in one statement where possible."""
 
-    async def remember(self, site: str, source: str, pairs: Sequence[tuple[str, str]]) -> None:
-        """Record (source id, comment id) pairs so a second import skips them."""
+    async def remember(self, thread_id: int, source: str, pairs: Sequence[tuple[str, str]]) -> None:
+        """Record (source id, comment id) pairs of a thread so a second import skips them."""
 
     async def add_votes(self, votes: Sequence[tuple[str, str, int, datetime]]) -> int:
         """Insert (comment id, voter, value, time) rows that are not stored yet; returns how

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from rostra.domain import comments as rules
 from rostra.domain.anchors import parse_anchor
@@ -37,6 +37,7 @@ TRUNCATION_MARKER = "\n\n[… shortened on import: the original was {length:,} c
 ANONYMOUS = "Anonymous"
 MAX_SOURCE_ID_LENGTH = 255
 MAX_WARNINGS_KEPT = 200
+MAX_SKIPPED_KEPT = 200
 
 
 class ImportSource(StrEnum):
@@ -52,6 +53,17 @@ class ImportFileError(DomainError):
     """The file being imported cannot be read: it names the line or record that is wrong."""
 
     code = "invalid_import_file"
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRecord:
+    """A record of the file that was not imported: where it is (its line) and why."""
+
+    record: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.record}: {self.reason}" if self.record else self.reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +134,16 @@ class ThreadOutcome:
     votes: int = 0
     vote_totals: int = 0
     warnings: list[str] = field(default_factory=list)
+    skipped: list[SkippedRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class ImportReport:
-    """The summary of a whole import."""
+    """The summary of a whole import.
+
+    Every comment record of the file is counted once: ``records == added + existing +
+    rejected + duplicates + left_out + lost + in_failed_threads``.
+    """
 
     source: ImportSource
     site: str
@@ -142,9 +159,45 @@ class ImportReport:
     votes: int = 0
     vote_totals: int = 0
     subscriptions: int = 0
+    records: int = 0
+    left_out: int = 0
+    lost: int = 0
+    in_failed_threads: int = 0
     warnings: list[str] = field(default_factory=list)
     warning_count: int = 0
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    repair_count: int = 0
     errors: list[str] = field(default_factory=list)
+    # Receives every skipped record (the summary keeps only the first ones), e.g. for a file.
+    on_skip: Callable[[SkippedRecord], None] | None = None
+
+    @property
+    def accounted(self) -> int:
+        """The records whose fate the summary tells; equals ``records`` once all is done."""
+        return (
+            self.added + self.existing + self.rejected + self.duplicates + self.left_out
+            + self.lost + self.in_failed_threads
+        )  # fmt: skip
+
+    def read(self, reader: ReadSummary) -> None:
+        """Count what reading the file found: its records, those left out, lost or skipped."""
+        self.records += reader.record_count
+        self.left_out += reader.left_out
+        self.lost += reader.lost
+        self.repair_count += reader.repair_count
+        self.repairs.extend(reader.repairs[: MAX_WARNINGS_KEPT - len(self.repairs)])
+        for record in reader.skipped():
+            self.rejected += 1
+            self.skip(record)
+        self.warn(reader.warnings)
+
+    def skip(self, record: SkippedRecord) -> None:
+        """Keep the first skipped records for the summary and hand each to ``on_skip``."""
+        if len(self.skipped) < MAX_SKIPPED_KEPT:
+            self.skipped.append(record)
+        if self.on_skip is not None:
+            self.on_skip(record)
 
     def add(self, outcome: ThreadOutcome) -> None:
         """Count one thread's outcome."""
@@ -158,6 +211,8 @@ class ImportReport:
         self.votes += outcome.votes
         self.vote_totals += outcome.vote_totals
         self.warn(outcome.warnings)
+        for record in outcome.skipped:
+            self.skip(record)
 
     def warn(self, warnings: Iterable[str]) -> None:
         """Keep the first warnings (a huge import can have thousands) and count all."""
@@ -165,6 +220,25 @@ class ImportReport:
             self.warning_count += 1
             if len(self.warnings) < MAX_WARNINGS_KEPT:
                 self.warnings.append(warning)
+
+
+class ReadSummary(Protocol):
+    """What a reader found in the file besides its threads."""
+
+    @property
+    def record_count(self) -> int:
+        """Every comment record of the file, whatever became of it."""
+        ...
+
+    left_out: int  # records no comment is made of, by design (pingbacks, trackbacks)
+    lost: int  # records the XML parser could not recover
+    repair_count: int
+    repairs: list[str]  # what was repaired to read the file (the first ones)
+    warnings: list[str]
+
+    def skipped(self) -> Iterable[SkippedRecord]:
+        """Records that could not be read, with their line and reason."""
+        ...
 
 
 class _DryRunDone(Exception):
@@ -197,12 +271,17 @@ class ImportService:
         *,
         dry_run: bool = False,
         on_thread: Callable[[ThreadOutcome], None] | None = None,
+        reader: ReadSummary | None = None,
+        on_skip: Callable[[SkippedRecord], None] | None = None,
     ) -> ImportReport:
         """Import every thread of a source, each in its own transaction, and sum up.
 
         A thread that breaks a rule is skipped whole and reported; the others are imported.
-        Errors reading the file itself (:class:`ImportFileError`) stop the import."""
-        report = ImportReport(source, site, dry_run)
+        What ``reader`` found while reading (records skipped, left out, repaired) is counted
+        first. Errors reading the file itself (:class:`ImportFileError`) stop the import."""
+        report = ImportReport(source, site, dry_run, on_skip=on_skip)
+        if reader is not None:
+            report.read(reader)
         await self._site(site, None, dry_run)
         async for item in _each(threads):
             if isinstance(item, SourceSite):
@@ -214,6 +293,7 @@ class ImportService:
                 raise
             except DomainError as exc:
                 report.failed_threads += 1
+                report.in_failed_threads += len(item.comments)
                 where = f" ({item.record})" if item.record else ""
                 report.errors.append(f"Thread {item.page!r}{where} was not imported: {exc.message}")
                 continue
@@ -234,7 +314,7 @@ class ImportService:
         async with self._storage.read() as tx:
             if await tx.sites.get(site) is None:
                 raise NotFoundError(f"There is no site called {site!r}.", field="site")
-            known = await tx.imports.known(site, source.value, source_ids)
+            known = await tx.imports.known(site, page, source.value, source_ids)
         if len(known) == len(prepared) and not thread.votes:
             outcome.existing = len(prepared)
             return outcome
@@ -248,7 +328,7 @@ class ImportService:
         try:
             async with self._storage.write(bulk=True) as tx:
                 # Again, inside the transaction: another import may have run in between.
-                known = await tx.imports.known(site, source.value, source_ids)
+                known = await tx.imports.known(site, page, source.value, source_ids)
                 new = [p for p in prepared if p.source.source_id not in known]
                 outcome.existing = len(prepared) - len(new)
                 if not new and not thread.votes:
@@ -264,7 +344,7 @@ class ImportService:
                 rows = await self._count(tx, thread_id, rows)
                 await tx.imports.add_comments(rows)
                 await tx.imports.remember(
-                    site, source.value, [(row.source_id, row.id) for row in rows]
+                    thread_id, source.value, [(row.source_id, row.id) for row in rows]
                 )
                 if thread.votes:
                     outcome.votes = await tx.imports.add_votes(
@@ -328,13 +408,17 @@ class ImportService:
             where = f" ({source.record})" if source.record else ""
             if not source.source_id or len(source.source_id) > MAX_SOURCE_ID_LENGTH:
                 outcome.rejected += 1
-                outcome.warnings.append(f"Comment{where} has no usable id; skipped.")
+                reason = "no id" if not source.source_id else "an id over 255 characters"
+                outcome.skipped.append(SkippedRecord(source.record, f"the comment has {reason}"))
                 continue
             if source.source_id in seen:
                 outcome.duplicates += 1
-                outcome.warnings.append(
-                    f"Comment id {source.source_id!r}{where} appears twice in the file; "
-                    "the first one was kept."
+                outcome.skipped.append(
+                    SkippedRecord(
+                        source.record,
+                        f"comment id {source.source_id!r} appears twice on this page; "
+                        "the first one was kept",
+                    )
                 )
                 continue
             seen.add(source.source_id)
@@ -342,8 +426,8 @@ class ImportService:
                 prepared.append(self._check(source, outcome, where))
             except ValidationError as exc:
                 outcome.rejected += 1
-                outcome.warnings.append(
-                    f"Comment {source.source_id!r}{where} was skipped: {exc.message}"
+                outcome.skipped.append(
+                    SkippedRecord(source.record, f"comment {source.source_id!r}: {exc.message}")
                 )
         return prepared
 

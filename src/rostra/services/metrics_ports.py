@@ -29,6 +29,9 @@ class Metrics(Protocol):
     def stream_closed(self) -> None:
         """A live-updates (SSE) connection closed."""
 
+    def loop_lag(self, seconds: float) -> None:
+        """The worst delay of the event loop over the last short period (web/loop_lag.py)."""
+
     def render(self, outbox_jobs: Mapping[str, int]) -> bytes:
         """The scrape document, with the outbox depth read just now."""
 
@@ -52,6 +55,9 @@ class NoMetrics:
         """Nothing to count."""
 
     def stream_closed(self) -> None:
+        """Nothing to count."""
+
+    def loop_lag(self, seconds: float) -> None:
         """Nothing to count."""
 
     def render(self, outbox_jobs: Mapping[str, int]) -> bytes:

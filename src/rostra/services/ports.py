@@ -206,8 +206,8 @@ class ImageRepository(Protocol):
 
 
 class ImageStore(Protocol):
-    """Where image files live: a local folder by default; an S3-compatible bucket would
-    implement the same three methods."""
+    """Where image files live: a local folder (the default), the database, or an S3-compatible
+    bucket (``ROSTRA_MEDIA_URL``). Failures of the store itself raise ``OSError``."""
 
     async def save(self, name: str, data: bytes, media_type: str) -> None:
         """Store ``data`` under ``name`` (a random name we chose), replacing nothing."""
@@ -217,6 +217,9 @@ class ImageStore(Protocol):
 
     async def delete(self, names: Sequence[str]) -> None:
         """Remove the files; missing ones are ignored."""
+
+    async def names(self) -> list[str]:
+        """Every stored file's name (for copying a store to another)."""
 
 
 class ImageCodec(Protocol):

@@ -19,6 +19,7 @@ from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationService
 from rostra.services.oidc import OidcService
+from rostra.services.readiness import ReadinessService
 from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
 from rostra.services.staff import StaffService
@@ -65,3 +66,4 @@ class Services:
     demo: DemoKit | None = None
     # issue 4: a token that moves with every commit (Database.answer_token); None: no counter
     answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token
+    readiness: ReadinessService | None = None  # GET /readyz

@@ -4,6 +4,7 @@ here; writing comments stays in ``rostra.services.comments``."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -20,6 +21,9 @@ from rostra.services.page_cache import PageCache
 from rostra.services.ports import ReplicaUnavailableError, Storage, Transaction
 
 MAX_COUNT_PAGES = 100
+# Up to this many replies under a page's top-level comments, the page is read by single indexed
+# statements (Storage.glance); more are read in a transaction on the driver's thread.
+GLANCED_REPLIES = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,9 @@ class ThreadReader:
         self._max_depth = max_depth
         self._metrics = metrics
         self._pages: PageCache[tuple[object, ...], _ArrangedPage] = PageCache(cached_pages)
+        self._making: dict[
+            tuple[object, ...], asyncio.Future[tuple[Thread, _ArrangedPage] | None]
+        ] = {}
         # Answers that hold until the next commit anywhere (Storage.changes), keyed by question.
         self._unchanged: PageCache[tuple[object, ...], tuple[Hashable, object]] = PageCache(
             cached_pages
@@ -111,25 +118,53 @@ class ThreadReader:
                 return self._page(
                     thread, query, limit, arranged, await _my_votes(look, caller, arranged)
                 )
-        if thread is not None and (
-            replicated := await self._read_on_replica(thread, query, caller, limit, after)
-        ):
-            return replicated
-        async with self._storage.read() as tx:
-            thread = await tx.threads.find(query.site, page)
-            if thread is None:
+        if thread is None or key is None:
+            async with self._storage.read() as tx:
                 site = await site_named(tx, query.site)
-                return ThreadPage(site.name, page, None, 0, [], None, {})
-            key = (thread.id, thread.version, query.sort, limit, after, query.anchored)
-            arranged = self._pages.get(key)
-            if arranged is None:
-                arranged = await self._arrange(tx, thread.id, query, after, limit)
-                self._pages.put(key, arranged)
-            return self._page(thread, query, limit, arranged, await _my_votes(tx, caller, arranged))
+            return ThreadPage(site.name, page, None, 0, [], None, {})
+        # One build per page and thread version: readers who arrive while it is made wait for
+        # it rather than each making the same page again (a hot thread's new version otherwise
+        # sent every waiting reader into the same build).
+        making = self._making.get(key)
+        built = await asyncio.shield(making) if making is not None else None
+        if built is None:  # none under way, or it failed: this reader builds
+            built = await self._build(key, thread, query, limit, after)
+        thread, arranged = built
+        async with self._storage.glance() as look:
+            my_votes = await _my_votes(look, caller, arranged)
+        return self._page(thread, query, limit, arranged, my_votes)
+
+    async def _build(
+        self,
+        key: tuple[object, ...],
+        current: Thread,
+        query: ThreadQuery,
+        limit: int,
+        after: Cursor | None,
+    ) -> tuple[Thread, _ArrangedPage]:
+        """Arrange the page for ``current``'s version (or a later one) and keep it; readers of
+        the same ``key`` meanwhile get this result."""
+        making: asyncio.Future[tuple[Thread, _ArrangedPage] | None]
+        making = asyncio.get_running_loop().create_future()
+        self._making[key] = making
+        built: tuple[Thread, _ArrangedPage] | None = None
+        try:
+            built = await self._read_on_replica(current, query, limit, after)
+            if built is None:
+                built = await self._build_on_primary(current, query, limit, after)
+            thread, arranged = built
+            self._pages.put(
+                (thread.id, thread.version, query.sort, limit, after, query.anchored), arranged
+            )
+            return built
+        finally:
+            if self._making.get(key) is making:
+                del self._making[key]
+            making.set_result(built)
 
     async def _read_on_replica(
-        self, current: Thread, query: ThreadQuery, caller: Caller, limit: int, after: Cursor | None
-    ) -> ThreadPage | None:
+        self, current: Thread, query: ThreadQuery, limit: int, after: Cursor | None
+    ) -> tuple[Thread, _ArrangedPage] | None:
         """The page as a read replica has it, if one answers and holds at least ``current``
         version of the thread (what the primary had as this read began): nobody, the writer
         included, reads a page older than their own last change. None otherwise."""
@@ -142,15 +177,11 @@ class ThreadReader:
                     self._metrics.replica_read("behind")
                     return None
                 arranged = await self._arrange(tx, thread.id, query, after, limit)
-                self._pages.put(
-                    (thread.id, thread.version, query.sort, limit, after, query.anchored), arranged
-                )
-                my_votes = await _my_votes(tx, caller, arranged)
         except ReplicaUnavailableError:
             self._metrics.replica_read("unavailable")
             return None
         self._metrics.replica_read("served")
-        return self._page(thread, query, limit, arranged, my_votes)
+        return thread, arranged
 
     @staticmethod
     def _page(
@@ -172,12 +203,36 @@ class ThreadReader:
             f"{query.cursor}:{query.anchored}",
         )
 
+    async def _build_on_primary(
+        self, current: Thread, query: ThreadQuery, limit: int, after: Cursor | None
+    ) -> tuple[Thread, _ArrangedPage]:
+        """The page from the primary database, by index lookups that each see the latest
+        commit (on SQLite they run on this thread: the hand-offs to a driver thread cost more
+        than the statements). The thread's version is read first, so the page is never older
+        than the version it is kept under. A page whose comments have many replies reads
+        those in a transaction on the driver's thread, so as not to hold up other requests."""
+        async with self._storage.glance() as look:
+            thread = await look.threads.find(current.site, current.page) or current
+            roots = await look.comments.list_roots(
+                thread.id, sort=query.sort, after=after, limit=limit + 1, anchored=query.anchored
+            )
+            if sum(root.descendant_count for root in roots) <= GLANCED_REPLIES:
+                return thread, await self._arranged(look, roots, query, limit)
+        async with self._storage.read() as tx:
+            return thread, await self._arranged(tx, roots, query, limit)
+
     async def _arrange(
         self, tx: Transaction, thread_id: int, query: ThreadQuery, after: Cursor | None, limit: int
     ) -> _ArrangedPage:
         roots = await tx.comments.list_roots(
             thread_id, sort=query.sort, after=after, limit=limit + 1, anchored=query.anchored
         )
+        return await self._arranged(tx, roots, query, limit)
+
+    async def _arranged(
+        self, tx: Transaction, roots: list[Comment], query: ThreadQuery, limit: int
+    ) -> _ArrangedPage:
+        """``roots`` (``limit`` + 1 asked, pinned ones first) with their replies arranged."""
         pinned = [root for root in roots if root.pinned]  # first page only (issue 5)
         roots = [root for root in roots if not root.pinned]
         has_more = len(roots) > limit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,65 @@ _ADJUST_DESCENDANTS = prebuilt(
     .where(comments.c.id == sa.bindparam("root"))
     .values(descendant_count=comments.c.descendant_count + sa.bindparam("delta"))
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RootsKey:
+    """Which top-level comments a statement in ``ROOTS`` reads: in ``sort`` order (None: the
+    pinned ones), inline feedback only, none of it, or both (``anchored``), from the start or
+    after a cursor's position (``keyset``)."""
+
+    sort: Sort | None
+    anchored: bool | None
+    keyset: bool
+
+
+def _roots(key: RootsKey) -> sa.Select[Any]:
+    """One page's top-level comments by one range of an index, with its parameters bound
+    (``thread_id``, ``limit``, and the cursor's ``after_us``, ``after_id``, ``after_score``)."""
+    c = comments.c
+    query = sa.select(*PUBLIC_COLUMNS).where(
+        c.thread_id == sa.bindparam("thread_id"),
+        c.depth == 0,
+        sa.or_(
+            c.status == CommentStatus.PUBLISHED.value,
+            sa.and_(c.status == CommentStatus.DELETED.value, c.descendant_count > 0),
+        ),
+    )
+    if key.anchored is not None:
+        query = query.where(c.is_anchored == key.anchored)
+    if key.sort is None:
+        # "= true" (not "IS true"): the form the partial index is declared with, which SQLite
+        # needs to see to use it.
+        return query.where(c.pinned == sa.true()).order_by(c.created_us.desc(), c.id)
+    query = query.where(c.pinned.is_(False))
+    order: tuple[Any, ...] = (c.created_us, c.id)
+    position: tuple[Any, ...] = (sa.bindparam("after_us"), sa.bindparam("after_id"))
+    if key.sort is Sort.VOTES:
+        order = (c.score, *order)
+        position = (sa.bindparam("after_score"), *position)
+    descending = key.sort is not Sort.OLDEST
+    if key.keyset:
+        row_key, at = sa.tuple_(*order), sa.tuple_(*position)
+        query = query.where(row_key < at if descending else row_key > at)
+    query = query.order_by(*(col.desc() if descending else col.asc() for col in order))
+    return query.limit(sa.bindparam("limit"))
+
+
+# Every form a page's top-level comments are read in, built once: building the query on each
+# read cost more than running it (bench/page_build.py).
+ROOTS = {
+    key: prebuilt(_roots(key))
+    for key in [
+        *(RootsKey(None, anchored, False) for anchored in (None, True, False)),
+        *(
+            RootsKey(sort, anchored, keyset)
+            for sort in Sort
+            for anchored in (None, True, False)
+            for keyset in (False, True)
+        ),
+    ]
+}
 
 
 class SqlCommentRepository:
@@ -110,41 +170,22 @@ class SqlCommentRepository:
         limit: int,
         anchored: bool | None,
     ) -> list[Comment]:
-        c = comments.c
-        query = sa.select(*PUBLIC_COLUMNS).where(
-            c.thread_id == thread_id,
-            c.depth == 0,
-            sa.or_(
-                c.status == CommentStatus.PUBLISHED.value,
-                sa.and_(c.status == CommentStatus.DELETED.value, c.descendant_count > 0),
-            ),
-        )
-        if anchored is not None:
-            query = query.where(c.is_anchored == anchored)
         # Pinned comments (at most 3 a thread) lead the first page of every sort and are left
         # out of the paged order, so cursors stay exact (issue 5).
         pinned: list[Comment] = []
         if after is None:
             rows = await self._conn.execute(
-                query.where(c.pinned.is_(True)).order_by(c.created_us.desc(), c.id)
+                ROOTS[RootsKey(None, anchored, False)], {"thread_id": thread_id}
             )
             pinned = [to_comment(row) for row in rows]
-        query = query.where(c.pinned.is_(False))
-        key: tuple[Any, ...]
-        if sort is Sort.VOTES:
-            key = (c.score, c.created_us, c.id)
-            position: tuple[Any, ...] = after and (after.score, after.created_us, after.comment_id)
-        else:
-            key = (c.created_us, c.id)
-            position = after and (after.created_us, after.comment_id)
-        descending = sort is not Sort.OLDEST
-        if position:
-            row_key = sa.tuple_(*key)
-            query = query.where(
-                row_key < sa.tuple_(*position) if descending else row_key > sa.tuple_(*position)
-            )
-        query = query.order_by(*(col.desc() if descending else col.asc() for col in key))
-        result = await self._conn.execute(query.limit(limit))
+        parameters: dict[str, Any] = {"thread_id": thread_id, "limit": limit}
+        if after is not None:
+            parameters |= {"after_us": after.created_us, "after_id": after.comment_id}
+            if sort is Sort.VOTES:
+                parameters["after_score"] = after.score
+        result = await self._conn.execute(
+            ROOTS[RootsKey(sort, anchored, after is not None)], parameters
+        )
         return pinned + [to_comment(row) for row in result]
 
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:

@@ -1,9 +1,7 @@
 """Images outside the services: their SQL records, their files in a local folder, and Pillow.
 
-``LocalImageStore`` is the default ``ImageStore``. An S3-compatible store would be one more class
-with the same three methods (``save``, ``load``, ``delete``), built by
-``bootstrap.build_image_store``
-from a setting; none is shipped yet.
+``LocalImageStore`` is the default ``ImageStore``; the database and S3-compatible stores are in
+``rostra.storage.media``, and ``bootstrap.build_image_store`` picks one from ``ROSTRA_MEDIA_URL``.
 """
 
 from __future__ import annotations
@@ -143,10 +141,7 @@ class LocalImageStore:
         self.folder = folder
 
     def _path(self, name: str) -> Path:
-        # Names are ours (random id + our extension), but a request path reaches ``load``.
-        if not name or name.startswith(".") or not set(name) <= SAFE_NAME:
-            raise ValueError(f"not a stored image name: {name!r}")
-        return self.folder / name
+        return self.folder / checked_name(name)
 
     async def save(self, name: str, data: bytes, media_type: str) -> None:
         del media_type  # the name's extension says it; S3 would set it as the object's type
@@ -176,6 +171,32 @@ class LocalImageStore:
     async def delete(self, names: Sequence[str]) -> None:
         paths = [self._path(name) for name in names]
         await asyncio.to_thread(_unlink_all, paths)
+
+    async def names(self) -> list[str]:
+        return await asyncio.to_thread(self._list)
+
+    def _list(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        # Partial files (".name.part") and anything not named by us are left out.
+        return sorted(
+            entry.name
+            for entry in os.scandir(self.folder)
+            if entry.is_file() and is_stored_name(entry.name)
+        )
+
+
+def is_stored_name(name: str) -> bool:
+    """Whether ``name`` could be one of ours (random id + our extension): a request path
+    reaches ``load``, so nothing else is ever looked up."""
+    return bool(name) and not name.startswith(".") and set(name) <= SAFE_NAME and len(name) <= 80
+
+
+def checked_name(name: str) -> str:
+    """``name`` if it could be one of ours, else ``ValueError``."""
+    if not is_stored_name(name):
+        raise ValueError(f"not a stored image name: {name!r}")
+    return name
 
 
 def _unlink_all(paths: list[Path]) -> None:

@@ -46,13 +46,20 @@ class SqlImportRepository:
     def _site_id(self, site: str) -> sa.ScalarSelect[Any]:
         return sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
 
-    async def known(self, site: str, source: str, source_ids: Sequence[str]) -> dict[str, str]:
+    async def known(
+        self, site: str, page: str, source: str, source_ids: Sequence[str]
+    ) -> dict[str, str]:
         found: dict[str, str] = {}
         s = import_sources.c
+        thread = (
+            sa.select(threads.c.id)
+            .where(threads.c.site_id == self._site_id(site), threads.c.page == page)
+            .scalar_subquery()
+        )
         for chunk in _chunks(list(dict.fromkeys(source_ids))):
             result = await self._conn.execute(
                 sa.select(s.source_id, s.comment_id).where(
-                    s.site_id == self._site_id(site),
+                    s.thread_id == thread,
                     s.source == source,
                     s.source_id.in_(list(chunk)),
                 )
@@ -127,17 +134,16 @@ class SqlImportRepository:
         if batch:
             await self._conn.execute(comments.insert(), batch)
 
-    async def remember(self, site: str, source: str, pairs: Sequence[tuple[str, str]]) -> None:
+    async def remember(self, thread_id: int, source: str, pairs: Sequence[tuple[str, str]]) -> None:
         if not pairs:
             return
-        site_id = await self._conn.scalar(sa.select(sites.c.id).where(sites.c.name == site))
         now = to_us(SystemClock().now())
         for chunk in _chunks(pairs):
             await self._conn.execute(
                 import_sources.insert(),
                 [
                     {
-                        "site_id": site_id,
+                        "thread_id": thread_id,
                         "source": source,
                         "source_id": source_id,
                         "comment_id": comment_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -11,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from rostra.storage.database import async_url
 
@@ -82,3 +83,41 @@ def new_revision(message: str) -> None:
         url = f"sqlite:///{folder}/scratch.db"
         upgrade(url)
         command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision shipped with this version."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
+class SchemaCheck:
+    """Compares the database's revision with this version's head, on the app's own engine
+    (a readiness probe runs every few seconds; it must not open engines of its own)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @functools.cached_property
+    def head(self) -> str:
+        return head_revision()  # read from the revision files when first asked
+
+    @functools.cached_property
+    def _known(self) -> frozenset[str]:
+        return known_revisions()
+
+    async def current(self) -> str | None:
+        async with self._engine.connect() as conn:
+            return await conn.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+
+    async def state(self) -> tuple[str, str | None]:
+        """``("at_head" | "behind" | "newer", revision)``: ``newer`` is a revision this version
+        does not know, written by a newer release (expand before contract keeps it usable)."""
+        current = await self.current()
+        if current == self.head:
+            return "at_head", current
+        if current is None or current in self._known:
+            return "behind", current
+        return "newer", current

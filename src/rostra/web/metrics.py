@@ -28,6 +28,8 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 # Latency buckets (seconds) around what docs/performance.md measures: ms reads, 10-100 ms posts.
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 OUTBOX_STATES = ("pending", "failed")
+# Event-loop lag buckets (seconds): 5 ms is the most a page build may hold the loop up.
+LAG_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class _Snapshot(Collector):
@@ -88,6 +90,16 @@ class PrometheusMetrics:
             registry=self.registry,
             multiprocess_mode="livesum",
         )
+        self._loop_lag = Histogram(
+            "rostra_event_loop_lag_seconds",
+            "The worst delay of a worker's event loop in each quarter second: how long "
+            "something kept every other request of that worker waiting.",
+            buckets=LAG_BUCKETS,
+            registry=self.registry,
+        )
+
+    def loop_lag(self, seconds: float) -> None:
+        self._loop_lag.observe(seconds)
 
     def comment_posted(self, status: str) -> None:
         self._comments.labels(status).inc()

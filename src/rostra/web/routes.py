@@ -38,6 +38,7 @@ API_ROUTES: list[HTTPRouteHandler] = [
     anchors.list_passages,  # GET    /api/v1/anchors
     anchors.place_passages,  # POST   /api/v1/anchors/placements
     health.healthz,  # GET    /healthz
+    health.readyz,  # GET    /readyz
     metrics.metrics,  # GET    /metrics (issue 12)
     subscriptions.subscribe,  # POST   /api/v1/subscriptions
     subscriptions.notification_settings,  # GET    /api/v1/subscriptions/settings

@@ -228,6 +228,20 @@ class HealthOut(msgspec.Struct):
     status: str
 
 
+class CheckOut(msgspec.Struct):
+    """One dependency's readiness: ``ok`` or ``failed``, and what was found."""
+
+    status: str
+    detail: str
+
+
+class ReadyOut(msgspec.Struct):
+    """``ready`` or ``not_ready``, with each check (database, redis, migrations)."""
+
+    status: str
+    checks: dict[str, CheckOut]
+
+
 class PassageOut(msgspec.Struct):
     """An anchored passage of a thread and the discussions started on it (issue 7)."""
 

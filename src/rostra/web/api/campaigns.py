@@ -22,6 +22,7 @@ from rostra.domain.events import CampaignUpdated
 from rostra.services.campaigns import CampaignService, CampaignView
 from rostra.services.registry import Services
 from rostra.web.decoding import Body, decode
+from rostra.web.draining import DRAIN, stopping_message
 from rostra.web.errors import ERROR_RESPONSES
 from rostra.web.schemas import CampaignOut, CheckoutIn, CheckoutOut, ErrorBody, WebhookOut
 
@@ -167,16 +168,23 @@ async def _with_heartbeats(
 ) -> AsyncIterator[ServerSentEventMessage]:
     yield ServerSentEventMessage(data=None, comment="connected", retry=RETRY_MILLISECONDS)
     pending: asyncio.Future[CampaignUpdated] = asyncio.ensure_future(anext(events))
+    draining = asyncio.ensure_future(DRAIN.wait())
     try:
         while True:
-            done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_SECONDS)
+            done, _ = await asyncio.wait(
+                {pending, draining}, timeout=HEARTBEAT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
             if not done:
                 yield ServerSentEventMessage(data=None, comment="heartbeat")
                 continue
+            if pending not in done:  # the server is stopping
+                yield stopping_message()
+                return
             yield _message(pending.result())
             pending = asyncio.ensure_future(anext(events))
     finally:
         pending.cancel()
+        draining.cancel()
         with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
             await pending
         await events.aclose()  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from asyncio import FIRST_COMPLETED
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from rostra.domain.errors import ValidationError
 from rostra.domain.events import ThreadEvent
 from rostra.services.live import StreamReset
 from rostra.services.registry import Services
+from rostra.web.draining import DRAIN, stopping_message
 from rostra.web.errors import ERROR_RESPONSES
 
 HEARTBEAT_SECONDS = 15.0
@@ -37,12 +39,18 @@ async def _with_heartbeats(
     """The events as SSE messages, with a comment line whenever the thread is quiet."""
     yield ServerSentEventMessage(data=None, comment="connected", retry=RETRY_MILLISECONDS)
     pending: asyncio.Future[ThreadEvent] = asyncio.ensure_future(anext(events))
+    draining = asyncio.ensure_future(DRAIN.wait())
     try:
         while True:
-            done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_SECONDS)
+            done, _ = await asyncio.wait(
+                {pending, draining}, timeout=HEARTBEAT_SECONDS, return_when=FIRST_COMPLETED
+            )
             if not done:
                 yield ServerSentEventMessage(data=None, comment="heartbeat")
                 continue
+            if pending not in done:  # the server is stopping: come back (to another host)
+                yield stopping_message()
+                return
             try:
                 event = pending.result()
             except StreamReset:
@@ -52,6 +60,7 @@ async def _with_heartbeats(
             pending = asyncio.ensure_future(anext(events))
     finally:
         pending.cancel()
+        draining.cancel()
         with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration, StreamReset):
             await pending
         await events.aclose()  # type: ignore[attr-defined]

@@ -11,10 +11,17 @@ such counter (PostgreSQL without Redis) every request goes through.
 
 Only the current version's answers are kept: the first request after a commit drops them all,
 so the memory held is at most ``max_bytes`` and usually far less.
+
+After a commit, the readers waiting for the same question share one answer: the first goes
+through to the app, the others wait for it (single flight) instead of each building the page
+again. A hot thread otherwise collapsed: every commit sent every waiting reader into the same
+rebuild (docs/performance.md, hot threads). The shared answer is made after its token was read,
+so it is never older than the commit that a waiting reader's own token names.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
@@ -25,6 +32,8 @@ from rostra.web.response_cache import content_headers
 PERSONAL_HEADERS = frozenset({b"cookie", b"authorization", b"x-edit-token", b"x-csrf-token"})
 MAX_BODY = 16384  # a larger question is not worth keeping (counts for 100 pages is ~6 KB)
 MAX_ANSWER = 1 << 20
+# The route template (for the request log) and the ASGI messages of a kept answer.
+Answer = tuple[str | None, list[dict[str, Any]]]
 
 
 class SettledAnswers:
@@ -43,8 +52,10 @@ class SettledAnswers:
         self._routes = routes
         self._max_bytes = max_bytes
         self._stamp: Hashable | None = None
-        self._answers: dict[tuple[object, ...], tuple[str | None, list[dict[str, Any]]]] = {}
+        self._answers: dict[tuple[object, ...], Answer] = {}
         self._bytes = 0
+        # Answers being made: (token, what waiting readers of that token will replay).
+        self._making: dict[tuple[object, ...], tuple[Hashable, asyncio.Future[Answer | None]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -69,41 +80,63 @@ class SettledAnswers:
             self._stamp = stamp
         key = (scope["method"], scope["path"], scope["query_string"], body, _content_type(scope))
         kept = self._answers.get(key)
+        if kept is None and (making := self._making.get(key)) and making[0] == stamp:
+            kept = await asyncio.shield(making[1])  # one reader's answer serves all of them
         if kept is not None:
-            template, replies = kept
-            if template is not None:
-                scope["path_template"] = template  # the request log names the route
-            for reply in replies:
-                await send(_copy(reply))
+            await _replay(kept, scope, send)
             return
+        await self._make(key, stamp, scope, receive, send)
+
+    async def _make(
+        self, key: tuple[object, ...], stamp: Hashable, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Answer through the app, keep the answer, and hand it to the readers who asked the
+        same question under the same token meanwhile."""
+        making: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
+        self._making[key] = (stamp, making)
         messages: list[dict[str, Any]] = []
 
         async def recording_send(message: dict[str, Any]) -> None:
             messages.append(_copy(message))  # before the outer layers add their headers
             await send(message)
 
-        await self._app(scope, receive, recording_send)
-        self._keep(key, stamp, scope.get("path_template"), messages)
+        answer: Answer | None = None
+        try:
+            await self._app(scope, receive, recording_send)
+            answer = _keepable(scope.get("path_template"), messages)
+        finally:
+            if self._making.get(key, (None, None))[1] is making:
+                del self._making[key]
+            making.set_result(answer)  # None: the waiting readers go through themselves
+        if answer is not None and stamp == self._stamp:
+            self._keep(key, answer)
 
-    def _keep(
-        self,
-        key: tuple[object, ...],
-        stamp: Hashable,
-        template: str | None,
-        messages: list[dict[str, Any]],
-    ) -> None:
-        """Keep a plain 200 answer given while ``stamp`` was current, if there is room."""
-        if stamp != self._stamp or not messages or messages[0].get("status") != 200:
+    def _keep(self, key: tuple[object, ...], answer: Answer) -> None:
+        """Keep an answer given while the current token held, if there is room."""
+        size = sum(len(m.get("body", b"")) for m in answer[1])
+        if key in self._answers or size > MAX_ANSWER or self._bytes + size > self._max_bytes:
             return
-        headers = messages[0].get("headers", ())
-        if any(name.lower() == b"set-cookie" for name, _ in headers):
-            return
-        size = sum(len(m.get("body", b"")) for m in messages)
-        if size > MAX_ANSWER or self._bytes + size > self._max_bytes:
-            return
-        start = {**messages[0], "headers": content_headers(headers)}  # issue 23
-        self._answers[key] = (template, [start, *messages[1:]])
+        self._answers[key] = answer
         self._bytes += size
+
+
+def _keepable(template: str | None, messages: list[dict[str, Any]]) -> Answer | None:
+    """A complete plain 200 answer without a cookie, with its content headers only; else None."""
+    if not messages or messages[0].get("status") != 200 or messages[-1].get("more_body"):
+        return None
+    headers = messages[0].get("headers", ())
+    if any(name.lower() == b"set-cookie" for name, _ in headers):
+        return None
+    start = {**messages[0], "headers": content_headers(headers)}  # issue 23
+    return template, [start, *messages[1:]]
+
+
+async def _replay(answer: Answer, scope: Scope, send: Send) -> None:
+    template, replies = answer
+    if template is not None:
+        scope["path_template"] = template  # the request log names the route
+    for reply in replies:
+        await send(_copy(reply))
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:

@@ -93,9 +93,9 @@ def test_reader_signed_in_by_the_host_page_posts_under_their_account(new_page, s
 
 
 def test_mailed_sign_in_link_opens_the_article_signed_in(new_page, server, publisher):
-    """Sign-in by email on a site without accounts: the form asks for a link (this demo server
-    sends no mail, so it says so), and the mailed link, made through the real outbox and SMTP,
-    signs the reader in when opened."""
+    """Sign-in by email on a site without accounts: the form asks for a link (the demo server
+    catches its own mail and says to check the inbox), and the mailed link, made through the
+    real outbox and SMTP, signs the reader in when opened."""
     api = server.url.replace("127.0.0.1", "localhost")
     page_url = publisher(
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gazette</title></head>'
@@ -115,7 +115,7 @@ def test_mailed_sign_in_link_opens_the_article_signed_in(new_page, server, publi
     bar.get_by_label("Name").fill("Ines Link")
     bar.get_by_label("Email").fill("ines@mail.example")
     bar.get_by_role("button", name="Email me a sign-in link").click()
-    expect(bar.get_by_role("status")).to_contain_text("does not send email")
+    expect(bar.get_by_role("status")).to_contain_text("Check your email for the sign-in link")
 
     link = _mailed_link(server.database, page_url + "/")
     page.goto("about:blank")  # the mail opens the link as a new page load, not a hash change
@@ -157,7 +157,10 @@ def _mailed_link(database: str, page_url: str) -> str:
                     await hook()
 
         run_blocking(go())
-        [message] = smtp.messages
+        # The link asked for here is the last; the widget's own request may still be waiting in
+        # the shared outbox (the demo server catches its mail too) and go out first.
+        assert smtp.messages
+        message = smtp.messages[-1]
         found = re.search(r"(http://\S+#rostra-signin=\S+)", text_of(message))
         assert found, text_of(message)
         return found.group(1)

@@ -26,13 +26,23 @@ def provider() -> Iterator[Provider]:
     http.server_close()
 
 
+def on_localhost(url: str) -> str:
+    """``url`` on the host name localhost: another site than 127.0.0.1 for the browser."""
+    return url.replace("://127.0.0.1", "://localhost", 1)
+
+
 def test_reader_signs_in_with_the_provider_in_a_popup(new_page, server, publisher, provider):
-    api = server.url.replace("127.0.0.1", "localhost")  # another site than the page's 127.0.0.1
-    page_url = publisher(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Herald</title></head>'
-        "<body><h1>Provider sign-in</h1>"
-        '<div id="rostra-thread" data-site="herald" data-page="/oidc" data-sign-in="oidc">'
-        f'</div><script src="{api}/widget.js" async></script></body></html>'
+    # The page on another site (localhost) than Rostra, whose address stays the one the demo
+    # calls itself (its public address: the provider sends the reader back there).
+    api = server.url
+    page_url = on_localhost(
+        publisher(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            "<title>Herald</title></head>"
+            "<body><h1>Provider sign-in</h1>"
+            '<div id="rostra-thread" data-site="herald" data-page="/oidc" data-sign-in="oidc">'
+            f'</div><script src="{api}/widget.js" async></script></body></html>'
+        )
     )
     for command in (
         ["site", "add", "herald", "--origin", page_url],
@@ -85,11 +95,14 @@ def _png() -> bytes:
 def test_refused_provider_sign_in_leaves_the_reader_signed_out(
     new_page, server, publisher, provider
 ):
-    api = server.url.replace("127.0.0.1", "localhost")
-    page_url = publisher(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Herald</title></head>'
-        '<body><div id="rostra-thread" data-site="herald2" data-page="/no" data-sign-in="oidc">'
-        f'</div><script src="{api}/widget.js" async></script></body></html>'
+    api = server.url
+    page_url = on_localhost(
+        publisher(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            "<title>Herald</title></head>"
+            '<body><div id="rostra-thread" data-site="herald2" data-page="/no" data-sign-in="oidc">'
+            f'</div><script src="{api}/widget.js" async></script></body></html>'
+        )
     )
     for command in (
         ["site", "add", "herald2", "--origin", page_url],

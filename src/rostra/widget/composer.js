@@ -54,7 +54,7 @@ export function composer(ctx, o) {
         picIn.value = "";
       } });
     extra.push(h("div", {}, picBox, picIn));
-    picBtn = h("button", { type: "button", class: "btn pic", onclick: () => picIn.click() }, t("attach"));
+    picBtn = h("button", { type: "button", class: "btn addpic", onclick: () => picIn.click() }, t("attach"));
     // Honeypot for bots
     extra.push(h("div", { class: "hp", "aria-hidden": "true" },
       h("label", {}, t("website"), h("input", { name: "website2", tabindex: "-1", autocomplete: "off" }))));

@@ -32,7 +32,7 @@ textarea:focus,input:focus,select:focus{border-color:var(--a);box-shadow:0 0 0 3
 .grid .wide{grid-column:1/-1}
 .row{display:flex;flex-wrap:wrap;justify-content:flex-end;align-items:center;gap:.5rem;margin-top:.9rem}
 .btn{display:inline-flex;align-items:center;justify-content:center;min-height:2.5rem;padding:.4rem 1.1rem;border:1px solid var(--ln);border-radius:999px;background:var(--bg);font-size:.875rem;font-weight:600;white-space:nowrap}
-.row .pic{margin-inline-end:auto}
+.row .addpic{margin-inline-end:auto}
 .meta a.perma{color:inherit;text-decoration:none}.meta a.perma:hover{text-decoration:underline}
 .c.target{background:var(--hl);box-shadow:0 0 0 .5rem var(--hl)}
 .btn:hover{border-color:var(--mu)}

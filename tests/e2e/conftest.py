@@ -72,14 +72,11 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], server: Demo
 
 
 @contextmanager
-def running_demo(tmp_path: Path, **env_extra: str) -> Iterator[DemoServer]:
-    """``python -m rostra demo`` on a free port with its data in ``tmp_path`` (for fixtures
-    that share one server across a module)."""
+def demo_process(tmp_path: Path, env: dict[str, str]) -> Iterator[DemoServer]:
+    """``python -m rostra demo`` on a free port with ``env``, its data in ``tmp_path``, stopped
+    (terminated, killed if it lingers) when the block ends."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ROSTRA_RATE_LIMITS": "off", **env_extra}
-    for name in ("ROSTRA_DATABASE_URL", "ROSTRA_STRIPE_SECRET_KEY", "ROSTRA_SMTP_URL"):
-        env.pop(name, None)
     stdout, stderr = tmp_path / "server.stdout", tmp_path / "server.stderr"
     command = [sys.executable, "-m", "rostra", "demo", "--port", str(port),
                "--data-dir", str(tmp_path / "data")]  # fmt: skip
@@ -99,42 +96,24 @@ def running_demo(tmp_path: Path, **env_extra: str) -> Iterator[DemoServer]:
                 process.wait()
 
 
+@contextmanager
+def running_demo(tmp_path: Path, **env_extra: str) -> Iterator[DemoServer]:
+    """The demo with no outside mail server or payment keys from this environment (for
+    fixtures that share one server across a module)."""
+    env = {**os.environ, "ROSTRA_RATE_LIMITS": "off", **env_extra}
+    for name in ("ROSTRA_DATABASE_URL", "ROSTRA_STRIPE_SECRET_KEY", "ROSTRA_SMTP_URL"):
+        env.pop(name, None)
+    with demo_process(tmp_path, env) as demo:
+        yield demo
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[DemoServer]:
     """``python -m rostra demo`` on a free port, its database in ``tmp_path``."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ROSTRA_RATE_LIMITS": "off"}
     env.pop("ROSTRA_DATABASE_URL", None)
-    stdout, stderr = tmp_path / "server.stdout", tmp_path / "server.stderr"
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "rostra",
-                "demo",
-                "--port",
-                str(port),
-                "--data-dir",
-                str(tmp_path / "data"),
-            ],
-            stdout=out,
-            stderr=err,
-            env=env,
-        )
-    with httpx.Client(base_url=url, timeout=10) as http:
-        demo = DemoServer(url, http, f"sqlite:///{tmp_path / 'data' / 'demo.db'}", [stdout, stderr])
-        try:
-            _wait_until_healthy(url, process, demo)
-            yield demo
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with demo_process(tmp_path, env) as demo:
+        yield demo
 
 
 @pytest.fixture(scope="module")

@@ -4,15 +4,12 @@ webhook, amount validation, and the redirect to the (stand-in) Stripe Checkout p
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import DemoServer, _wait_until_healthy, free_port
+from tests.e2e.conftest import DemoServer, demo_process
 from tests.stripe_standin import (
     SECRET_KEY,
     WEBHOOK_SECRET,
@@ -34,8 +31,6 @@ def stripe_server() -> Iterator[StripeServer]:
 @pytest.fixture
 def server(tmp_path: Path, stripe_server: StripeServer) -> Iterator[DemoServer]:
     """``rostra demo`` with Stripe keys, its API calls going to the local stand-in."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "ROSTRA_RATE_LIMITS": "off",
@@ -44,23 +39,8 @@ def server(tmp_path: Path, stripe_server: StripeServer) -> Iterator[DemoServer]:
         "ROSTRA_STRIPE_API_BASE": stripe_server.state.url,
     }
     env.pop("ROSTRA_DATABASE_URL", None)
-    stdout, stderr = tmp_path / "server.stdout", tmp_path / "server.stderr"
-    command = [sys.executable, "-m", "rostra", "demo", "--port", str(port),
-               "--data-dir", str(tmp_path / "data")]  # fmt: skip
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
-    with httpx.Client(base_url=url, timeout=10) as http:
-        demo = DemoServer(url, http, f"sqlite:///{tmp_path / 'data' / 'demo.db'}", [stdout, stderr])
-        try:
-            _wait_until_healthy(url, process, demo)
-            yield demo
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with demo_process(tmp_path, env) as demo:
+        yield demo
 
 
 def test_goal_bar_updates_live_and_donate_redirects_to_checkout(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import random
-import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -287,7 +286,3 @@ def report(results: list[HotResult], seconds: float) -> str:
                 f"{r.writing.refused} refused (not counted as stale)."
             )
     return "\n".join([*lines, "", *notes]) if notes else "\n".join(lines)
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else 0.0

@@ -16,6 +16,7 @@ from rostra.config import MediaLocation, Settings, SettingsError, load_settings,
 from rostra.domain.images import ImageLimits
 from rostra.live.relay import LogRelayEventBus
 from rostra.notify.mail import SmtpMailer
+from rostra.notify.webhooks import HttpWebhookSender
 from rostra.notify.worker import OutboxWorker
 from rostra.providers.oidc import AuthlibOidcProvider
 from rostra.screening import (
@@ -53,6 +54,7 @@ from rostra.services.staff_digests import StaffDigestService
 from rostra.services.subscriptions import LinkPolicy, SubscriptionLinks, SubscriptionService
 from rostra.services.tokens import Keyring
 from rostra.services.votes import VoteService
+from rostra.services.webhooks import WebhookPolicy, WebhookService
 from rostra.storage.database import Database
 from rostra.storage.images import LocalImageStore, PillowImageCodec
 from rostra.storage.rate_limits import LimitsRateLimiter, NoRateLimits
@@ -349,9 +351,21 @@ def build_services(
     starters.append(housekeeper.start)
     closers.insert(0, housekeeper.stop)
     staff_digests = build_staff_digests(settings, database, clock, notifications)
-    if notifications.enabled and settings.notify_worker:
+    sender = HttpWebhookSender(allow_private=settings.webhooks_allow_private)
+    closers.append(sender.close)
+    webhooks = WebhookService(
+        database,
+        clock,
+        keyring,
+        sender,
+        WebhookPolicy(allow_private=settings.webhooks_allow_private),
+    )
+    if settings.notify_worker:  # mail when configured; webhooks and chat alerts always
         worker = OutboxWorker(
-            notifications, poll_seconds=settings.notify_poll_seconds, digests=staff_digests
+            notifications,
+            poll_seconds=settings.notify_poll_seconds,
+            digests=staff_digests,
+            webhooks=webhooks,
         )
         starters.append(worker.start)
         closers.insert(0, worker.stop)  # finish the message in hand before the database closes
@@ -367,6 +381,7 @@ def build_services(
             screening=screening,
             notifications=notifications,
             metrics=metrics,
+            webhooks=webhooks,
         ),
         votes=VoteService(database, live, limiter, keyring),
         sites=SiteService(database),
@@ -390,6 +405,7 @@ def build_services(
             screening=screening,
             metrics=metrics,
             limiter=limiter,
+            webhooks=webhooks,
         ),
         screening=screening,
         subscriptions=subscriptions,
@@ -403,6 +419,7 @@ def build_services(
             public_url=settings.public_url,
             limiter=limiter,
             keyring=keyring,
+            webhooks=webhooks,
         ),
         accounts=accounts,
         oidc=OidcService(
@@ -421,6 +438,7 @@ def build_services(
         metrics=MetricsService(database, metrics, settings.metrics_token),
         demo=demo,
         readiness=build_readiness(settings, database, closers),
+        webhooks=webhooks,
     )
 
 

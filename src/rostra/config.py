@@ -72,6 +72,9 @@ class Settings:
     notify_batch_minutes: int = 15  # at most one "new comments" mail per page and follower
     notify_poll_seconds: int = 5  # how often an idle outbox worker looks for due mail
     notify_worker: bool = True  # run the outbox worker inside `rostra serve`
+    # Webhook endpoints on loopback, private or link-local addresses (and plain http): only for
+    # a receiver on the same machine or network the operator trusts.
+    webhooks_allow_private: bool = False
     ip_hash_days: int = 30  # issue 10: comments keep the IP digest this many days
     staff_digest_minutes: int = 60  # staff digest of the moderation queue per site; 0: none
     metrics_token: str | None = None  # issue 12: bearer token for /metrics; unset: loopback only

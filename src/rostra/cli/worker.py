@@ -13,7 +13,6 @@ from rostra.cli.common import (
     CONFIG_OPTION,
     DATABASE_OPTION,
     configure_logging,
-    fail,
     migrate_database,
     settings_from,
 )
@@ -30,18 +29,19 @@ def worker(
         "(for cron or a test).",
     ),
 ) -> None:
-    """Send notification emails from the outbox until stopped (Ctrl-C, SIGTERM).
+    """Send notification emails, webhook deliveries and chat alerts from the outbox until
+    stopped (Ctrl-C, SIGTERM).
 
     `rostra serve` already runs this loop in the background; run more workers (on any host
     reaching the database) when there is much mail, or set ROSTRA_NOTIFY_WORKER=off on the
     servers and run only these. Any number may run at once: each message is claimed by one.
     Workers also queue the staff digest of the moderation queue every
     ROSTRA_STAFF_DIGEST_MINUTES (one per site and period, whatever the number of workers).
-    Needs ROSTRA_SMTP_URL.
+    Without ROSTRA_SMTP_URL it sends webhooks and chat alerts only.
     """
     settings = settings_from(config, database_url=database).with_overrides(notify_worker=False)
     if not settings.smtp_url:
-        raise fail("ROSTRA_SMTP_URL is not set: there is no mail server to send to.", 2)
+        typer.echo("ROSTRA_SMTP_URL is not set: sending webhooks and chat alerts, no mail.")
     configure_logging(settings.log_format)
     migrate_database(settings.database_url)
     services = build_services(settings)
@@ -50,6 +50,7 @@ def worker(
         services.notifications,
         poll_seconds=settings.notify_poll_seconds,
         digests=services.staff_digests,
+        webhooks=services.webhooks,
     )
 
     async def run() -> int:

@@ -47,6 +47,7 @@ class StaffAction(StrEnum):
     CAMPAIGN = "campaign"  # issue 9: a campaign created or changed
     DONATION = "donation"  # issue 9: a donation entered by hand (bank transfer)
     FORGET_READER = "forget_reader"  # a reader account and its personal data deleted (issue 10)
+    WEBHOOK = "webhook"  # a webhook endpoint added or removed, a delivery sent again
 
 
 # What staff can teach the screen a comment is an example of: the trained screen's categories.

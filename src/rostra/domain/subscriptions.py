@@ -24,13 +24,21 @@ class SubscriptionStatus(StrEnum):
 
 
 class MailKind(StrEnum):
-    """One outbox job kind per message template."""
+    """One outbox job kind per message template, and the two kinds that are not mail."""
 
     CONFIRM = "confirm"
     REPLY = "reply"
     THREAD = "thread"  # the batched "new comments on a page you follow"
     STAFF_DIGEST = "staff_digest"
     SIGN_IN = "sign_in"  # issue 10: a passwordless sign-in link
+    # Not mail: a webhook delivery and a chat alert share the outbox's queue, leases and
+    # retries; their own service claims them (services/webhooks.py).
+    WEBHOOK = "webhook"
+    CHAT = "chat"
+
+
+# The kinds the mail worker sends.
+MAIL_KINDS = tuple(kind.value for kind in MailKind if kind not in (MailKind.WEBHOOK, MailKind.CHAT))
 
 
 class JobStatus(StrEnum):

@@ -1,5 +1,6 @@
 """The outbox worker: the same loop runs inside ``rostra serve`` (a background task) and as
-``rostra worker`` (a process of its own, for scale-out). Any number may run at once."""
+``rostra worker`` (a process of its own, for scale-out). Any number may run at once. It sends
+mail, webhook deliveries and chat alerts: one queue, each kind claimed by its own service."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import structlog
 
 from rostra.services.notifications import NotificationService
 from rostra.services.staff_digests import StaffDigestService
+from rostra.services.webhooks import WebhookService
 
 log = structlog.get_logger("rostra.notify")
 
@@ -23,7 +25,8 @@ def worker_name() -> str:
 
 
 class OutboxWorker:
-    """Sends due outbox jobs, resting ``poll_seconds`` when there are none; with ``digests``,
+    """Sends due outbox jobs (mail; with ``webhooks`` deliveries and chat alerts too),
+    resting ``poll_seconds`` when there are none; with ``digests``,
     also queues the staff digests of the moderation queue when their period comes."""
 
     def __init__(
@@ -32,9 +35,11 @@ class OutboxWorker:
         *,
         poll_seconds: float = 5.0,
         digests: StaffDigestService | None = None,
+        webhooks: WebhookService | None = None,
     ):
         self._notifications = notifications
         self._digests = digests
+        self._webhooks = webhooks
         self._poll = poll_seconds
         self.name = worker_name()
         self._stop = asyncio.Event()
@@ -51,7 +56,10 @@ class OutboxWorker:
                 # Mail that is already queued must still leave; the digest is tried again on
                 # the next pass.
                 log.exception("staff_digest_error", worker=self.name)
-        return await self._notifications.deliver_due(self.name)
+        claimed = await self._notifications.deliver_due(self.name)
+        if self._webhooks is not None:
+            claimed += await self._webhooks.deliver_due(self.name)
+        return claimed
 
     def wake(self) -> None:
         """Look at the outbox now instead of at the end of the rest."""

@@ -17,8 +17,9 @@ from rostra.domain.campaigns import (
     Donation,
     PaymentEvent,
 )
-from rostra.services.ports import SiteRepository
+from rostra.services.ports import Outbox, SiteRepository
 from rostra.services.staff_ports import StaffRecords, UserRepository
+from rostra.services.webhook_ports import WebhookRepository
 
 
 class CampaignRepository(Protocol):
@@ -77,6 +78,8 @@ class CampaignTransaction(Protocol):
     campaigns: CampaignRepository
     sites: SiteRepository
     users: UserRepository
+    webhooks: WebhookRepository  # donation.completed events
+    outbox: Outbox
     staff_records: StaffRecords
 
 

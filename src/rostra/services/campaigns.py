@@ -42,6 +42,7 @@ from rostra.domain.times import to_us
 from rostra.services.campaign_ports import CampaignStorage, CampaignTransaction, PaymentProvider
 from rostra.services.ports import Clock, EventBus, RateLimiter
 from rostra.services.tokens import Keyring
+from rostra.services.webhooks import WebhookService
 
 MAX_LEDGER_PAGE = 500
 RETURN_FRAGMENT = "rostra-support"
@@ -79,7 +80,9 @@ class CampaignService:
         public_url: str | None = None,
         limiter: RateLimiter | None = None,
         keyring: Keyring | None = None,
+        webhooks: WebhookService | None = None,
     ) -> None:
+        self._webhooks = webhooks  # donation.completed, in the ledger's transaction
         self._limiter = limiter
         self._keyring = keyring
         self._storage = storage
@@ -173,6 +176,9 @@ class CampaignService:
             if event.kind is PaymentEventKind.COMPLETED and campaign is not None:
                 await tx.campaigns.apply_payment(event, now)
                 touched = campaign.id
+                await self._donated(
+                    tx, campaign, event.provider, event.amount, event.donor_name, event.reference
+                )
             elif event.kind is PaymentEventKind.REFUNDED:
                 touched = await tx.campaigns.apply_refund(event, now)
         if touched is not None:
@@ -277,6 +283,7 @@ class CampaignService:
                 cleaned_note,
                 now,
             )
+            await self._donated(tx, campaign, "manual", minor, name, None)
             await tx.staff_records.audit(
                 by.email,
                 StaffAction.DONATION,
@@ -286,6 +293,30 @@ class CampaignService:
             )
         await self._publish(campaign.id)
         return donation
+
+    async def _donated(
+        self,
+        tx: CampaignTransaction,
+        campaign: Campaign,
+        provider: str,
+        amount: int,
+        donor_name: str | None,
+        reference: str | None,
+    ) -> None:
+        """Tell the site's webhooks of a completed donation (the donor's name only when they
+        chose to be named)."""
+        if self._webhooks is None:
+            return
+        data: dict[str, object] = {
+            "campaign_id": campaign.id,
+            "provider": provider,
+            "reference": reference,
+            "amount_minor": amount,
+            "amount": format_money(amount, campaign.currency),
+            "currency": campaign.currency.code,
+            "donor_name": donor_name,
+        }
+        await self._webhooks.emit(tx, campaign.site, "donation.completed", data)
 
     async def list_campaigns(
         self, by: StaffUser, site: str

@@ -29,6 +29,7 @@ from rostra.domain.threads import (
     validate_site_page,
     validate_title,
 )
+from rostra.domain.webhooks import comment_data
 from rostra.services.callers import Caller, check_origin
 from rostra.services.images import ImageService, attach_images, with_images
 from rostra.services.live import LiveService
@@ -51,6 +52,7 @@ from rostra.services.thread_reads import (
     site_named,
 )
 from rostra.services.tokens import Keyring
+from rostra.services.webhooks import WebhookService
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,9 @@ class CommentService:
         screening: ScreeningService | None = None,
         notifications: NotificationService | None = None,
         metrics: Metrics | None = None,
+        webhooks: WebhookService | None = None,
     ) -> None:
+        self._webhooks = webhooks  # events to the site's other systems, in the same transaction
         self._metrics = metrics or NoMetrics()  # issue 12: comments posted, screening verdicts
         self._notifications = notifications  # issue 6: subscriptions and the mail outbox
         # Without a model the rules still run (word lists, links, modes, timing, duplicates).
@@ -232,6 +236,11 @@ class CommentService:
                 await self._notifications.comment_posted(
                     tx, site, thread, comment, email=email, notify=draft.notify
                 )
+            if self._webhooks is not None:
+                data = comment_data(comment, thread, site.origins)
+                await self._webhooks.emit(tx, site.name, "comment.created", data)
+                if status is CommentStatus.PUBLISHED:
+                    await self._webhooks.emit(tx, site.name, "comment.published", data)
             event = None
             # Held for staff: not counted, not listed, not announced until approved.
             if status is CommentStatus.PUBLISHED:

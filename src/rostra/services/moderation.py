@@ -32,6 +32,8 @@ from rostra.domain.staff import (
     require_role,
     validate_reason,
 )
+from rostra.domain.threads import Thread
+from rostra.domain.webhooks import comment_data
 from rostra.services.callers import Caller, address_key, check_origin, voter_identity
 from rostra.services.images import ImageService
 from rostra.services.live import LiveService
@@ -42,6 +44,7 @@ from rostra.services.ports import Decision as ScreeningDecision
 from rostra.services.screening import ScreeningService
 from rostra.services.staff_ports import QueueItem
 from rostra.services.tokens import Keyring
+from rostra.services.webhooks import WebhookService
 
 MAX_PAGE = 100
 # How far back the bans page looks in the audit log for the comment a ban was made from.
@@ -117,7 +120,9 @@ class ModerationService:
         screening: ScreeningService | None = None,
         metrics: Metrics | None = None,
         limiter: RateLimiter | None = None,
+        webhooks: WebhookService | None = None,
     ) -> None:
+        self._webhooks = webhooks  # decisions and reports, to the site's other systems
         self._limiter = limiter  # issue 23: reports per client address
         self._metrics = metrics or NoMetrics()  # issue 12: staff decisions
         self._storage = storage
@@ -230,6 +235,15 @@ class ModerationService:
                     )
             await tx.staff_records.clear_reports(comment.id)
             verdict = Verdict.PUBLISH if decision is Decision.APPROVE else Verdict.REJECT
+            published = decision is Decision.APPROVE and comment.status is CommentStatus.PENDING
+            if self._webhooks is not None and (published or decision is not Decision.APPROVE):
+                await self._emit(
+                    tx,
+                    comment,
+                    thread,
+                    "comment.published" if published else "comment.rejected",
+                    CommentStatus.PUBLISHED if published else CommentStatus.REJECTED,
+                )
             await tx.screening.record_decision(
                 ScreeningDecision(
                     comment.id,
@@ -435,6 +449,15 @@ class ModerationService:
             settings = await self._settings(tx, thread.site)
             added = await tx.staff_records.add_report(comment.id, reporter, note, self._clock.now())
             count = await tx.staff_records.report_count(comment.id)
+            if added and self._webhooks is not None:
+                await self._emit(
+                    tx,
+                    comment,
+                    thread,
+                    "report.created",
+                    comment.status,
+                    {"report_count": count, "reason": note or ""},
+                )
         return added and count == settings.report_threshold
 
     async def audit_log(
@@ -472,6 +495,21 @@ class ModerationService:
                 user.email, StaffAction.SETTINGS, site, note, self._clock.now()
             )
             return await tx.sites.moderation_settings(site)
+
+    async def _emit(
+        self,
+        tx: Transaction,
+        comment: Comment,
+        thread: Thread,
+        event_type: str,
+        status: CommentStatus,
+        extra: dict[str, object] | None = None,
+    ) -> None:
+        if self._webhooks is None:
+            return
+        site = await tx.sites.get(thread.site)
+        data = comment_data(comment, thread, site.origins if site else (), status.value)
+        await self._webhooks.emit(tx, thread.site, event_type, {**data, **(extra or {})})
 
     async def _settings(self, tx: Transaction, site: str) -> ModerationSettings:
         if await tx.sites.get(site) is None:

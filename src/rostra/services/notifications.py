@@ -20,6 +20,7 @@ from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.errors import ValidationError
 from rostra.domain.sites import Site
 from rostra.domain.subscriptions import (
+    MAIL_KINDS,
     MAX_ATTEMPTS,
     JobStatus,
     MailDeferredError,
@@ -229,7 +230,7 @@ class NotificationService:
         now = self._clock.now()
         async with self._storage.write() as tx:
             jobs = await tx.outbox.claim(
-                now, now + self._policy.lease, worker, self._policy.claim_size
+                now, now + self._policy.lease, worker, self._policy.claim_size, MAIL_KINDS
             )
         for job in jobs:
             await self._deliver(self._mailer, job, worker)

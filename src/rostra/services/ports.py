@@ -32,6 +32,7 @@ from rostra.domain.subscriptions import (
 from rostra.domain.threads import Thread
 from rostra.services.import_ports import ImportRepository
 from rostra.services.staff_ports import StaffRecords, UserRepository
+from rostra.services.webhook_ports import WebhookRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +365,12 @@ class Outbox(Protocol):
         ``kind``; False when there is none."""
 
     async def claim(
-        self, now: datetime, lease_until: datetime, worker: str, limit: int
+        self,
+        now: datetime,
+        lease_until: datetime,
+        worker: str,
+        limit: int,
+        kinds: Sequence[str],
     ) -> list[MailJob]:
         """Lease up to ``limit`` due jobs to ``worker`` (skipping jobs other workers hold)."""
 
@@ -410,6 +416,7 @@ class Transaction(Protocol):
     screening: ScreeningRepository
     images: ImageRepository
     imports: ImportRepository
+    webhooks: WebhookRepository  # endpoints and their deliveries
 
 
 class ReplicaUnavailableError(Exception):

@@ -27,6 +27,7 @@ from rostra.services.staff_digests import StaffDigestService
 from rostra.services.subscriptions import SubscriptionService
 from rostra.services.tokens import Keyring
 from rostra.services.votes import VoteService
+from rostra.services.webhooks import WebhookService
 
 
 async def _no_token() -> Hashable | None:
@@ -67,3 +68,4 @@ class Services:
     # issue 4: a token that moves with every commit (Database.answer_token); None: no counter
     answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token
     readiness: ReadinessService | None = None  # GET /readyz
+    webhooks: WebhookService | None = None  # endpoints, events, signed deliveries

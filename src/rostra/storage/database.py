@@ -39,6 +39,7 @@ from rostra.storage.threads import SqlThreadRepository
 from rostra.storage.urls import backend_of
 from rostra.storage.users import SqlUserRepository
 from rostra.storage.votes import SqlVoteRepository
+from rostra.storage.webhooks import SqlWebhookRepository
 
 POOL_SIZE = 20
 POOL_OVERFLOW = 20
@@ -80,6 +81,7 @@ class SqlTransaction:
         self.campaigns = SqlCampaignRepository(conn)  # issue 9: reader support
         self.accounts = SqlAccountRepository(conn)  # issue 10: reader accounts
         self.staff_digests = SqlStaffDigestLedger(conn)  # issue 6: staff digests
+        self.webhooks = SqlWebhookRepository(conn)
 
 
 class _Replica:

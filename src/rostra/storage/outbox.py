@@ -8,6 +8,7 @@ died) makes the job claimable again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -88,13 +89,19 @@ class SqlOutbox:
         return bool(result.rowcount)
 
     async def claim(
-        self, now: datetime, lease_until: datetime, worker: str, limit: int
+        self,
+        now: datetime,
+        lease_until: datetime,
+        worker: str,
+        limit: int,
+        kinds: Sequence[str],
     ) -> list[MailJob]:
         now_us = to_us(now)
         due = (
             sa.select(outbox.c.id)
             .where(
                 outbox.c.status == JobStatus.PENDING.value,
+                outbox.c.kind.in_(kinds),
                 outbox.c.available_us <= now_us,
                 sa.or_(outbox.c.lease_until_us.is_(None), outbox.c.lease_until_us < now_us),
             )

@@ -279,8 +279,27 @@ outbox = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Column("sent_us", sa.BigInteger),
     sa.Column("last_error", sa.Text),
+    # Webhook deliveries (migration 0018): the HTTP status of the latest try, None without one.
+    sa.Column("response_code", sa.Integer),
     sa.Index("ix_outbox_status_available_us", "status", "available_us"),
     sa.Index("ix_outbox_subscription_id", "subscription_id"),
+    # A webhook endpoint's deliveries, newest first (recipient is the endpoint's id).
+    sa.Index("ix_outbox_kind_recipient", "kind", "recipient"),
+)
+
+# Webhook endpoints (migration 0018); their deliveries are outbox rows of kind "webhook".
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("events", sa.JSON, nullable=False),
+    sa.Column("description", sa.String(200), nullable=False, server_default=""),
+    # The signing secret, Fernet-encrypted under a key derived from the instance secret.
+    sa.Column("secret", sa.Text, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_webhook_endpoints_site_id", "site_id"),
 )
 
 # Uploaded images (issue 8). ``comment_id`` is NULL until a comment claims the upload; unclaimed

@@ -7,6 +7,7 @@ from litestar.handlers import HTTPRouteHandler
 from rostra.web import demo_pages, pages
 from rostra.web.admin import accounts as admin_accounts
 from rostra.web.admin import campaigns as admin_campaigns
+from rostra.web.admin import integrations as admin_integrations
 from rostra.web.admin import views as admin
 from rostra.web.api import (
     accounts,
@@ -24,6 +25,7 @@ from rostra.web.api import (
     staff_auth,
     subscriptions,
     votes,
+    webhooks,
 )
 
 API_ROUTES: list[HTTPRouteHandler] = [
@@ -87,6 +89,12 @@ API_ROUTES: list[HTTPRouteHandler] = [
     oidc.redeem,  # POST   /api/v1/auth/oidc/redeem
     avatars.upload_avatar,  # POST   /api/v1/me/avatar
     avatars.remove_avatar,  # DELETE /api/v1/me/avatar
+    webhooks.list_webhooks,  # GET    /api/v1/moderation/sites/{site}/webhooks
+    webhooks.add_webhook,  # POST   /api/v1/moderation/sites/{site}/webhooks
+    webhooks.remove_webhook,  # DELETE /api/v1/moderation/webhooks/{id}
+    webhooks.test_webhook,  # POST   /api/v1/moderation/webhooks/{id}/test
+    webhooks.list_deliveries,  # GET    /api/v1/moderation/sites/{site}/webhook-deliveries
+    webhooks.resend_delivery,  # POST   /api/v1/moderation/webhook-deliveries/{id}/resend
 ]
 
 ASSET_ROUTES: list[HTTPRouteHandler] = [
@@ -106,5 +114,6 @@ def route_table(*, demo: bool, demo_pages_on: bool = False) -> list[HTTPRouteHan
         *admin.ADMIN_ROUTES,
         *admin_campaigns.ROUTES,
         *admin_accounts.ROUTES,  # issue 10: reader-account settings, deletion on request
+        *admin_integrations.ROUTES,  # webhooks: endpoints, deliveries
         start_page,
     ]

@@ -598,3 +598,61 @@ class EmailLinkSentOut(msgspec.Struct):
     """Always ``sent``: the same answer for every address."""
 
     status: str
+
+
+# Webhooks: endpoints a site registers and their deliveries (docs/integrations.md).
+class WebhookIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An endpoint to register: an https URL and the events it wants."""
+
+    url: str
+    events: list[str]
+    description: str = ""
+
+
+class WebhookEndpointOut(msgspec.Struct):
+    """A registered endpoint (its secret is never shown again after creation)."""
+
+    id: str
+    site: str
+    url: str
+    events: list[str]
+    description: str
+    created: str
+
+
+class WebhookCreatedOut(msgspec.Struct):
+    """The new endpoint and its signing secret: keep the secret now, it is shown once."""
+
+    endpoint: WebhookEndpointOut
+    secret: str
+
+
+class WebhooksOut(msgspec.Struct):
+    endpoints: list[WebhookEndpointOut]
+
+
+class WebhookDeliveryOut(msgspec.Struct):
+    """One event sent (or on its way) to one endpoint."""
+
+    id: int
+    endpoint_id: str
+    url: str
+    event_id: str
+    event_type: str
+    status: Literal["pending", "sent", "failed", "cancelled"]
+    attempts: int
+    response_code: int | None
+    last_error: str | None
+    created: str
+    next_attempt: str | None
+    sent: str | None
+
+
+class WebhookDeliveriesOut(msgspec.Struct):
+    deliveries: list[WebhookDeliveryOut]
+
+
+class WebhookQueuedOut(msgspec.Struct):
+    """A delivery was queued; the outbox worker sends it within seconds."""
+
+    delivery_id: int

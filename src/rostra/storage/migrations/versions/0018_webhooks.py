@@ -1,0 +1,48 @@
+"""Webhook endpoints, and the receiver's answer on their deliveries (outbox rows).
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0018"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "webhook_endpoints",
+        sa.Column("id", sa.String(32), nullable=False),
+        sa.Column("site_id", sa.Integer, nullable=False),
+        sa.Column("url", sa.String(2000), nullable=False),
+        sa.Column("events", sa.JSON, nullable=False),
+        sa.Column("description", sa.String(200), nullable=False, server_default=""),
+        sa.Column("secret", sa.Text, nullable=False),
+        sa.Column("created_us", sa.BigInteger, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["site_id"],
+            ["sites.id"],
+            name="fk_webhook_endpoints_site_id_sites",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_webhook_endpoints"),
+    )
+    op.create_index("ix_webhook_endpoints_site_id", "webhook_endpoints", ["site_id"])
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("response_code", sa.Integer, nullable=True))
+    op.create_index("ix_outbox_kind_recipient", "outbox", ["kind", "recipient"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_outbox_kind_recipient", table_name="outbox")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("response_code")
+    op.drop_index("ix_webhook_endpoints_site_id", table_name="webhook_endpoints")
+    op.drop_table("webhook_endpoints")

@@ -36,6 +36,7 @@ from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
 from rostra.services.demo import DemoKit
 from rostra.services.exports import ExportService
+from rostra.services.feeds import FeedService
 from rostra.services.housekeeping import Housekeeper
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
@@ -439,6 +440,7 @@ def build_services(
         demo=demo,
         readiness=build_readiness(settings, database, closers),
         webhooks=webhooks,
+        feeds=FeedService(database),
     )
 
 

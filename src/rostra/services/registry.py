@@ -12,6 +12,7 @@ from rostra.services.campaigns import CampaignService
 from rostra.services.comments import CommentService
 from rostra.services.demo import DemoKit
 from rostra.services.exports import ExportService
+from rostra.services.feeds import FeedService
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
 from rostra.services.live import LiveService
@@ -69,3 +70,4 @@ class Services:
     answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token
     readiness: ReadinessService | None = None  # GET /readyz
     webhooks: WebhookService | None = None  # endpoints, events, signed deliveries
+    feeds: FeedService | None = None  # RSS and Atom of the latest published comments

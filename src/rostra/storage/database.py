@@ -23,6 +23,7 @@ from rostra.storage.accounts import SqlAccountRepository
 from rostra.storage.campaigns import SqlCampaignRepository
 from rostra.storage.comments import SqlCommentRepository
 from rostra.storage.events import SqlEventLog
+from rostra.storage.feeds import SqlFeedRepository
 from rostra.storage.images import SqlImageRepository
 from rostra.storage.imports import SqlImportRepository
 from rostra.storage.inline import PRAGMAS, InlineSqlite
@@ -82,6 +83,7 @@ class SqlTransaction:
         self.accounts = SqlAccountRepository(conn)  # issue 10: reader accounts
         self.staff_digests = SqlStaffDigestLedger(conn)  # issue 6: staff digests
         self.webhooks = SqlWebhookRepository(conn)
+        self.feeds = SqlFeedRepository(conn)  # RSS and Atom of the latest comments
 
 
 class _Replica:

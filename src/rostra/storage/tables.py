@@ -104,6 +104,8 @@ comments = sa.Table(
     # "root_id IS NULL") lets PostgreSQL read the index in order instead of sorting the thread.
     sa.Index("ix_comments_roots_by_time", "thread_id", "depth", "created_us", "id"),
     sa.Index("ix_comments_roots_by_score", "thread_id", "depth", "score", "created_us", "id"),
+    # Feeds (migration 0018): a site's latest published comments, newest first.
+    sa.Index("ix_comments_status_created_us", "status", "created_us"),
     # The (at most three) pinned comments that lead a first page (migration 0015): without it,
     # finding them walked every top-level comment of the thread, so a first page built afresh
     # cost the thread's size (0.7 s at 1,000,000 comments) rather than the page's.

@@ -16,6 +16,7 @@ from rostra.web.api import (
     campaigns,
     comments,
     events,
+    feeds,
     health,
     images,
     media,
@@ -89,6 +90,7 @@ API_ROUTES: list[HTTPRouteHandler] = [
     oidc.redeem,  # POST   /api/v1/auth/oidc/redeem
     avatars.upload_avatar,  # POST   /api/v1/me/avatar
     avatars.remove_avatar,  # DELETE /api/v1/me/avatar
+    feeds.comment_feed,  # GET    /api/v1/feeds/{site}?page&format
     webhooks.list_webhooks,  # GET    /api/v1/moderation/sites/{site}/webhooks
     webhooks.add_webhook,  # POST   /api/v1/moderation/sites/{site}/webhooks
     webhooks.remove_webhook,  # DELETE /api/v1/moderation/webhooks/{id}

@@ -59,7 +59,7 @@ export async function mount(host, options) {
       onkeydown: (e) => /^Arrow[LR]/.test(e.key) && kinds[+(e.target === kinds[0])].focus() }, ...kinds),
     h("div", { role: "tablist", "aria-label": t("sortBy"), onkeydown: arrows }, ...tabs)),
     h("div", { "aria-live": "polite" }, news),
-    panel, more, status));
+    panel, more, status, h("a", { href: `${ctx.base}/api/v1/feeds/${ctx.site}?${new URLSearchParams({ page: ctx.page })}` }, "RSS")));
 
   function arrows(e) {
     const i = tabs.indexOf(e.target);

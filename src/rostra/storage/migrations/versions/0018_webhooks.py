@@ -1,4 +1,5 @@
-"""Webhook endpoints, and the receiver's answer on their deliveries (outbox rows).
+"""Webhook endpoints, the receiver's answer on their deliveries (outbox rows), and an index
+for feeds of a site's latest published comments.
 
 Revision ID: 0018
 Revises: 0017
@@ -38,9 +39,11 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("response_code", sa.Integer, nullable=True))
     op.create_index("ix_outbox_kind_recipient", "outbox", ["kind", "recipient"])
+    op.create_index("ix_comments_status_created_us", "comments", ["status", "created_us"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_comments_status_created_us", table_name="comments")
     op.drop_index("ix_outbox_kind_recipient", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("response_code")

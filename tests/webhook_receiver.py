@@ -13,6 +13,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Received:
+    method: str
     path: str
     headers: dict[str, str]
     body: bytes
@@ -46,13 +47,19 @@ class Receiver:
                 with receiver._lock:
                     receiver.requests.append(
                         Received(
-                            self.path, {k.lower(): v for k, v in self.headers.items()}, body, status
+                            self.command,
+                            self.path,
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            status,
                         )
                     )
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
+
+            do_PUT = do_POST  # Matrix sends messages with PUT
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -32,6 +32,7 @@ from rostra.services.anchors import AnchorService
 from rostra.services.avatars import AvatarService
 from rostra.services.campaign_ports import PaymentProvider
 from rostra.services.campaigns import CampaignService
+from rostra.services.chat_alerts import ChatAlertService
 from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
 from rostra.services.demo import DemoKit
@@ -354,12 +355,21 @@ def build_services(
     staff_digests = build_staff_digests(settings, database, clock, notifications)
     sender = HttpWebhookSender(allow_private=settings.webhooks_allow_private)
     closers.append(sender.close)
+    chat = ChatAlertService(
+        database,
+        clock,
+        keyring,
+        allow_private=settings.webhooks_allow_private,
+        public_url=settings.public_url or "http://127.0.0.1:8080",
+        sender=sender,
+    )
     webhooks = WebhookService(
         database,
         clock,
         keyring,
         sender,
         WebhookPolicy(allow_private=settings.webhooks_allow_private),
+        chat=chat,
     )
     if settings.notify_worker:  # mail when configured; webhooks and chat alerts always
         worker = OutboxWorker(
@@ -441,6 +451,7 @@ def build_services(
         readiness=build_readiness(settings, database, closers),
         webhooks=webhooks,
         feeds=FeedService(database),
+        chat_alerts=chat,
     )
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from rostra.bootstrap import build_services
 from rostra.config import Settings
+from rostra.domain.campaigns import draft_from_text
 from rostra.services.registry import Services
 from rostra.storage.database import Database
 from tests.api.helpers import assert_error, new_comment, post_comment
@@ -410,3 +411,32 @@ async def test_the_dashboard_adds_lists_tests_resends_and_removes(
     )
     assert bad.status_code == 400
     assert "https://" in bad.text
+
+
+async def test_a_donation_is_announced_without_the_donors_address(
+    services: Services, admin: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    receiver.start()
+    created = await add_endpoint(admin, receiver.url(), ["donation.completed"])
+    assert services.campaigns is not None
+    staff = await services.campaigns.staff_member(ADMIN)
+    campaign = await services.campaigns.create_campaign(
+        staff, "news", draft_from_text(goal="5000", currency_code="EUR")
+    )
+    await services.campaigns.record_manual_donation(
+        staff, campaign.id, "25.50", donor_name="Dana", note="bank transfer"
+    )
+    assert await deliver(services) == 1
+    [request] = receiver.answered(200)
+    assert verify(created["secret"], request.headers["rostra-signature"], request.body)
+    event = json.loads(request.body)
+    assert event["type"] == "donation.completed"
+    assert event["data"] == {
+        "campaign_id": campaign.id,
+        "provider": "manual",
+        "reference": None,
+        "amount_minor": 2550,
+        "amount": "25.50",
+        "currency": "EUR",
+        "donor_name": "Dana",
+    }

@@ -81,32 +81,34 @@ class UnsafeDestinationError(Exception):
     """The endpoint's host resolves to an address deliveries may not go to."""
 
 
-def validate_url(url: str | None, *, allow_private: bool) -> str:
+def validate_url(url: str | None, *, allow_private: bool, field: str = "url") -> str:
     """An absolute ``https`` URL without credentials (plain ``http`` only where the operator
     allows private destinations, for a receiver on the same machine or network)."""
     text = (url or "").strip()
     if not text:
-        raise ValidationError("'url' is required.", field="url")
+        raise ValidationError(f"'{field}' is required.", field=field)
     if len(text) > MAX_URL:
-        raise ValidationError(f"'url' is at most {MAX_URL} characters.", field="url")
+        raise ValidationError(f"'{field}' is at most {MAX_URL} characters.", field=field)
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise ValidationError("'url' is not a valid URL.", field="url") from None
+        raise ValidationError(f"'{field}' is not a valid URL.", field=field) from None
     schemes = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in schemes:
-        raise ValidationError("'url' must start with https://.", field="url")
+        raise ValidationError(f"'{field}' must start with https://.", field=field)
     if not parts.hostname:
-        raise ValidationError("'url' needs a host name.", field="url")
+        raise ValidationError(f"'{field}' needs a host name.", field=field)
     if parts.username or parts.password:
-        raise ValidationError("'url' may not carry a user name or password.", field="url")
+        raise ValidationError(f"'{field}' may not carry a user name or password.", field=field)
     if parts.fragment:
-        raise ValidationError("'url' may not have a #fragment.", field="url")
+        raise ValidationError(f"'{field}' may not have a #fragment.", field=field)
     if port == 0:
-        raise ValidationError("'url' has no usable port.", field="url")
+        raise ValidationError(f"'{field}' has no usable port.", field=field)
     if any(ord(char) < 33 for char in text):
-        raise ValidationError("'url' may not contain spaces or control characters.", field="url")
+        raise ValidationError(
+            f"'{field}' may not contain spaces or control characters.", field=field
+        )
     return text
 
 

@@ -55,7 +55,9 @@ class HttpWebhookSender:
         check_addresses(host, addresses, allow_private=self._allow_private)
         return addresses[0]
 
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> DeliveryResult:
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, method: str = "POST"
+    ) -> DeliveryResult:
         address = await self._address(url)
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -66,7 +68,7 @@ class HttpWebhookSender:
         sent_headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
         try:
             async with self._client.stream(
-                "POST",
+                method,
                 pinned,
                 content=body,
                 headers=sent_headers,

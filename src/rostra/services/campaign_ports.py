@@ -19,7 +19,7 @@ from rostra.domain.campaigns import (
 )
 from rostra.services.ports import Outbox, SiteRepository
 from rostra.services.staff_ports import StaffRecords, UserRepository
-from rostra.services.webhook_ports import WebhookRepository
+from rostra.services.webhook_ports import ChatAlertRepository, WebhookRepository
 
 
 class CampaignRepository(Protocol):
@@ -80,6 +80,7 @@ class CampaignTransaction(Protocol):
     users: UserRepository
     webhooks: WebhookRepository  # donation.completed events
     outbox: Outbox
+    chat_alerts: ChatAlertRepository
     staff_records: StaffRecords
 
 

@@ -32,7 +32,7 @@ from rostra.domain.subscriptions import (
 from rostra.domain.threads import Thread
 from rostra.services.import_ports import ImportRepository
 from rostra.services.staff_ports import StaffRecords, UserRepository
-from rostra.services.webhook_ports import WebhookRepository
+from rostra.services.webhook_ports import ChatAlertRepository, WebhookRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,6 +417,7 @@ class Transaction(Protocol):
     images: ImageRepository
     imports: ImportRepository
     webhooks: WebhookRepository  # endpoints and their deliveries
+    chat_alerts: ChatAlertRepository  # a site's staff alerts to Slack or Matrix
 
 
 class ReplicaUnavailableError(Exception):

@@ -9,6 +9,7 @@ from rostra.services.accounts import AccountService
 from rostra.services.anchors import AnchorService
 from rostra.services.avatars import AvatarService
 from rostra.services.campaigns import CampaignService
+from rostra.services.chat_alerts import ChatAlertService
 from rostra.services.comments import CommentService
 from rostra.services.demo import DemoKit
 from rostra.services.exports import ExportService
@@ -71,3 +72,4 @@ class Services:
     readiness: ReadinessService | None = None  # GET /readyz
     webhooks: WebhookService | None = None  # endpoints, events, signed deliveries
     feeds: FeedService | None = None  # RSS and Atom of the latest published comments
+    chat_alerts: ChatAlertService | None = None  # staff alerts to Slack or Matrix

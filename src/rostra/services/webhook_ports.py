@@ -40,10 +40,25 @@ class WebhookRepository(Protocol):
 class WebhookSender(Protocol):
     """Posts one signed body to one URL, to a checked address only."""
 
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> DeliveryResult:
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], *, method: str = "POST"
+    ) -> DeliveryResult:
         """Send and report the answer; raises ``UnsafeDestinationError`` when the host now
         resolves to an address deliveries may not reach."""
 
     async def check(self, url: str) -> None:
         """Resolve the URL's host and raise ``UnsafeDestinationError`` unless every address
         may be reached."""
+
+
+class ChatAlertRepository(Protocol):
+    """A site's chat-alert settings (secrets sealed), and the queue size they watch."""
+
+    async def get(self, site: str) -> dict[str, object] | None: ...
+
+    async def put(self, site: str, settings: dict[str, object], at_us: int) -> None: ...
+
+    async def delete(self, site: str) -> bool: ...
+
+    async def pending_count(self, site: str) -> int:
+        """How many of the site's comments are held for moderation."""

@@ -32,6 +32,7 @@ from rostra.domain.webhooks import (
     SIGNATURE_HEADER,
     TEST_EVENT,
     Delivery,
+    DeliveryResult,
     UnsafeDestinationError,
     WebhookEndpoint,
     retry_delay,
@@ -40,13 +41,14 @@ from rostra.domain.webhooks import (
     validate_events,
     validate_url,
 )
+from rostra.services.chat_alerts import ChatAlertService
 from rostra.services.ports import Clock, Outbox, Storage, Transaction
 from rostra.services.tokens import Keyring
-from rostra.services.webhook_ports import WebhookRepository, WebhookSender
+from rostra.services.webhook_ports import ChatAlertRepository, WebhookRepository, WebhookSender
 
 log = structlog.get_logger("rostra.webhooks")
 
-KINDS = (MailKind.WEBHOOK.value,)
+KINDS = (MailKind.WEBHOOK.value, MailKind.CHAT.value)
 OPERATOR = "operator (command line)"
 MAX_LISTED = 100
 
@@ -56,6 +58,7 @@ class EventTransaction(Protocol):
 
     webhooks: WebhookRepository
     outbox: Outbox
+    chat_alerts: ChatAlertRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +84,9 @@ class WebhookService:
         keyring: Keyring,
         sender: WebhookSender | None,
         policy: WebhookPolicy,
+        chat: ChatAlertService | None = None,
     ) -> None:
+        self._chat = chat  # staff alerts ride on the same events and outbox
         self._storage = storage
         self._clock = clock
         self._keyring = keyring
@@ -233,7 +238,10 @@ class WebhookService:
         self, tx: EventTransaction, site: str, event_type: str, data: dict[str, object]
     ) -> int:
         """Within the caller's transaction: one delivery of the event to every endpoint of
-        ``site`` that asked for it; returns how many. One indexed query when none did."""
+        ``site`` that asked for it, and the chat alerts it makes due; returns how many
+        deliveries. One indexed query when no endpoint asked for it."""
+        if self._chat is not None:
+            await self._chat.on_event(tx, site, event_type, data)
         endpoints = await tx.webhooks.endpoints_for(site, event_type)
         if not endpoints:
             return 0
@@ -257,7 +265,10 @@ class WebhookService:
                 now, now + self._policy.lease, worker, self._policy.claim_size, KINDS
             )
         for job in jobs:
-            await self._deliver(self._sender, job, worker)
+            if job.kind is MailKind.CHAT:
+                await self._alert(self._sender, job, worker)
+            else:
+                await self._deliver(self._sender, job, worker)
         return len(jobs)
 
     def body(self, payload: dict[str, object]) -> bytes:
@@ -306,6 +317,28 @@ class WebhookService:
             log.exception("webhook_failed", delivery=job.id)
             await self._end(job, worker, JobStatus.FAILED, f"internal error: {exc!r}", None)
             return
+        await self._settle(job, worker, result)
+
+    async def _alert(self, sender: WebhookSender, job: MailJob, worker: str) -> None:
+        """Send one chat alert, with the same checks and retries as a delivery."""
+        try:
+            result = await self._chat.send(sender, job) if self._chat is not None else None
+        except UnsafeDestinationError as exc:
+            await self._end(job, worker, JobStatus.FAILED, str(exc), None)
+            return
+        except Exception as exc:
+            log.exception("chat_alert_failed", job=job.id)
+            await self._end(job, worker, JobStatus.FAILED, f"internal error: {exc!r}", None)
+            return
+        if result is None:
+            await self._end(
+                job, worker, JobStatus.CANCELLED, "the site no longer sends alerts there", None
+            )
+            return
+        await self._settle(job, worker, result)
+
+    async def _settle(self, job: MailJob, worker: str, result: DeliveryResult) -> None:
+        """Record a 2xx as sent for good; try anything else again later, up to the limit."""
         if result.ok:
             async with self._storage.write() as tx:
                 await tx.webhooks.set_response(job.id, result.status_code)

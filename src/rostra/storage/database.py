@@ -21,6 +21,7 @@ from rostra.services.ports import ReplicaUnavailableError
 from rostra.storage import tables
 from rostra.storage.accounts import SqlAccountRepository
 from rostra.storage.campaigns import SqlCampaignRepository
+from rostra.storage.chat_alerts import SqlChatAlertRepository
 from rostra.storage.comments import SqlCommentRepository
 from rostra.storage.events import SqlEventLog
 from rostra.storage.feeds import SqlFeedRepository
@@ -84,6 +85,7 @@ class SqlTransaction:
         self.staff_digests = SqlStaffDigestLedger(conn)  # issue 6: staff digests
         self.webhooks = SqlWebhookRepository(conn)
         self.feeds = SqlFeedRepository(conn)  # RSS and Atom of the latest comments
+        self.chat_alerts = SqlChatAlertRepository(conn)  # staff alerts to Slack or Matrix
 
 
 class _Replica:

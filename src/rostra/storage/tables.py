@@ -289,6 +289,17 @@ outbox = sa.Table(
     sa.Index("ix_outbox_kind_recipient", "kind", "recipient"),
 )
 
+# Chat alerts to staff (migration 0018): one row per site; secrets inside are sealed.
+chat_alerts = sa.Table(
+    "chat_alerts",
+    metadata,
+    sa.Column(
+        "site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Column("updated_us", sa.BigInteger, nullable=False),
+)
+
 # Webhook endpoints (migration 0018); their deliveries are outbox rows of kind "webhook".
 webhook_endpoints = sa.Table(
     "webhook_endpoints",

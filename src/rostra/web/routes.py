@@ -97,6 +97,8 @@ API_ROUTES: list[HTTPRouteHandler] = [
     webhooks.test_webhook,  # POST   /api/v1/moderation/webhooks/{id}/test
     webhooks.list_deliveries,  # GET    /api/v1/moderation/sites/{site}/webhook-deliveries
     webhooks.resend_delivery,  # POST   /api/v1/moderation/webhook-deliveries/{id}/resend
+    webhooks.chat_alerts,  # GET    /api/v1/moderation/sites/{site}/chat-alerts
+    webhooks.set_chat_alerts,  # PUT    /api/v1/moderation/sites/{site}/chat-alerts
 ]
 
 ASSET_ROUTES: list[HTTPRouteHandler] = [

@@ -656,3 +656,23 @@ class WebhookQueuedOut(msgspec.Struct):
     """A delivery was queued; the outbox worker sends it within seconds."""
 
     delivery_id: int
+
+
+class ChatAlertsIO(msgspec.Struct, forbid_unknown_fields=True):
+    """A site's staff alerts. In: where to send (secrets write-only) and when; a threshold of
+    0 turns that alert off. Out: ``slack`` says whether a Slack hook is set."""
+
+    slack_url: str | None = None
+    matrix_homeserver: str | None = None
+    matrix_room: str | None = None
+    matrix_token: str | None = None
+    queue_threshold: int = 0
+    report_threshold: int = 0
+
+
+class ChatAlertsOut(msgspec.Struct):
+    slack: bool
+    matrix_homeserver: str | None
+    matrix_room: str | None
+    queue_threshold: int
+    report_threshold: int

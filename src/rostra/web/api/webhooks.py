@@ -1,21 +1,26 @@
-"""The staff API for webhooks (admins): endpoints, recent deliveries, sending again."""
+"""The staff API for webhooks (admins): endpoints, recent deliveries, sending again; and a
+site's chat alerts to staff."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Request, delete, get, post
+from litestar import Request, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
+from rostra.domain.chat_alerts import ChatAlertSettings
 from rostra.domain.webhooks import Delivery, WebhookEndpoint
+from rostra.services.chat_alerts import ChatAlertService, ChatAlertView
 from rostra.services.registry import Services
 from rostra.services.webhooks import MAX_LISTED, WebhookService
 from rostra.web.api.staff_auth import STAFF_GUARDS, current_staff
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import STAFF_ERROR_RESPONSES
 from rostra.web.schemas import (
+    ChatAlertsIO,
+    ChatAlertsOut,
     WebhookCreatedOut,
     WebhookDeliveriesOut,
     WebhookDeliveryOut,
@@ -177,3 +182,64 @@ async def resend_delivery(
     """Queue the same event (same event id) once more to the same endpoint (audited)."""
     user, _ = await current_staff(request, services)
     return WebhookQueuedOut(await webhook_service(services).resend(user, delivery_id))
+
+
+def chat_service(services: Services) -> ChatAlertService:
+    if services.chat_alerts is None:  # pragma: no cover - a wiring bug
+        raise RuntimeError("ChatAlertService is not wired")
+    return services.chat_alerts
+
+
+def chat_out(view: ChatAlertView) -> ChatAlertsOut:
+    return ChatAlertsOut(
+        slack=view.slack,
+        matrix_homeserver=view.matrix_homeserver,
+        matrix_room=view.matrix_room,
+        queue_threshold=view.queue_threshold,
+        report_threshold=view.report_threshold,
+    )
+
+
+# GET /api/v1/moderation/sites/{site}/chat-alerts
+@get(
+    "/api/v1/moderation/sites/{site:str}/chat-alerts",
+    guards=STAFF_GUARDS,
+    summary="A site's chat alerts to staff",
+    tags=["webhooks"],
+    responses=STAFF_ERROR_RESPONSES,
+)
+async def chat_alerts(
+    request: Request[Any, Any, Any], site: FromPath[str], services: NamedDependency[Services]
+) -> ChatAlertsOut:
+    """Where alerts go (never the secrets) and their thresholds (admins only)."""
+    user, _ = await current_staff(request, services)
+    return chat_out(await chat_service(services).settings(user, site))
+
+
+# PUT /api/v1/moderation/sites/{site}/chat-alerts
+@put(
+    "/api/v1/moderation/sites/{site:str}/chat-alerts",
+    guards=STAFF_GUARDS,
+    summary="Replace a site's chat alerts",
+    tags=["webhooks"],
+    responses=STAFF_ERROR_RESPONSES,
+)
+async def set_chat_alerts(
+    request: Request[Any, Any, Any],
+    site: FromPath[str],
+    data: Body[ChatAlertsIO],
+    services: NamedDependency[Services],
+) -> ChatAlertsOut:
+    """A Slack incoming-webhook URL and/or a Matrix room (homeserver, room id, access token),
+    the queue size and the number of reports that send an alert (admins only; audited)."""
+    incoming = decode(data, ChatAlertsIO)
+    user, _ = await current_staff(request, services)
+    settings = ChatAlertSettings(
+        slack_url=incoming.slack_url,
+        matrix_homeserver=incoming.matrix_homeserver,
+        matrix_room=incoming.matrix_room,
+        matrix_token=incoming.matrix_token,
+        queue_threshold=incoming.queue_threshold,
+        report_threshold=incoming.report_threshold,
+    )
+    return chat_out(await chat_service(services).configure(user, site, settings))

@@ -1,5 +1,5 @@
-"""Webhook endpoints, the receiver's answer on their deliveries (outbox rows), and an index
-for feeds of a site's latest published comments.
+"""Webhook endpoints, chat-alert settings per site, the receiver's answer on webhook
+deliveries (outbox rows), and an index for feeds of a site's latest published comments.
 
 Revision ID: 0018
 Revises: 0017
@@ -40,9 +40,20 @@ def upgrade() -> None:
         batch.add_column(sa.Column("response_code", sa.Integer, nullable=True))
     op.create_index("ix_outbox_kind_recipient", "outbox", ["kind", "recipient"])
     op.create_index("ix_comments_status_created_us", "comments", ["status", "created_us"])
+    op.create_table(
+        "chat_alerts",
+        sa.Column("site_id", sa.Integer, nullable=False),
+        sa.Column("settings", sa.JSON, nullable=False),
+        sa.Column("updated_us", sa.BigInteger, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name="fk_chat_alerts_site_id_sites", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("site_id", name="pk_chat_alerts"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("chat_alerts")
     op.drop_index("ix_comments_status_created_us", table_name="comments")
     op.drop_index("ix_outbox_kind_recipient", table_name="outbox")
     with op.batch_alter_table("outbox") as batch:

@@ -513,6 +513,18 @@ def test_edits_and_deletions_by_others_update_the_open_page(new_page, server):
 # The loader and the page --------------------------------------------------------------------
 
 
+def test_the_thread_links_its_feed(new_page, server):
+    posted = post(server, "Worth following in a feed reader.")
+    page = new_page()
+    loaded(page)
+    href = thread_of(page).get_by_role("link", name="RSS").get_attribute("href")
+    assert href and "/api/v1/feeds/" in href
+    response = server.http.get(href)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    assert f"#comment-{posted['id']}" in response.text
+
+
 def test_loader_fills_count_badges_once_and_leaves_missing_modules_alone(new_page, server):
     page = new_page()
     loaded(page)

@@ -94,3 +94,46 @@ async def test_bad_feed_requests_are_refused(client: httpx.AsyncClient) -> None:
     empty = await client.get("/api/v1/feeds/news", params={"page": "/never/commented"})
     assert empty.status_code == 200
     assert atom_entries(empty.content) == []
+
+
+async def test_the_latest_comments_of_a_site_for_its_home_page(
+    client: httpx.AsyncClient, clock: MovableClock
+) -> None:
+    first = await new_comment(client, body="Plain **text** here")
+    clock.advance(seconds=5)
+    second = await new_comment(client, page=OTHER_PAGE, body="Newer")
+    response = await client.get(
+        "/api/v1/latest", params={"site": "news", "limit": 1}, headers={"Origin": ORIGIN}
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["access-control-allow-origin"] == ORIGIN
+    assert response.headers["cache-control"] == "public, max-age=60"
+    [item] = response.json()["comments"]
+    assert item["id"] == second["id"]
+    assert item["url"] == f"{ORIGIN}{OTHER_PAGE}#comment-{second['id']}"
+    both = (await client.get("/api/v1/latest", params={"site": "news"})).json()["comments"]
+    assert [c["id"] for c in both] == [second["id"], first["id"]]
+    assert both[1]["excerpt"] == "Plain **text** here"  # the source as text, never HTML
+    again = await client.get(
+        "/api/v1/latest",
+        params={"site": "news", "limit": 1},
+        headers={"If-None-Match": response.headers["etag"]},
+    )
+    assert again.status_code == 304
+
+
+async def test_latest_comments_refuse_other_sites_pages_and_bad_limits(
+    client: httpx.AsyncClient, services: object
+) -> None:
+    await new_comment(client)
+    foreign = await client.get(
+        "/api/v1/latest", params={"site": "news"}, headers={"Origin": "https://evil.example"}
+    )
+    assert_error(foreign, 403)
+    assert "access-control-allow-origin" not in foreign.headers
+    for limit in ("0", "21", "x"):
+        assert_error(
+            await client.get("/api/v1/latest", params={"site": "news", "limit": limit}), 400
+        )
+    assert_error(await client.get("/api/v1/latest", params={"site": "nosuch"}), 404, field="site")
+    assert_error(await client.get("/api/v1/latest"), 400)

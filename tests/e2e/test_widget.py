@@ -591,6 +591,39 @@ def test_widget_embedded_on_another_site_loads_posts_and_keeps_votes(new_page, s
     expect(thread.get_by_role("button", name="Edit", exact=True)).to_have_count(1)
 
 
+def test_a_home_page_shows_its_sites_latest_comments(new_page, server, publisher):
+    """A publisher's home page with only the "latest comments" element; a page of another
+    site asking for this site's comments is refused by the API."""
+    api = server.url.replace("127.0.0.1", "localhost")
+    home = publisher(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gazette</title></head>'
+        "<body><h1>Gazette</h1><h2>Latest comments</h2>"
+        '<div data-rostra-latest="2" data-site="gazette"><p>Loading…</p></div>'
+        f'<script src="{api}/widget.js" async></script></body></html>'
+    )
+    subprocess.run(
+        [sys.executable, "-m", "rostra", "site", "add", "gazette", "--origin", home,
+         "--database", server.database],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    older = post(server, "An older word on <b>taxes</b>.", site="gazette", page="/taxes")
+    newer = post(server, "The newest word on trains.", site="gazette", page="/trains")
+    page = new_page(url=home + "/")
+    items = page.locator("[data-rostra-latest] ol.rostra-latest > li")
+    expect(items).to_have_count(2)
+    expect(items.nth(0)).to_have_attribute("data-id", newer["id"])
+    expect(items.nth(1)).to_have_attribute("data-id", older["id"])
+    expect(items.nth(1).get_by_role("link")).to_have_text("An older word on <b>taxes</b>.")
+    expect(items.nth(1).locator("b")).to_have_count(0)  # text, never markup
+    link = items.nth(0).get_by_role("link").get_attribute("href")
+    assert link == f"{home}/trains#comment-{newer['id']}"
+    expect(items.nth(0).locator(".author")).to_have_text("API Reader")
+    elsewhere = server.http.get(
+        "/api/v1/latest", params={"site": "gazette"}, headers={"Origin": "https://evil.example"}
+    )
+    assert elsewhere.status_code == 403
+
+
 @pytest.mark.parametrize(("device", "width"), [("phone", 375), ("desktop", 1280)])
 def test_screenshots_at_phone_and_desktop_widths(new_page, artifacts: Path, device, width):
     for scheme in ("light", "dark"):

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rostra.domain.comments import Comment
-from rostra.domain.errors import NotFoundError
+from rostra.domain.errors import NotFoundError, ValidationError
 from rostra.domain.sites import Site
 from rostra.domain.threads import validate_page
+from rostra.services.callers import Caller, check_origin
 from rostra.services.ports import SiteRepository
 
 FEED_SIZE = 30
+MAX_LATEST = 20  # the "latest comments" element of a home page
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,18 @@ class FeedService:
             version = await tx.feeds.version(site, page)
             items = await tx.feeds.latest(site, page, limit)
         return Feed(found, page, version, tuple(items))
+
+    async def latest(self, site: str, limit: int, caller: Caller) -> Feed:
+        """The site's newest published comments for its own pages' "latest comments"
+        element: a browser on another site's page is refused."""
+        if not 1 <= limit <= MAX_LATEST:
+            raise ValidationError(f"'limit' is 1 to {MAX_LATEST}.", field="limit")
+        async with self._storage.read() as tx:
+            found = await self._site(tx, site)
+            check_origin(found, caller)
+            version = await tx.feeds.version(site, None)
+            items = await tx.feeds.latest(site, None, limit)
+        return Feed(found, None, version, tuple(items))
 
     @staticmethod
     async def _site(tx: FeedTransaction, name: str) -> Site:

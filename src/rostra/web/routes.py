@@ -91,6 +91,7 @@ API_ROUTES: list[HTTPRouteHandler] = [
     avatars.upload_avatar,  # POST   /api/v1/me/avatar
     avatars.remove_avatar,  # DELETE /api/v1/me/avatar
     feeds.comment_feed,  # GET    /api/v1/feeds/{site}?page&format
+    feeds.latest_comments,  # GET    /api/v1/latest?site&limit
     webhooks.list_webhooks,  # GET    /api/v1/moderation/sites/{site}/webhooks
     webhooks.add_webhook,  # POST   /api/v1/moderation/sites/{site}/webhooks
     webhooks.remove_webhook,  # DELETE /api/v1/moderation/webhooks/{id}

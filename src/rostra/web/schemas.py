@@ -676,3 +676,19 @@ class ChatAlertsOut(msgspec.Struct):
     matrix_room: str | None
     queue_threshold: int
     report_threshold: int
+
+
+class LatestCommentOut(msgspec.Struct):
+    """One comment of a site's "latest comments" element: plain text only."""
+
+    id: str
+    author: str
+    excerpt: str
+    url: str | None
+    page: str
+    page_title: str | None
+    created_at: str
+
+
+class LatestOut(msgspec.Struct):
+    comments: list[LatestCommentOut]

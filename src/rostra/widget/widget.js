@@ -44,10 +44,9 @@
         .map((el) => ({ el, site: site(el), page: el.dataset.page }))
         .filter((b) => b.site);
       if (badges.length) load("counts").then((m) => m.count(badges, ctx)).catch(report);
-      const support = document.querySelectorAll("[data-rostra-support]");
-      // Optional module: without it (404) the placeholder stays empty.
-      if (support.length) {
-        load("support").then((m) => support.forEach((el) => m.mount(el, { ...ctx, site: site(el) })), () => {});
+      for (const mod of ["support", "latest"]) {
+        const els = document.querySelectorAll(`[data-rostra-${mod}]`);
+        if (els.length) load(mod).then((m) => els.forEach((el) => m.mount(el, { ...ctx, site: site(el) })), () => {});
       }
     });
   };

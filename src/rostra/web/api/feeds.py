@@ -9,11 +9,14 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 
-from rostra.services.feeds import FeedService
+from rostra.domain.subscriptions import article_url, excerpt
+from rostra.services.feeds import MAX_LATEST, FeedService
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
 from rostra.web.errors import ERROR_RESPONSES
 from rostra.web.feeds import FORMATS, render_feed
+from rostra.web.identity import caller_from
+from rostra.web.schemas import LatestCommentOut, LatestOut
 
 # Rendered feeds by (site, page, format, version): a new comment changes the version, so an
 # entry is never stale, only unused.
@@ -69,3 +72,45 @@ async def comment_feed(
         if feed.version == version:  # a comment that landed in between is in the next one
             _RENDERED.put(key, body)
     return Response(body, headers=headers, media_type=f"{FORMATS[format]}; charset=utf-8")
+
+
+# GET /api/v1/latest
+@get(
+    "/api/v1/latest",
+    summary="The latest comments of a site, for its home page",
+    tags=["feeds"],
+    responses=ERROR_RESPONSES,
+)
+async def latest_comments(
+    request: Request,  # type: ignore[type-arg]
+    services: NamedDependency[Services],
+    site: Annotated[str, QueryParameter(description="the site's registered name")],
+    limit: Annotated[int, QueryParameter(description=f"1-{MAX_LATEST}")] = 5,
+    if_none_match: Annotated[
+        str | None,
+        HeaderParameter(
+            name="If-None-Match", description="the ETag of a copy already held", required=False
+        ),
+    ] = None,
+) -> Response[LatestOut]:
+    """The newest published comments as plain-text excerpts with their links (the widget's
+    ``data-rostra-latest`` element). Browsers may call it from the site's own pages only. The
+    ETag is the site's version: ``304`` while nothing new was published."""
+    feed = await feed_service(services).latest(site, limit, caller_from(request))
+    etag = f'"latest-{limit}-{feed.version}"'
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Origin"}
+    if if_none_match is not None and etag in (tag.strip() for tag in if_none_match.split(",")):
+        return Response(None, status_code=304, headers=headers)  # type: ignore[arg-type]
+    comments = [
+        LatestCommentOut(
+            id=item.comment.id,
+            author=item.comment.author_name,
+            excerpt=excerpt(item.comment.body, 200),
+            url=article_url(feed.site.origins, item.page, item.comment.id),
+            page=item.page,
+            page_title=item.page_title,
+            created_at=item.comment.created_at.isoformat().replace("+00:00", "Z"),
+        )
+        for item in feed.items
+    ]
+    return Response(LatestOut(comments), headers=headers)

@@ -198,3 +198,29 @@ async def test_an_unknown_site_is_named(admin: httpx.AsyncClient) -> None:
     missing = "/api/v1/moderation/sites/nosuch/chat-alerts"
     assert_error(await admin.get(missing), 404, field="site")
     assert_error(await admin.put(missing, json={}), 404, field="site")
+
+
+async def test_the_dashboard_sets_alerts_without_showing_secrets(
+    admin: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    csrf = admin.headers["X-CSRF-Token"]
+    saved = await admin.post(
+        "/admin/webhooks/news/chat",
+        data={
+            "csrf_token": csrf,
+            "slack_url": receiver.url("/slack/secret-path"),
+            "queue_threshold": "4",
+            "report_threshold": "0",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    assert (await admin.get(PATH)).json()["queue_threshold"] == 4
+    page = await admin.get("/admin/webhooks/news")
+    assert "(one is set)" in page.text and "secret-path" not in page.text
+    bad = await admin.post(
+        "/admin/webhooks/news/chat",
+        data={"csrf_token": csrf, "slack_url": receiver.url("/s"), "queue_threshold": "many"},
+    )
+    assert bad.status_code == 400
+    assert "whole number" in bad.text
+    assert (await admin.get(PATH)).json()["queue_threshold"] == 4  # nothing stored is lost

@@ -17,6 +17,7 @@ from tests.api.helpers import comment_body
 from tests.api.staff_helpers import ADMIN
 
 PERSONAS = ("anonymous", "reader", "moderator", "admin")
+WEBHOOK_URL = "https://93.184.215.14/hook"
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 BASE = "http://testserver"
 
@@ -426,6 +427,60 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/admin/campaigns/{campaign_id}/donations"): Rule(
         "admin-form", on_campaign("POST", "/donations", {"amount": "5.00"}), frozenset({303})
+    ),
+    # Issue 29: feeds and the latest-comments embed are public; webhooks and chat alerts are
+    # for admins (a public address literal: no resolver involved).
+    ("GET", "/api/v1/feeds/{site}"): Rule("public", simple("GET", "/api/v1/feeds/news")),
+    ("GET", "/api/v1/latest"): Rule("public", simple("GET", "/api/v1/latest?site=news")),
+    ("GET", "/api/v1/moderation/sites/{site}/webhooks"): Rule(
+        "admin", simple("GET", "/api/v1/moderation/sites/news/webhooks")
+    ),
+    ("POST", "/api/v1/moderation/sites/{site}/webhooks"): Rule(
+        "admin",
+        simple(
+            "POST",
+            "/api/v1/moderation/sites/news/webhooks",
+            **_json({"url": WEBHOOK_URL, "events": ["comment.created"]}),
+        ),
+        frozenset({201}),
+    ),
+    ("DELETE", "/api/v1/moderation/webhooks/{endpoint_id}"): Rule(
+        "admin", simple("DELETE", "/api/v1/moderation/webhooks/nope"), frozenset({404})
+    ),
+    ("POST", "/api/v1/moderation/webhooks/{endpoint_id}/test"): Rule(
+        "admin", simple("POST", "/api/v1/moderation/webhooks/nope/test"), frozenset({404})
+    ),
+    ("GET", "/api/v1/moderation/sites/{site}/webhook-deliveries"): Rule(
+        "admin", simple("GET", "/api/v1/moderation/sites/news/webhook-deliveries")
+    ),
+    ("POST", "/api/v1/moderation/webhook-deliveries/{delivery_id}/resend"): Rule(
+        "admin",
+        simple("POST", "/api/v1/moderation/webhook-deliveries/999999/resend"),
+        frozenset({404}),
+    ),
+    ("GET", "/api/v1/moderation/sites/{site}/chat-alerts"): Rule(
+        "admin", simple("GET", "/api/v1/moderation/sites/news/chat-alerts")
+    ),
+    ("PUT", "/api/v1/moderation/sites/{site}/chat-alerts"): Rule(
+        "admin", simple("PUT", "/api/v1/moderation/sites/news/chat-alerts", **_json({}))
+    ),
+    ("GET", "/admin/webhooks"): Rule("admin-page", simple("GET", "/admin/webhooks")),
+    ("GET", "/admin/webhooks/{site}"): Rule("admin-page", simple("GET", "/admin/webhooks/news")),
+    ("POST", "/admin/webhooks/{site}"): Rule(
+        "admin-form",
+        admin_form("/admin/webhooks/news", {"url": WEBHOOK_URL, "events": "report.created"}),
+    ),
+    ("POST", "/admin/webhook-endpoints/{endpoint_id}/remove"): Rule(
+        "admin-form", admin_form("/admin/webhook-endpoints/nope/remove"), frozenset({404})
+    ),
+    ("POST", "/admin/webhook-endpoints/{endpoint_id}/test"): Rule(
+        "admin-form", admin_form("/admin/webhook-endpoints/nope/test"), frozenset({404})
+    ),
+    ("POST", "/admin/webhooks/{site}/chat"): Rule(
+        "admin-form", admin_form("/admin/webhooks/news/chat"), frozenset({303})
+    ),
+    ("POST", "/admin/webhook-deliveries/{delivery_id}/resend"): Rule(
+        "admin-form", admin_form("/admin/webhook-deliveries/999999/resend"), frozenset({404})
     ),
 }
 

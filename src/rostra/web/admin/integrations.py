@@ -10,11 +10,12 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
-from rostra.domain.errors import DomainError
+from rostra.domain.chat_alerts import ChatAlertSettings
+from rostra.domain.errors import DomainError, ValidationError
 from rostra.domain.staff import NotSignedInError, StaffUser
 from rostra.services.registry import Services
 from rostra.web.admin.views import _form, _page_context, _staff, _status, redirect, render
-from rostra.web.api.webhooks import webhook_service
+from rostra.web.api.webhooks import chat_service, webhook_service
 
 EVENT_LABELS = (
     ("comment.created", "A comment is posted (also when held for review)"),
@@ -61,10 +62,12 @@ async def _page(
     user, context = found
     endpoints: list[Any] = []
     deliveries: list[Any] = []
+    chat = None
     if site is not None:
         try:
             endpoints = await webhook_service(services).list_endpoints(user, site)
             deliveries = await webhook_service(services).deliveries(user, site)
+            chat = await chat_service(services).settings(user, site)
         except DomainError as exc:
             return render("error", _status(exc), heading=exc.message, **context)
     return render(
@@ -74,6 +77,7 @@ async def _page(
         endpoints=endpoints,
         deliveries=deliveries,
         secret=secret,
+        chat=chat,
         event_labels=EVENT_LABELS,
         state_labels=STATE_LABELS,
         message=request.query_params.get("message"),
@@ -176,6 +180,39 @@ async def resend_delivery(
     return redirect(f"/admin/webhooks/{site}", message="The delivery will be sent again.")
 
 
+def _count(form: Any, name: str) -> int:
+    text = (form.get(name) or "0").strip()
+    if not text.isdigit():
+        raise ValidationError("Enter a whole number (0 turns the alert off).", field=name)
+    return int(text)
+
+
+# POST /admin/webhooks/{site}/chat
+@post("/admin/webhooks/{site:str}/chat", include_in_schema=False, status_code=303)
+async def save_chat_alerts(
+    request: Request[Any, Any, Any], site: FromPath[str], services: NamedDependency[Services]
+) -> Response[Any]:
+    """Replace the site's chat alerts; the secrets are typed again on every change."""
+    form = await _form(request)
+    checked = await _admin(request, services, form.get("csrf_token"))
+    if isinstance(checked, Response):
+        return checked
+    user, context = checked
+    try:
+        settings = ChatAlertSettings(
+            slack_url=form.get("slack_url") or None,
+            matrix_homeserver=form.get("matrix_homeserver") or None,
+            matrix_room=form.get("matrix_room") or None,
+            matrix_token=form.get("matrix_token") or None,
+            queue_threshold=_count(form, "queue_threshold"),
+            report_threshold=_count(form, "report_threshold"),
+        )
+        await chat_service(services).configure(user, site, settings)
+    except DomainError as exc:
+        return render("error", _status(exc), heading=exc.message, **context)
+    return redirect(f"/admin/webhooks/{site}", message="Chat alerts saved.")
+
+
 ROUTES: list[HTTPRouteHandler] = [
     webhooks_index,  # GET  /admin/webhooks
     webhooks_page,  # GET  /admin/webhooks/{site}
@@ -183,4 +220,5 @@ ROUTES: list[HTTPRouteHandler] = [
     remove_webhook,  # POST /admin/webhook-endpoints/{id}/remove
     test_webhook,  # POST /admin/webhook-endpoints/{id}/test
     resend_delivery,  # POST /admin/webhook-deliveries/{id}/resend
+    save_chat_alerts,  # POST /admin/webhooks/{site}/chat
 ]

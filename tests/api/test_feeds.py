@@ -43,7 +43,7 @@ async def test_a_site_feed_lists_the_newest_published_comments_first(
 async def test_a_page_feed_holds_only_that_page_in_rss(client: httpx.AsyncClient) -> None:
     mine = await new_comment(client)
     await new_comment(client, page=OTHER_PAGE, body="Elsewhere")
-    response = await client.get("/api/v1/feeds/news", params={"page": PAGE, "format": "rss"})
+    response = await client.get("/api/v1/feeds/news/rss", params={"page": PAGE})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/rss+xml")
     root = etree.fromstring(response.content)
@@ -70,7 +70,7 @@ async def test_the_etag_holds_until_something_is_published(
     assert fresh.status_code == 200
     assert fresh.headers["etag"] != etag
     assert len(atom_entries(fresh.content)) == 2
-    rss = await client.get("/api/v1/feeds/news", params={"page": PAGE, "format": "rss"})
+    rss = await client.get("/api/v1/feeds/news/rss", params={"page": PAGE})
     assert rss.headers["etag"] != fresh.headers["etag"]  # one tag per format
 
 
@@ -89,7 +89,7 @@ async def test_held_comments_are_left_out(client: httpx.AsyncClient, services: o
 
 async def test_bad_feed_requests_are_refused(client: httpx.AsyncClient) -> None:
     assert_error(await client.get("/api/v1/feeds/nosuch"), 404, field="site")
-    assert_error(await client.get("/api/v1/feeds/news", params={"format": "json"}), 400)
+    assert_error(await client.get("/api/v1/feeds/nosuch/rss"), 404, field="site")
     assert_error(await client.get("/api/v1/feeds/news", params={"page": "x" * 3000}), 400)
     empty = await client.get("/api/v1/feeds/news", params={"page": "/never/commented"})
     assert empty.status_code == 200

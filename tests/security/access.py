@@ -431,6 +431,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     # Issue 29: feeds and the latest-comments embed are public; webhooks and chat alerts are
     # for admins (a public address literal: no resolver involved).
     ("GET", "/api/v1/feeds/{site}"): Rule("public", simple("GET", "/api/v1/feeds/news")),
+    ("GET", "/api/v1/feeds/{site}/rss"): Rule("public", simple("GET", "/api/v1/feeds/news/rss")),
     ("GET", "/api/v1/latest"): Rule("public", simple("GET", "/api/v1/latest?site=news")),
     ("GET", "/api/v1/moderation/sites/{site}/webhooks"): Rule(
         "admin", simple("GET", "/api/v1/moderation/sites/news/webhooks")

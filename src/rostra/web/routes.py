@@ -90,7 +90,8 @@ API_ROUTES: list[HTTPRouteHandler] = [
     oidc.redeem,  # POST   /api/v1/auth/oidc/redeem
     avatars.upload_avatar,  # POST   /api/v1/me/avatar
     avatars.remove_avatar,  # DELETE /api/v1/me/avatar
-    feeds.comment_feed,  # GET    /api/v1/feeds/{site}?page&format
+    feeds.atom_feed,  # GET    /api/v1/feeds/{site}?page
+    feeds.rss_feed,  # GET    /api/v1/feeds/{site}/rss?page
     feeds.latest_comments,  # GET    /api/v1/latest?site&limit
     webhooks.list_webhooks,  # GET    /api/v1/moderation/sites/{site}/webhooks
     webhooks.add_webhook,  # POST   /api/v1/moderation/sites/{site}/webhooks

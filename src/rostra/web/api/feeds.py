@@ -3,7 +3,7 @@ one of its pages, cached under the feed's version like thread pages are."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
@@ -31,47 +31,74 @@ def feed_service(services: Services) -> FeedService:
     return services.feeds
 
 
-# GET /api/v1/feeds/{site}
-@get(
-    "/api/v1/feeds/{site:str}",
-    summary="RSS or Atom feed of the latest comments",
-    tags=["feeds"],
-    responses=ERROR_RESPONSES,
-    media_type="application/atom+xml",
-)
-async def comment_feed(
+async def _feed(
     request: Request,  # type: ignore[type-arg]
-    site: FromPath[str],
-    services: NamedDependency[Services],
-    page: Annotated[
-        str | None, QueryParameter(description="a page's path or identifier; absent: the site")
-    ] = None,
-    format: Annotated[
-        Literal["atom", "rss"], QueryParameter(description="atom (default) or rss")
-    ] = "atom",
-    if_none_match: Annotated[
-        str | None,
-        HeaderParameter(
-            name="If-None-Match", description="the ETag of a copy already held", required=False
-        ),
-    ] = None,
+    services: Services,
+    site: str,
+    page: str | None,
+    kind: str,
+    if_none_match: str | None,
 ) -> Response[bytes]:
-    """The newest published comments (at most 30), newest first, with their sanitized HTML.
-    The ETag is the feed's version: ``304`` while nothing new was published."""
     feeds = feed_service(services)
     version = await feeds.version(site, page)
-    etag = f'"{format}-{version}"'
+    etag = f'"{kind}-{version}"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if if_none_match is not None and etag in (tag.strip() for tag in if_none_match.split(",")):
-        return Response(b"", status_code=304, headers=headers)
-    key = (site, page, format, version)
+        return Response(b"", status_code=304, headers=headers, media_type=FORMATS[kind])
+    key = (site, page, kind, version)
     body = _RENDERED.get(key)
     if body is None:
         feed = await feeds.feed(site, page)
-        body = render_feed(feed, format, str(request.url))
+        body = render_feed(feed, kind, str(request.url))
         if feed.version == version:  # a comment that landed in between is in the next one
             _RENDERED.put(key, body)
-    return Response(body, headers=headers, media_type=f"{FORMATS[format]}; charset=utf-8")
+    return Response(body, headers=headers, media_type=f"{FORMATS[kind]}; charset=utf-8")
+
+
+PAGE_PARAMETER = QueryParameter(description="a page's path or identifier; absent: the site")
+IF_NONE_MATCH = HeaderParameter(
+    name="If-None-Match", description="the ETag of a copy already held", required=False
+)
+
+
+# GET /api/v1/feeds/{site}
+@get(
+    "/api/v1/feeds/{site:str}",
+    summary="Atom feed of the latest comments",
+    tags=["feeds"],
+    responses=ERROR_RESPONSES,
+    media_type=FORMATS["atom"],
+)
+async def atom_feed(
+    request: Request,  # type: ignore[type-arg]
+    site: FromPath[str],
+    services: NamedDependency[Services],
+    page: Annotated[str | None, PAGE_PARAMETER] = None,
+    if_none_match: Annotated[str | None, IF_NONE_MATCH] = None,
+) -> Response[bytes]:
+    """The newest published comments (at most 30) of the site or of one page, newest first,
+    with their sanitized HTML. The ETag is the feed's version: ``304`` while nothing new was
+    published."""
+    return await _feed(request, services, site, page, "atom", if_none_match)
+
+
+# GET /api/v1/feeds/{site}/rss
+@get(
+    "/api/v1/feeds/{site:str}/rss",
+    summary="RSS feed of the latest comments",
+    tags=["feeds"],
+    responses=ERROR_RESPONSES,
+    media_type=FORMATS["rss"],
+)
+async def rss_feed(
+    request: Request,  # type: ignore[type-arg]
+    site: FromPath[str],
+    services: NamedDependency[Services],
+    page: Annotated[str | None, PAGE_PARAMETER] = None,
+    if_none_match: Annotated[str | None, IF_NONE_MATCH] = None,
+) -> Response[bytes]:
+    """The same as the Atom feed, as RSS 2.0."""
+    return await _feed(request, services, site, page, "rss", if_none_match)
 
 
 # GET /api/v1/latest

@@ -64,7 +64,8 @@ def stored_sites(cli: Cli) -> list[tuple[str, list[str]]]:
 # Help
 
 COMMANDS = [[], ["serve"], ["demo"], ["migrate"], ["site"], ["site", "add"], ["site", "allow"],
-            ["site", "list"], ["media"], ["media", "migrate"]]  # fmt: skip
+            ["site", "list"], ["media"], ["media", "migrate"], ["webhook"],
+            ["webhook", "add"]]  # fmt: skip
 # An example: "e.g. …", "Example: …", or a whole command line with an option.
 EXAMPLE = re.compile(r"e\.g\.|Example:|\brostra [a-z][^\n]* --[a-z]")
 

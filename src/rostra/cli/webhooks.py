@@ -45,7 +45,10 @@ def add(
     database: str | None = DATABASE_OPTION,
     config: Path | None = CONFIG_OPTION,
 ) -> None:
-    """Register an endpoint and print its signing secret (shown this once)."""
+    """Register an endpoint and print its signing secret (shown this once).
+
+    Example: `rostra webhook add news https://hooks.news.example/rostra --event report.created`
+    """
     settings = settings_from(config, database_url=database)
 
     async def action(services: Services) -> tuple[WebhookEndpoint, str]:

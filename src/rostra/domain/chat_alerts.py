@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from rostra.domain.errors import ValidationError
 from rostra.domain.webhooks import validate_url
 
 MAX_THRESHOLD = 10_000
-SERVICES = ("slack", "matrix")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +102,3 @@ def matrix_request(homeserver: str, room: str, txn: str, text: str) -> tuple[str
     path = f"/_matrix/client/v3/rooms/{quote(room, safe='')}/send/m.room.message/{quote(txn)}"
     body = json.dumps({"msgtype": "m.text", "body": text}).encode()
     return "PUT", base + path, body
-
-
-def host_of(url: str) -> str:
-    return urlsplit(url).hostname or ""

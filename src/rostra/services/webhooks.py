@@ -18,7 +18,6 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import structlog
 from cryptography.fernet import Fernet, InvalidToken
@@ -395,8 +394,3 @@ class WebhookService:
 
 def _actor(user: StaffUser | None) -> str:
     return user.email if user is not None else OPERATOR
-
-
-def endpoint_host(url: str) -> str:
-    """The host of an endpoint's URL, for short listings."""
-    return urlsplit(url).hostname or url

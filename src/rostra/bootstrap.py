@@ -39,11 +39,13 @@ from rostra.services.housekeeping import Housekeeper
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
 from rostra.services.live import LiveService
+from rostra.services.mentions import MentionService
 from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationPolicy, NotificationService
 from rostra.services.oidc import OidcService
 from rostra.services.ports import Clock, ImageStore, RateLimiter, ToxicityModel
+from rostra.services.reactions import ReactionService
 from rostra.services.readiness import Probe, ReadinessService
 from rostra.services.registry import Services
 from rostra.services.screening import ScreeningService
@@ -112,6 +114,8 @@ def build_event_bus(settings: Settings, database: Database) -> LogRelayEventBus 
 SUBSCRIBE_PER_CLIENT = "5/minute;20/hour;50/day"
 # Votes without the voter cookie (each makes a new voter) one client address may cast.
 NEW_VOTERS_PER_ADDRESS = "20/minute;100/hour"
+# Lookups of a thread's names to mention (the widget asks once per form) per client address.
+MENTION_LOOKUPS_PER_ADDRESS = "30/minute;300/hour"
 
 
 def build_login_limiter(settings: Settings) -> RateLimiter:
@@ -132,6 +136,7 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     rules["vote-new-voter"] = NEW_VOTERS_PER_ADDRESS
     rules["vote-new-voter-comment"] = "1/day"
     rules["report-address"] = settings.rate_limit_reports
+    rules["mentions"] = MENTION_LOOKUPS_PER_ADDRESS
     return LimitsRateLimiter(rules, settings.redis_url)
 
 
@@ -369,6 +374,8 @@ def build_services(
             metrics=metrics,
         ),
         votes=VoteService(database, live, limiter, keyring),
+        reactions=ReactionService(database, live, limiter, keyring),
+        mentions=MentionService(database, limiter, keyring),
         sites=SiteService(database),
         live=live,
         keyring=keyring,

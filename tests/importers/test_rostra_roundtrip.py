@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from rostra.bootstrap import build_services
 from rostra.config import Settings
+from rostra.domain.paging import Sort
 from rostra.domain.subscriptions import SubscriptionKind
 from rostra.importers.rostra import RostraExport
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft
 from rostra.services.imports import ImportFileError, ImportSource
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from rostra.storage.database import Database, async_url
 from rostra.storage.tables import metadata
 from tests.conftest import ORIGIN, SECRET_KEY, MovableClock
@@ -90,6 +92,12 @@ async def populate(services: Services, clock: MovableClock, settings: Settings) 
     )  # fmt: skip
     for voter, value in (("v1", 1), ("v2", 1), ("v3", -1)):
         await services.votes.cast_vote(first.comment.id, value, Caller(voter=voter, origin=ORIGIN))
+    await services.reactions.set_site_reactions("news", ["Agree", "😂", "Insightful"])
+    for voter, reaction in (("v1", "Agree"), ("v2", "😂"), ("v4", "Agree")):
+        await services.reactions.react(
+            first.comment.id, reaction, Caller(voter=voter, origin=ORIGIN)
+        )
+    await services.reactions.react(reply.comment.id, "Insightful", Caller(voter="v1"))
     clock.advance(days=1)
     assert services.subscriptions is not None
     database = Database(settings.database_url)
@@ -115,15 +123,18 @@ async def test_export_then_restore_into_an_empty_database_is_exact(
     assert [line["type"] for line in exported].count("comment") == 6
     assert [line["type"] for line in exported].count("vote") == 3
     assert [line["type"] for line in exported].count("subscription") == 1
+    assert [line["type"] for line in exported].count("reaction") == 4
+    assert exported[0]["reactions"] == ["Agree", "😂", "Insightful"]
 
     report = await run_import(empty_services, ImportSource.ROSTRA, file)
 
-    assert (report.added, report.votes, report.subscriptions) == (6, 3, 1)
+    assert (report.added, report.votes, report.reactions, report.subscriptions) == (6, 3, 4, 1)
     assert await export_lines(empty_services) == exported
     target = empty_services.imports._storage.url  # type: ignore[union-attr]
     for table, leave_out in (
         ("comments", {"edit_token_hash", "thread_id"}),
         ("votes", set()),
+        ("reactions", set()),
         ("threads", {"id", "version", "site_id"}),
         ("sites", {"id", "created_us"}),
         ("subscriptions", {"site_id"}),
@@ -139,7 +150,12 @@ async def test_export_then_restore_into_an_empty_database_is_exact(
         assert len(source_rows) == len(target_rows) and differences == [], differences
 
     again = await run_import(empty_services, ImportSource.ROSTRA, file)
-    assert (again.added, again.votes, again.existing) == (0, 0, 6)
+    assert (again.added, again.votes, again.reactions, again.existing) == (0, 0, 0, 6)
+    restored = await empty_services.comments.read_thread(
+        ThreadQuery("news", "/a", Sort.REACTIONS), Caller()
+    )
+    assert dict(restored.comments[0].comment.reactions) == {"Agree": 2, "😂": 1}
+    assert restored.reactions == ("Agree", "😂", "Insightful")
 
 
 async def test_a_damaged_export_names_its_line(tmp_path: Path) -> None:

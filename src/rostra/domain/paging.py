@@ -21,11 +21,12 @@ MAX_PAGE_SIZE = 100
 
 
 class Sort(StrEnum):
-    """The sort tabs: Newest, Oldest, Most Voted."""
+    """The sort tabs: Newest, Oldest, Most Voted, Most reacted."""
 
     NEWEST = "newest"
     OLDEST = "oldest"
     VOTES = "votes"
+    REACTIONS = "reactions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +36,13 @@ class Cursor:
     sort: Sort
     created_us: int
     comment_id: str
-    score: int = 0
+    score: int = 0  # the score, or the reaction total for "Most reacted"
 
     @classmethod
     def after(cls, sort: Sort, comment: Comment) -> Cursor:
         """The cursor that continues after ``comment``."""
-        return cls(sort, to_us(comment.created_at), comment.id, comment.score)
+        score = comment.reaction_total if sort is Sort.REACTIONS else comment.score
+        return cls(sort, to_us(comment.created_at), comment.id, score)
 
     def encode(self) -> str:
         """An opaque, URL-safe string."""

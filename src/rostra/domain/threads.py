@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from rostra.domain.comments import Comment, CommentStatus, clean_text
 from rostra.domain.errors import ValidationError
+from rostra.domain.reactions import DEFAULT_REACTIONS
 from rostra.domain.sites import normalize_origin
 
 MAX_PAGE_LENGTH = 1_024
@@ -28,6 +29,7 @@ class Thread:
     title: str | None
     comment_count: int
     version: int = 0
+    reactions: tuple[str, ...] = DEFAULT_REACTIONS  # its site's set (``Site.reactions``)
 
 
 def validate_page(page: str) -> str:

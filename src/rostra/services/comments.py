@@ -20,6 +20,7 @@ from rostra.domain.errors import (
 )
 from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated
 from rostra.domain.images import ImageAttachment
+from rostra.domain.mentions import Mention, find_mentions, link_mentions
 from rostra.domain.moderation import ModerationSettings, Verdict
 from rostra.domain.rendering import render_markdown
 from rostra.domain.sites import Site
@@ -157,10 +158,10 @@ class CommentService:
         # time commits, across all workers, so work done while holding it is not done in
         # parallel (docs/performance.md). A duplicate sent at the very same moment from the
         # same address can pass the duplicate screen; the rate limit bounds how many.
-        body_html = render_markdown(body)
         async with self._storage.glance() as tx:
             site, settings = await self._site_with_settings(tx, draft.site, caller)
             page = validate_site_page(draft.page, site.origins)  # issue 23: a path on the site
+            mentions = await _mentions_in(tx, site.name, page, body)
             await check_not_banned(tx, email_hash, ip_hash, now)  # staff bans (issue 5)
             screening = await self._screening.screen_comment(
                 tx,
@@ -175,6 +176,7 @@ class CommentService:
                 scores,
                 settings,
             )
+        body_html = render_markdown(link_mentions(body, mentions))
         async with self._storage.write() as tx:
             thread = await tx.threads.get_or_create(site.name, page, title)
             parent_id, root_id, depth = None, None, 0
@@ -222,6 +224,7 @@ class CommentService:
                     author_is_staff=caller.staff,
                     reader_id=reader.id if reader else None,
                     author_avatar=reader.avatar_url if reader else None,
+                    mentions=tuple(m.comment_id for m in mentions),
                 )
             )
             if draft.images:
@@ -265,7 +268,9 @@ class CommentService:
             if screening.verdict is Verdict.REJECT:
                 raise CommentRejectedError(rejection_message(screening), field="body")
             now = self._clock.now()
-            await tx.comments.update_body(comment.id, body, render_markdown(body), now)
+            mentions = await _mentions_in(tx, thread.site, thread.page, body, before=comment.id)
+            body_html = render_markdown(link_mentions(body, mentions))
+            await tx.comments.update_body(comment.id, body, body_html, now)
             await self._screening.record(tx, comment.id, screening)
             if screening.verdict is Verdict.HOLD and comment.status is CommentStatus.PUBLISHED:
                 # The new text needs a look: it leaves the thread (and its count) until staff
@@ -407,3 +412,17 @@ class CommentService:
             descendant_count=0,
             anchor=None,
         )
+
+
+async def _mentions_in(
+    tx: Transaction, site: str, page: str, body: str, before: str | None = None
+) -> list[Mention]:
+    """The thread's authors ``body`` mentions (``@Name``); an edited comment (``before``) does
+    not mention itself."""
+    if "@" not in body:
+        return []
+    thread = await tx.threads.find(site, page)
+    if thread is None:
+        return []
+    authors = [a for a in await tx.comments.thread_authors(thread.id) if a.comment_id != before]
+    return find_mentions(body, authors)

@@ -1,8 +1,9 @@
 """Exporting a site as JSON Lines: the format ``rostra import rostra`` restores exactly.
 
 One JSON object per line, each with a ``type``: first the ``site``, then each ``thread`` followed
-by its ``comment`` lines (parents before replies) and its ``vote`` lines, then the site's
-``subscription`` lines. Threads are read one at a time, so memory holds one thread, not the site.
+by its ``comment`` lines (parents before replies), its ``vote`` and ``reaction`` lines, then the
+site's ``subscription`` lines. Threads are read one at a time, so memory holds one thread, not the
+site.
 Edit-token digests are never exported: they are secrets, and the edit window of an exported
 comment is long closed.
 """
@@ -22,7 +23,7 @@ THREAD_BATCH = 200
 # Derived on restore (or secret), so not written.
 LEFT_OUT = frozenset(
     {"thread_id", "edit_token_hash", "body_html", "is_anchored", "score", "descendant_count",
-     "root_id", "depth", "created_us", "edited_us"}
+     "reaction_total", "root_id", "depth", "created_us", "edited_us"}
 )  # fmt: skip
 
 
@@ -49,6 +50,7 @@ class ExportService:
                 "name": found.name,
                 "title": found.title,
                 "origins": list(found.origins),
+                "reactions": list(found.reactions),
             }
             after = 0
             while True:
@@ -76,6 +78,14 @@ class ExportService:
                             "voter": vote["voter"],
                             "value": vote["value"],
                             "created_at": _time(vote["created_us"]),
+                        }
+                    for reaction in await tx.imports.export_reactions(thread["id"]):
+                        yield {
+                            "type": "reaction",
+                            "comment_id": reaction["comment_id"],
+                            "voter": reaction["voter"],
+                            "reaction": reaction["reaction"],
+                            "created_at": _time(reaction["created_us"]),
                         }
                 if len(batch) < THREAD_BATCH:
                     break

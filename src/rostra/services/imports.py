@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ from rostra.domain.anchors import parse_anchor
 from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import DomainError, NotFoundError, ValidationError
 from rostra.domain.events import CommentCreated
+from rostra.domain.reactions import validate_reaction_set
 from rostra.domain.rendering import render_markdown
 from rostra.domain.sites import Site, validate_site_name
 from rostra.domain.threads import validate_page, validate_title
@@ -99,6 +100,16 @@ class SourceVote:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceReaction:
+    """One reader's reaction, from our own export."""
+
+    comment_id: str
+    voter: str
+    reaction: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SourceThread:
     """A page's discussion as the source kept it."""
 
@@ -108,6 +119,7 @@ class SourceThread:
     record: str = ""
     created_at: datetime | None = None
     votes: Sequence[SourceVote] = ()
+    reactions: Sequence[SourceReaction] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +129,7 @@ class SourceSite:
     name: str
     title: str = ""
     origins: tuple[str, ...] = ()
+    reactions: tuple[str, ...] | None = None  # None: the default set
     subscriptions: Sequence[Mapping[str, Any]] = ()
 
 
@@ -133,6 +146,7 @@ class ThreadOutcome:
     duplicates: int = 0
     votes: int = 0
     vote_totals: int = 0
+    reactions: int = 0
     warnings: list[str] = field(default_factory=list)
     skipped: list[SkippedRecord] = field(default_factory=list)
 
@@ -158,6 +172,7 @@ class ImportReport:
     duplicates: int = 0
     votes: int = 0
     vote_totals: int = 0
+    reactions: int = 0
     subscriptions: int = 0
     records: int = 0
     left_out: int = 0
@@ -210,6 +225,7 @@ class ImportReport:
         self.duplicates += outcome.duplicates
         self.votes += outcome.votes
         self.vote_totals += outcome.vote_totals
+        self.reactions += outcome.reactions
         self.warn(outcome.warnings)
         for record in outcome.skipped:
             self.skip(record)
@@ -315,7 +331,7 @@ class ImportService:
             if await tx.sites.get(site) is None:
                 raise NotFoundError(f"There is no site called {site!r}.", field="site")
             known = await tx.imports.known(site, page, source.value, source_ids)
-        if len(known) == len(prepared) and not thread.votes:
+        if len(known) == len(prepared) and not (thread.votes or thread.reactions):
             outcome.existing = len(prepared)
             return outcome
         # Rendering is the slow part: done before the write transaction, so that the database
@@ -331,7 +347,7 @@ class ImportService:
                 known = await tx.imports.known(site, page, source.value, source_ids)
                 new = [p for p in prepared if p.source.source_id not in known]
                 outcome.existing = len(prepared) - len(new)
-                if not new and not thread.votes:
+                if not new and not (thread.votes or thread.reactions):
                     return outcome
                 first = thread.created_at or min(
                     (p.source.created_at for p in new or prepared), default=None
@@ -349,6 +365,13 @@ class ImportService:
                 if thread.votes:
                     outcome.votes = await tx.imports.add_votes(
                         [(v.comment_id, v.voter, v.value, v.created_at) for v in thread.votes]
+                    )
+                if thread.reactions:
+                    outcome.reactions = await tx.imports.add_reactions(
+                        [
+                            (r.comment_id, r.voter, r.reaction, r.created_at)
+                            for r in thread.reactions
+                        ]
                     )
                 outcome.added = len(rows)
                 outcome.vote_totals = sum(row.upvotes + row.downvotes for row in rows)
@@ -390,6 +413,10 @@ class ImportService:
             if site is None and data is not None and not dry_run:
                 site = Site(validate_site_name(name), tuple(data.origins), data.title)
                 await tx.sites.add(site)
+                if data.reactions is not None:
+                    chosen = validate_reaction_set(data.reactions)
+                    await tx.sites.set_reactions(site.name, chosen)
+                    site = replace(site, reactions=chosen)
             if site is None:
                 raise NotFoundError(
                     f"There is no site called {name!r}; add it first with "

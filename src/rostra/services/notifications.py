@@ -134,7 +134,11 @@ class NotificationService:
         recipients = await tx.subscriptions.recipients(
             site.name, thread.page, comment.id, comment.parent_id
         )
-        if not recipients:
+        # Mentioned authors hear of it like the author replied to, in the same single mail.
+        mentioned = await tx.subscriptions.mentioned(
+            site.name, thread.page, comment.id, comment.mentions
+        )
+        if not recipients and not mentioned:
             return
         now = self._clock.now()
         item: dict[str, object] = {
@@ -144,19 +148,31 @@ class NotificationService:
             "url": article_url(site.origins, thread.page, comment.id),
         }
         told_of_reply = {r.email.lower() for r in recipients if r.kind is SubscriptionKind.REPLIES}
+        addressed = {r.email.lower() for r in mentioned}
+        direct = [r for r in recipients if r.kind is SubscriptionKind.REPLIES]
+        for recipient in mentioned:  # one subscription per address (a reply's first)
+            if recipient.email.lower() not in {r.email.lower() for r in direct}:
+                direct.append(recipient)
+        for recipient in direct:
+            mention = recipient.email.lower() in addressed
+            await tx.outbox.enqueue(
+                NewMailJob(
+                    kind=MailKind.REPLY,
+                    recipient=recipient.email,
+                    subscription_id=recipient.subscription_id,
+                    payload={
+                        "site": site.name,
+                        "page": thread.page,
+                        "items": [{**item, "mention": True} if mention else item],
+                    },
+                    available_at=now,
+                    created_at=now,
+                )
+            )
         for recipient in recipients:
             if recipient.kind is SubscriptionKind.REPLIES:
-                await tx.outbox.enqueue(
-                    NewMailJob(
-                        kind=MailKind.REPLY,
-                        recipient=recipient.email,
-                        subscription_id=recipient.subscription_id,
-                        payload={"site": site.name, "page": thread.page, "items": [item]},
-                        available_at=now,
-                        created_at=now,
-                    )
-                )
-            elif recipient.email.lower() not in told_of_reply:
+                continue
+            if recipient.email.lower() not in told_of_reply | addressed:
                 await self._batch(tx, recipient.subscription_id, recipient, site, thread, item)
 
     async def _batch(

@@ -6,7 +6,7 @@ never learn which database or transport is behind.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable, Sequence
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +16,7 @@ from rostra.domain.anchors import Anchor
 from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.events import ThreadEvent
 from rostra.domain.images import ImageKind, ImageLimits, ProcessedImage, StoredImage
+from rostra.domain.mentions import ThreadAuthor
 from rostra.domain.moderation import ModerationSettings, Reason, Verdict
 from rostra.domain.paging import Cursor, Sort
 from rostra.domain.sites import Site
@@ -56,6 +57,7 @@ class NewComment:
     author_is_staff: bool = False  # posted with a staff session (issue 5)
     reader_id: str | None = None  # posted by a signed-in reader account (issue 10)
     author_avatar: str | None = None
+    mentions: tuple[str, ...] = ()  # the comments whose authors it mentions
 
 
 class SiteRepository(Protocol):
@@ -67,6 +69,9 @@ class SiteRepository(Protocol):
 
     async def set_origins(self, name: str, origins: Sequence[str]) -> None:
         """Replace the origins allowed to embed the site."""
+
+    async def set_reactions(self, name: str, reactions: Sequence[str] | None) -> None:
+        """Set the reactions the site's readers choose from; None: the default set."""
 
     async def list_all(self) -> list[Site]:
         """Every site, by name."""
@@ -145,6 +150,13 @@ class CommentRepository(Protocol):
     async def adjust_descendants(self, root_id: str, delta: int) -> None:
         """Add ``delta`` to the count of published replies under a top-level comment."""
 
+    async def thread_authors(self, thread_id: int) -> list[ThreadAuthor]:
+        """The people who wrote the thread's recent published comments, each once by the name
+        shown, with their latest comment, most recent first."""
+
+    async def set_reactions(self, comment_id: str, counts: Mapping[str, int]) -> None:
+        """Store a comment's reaction counts (and their total, for sorting)."""
+
     async def adjust_votes(self, comment_id: str, up: int, down: int) -> tuple[int, int]:
         """Add to a comment's vote counts; returns the new (upvotes, downvotes)."""
 
@@ -158,6 +170,17 @@ class VoteRepository(Protocol):
 
     async def for_voter(self, voter: str, comment_ids: Sequence[str]) -> dict[str, int]:
         """The voter's non-zero votes among ``comment_ids``."""
+
+
+class ReactionRepository(Protocol):
+    async def get(self, comment_id: str, voter: str) -> str | None:
+        """The voter's current reaction to the comment, None when none."""
+
+    async def set(self, comment_id: str, voter: str, reaction: str | None) -> None:
+        """Record the reaction, replacing the voter's previous one; None removes it."""
+
+    async def for_voter(self, voter: str, comment_ids: Sequence[str]) -> dict[str, str]:
+        """The voter's reactions among ``comment_ids``."""
 
 
 class EventLog(Protocol):
@@ -349,6 +372,12 @@ class SubscriptionRepository(Protocol):
         """Confirmed subscribers to tell about a published comment: followers of the page and,
         for a reply, the parent's author; never the comment's own author."""
 
+    async def mentioned(
+        self, site: str, page: str, comment_id: str, mentioned_ids: Sequence[str]
+    ) -> list[Recipient]:
+        """Confirmed subscribers who wrote the comments ``mentioned_ids`` (by their address)
+        and asked for replies, or follow the page; never the comment's own author."""
+
     async def set_next_digest(self, subscription_id: str, moment: datetime) -> None:
         """The earliest time the next batched mail of this subscription may leave."""
 
@@ -402,6 +431,7 @@ class Transaction(Protocol):
     threads: ThreadRepository
     comments: CommentRepository
     votes: VoteRepository
+    reactions: ReactionRepository
     events: EventLog
     subscriptions: SubscriptionRepository
     outbox: Outbox

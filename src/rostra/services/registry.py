@@ -15,10 +15,12 @@ from rostra.services.exports import ExportService
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
 from rostra.services.live import LiveService
+from rostra.services.mentions import MentionService
 from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationService
 from rostra.services.oidc import OidcService
+from rostra.services.reactions import ReactionService
 from rostra.services.readiness import ReadinessService
 from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
@@ -39,6 +41,8 @@ class Services:
 
     comments: CommentService
     votes: VoteService
+    reactions: ReactionService
+    mentions: MentionService
     sites: SiteService
     live: LiveService
     keyring: Keyring

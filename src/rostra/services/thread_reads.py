@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from rostra.domain.comments import Comment
@@ -54,6 +54,8 @@ class ThreadPage:
     next_cursor: str | None
     my_votes: dict[str, int]
     cache_key: str | None = None
+    reactions: tuple[str, ...] = ()  # the site's set
+    my_reactions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +118,12 @@ class ThreadReader:
             arranged = self._pages.get(key) if key else None
             if thread is not None and arranged is not None:
                 return self._page(
-                    thread, query, limit, arranged, await _my_votes(look, caller, arranged)
+                    thread, query, limit, arranged, *await _mine(look, caller, thread, arranged)
                 )
         if thread is None or key is None:
             async with self._storage.read() as tx:
                 site = await site_named(tx, query.site)
-            return ThreadPage(site.name, page, None, 0, [], None, {})
+            return ThreadPage(site.name, page, None, 0, [], None, {}, reactions=site.reactions)
         # One build per page and thread version: readers who arrive while it is made wait for
         # it rather than each making the same page again (a hot thread's new version otherwise
         # sent every waiting reader into the same build).
@@ -131,8 +133,8 @@ class ThreadReader:
             built = await self._build(key, thread, query, limit, after)
         thread, arranged = built
         async with self._storage.glance() as look:
-            my_votes = await _my_votes(look, caller, arranged)
-        return self._page(thread, query, limit, arranged, my_votes)
+            mine = await _mine(look, caller, thread, arranged)
+        return self._page(thread, query, limit, arranged, *mine)
 
     async def _build(
         self,
@@ -190,7 +192,9 @@ class ThreadReader:
         limit: int,
         arranged: _ArrangedPage,
         my_votes: dict[str, int],
+        my_reactions: dict[str, str],
     ) -> ThreadPage:
+        # The site's reactions come with the thread row, not its version: they are in the key.
         return ThreadPage(
             thread.site,
             thread.page,
@@ -200,7 +204,9 @@ class ThreadReader:
             arranged.next_cursor,
             my_votes,
             cache_key=f"{thread.id}:{thread.version}:{query.sort}:{limit}:"
-            f"{query.cursor}:{query.anchored}",
+            f"{query.cursor}:{query.anchored}:{'|'.join(thread.reactions)}",
+            reactions=thread.reactions,
+            my_reactions=my_reactions,
         )
 
     async def _build_on_primary(
@@ -275,11 +281,17 @@ class ThreadReader:
         return {page: found.get(clean, 0) for page, clean in zip(pages, checked, strict=True)}
 
 
-async def _my_votes(tx: Transaction, caller: Caller, arranged: _ArrangedPage) -> dict[str, int]:
-    """The reader's own votes on the comments of a page (none for readers without a voter id)."""
+async def _mine(
+    tx: Transaction, caller: Caller, thread: Thread, arranged: _ArrangedPage
+) -> tuple[dict[str, int], dict[str, str]]:
+    """The reader's own votes and reactions on the comments of a page (none for readers
+    without a voter id; no reactions where the site offers none)."""
     if not caller.voter or not arranged.comment_ids:
-        return {}
-    return await tx.votes.for_voter(caller.voter, arranged.comment_ids)
+        return {}, {}
+    votes = await tx.votes.for_voter(caller.voter, arranged.comment_ids)
+    if not thread.reactions:
+        return votes, {}
+    return votes, await tx.reactions.for_voter(caller.voter, arranged.comment_ids)
 
 
 async def site_named(tx: Transaction, name: str) -> Site:

@@ -25,6 +25,7 @@ from rostra.storage.tables import (
     comments,
     oidc_logins,
     outbox,
+    reactions,
     reader_identities,
     reader_sessions,
     readers,
@@ -356,6 +357,9 @@ class SqlAccountRepository:
     async def rekey_voter(self, voter: str, replacement: str) -> int:
         result = await self._conn.execute(
             votes.update().where(votes.c.voter == voter).values(voter=replacement)
+        )
+        await self._conn.execute(
+            reactions.update().where(reactions.c.voter == voter).values(voter=replacement)
         )
         await self._conn.execute(
             comment_reports.update()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rostra.domain.comments import Comment, CommentStatus
+from rostra.domain.mentions import ThreadAuthor
 from rostra.domain.paging import Cursor, Sort
 from rostra.domain.times import from_us, to_us
 from rostra.services.ports import NewComment
@@ -23,6 +24,8 @@ PUBLIC_COLUMNS = tuple(
     for column in comments.c
     if column.name not in ("ip_hash", "edit_token_hash", "author_email_hash", "is_anchored")
 )
+# Mentions suggest and resolve the authors of a thread's latest comments, not of all of them.
+MENTIONABLE_COMMENTS = 1000
 SHOWN = (CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value)
 _INSERT = prebuilt(comments.insert())
 # A reply reads its parent (and edits and deletes their comment) by id.
@@ -67,8 +70,8 @@ def _roots(key: RootsKey) -> sa.Select[Any]:
     query = query.where(c.pinned.is_(False))
     order: tuple[Any, ...] = (c.created_us, c.id)
     position: tuple[Any, ...] = (sa.bindparam("after_us"), sa.bindparam("after_id"))
-    if key.sort is Sort.VOTES:
-        order = (c.score, *order)
+    if key.sort in (Sort.VOTES, Sort.REACTIONS):
+        order = (c.score if key.sort is Sort.VOTES else c.reaction_total, *order)
         position = (sa.bindparam("after_score"), *position)
     descending = key.sort is not Sort.OLDEST
     if key.keyset:
@@ -126,6 +129,7 @@ class SqlCommentRepository:
                 "author_is_staff": comment.author_is_staff,
                 "reader_id": comment.reader_id,
                 "author_avatar": comment.author_avatar,
+                "mentions": list(comment.mentions) or None,
             },
         )
         return Comment(
@@ -148,6 +152,7 @@ class SqlCommentRepository:
             anchor=comment.anchor,
             reader_id=comment.reader_id,
             author_avatar=comment.author_avatar,
+            mentions=comment.mentions,
         )
 
     async def get(self, comment_id: str, *, for_update: bool = False) -> Comment | None:
@@ -181,7 +186,7 @@ class SqlCommentRepository:
         parameters: dict[str, Any] = {"thread_id": thread_id, "limit": limit}
         if after is not None:
             parameters |= {"after_us": after.created_us, "after_id": after.comment_id}
-            if sort is Sort.VOTES:
+            if sort in (Sort.VOTES, Sort.REACTIONS):
                 parameters["after_score"] = after.score
         result = await self._conn.execute(
             ROOTS[RootsKey(sort, anchored, after is not None)], parameters
@@ -234,6 +239,29 @@ class SqlCommentRepository:
 
     async def adjust_descendants(self, root_id: str, delta: int) -> None:
         await self._conn.execute(_ADJUST_DESCENDANTS, {"root": root_id, "delta": delta})
+
+    async def thread_authors(self, thread_id: int) -> list[ThreadAuthor]:
+        c = comments.c
+        result = await self._conn.execute(
+            sa.select(c.id, c.author_name, c.author_email_hash)
+            .where(c.thread_id == thread_id, c.status == CommentStatus.PUBLISHED.value)
+            .order_by(c.created_us.desc(), c.id.desc())
+            .limit(MENTIONABLE_COMMENTS)
+        )
+        found: dict[str, ThreadAuthor] = {}
+        for row in result:
+            if row.author_name and row.author_name not in found:
+                found[row.author_name] = ThreadAuthor(
+                    row.author_name, row.id, row.author_email_hash
+                )
+        return list(found.values())
+
+    async def set_reactions(self, comment_id: str, counts: Mapping[str, int]) -> None:
+        await self._conn.execute(
+            comments.update()
+            .where(comments.c.id == comment_id)
+            .values(reaction_counts=dict(counts) or None, reaction_total=sum(counts.values()))
+        )
 
     async def adjust_votes(self, comment_id: str, up: int, down: int) -> tuple[int, int]:
         c = comments.c

@@ -28,6 +28,7 @@ from rostra.storage.imports import SqlImportRepository
 from rostra.storage.inline import PRAGMAS, InlineSqlite
 from rostra.storage.outbox import SqlOutbox
 from rostra.storage.prebuilt import Replays
+from rostra.storage.reactions import SqlReactionRepository
 from rostra.storage.replaying import ReplayingConnection
 from rostra.storage.screening import SqlScreeningRepository
 from rostra.storage.sites import SqlSiteRepository
@@ -69,6 +70,7 @@ class SqlTransaction:
         self.threads = SqlThreadRepository(conn, self.held)
         self.comments = SqlCommentRepository(conn)
         self.votes = SqlVoteRepository(conn)
+        self.reactions = SqlReactionRepository(conn)
         self.events = SqlEventLog(conn, self.held)
         self.images = SqlImageRepository(conn)
         self.imports = SqlImportRepository(conn)

@@ -6,6 +6,7 @@ from typing import Any
 
 from rostra.domain.anchors import parse_anchor
 from rostra.domain.comments import Comment, CommentStatus
+from rostra.domain.reactions import reaction_pairs
 from rostra.domain.times import from_us
 
 
@@ -32,4 +33,6 @@ def to_comment(row: Any) -> Comment:
         pinned=bool(getattr(row, "pinned", False)),
         reader_id=getattr(row, "reader_id", None),  # issue 10
         author_avatar=getattr(row, "author_avatar", None),
+        reactions=reaction_pairs(getattr(row, "reaction_counts", None)),
+        mentions=tuple(getattr(row, "mentions", None) or ()),
     )

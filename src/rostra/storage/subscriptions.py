@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -164,6 +165,40 @@ class SqlSubscriptionRepository:
                 subscriptions.c.email_hash.is_distinct_from(own_author),
             )
             .order_by(subscriptions.c.id)
+        )
+        return [
+            Recipient(row.id, SubscriptionKind(row.kind), row.email, from_us(row.next_digest_us))
+            for row in result
+        ]
+
+    async def mentioned(
+        self, site: str, page: str, comment_id: str, mentioned_ids: Sequence[str]
+    ) -> list[Recipient]:
+        if not mentioned_ids:
+            return []
+        site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
+        authors = sa.select(comments.c.author_email_hash).where(
+            comments.c.id.in_(list(mentioned_ids)), comments.c.author_email_hash.is_not(None)
+        )
+        own_author = (
+            sa.select(comments.c.author_email_hash)
+            .where(comments.c.id == comment_id)
+            .scalar_subquery()
+        )
+        s = subscriptions.c
+        result = await self._conn.execute(
+            sa.select(s.id, s.kind, s.email, s.next_digest_us)
+            .where(
+                s.site_id == site_id,
+                s.status == SubscriptionStatus.CONFIRMED.value,
+                s.email_hash.in_(authors),
+                sa.or_(
+                    sa.and_(s.kind == SubscriptionKind.REPLIES.value, s.scope == ""),
+                    sa.and_(s.kind == SubscriptionKind.ALL.value, s.scope == page),
+                ),
+                s.email_hash.is_distinct_from(own_author),
+            )
+            .order_by(s.id)
         )
         return [
             Recipient(row.id, SubscriptionKind(row.kind), row.email, from_us(row.next_digest_us))

@@ -44,6 +44,8 @@ sites = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     # ModerationSettings as a JSON object (issue 5); NULL means the defaults.
     sa.Column("moderation", sa.JSON, nullable=True),
+    # The reactions readers choose from (migration 0018): NULL the default set, [] none.
+    sa.Column("reactions", sa.JSON, nullable=True),
 )
 
 threads = sa.Table(
@@ -89,6 +91,11 @@ comments = sa.Table(
     sa.Column("upvotes", sa.Integer, nullable=False, server_default="0"),
     sa.Column("downvotes", sa.Integer, nullable=False, server_default="0"),
     sa.Column("score", sa.Integer, nullable=False, server_default="0"),
+    # Reaction counts ({reaction: n}, NULL when none) and their sum, kept like the vote counts.
+    sa.Column("reaction_counts", sa.JSON),
+    sa.Column("reaction_total", sa.Integer, nullable=False, server_default="0"),
+    # The comments whose authors this one mentions (@Name), oldest mention first; NULL: none.
+    sa.Column("mentions", sa.JSON),
     sa.Column("descendant_count", sa.Integer, nullable=False, server_default="0"),
     # Staff pin a few top-level comments: shown first on a thread's first page (issue 5).
     sa.Column("pinned", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -104,6 +111,9 @@ comments = sa.Table(
     # "root_id IS NULL") lets PostgreSQL read the index in order instead of sorting the thread.
     sa.Index("ix_comments_roots_by_time", "thread_id", "depth", "created_us", "id"),
     sa.Index("ix_comments_roots_by_score", "thread_id", "depth", "score", "created_us", "id"),
+    sa.Index(
+        "ix_comments_roots_by_reactions", "thread_id", "depth", "reaction_total", "created_us", "id"
+    ),
     # The (at most three) pinned comments that lead a first page (migration 0015): without it,
     # finding them walked every top-level comment of the thread, so a first page built afresh
     # cost the thread's size (0.7 s at 1,000,000 comments) rather than the page's.
@@ -145,6 +155,21 @@ votes = sa.Table(
     sa.Column("value", sa.SmallInteger, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Index("ix_votes_voter", "voter"),
+)
+
+reactions = sa.Table(
+    "reactions",
+    metadata,
+    sa.Column(
+        "comment_id",
+        sa.String(32),
+        sa.ForeignKey("comments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("voter", sa.String(80), primary_key=True),
+    sa.Column("reaction", sa.String(32), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_reactions_voter", "voter"),
 )
 
 thread_events = sa.Table(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from rostra.domain.reactions import site_reactions
 from rostra.domain.threads import Thread
 from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
@@ -24,6 +25,7 @@ THREAD_COLUMNS = (
     threads.c.title,
     threads.c.comment_count,
     threads.c.version,
+    sites.c.reactions.label("site_reactions"),
 )
 
 
@@ -43,7 +45,15 @@ _ADJUST_COUNT = prebuilt(
 
 
 def _thread(row: Any) -> Thread:
-    return Thread(row.id, row.site, row.page, row.title, row.comment_count, row.version)
+    return Thread(
+        row.id,
+        row.site,
+        row.page,
+        row.title,
+        row.comment_count,
+        row.version,
+        site_reactions(row.site_reactions),
+    )
 
 
 class SqlThreadRepository:

@@ -32,6 +32,8 @@ API_ROUTES: list[HTTPRouteHandler] = [
     comments.edit_comment,  # PATCH  /api/v1/comments/{id}
     comments.delete_comment,  # DELETE /api/v1/comments/{id}
     votes.cast_vote,  # POST   /api/v1/comments/{id}/vote
+    votes.react,  # POST   /api/v1/comments/{id}/reaction
+    comments.mentionable,  # GET    /api/v1/mentions
     comments.count_comments,  # POST   /api/v1/counts
     comments.preview,  # POST   /api/v1/preview
     events.thread_events,  # GET    /api/v1/events

@@ -19,6 +19,7 @@ from rostra.domain.comments import (
     MAX_URL_LENGTH,
 )
 from rostra.domain.images import MAX_ALT_LENGTH
+from rostra.domain.reactions import MAX_REACTION_LENGTH
 from rostra.domain.threads import MAX_PAGE_LENGTH, MAX_TITLE_LENGTH
 
 Page = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PAGE_LENGTH)]
@@ -116,6 +117,33 @@ class VoteIn(msgspec.Struct, forbid_unknown_fields=True):
     value: Literal[1, -1, 0]
 
 
+class ReactionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One of the site's reactions (``thread.reactions`` of a thread page), or null to take
+    the caller's reaction back."""
+
+    reaction: Annotated[str, msgspec.Meta(max_length=MAX_REACTION_LENGTH)] | None
+
+
+class ReactionsOut(msgspec.Struct):
+    """A comment's reaction counts, most chosen first, after the caller's reaction."""
+
+    reactions: dict[str, int]
+    my_reaction: str | None
+
+
+class MentionableOut(msgspec.Struct):
+    """Someone who wrote in the thread, by the name shown, and their latest comment there."""
+
+    name: str
+    comment_id: str
+
+
+class MentionablesOut(msgspec.Struct):
+    """The thread's authors a reader may mention, most recent first (no addresses)."""
+
+    authors: list[MentionableOut]
+
+
 class CountsIn(msgspec.Struct, forbid_unknown_fields=True):
     """Pages of one site whose comment counts are wanted (at most 100)."""
 
@@ -168,6 +196,9 @@ class CommentOut(msgspec.Struct):
     anchor: AnchorOut | None
     images: list[ImageOut]
     pinned: bool = False  # staff pinned it first on the thread (issue 5)
+    # Reaction counts, most chosen first, and the caller's own reaction.
+    reactions: dict[str, int] = msgspec.field(default_factory=dict)
+    my_reaction: str | None = None
 
 
 class AuthoredCommentOut(CommentOut):
@@ -191,6 +222,8 @@ class ThreadOut(msgspec.Struct):
     page: str
     title: str | None
     comment_count: int
+    # The reactions its site offers readers, in the order shown; empty: none.
+    reactions: list[str] = msgspec.field(default_factory=list)
 
 
 class ThreadPageOut(msgspec.Struct):

@@ -17,6 +17,8 @@ export function composer(ctx, o) {
   const ta = h("textarea", {
     id: uid(), name: "body", rows: edit ? 4 : 3, maxlength: 10000, required: true,
     placeholder: edit ? null : t("prompt"), "aria-describedby": hintId,
+    // "@": mentions.js
+    oninput: (e) => e.data === "@" && import(`${ctx.base}/widget/mentions.js`).then((m) => m.attach(ta, ctx), () => {}),
   });
   ta.value = edit ? o.body : "";
   const label = h("label", { for: ta.id, class: mode === "reply" ? "rlab" : "sr" },

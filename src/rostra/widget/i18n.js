@@ -38,8 +38,6 @@ const en = {
   edit: "Edit",
   editLabel: "Edit your comment",
   del: "Delete",
-  delQ: "Delete this comment?",
-  delYes: "Yes, delete",
   votes: "Votes",
   upvote: "Upvote",
   downvote: "Downvote",
@@ -52,8 +50,6 @@ const en = {
   report: "Report",
   reported: "Reported to the moderators",
   posted: "Your comment was posted.",
-  saved: "Your changes were saved.",
-  removed: "Your comment was deleted.",
   collapse: "Collapse",
   expand: { one: "Expand {n} reply", other: "Expand {n} replies" },
   more: "Load more comments",
@@ -82,7 +78,8 @@ const UNITS = [["year", 31536e6], ["month", 2592e6], ["day", 864e5], ["hour", 36
 
 export function i18n(lang = "en") {
   lang = String(lang).trim() || "en";
-  const table = { ...en, ...(tables[lang] || tables[lang.split("-")[0]]) };
+  // Looked up on use: feature modules add their English strings after the thread starts.
+  const table = tables[lang] || tables[lang.split("-")[0]] || en;
   const safe = (make) => {
     try {
       return make(lang);
@@ -96,7 +93,7 @@ export function i18n(lang = "en") {
   const abs = safe((l) => new Intl.DateTimeFormat(l, { dateStyle: "long", timeStyle: "short" }));
 
   const t = (key, vars = {}) => {
-    let s = table[key] ?? key;
+    let s = table[key] ?? en[key] ?? key;
     if (typeof s === "object") s = s[plural.select(vars.n ?? 0)] ?? s.other;
     return s.replace(/\{(\w+)\}/g, (_, k) => (typeof vars[k] === "number" ? num.format(vars[k]) : vars[k] ?? ""));
   };

@@ -107,9 +107,7 @@ export async function mount(host, options) {
       news.hidden = true;
       take(d);
       if (focus) panel.focus();
-      // A permalink (#comment-ID, also in notification mail) opens at its comment.
-      const target = /^#comment-([\w-]+)$/.exec(location.hash);
-      if (target && S.recs.has(target[1])) reveal(S.recs.get(target[1]));
+      go();
     } catch (e) {
       if (my !== S.seq) return;
       list.textContent = "";
@@ -121,6 +119,7 @@ export async function mount(host, options) {
     }
   }
   function take(d) {
+    if (d.thread?.reactions?.length) S.rx ||= X("reactions").then((m) => m.init(T, d.thread.reactions));
     S.pages++;
     setCount(d.thread?.comment_count ?? 0);
     S.cursor = d.next_cursor || null;
@@ -132,6 +131,7 @@ export async function mount(host, options) {
       added.push(c.id);
     }
     settle();
+    X("unread").then((m) => m.mark(T), () => {});
     return added;
   }
   async function loadMore() {
@@ -163,6 +163,12 @@ export async function mount(host, options) {
     sync(rec);
     return rec;
   }
+  // A permalink (#comment-ID, also in notification mail) opens at its comment.
+  function go() {
+    const target = /^#comment-([\w-]+)$/.exec(location.hash);
+    if (target && S.recs.has(target[1])) reveal(S.recs.get(target[1]));
+  }
+  addEventListener("hashchange", go);
   function reveal(rec) {
     root.querySelectorAll(".c.target").forEach((el) => el.classList.remove("target"));
     rec.art.classList.add("target");
@@ -246,7 +252,7 @@ export async function mount(host, options) {
     const tok = c.status !== "deleted" && tokens.get(c.id);
     if (tok) {
       // Editing and deleting one's own comment (own.js) load on first use.
-      const own = (f, b) => () => import(`${ctx.base}/widget/own.js`).then((m) => m[f](T, rec, b), (e) => say(L.err(e)));
+      const own = (f, b) => () => X("own").then((m) => m[f](T, rec, b), (e) => say(L.err(e)));
       const ed = h("button", { type: "button", class: "act" }, t("edit"));
       const del = h("button", { type: "button", class: "act" }, t("del"));
       ed.onclick = own("edit", ed);
@@ -256,6 +262,7 @@ export async function mount(host, options) {
       rec.timer = setTimeout(() => (ed.remove(), del.remove()), Math.min(Date.parse(tok.u) - Date.now(), 2 ** 31 - 1));
     }
     bar.append(rec.toggle);
+    S.rx?.then((f) => f(rec, bar));
     return bar;
   }
 
@@ -330,7 +337,8 @@ export async function mount(host, options) {
     say(t(c.status === "pending" ? "pending" : "posted"));
   }
 
-  const T = { ctx, S, api, t, L, render, say, drop, setCount };
+  const T = { ctx, S, api, t, L, render, say, drop, setCount, tabs, choose, query };
+  const X = (n) => import(`${ctx.base}/widget/${n}.js`);
   function drop(rec, focus) {
     const next = rec.li.nextElementSibling || rec.li.previousElementSibling;
     rec.li.remove();
@@ -347,37 +355,10 @@ export async function mount(host, options) {
     news.textContent = t("fresh", { n: S.fresh.size });
     news.hidden = false;
   }
-  const find = (cs, id) => {
-    for (const c of cs || []) {
-      const hit = c.id === id ? c : find(c.replies, id);
-      if (hit) return hit;
-    }
-  };
-  async function refresh(id, gone) {
-    const my = S.seq;
-    let cursor = null;
-    let found;
-    try {
-      for (let n = 0; n < S.pages && !found; n++) {
-        const d = await query(cursor);
-        if (my !== S.seq) return;
-        if (!n) setCount(d.thread?.comment_count ?? S.total);
-        found = find(d.comments, id);
-        if (!(cursor = d.next_cursor)) break;
-      }
-    } catch {
-      return;
-    }
-    const rec = S.recs.get(id);
-    if (rec && found) {
-      rec.c = { ...found };
-      render(rec);
-    } else if (rec && gone) drop(rec, false);
-  }
   function live() {
     let es;
     try {
-      es = new EventSource(`${ctx.base}/api/v1/events?${new URLSearchParams({ site: ctx.site, page: ctx.page })}`, { withCredentials: true });
+      S.es = es = new EventSource(`${ctx.base}/api/v1/events?${new URLSearchParams({ site: ctx.site, page: ctx.page })}`, { withCredentials: true });
     } catch {
       return;
     }
@@ -390,7 +371,8 @@ export async function mount(host, options) {
       }
       if (d?.id) fn(d);
     });
-    const changed = (gone) => (d) => S.recs.has(d.id) && !S.touched.delete(d.id) && refresh(d.id, gone);
+    // Another reader's edit or deletion: refresh.js
+    const changed = (gone) => (d) => S.recs.has(d.id) && !S.touched.delete(d.id) && X("refresh").then((m) => m.refresh(T, d.id, gone));
     on("comment.created", (d) => created(d.id));
     on("comment.updated", changed(false));
     on("comment.deleted", changed(true));

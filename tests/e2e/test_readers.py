@@ -1,0 +1,84 @@
+"""Reader features in a real browser against the real server (``rostra demo``): reactions beside
+votes and the "New" marks of unread comments."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_widget import (
+    ARTICLE,
+    SITE,
+    article,
+    loaded,
+    post,
+    stored,
+    thread_of,
+    top_level_ids,
+)
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=10_000)
+
+
+def test_a_reader_reacts_and_sees_the_count_change(new_page, server):
+    target = post(server, "Reactions are on by default.", name="Rosa Reader")
+    page: Page = new_page()
+    loaded(page)
+    comment = article(page, target["id"])
+    react = comment.get_by_role("button", name="React")
+    expect(react).to_have_attribute("aria-expanded", "false")
+    react.click()
+    expect(react).to_have_attribute("aria-expanded", "true")
+    comment.get_by_role("group", name="Choose a reaction").get_by_role("button", name="😮").click()
+
+    chip = comment.get_by_role("button", name="😮: 1 reaction")
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    expect(chip).to_be_focused()
+    after = stored(server, target["id"])
+    assert after is not None and after["reactions"] == {"😮": 1}
+
+    # Another reader's reaction arrives live; choosing again takes one's own back.
+    other = server.http.post(f"/api/v1/comments/{target['id']}/reaction", json={"reaction": "😮"})
+    assert other.status_code == 200, other.text
+    expect(comment.get_by_role("button", name="😮: 2 reactions")).to_be_visible()
+    comment.get_by_role("button", name="😮: 2 reactions").click()
+    expect(comment.get_by_role("button", name="😮: 1 reaction")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    assert (stored(server, target["id"]) or {})["reactions"] == {"😮": 1}
+
+    # The "Most reacted" tab puts it first.
+    thread_of(page).get_by_role("tab", name="Most reacted").click()
+    expect(thread_of(page).locator("ol.list > li").first).to_have_attribute(
+        "data-id", top_level_ids(server, sort="reactions")[0]
+    )
+    assert top_level_ids(server, sort="reactions")[0] == target["id"]
+
+    page.reload()
+    loaded(page)
+    expect(article(page, target["id"]).get_by_role("button", name="😮: 1 reaction")).to_be_visible()
+
+
+def test_a_returning_reader_sees_which_comments_are_new(new_page, server):
+    page: Page = new_page()
+    loaded(page)
+    expect(thread_of(page).locator(".new")).to_have_count(0)  # a first visit marks nothing
+    old = top_level_ids(server)[0]
+
+    fresh = post(server, "Posted while the reader was away.", name="Nora Newcomer")
+    page.reload()
+    loaded(page)
+    marked = article(page, fresh["id"])
+    badge = marked.locator(".new")
+    expect(badge).to_have_count(1)
+    expect(badge).to_contain_text("New")
+    expect(badge.locator(".sr")).to_have_text("New since your last visit")  # not colour alone
+    expect(article(page, old).locator(".new")).to_have_count(0)
+
+    page.reload()  # seen now: no longer new
+    loaded(page)
+    expect(article(page, fresh["id"])).to_be_visible()
+    expect(thread_of(page).locator(".new")).to_have_count(0)
+    seen = page.evaluate("() => Object.keys(JSON.parse(localStorage.getItem('rostra:seen')))")
+    assert seen == [f"{SITE} {ARTICLE}"]

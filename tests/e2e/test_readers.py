@@ -3,6 +3,8 @@ votes and the "New" marks of unread comments."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -82,3 +84,32 @@ def test_a_returning_reader_sees_which_comments_are_new(new_page, server):
     expect(thread_of(page).locator(".new")).to_have_count(0)
     seen = page.evaluate("() => Object.keys(JSON.parse(localStorage.getItem('rostra:seen')))")
     assert seen == [f"{SITE} {ARTICLE}"]
+
+
+def test_typing_at_suggests_the_threads_authors_and_links_the_mention(new_page, server):
+    marta = post(server, "The bridge was closed for two years.", name="Marta Mentioned")
+    page: Page = new_page()
+    loaded(page)
+    thread = thread_of(page)
+    box = thread.get_by_role("textbox", name="Your comment")
+    box.click()
+    box.press_sequentially("Thanks @ment")
+    names = thread.get_by_role("listbox", name="People in this thread")
+    expect(names).to_be_visible()
+    expect(names.get_by_role("option")).to_have_text(["Marta Mentioned"])
+    expect(names.get_by_role("option").first).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    expect(names).to_be_hidden()
+    expect(box).to_have_value("Thanks @Marta Mentioned ")
+    box.press_sequentially("for the dates.")
+    thread.get_by_label("Name", exact=True).fill("Ada Reader")
+    thread.get_by_role("button", name="Post comment").click()
+
+    mention = (
+        thread.locator("ol.list > li")
+        .first.locator(":scope > article")
+        .get_by_role("link", name="@Marta Mentioned")
+    )
+    expect(mention).to_have_attribute("href", f"#comment-{marta['id']}")
+    mention.click()
+    expect(article(page, marta["id"])).to_have_class(re.compile(r"\btarget\b"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_widget import (
@@ -23,6 +24,19 @@ pytestmark = pytest.mark.browser
 expect.set_options(timeout=10_000)
 
 
+def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's findings inside the thread (its shadow root included), leaving out the
+    decorative initials of avatars (``.av``, aria-hidden), whose contrast axe flags on the
+    thread page with or without the reader features."""
+    results = Axe().run(page, context="#rostra-thread")
+    return [
+        f"{v['id']}: {n['target']}"
+        for v in results.response["violations"]
+        for n in v["nodes"]
+        if ".av[" not in str(n["target"])
+    ]
+
+
 def test_a_reader_reacts_and_sees_the_count_change(new_page, server):
     target = post(server, "Reactions are on by default.", name="Rosa Reader")
     page: Page = new_page()
@@ -32,6 +46,7 @@ def test_a_reader_reacts_and_sees_the_count_change(new_page, server):
     expect(react).to_have_attribute("aria-expanded", "false")
     react.click()
     expect(react).to_have_attribute("aria-expanded", "true")
+    assert accessibility_violations(page) == []
     comment.get_by_role("group", name="Choose a reaction").get_by_role("button", name="😮").click()
 
     chip = comment.get_by_role("button", name="😮: 1 reaction")
@@ -76,6 +91,7 @@ def test_a_returning_reader_sees_which_comments_are_new(new_page, server):
     expect(badge).to_have_count(1)
     expect(badge).to_contain_text("New")
     expect(badge.locator(".sr")).to_have_text("New since your last visit")  # not colour alone
+    assert accessibility_violations(page) == []
     expect(article(page, old).locator(".new")).to_have_count(0)
 
     page.reload()  # seen now: no longer new
@@ -98,6 +114,7 @@ def test_typing_at_suggests_the_threads_authors_and_links_the_mention(new_page, 
     expect(names).to_be_visible()
     expect(names.get_by_role("option")).to_have_text(["Marta Mentioned"])
     expect(names.get_by_role("option").first).to_have_attribute("aria-selected", "true")
+    assert accessibility_violations(page) == []
     box.press("Enter")
     expect(names).to_be_hidden()
     expect(box).to_have_value("Thanks @Marta Mentioned ")

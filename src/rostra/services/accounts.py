@@ -392,6 +392,7 @@ class AccountService:
                 reader.id, reader.email_hash, reader.site, EVERYTHING, None
             )
             votes = await tx.accounts.votes_of(reader.voter)
+            reactions = await tx.accounts.reactions_of(reader.voter)
             identities = await tx.accounts.identities_of(reader.id)
             subscriptions = (
                 await tx.accounts.subscriptions_of(reader.site, reader.email_hash)
@@ -424,6 +425,7 @@ class AccountService:
                 for item in comments
             ],
             "votes": votes,
+            "reactions": reactions,
             "subscriptions": subscriptions,
             "identities": identities,  # OpenID Connect provider identities (issuer, subject)
             "exported_at": _time(self._clock.now()),

@@ -262,6 +262,21 @@ class SqlAccountRepository:
             for row in await self._conn.execute(query)
         ]
 
+    async def reactions_of(self, voter: str) -> list[dict[str, Any]]:
+        result = await self._conn.execute(
+            sa.select(reactions.c.comment_id, reactions.c.reaction, reactions.c.created_us)
+            .where(reactions.c.voter == voter)
+            .order_by(reactions.c.created_us)
+        )
+        return [
+            {
+                "comment_id": row.comment_id,
+                "reaction": row.reaction,
+                "created_at": from_us(row.created_us).isoformat().replace("+00:00", "Z"),
+            }
+            for row in result
+        ]
+
     async def votes_of(self, voter: str) -> list[dict[str, Any]]:
         result = await self._conn.execute(
             sa.select(votes.c.comment_id, votes.c.value, votes.c.created_us)

@@ -19,7 +19,8 @@ const STYLE = `.rx{display:inline-flex;flex-wrap:wrap;align-items:center;gap:.3r
 .rx [aria-pressed=true]{border-color:var(--a);background:color-mix(in srgb,var(--a) 12%,transparent);font-weight:700}
 .rx .act{border-style:dashed;color:var(--mu)}
 .rx b{font-weight:inherit}
-.rxpick{display:inline-flex;flex-wrap:wrap;gap:.3rem}`;
+.rxpick{display:inline-flex;flex-wrap:wrap;gap:.3rem}
+[role=tablist]{flex-wrap:wrap;column-gap:1rem}`; // a fourth tab: phones wrap rather than scroll sideways
 
 /** Adds the "Most reacted" tab and the styles; returns draw(rec, bar) for each comment shown. */
 export function init(T, offered) {

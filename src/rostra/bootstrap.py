@@ -34,6 +34,7 @@ from rostra.services.campaigns import CampaignService
 from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
 from rostra.services.demo import DemoKit
+from rostra.services.dsa import DsaService
 from rostra.services.exports import ExportService
 from rostra.services.housekeeping import Housekeeper
 from rostra.services.images import ImageService
@@ -44,6 +45,7 @@ from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationPolicy, NotificationService
 from rostra.services.oidc import OidcService
 from rostra.services.ports import Clock, ImageStore, RateLimiter, ToxicityModel
+from rostra.services.reader_history import ReaderHistoryService
 from rostra.services.readiness import Probe, ReadinessService
 from rostra.services.registry import Services
 from rostra.services.screening import ScreeningService
@@ -132,6 +134,7 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     rules["vote-new-voter"] = NEW_VOTERS_PER_ADDRESS
     rules["vote-new-voter-comment"] = "1/day"
     rules["report-address"] = settings.rate_limit_reports
+    rules["notice-address"] = settings.rate_limit_reports  # EU DSA notices, per address
     return LimitsRateLimiter(rules, settings.redis_url)
 
 
@@ -345,7 +348,21 @@ def build_services(
         if settings.rate_limits
         else NoRateLimits(),
     )
-    housekeeper = Housekeeper(accounts)
+    moderation = ModerationService(
+        database,
+        live,
+        clock,
+        keyring,
+        notifications=notifications,
+        images=images,
+        screening=screening,
+        metrics=metrics,
+        limiter=limiter,
+    )
+    dsa = DsaService(
+        database, clock, keyring, moderation, notifications=notifications, limiter=limiter
+    )
+    housekeeper = Housekeeper(accounts, dsa)
     starters.append(housekeeper.start)
     closers.insert(0, housekeeper.stop)
     staff_digests = build_staff_digests(settings, database, clock, notifications)
@@ -380,17 +397,9 @@ def build_services(
         imports=ImportService(database, live, keyring),
         exports=ExportService(database),
         staff=StaffService(database, clock, keyring, build_login_limiter(settings)),
-        moderation=ModerationService(
-            database,
-            live,
-            clock,
-            keyring,
-            notifications=notifications,
-            images=images,
-            screening=screening,
-            metrics=metrics,
-            limiter=limiter,
-        ),
+        moderation=moderation,
+        reader_history=ReaderHistoryService(database, clock),
+        dsa=dsa,
         screening=screening,
         subscriptions=subscriptions,
         notifications=notifications,

@@ -47,6 +47,16 @@ STAFF_ENDPOINTS: list[tuple[str, str, Any, bool]] = [
     ("GET", "/api/v1/moderation/audit", None, False),
     ("GET", "/api/v1/moderation/sites/news/settings", None, True),
     ("PUT", "/api/v1/moderation/sites/news/settings", PRE_MODERATION, True),
+    ("GET", "/api/v1/moderation/comments/{id}/author", None, False),
+    ("POST", "/api/v1/moderation/comments/{id}/author/notes", {"body": "Known troll."}, False),
+    ("GET", "/api/v1/moderation/dsa/notices", None, False),
+    (
+        "POST",
+        "/api/v1/moderation/dsa/notices/N0/decision",
+        {"action": "keep", "reason": "ok"},
+        False,
+    ),
+    ("GET", "/api/v1/moderation/dsa/export", None, True),
 ]
 
 

@@ -46,6 +46,8 @@ class StaffAction(StrEnum):
     LEARN = "learn"  # a comment stored as an example for the semantic screen
     CAMPAIGN = "campaign"  # issue 9: a campaign created or changed
     DONATION = "donation"  # issue 9: a donation entered by hand (bank transfer)
+    NOTE = "note"  # a note on a reader, shown to all staff
+    NOTICE_DECIDED = "notice_decided"  # an EU DSA notice decided
     FORGET_READER = "forget_reader"  # a reader account and its personal data deleted (issue 10)
 
 

@@ -31,6 +31,8 @@ class MailKind(StrEnum):
     THREAD = "thread"  # the batched "new comments on a page you follow"
     STAFF_DIGEST = "staff_digest"
     SIGN_IN = "sign_in"  # issue 10: a passwordless sign-in link
+    NOTICE_RECEIVED = "notice_received"  # EU DSA: a notice's acknowledgement, with its reference
+    NOTICE_DECIDED = "notice_decided"  # EU DSA: the decision on a notice
 
 
 class JobStatus(StrEnum):

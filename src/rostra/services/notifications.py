@@ -216,6 +216,26 @@ class NotificationService:
                 )
             )
 
+    async def queue_personal(
+        self, tx: Transaction, kind: MailKind, recipient: str, payload: dict[str, object]
+    ) -> bool:
+        """Within the caller's transaction: one message to one address that is tied to no
+        subscription (EU DSA notices and their decisions); False when mail is off."""
+        if not self.enabled:
+            return False
+        now = self._clock.now()
+        await tx.outbox.enqueue(
+            NewMailJob(
+                kind=kind,
+                recipient=recipient,
+                subscription_id=None,
+                payload=payload,
+                available_at=now,
+                created_at=now,
+            )
+        )
+        return True
+
     async def send_staff_digest(self, recipients: Sequence[str], site: str, pending: int) -> None:
         """``queue_staff_digest`` in a transaction of its own (for a scheduled job)."""
         async with self._storage.write() as tx:
@@ -317,9 +337,17 @@ class NotificationService:
         )
 
 
+PERSONAL = (
+    MailKind.STAFF_DIGEST,
+    MailKind.SIGN_IN,
+    MailKind.NOTICE_RECEIVED,
+    MailKind.NOTICE_DECIDED,
+)
+
+
 def _why_not(job: MailJob, subscription: Subscription | None) -> str | None:
     """Why a job must not be sent any more, or None."""
-    if job.kind in (MailKind.STAFF_DIGEST, MailKind.SIGN_IN):  # not tied to a subscription
+    if job.kind in PERSONAL:  # not tied to a subscription
         return None
     if subscription is None:
         return "the subscription ended before sending"

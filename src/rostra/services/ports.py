@@ -16,7 +16,7 @@ from rostra.domain.anchors import Anchor
 from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.events import ThreadEvent
 from rostra.domain.images import ImageKind, ImageLimits, ProcessedImage, StoredImage
-from rostra.domain.moderation import ModerationSettings, Reason, Verdict
+from rostra.domain.moderation import ModerationSettings, Reason, TrustRecord, Verdict
 from rostra.domain.paging import Cursor, Sort
 from rostra.domain.sites import Site
 from rostra.domain.subscriptions import (
@@ -251,11 +251,11 @@ class ScreeningRepository(Protocol):
     async def decisions(self, comment_id: str) -> list[Decision]:
         """A comment's decisions, oldest first."""
 
-    async def has_published(
-        self, site: str, author_email_hash: str | None, ip_hash: str | None
-    ) -> bool:
-        """Whether the site has a published comment by this email hash or, failing that,
-        this IP hash: the author has earned trust."""
+    async def trust_record(
+        self, site: str, author_email_hash: str | None, ip_hash: str | None, limit: int
+    ) -> TrustRecord:
+        """The author's (by email hash or, failing that, IP hash) published comments on the
+        site since their last rejected one (counted up to ``limit``), and when that was."""
 
     async def recent_bodies(
         self,

@@ -11,6 +11,7 @@ from rostra.services.avatars import AvatarService
 from rostra.services.campaigns import CampaignService
 from rostra.services.comments import CommentService
 from rostra.services.demo import DemoKit
+from rostra.services.dsa import DsaService
 from rostra.services.exports import ExportService
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
@@ -19,6 +20,7 @@ from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationService
 from rostra.services.oidc import OidcService
+from rostra.services.reader_history import ReaderHistoryService
 from rostra.services.readiness import ReadinessService
 from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
@@ -67,3 +69,5 @@ class Services:
     # issue 4: a token that moves with every commit (Database.answer_token); None: no counter
     answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token
     readiness: ReadinessService | None = None  # GET /readyz
+    reader_history: ReaderHistoryService | None = None  # authors' records, staff notes
+    dsa: DsaService | None = None  # EU Digital Services Act notices

@@ -528,3 +528,40 @@ media_blobs = sa.Table(
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
 )
+
+# Migration 0018: what staff write about a reader, and the EU Digital Services Act's records.
+# A reader is known by their comments' identity on one site: "email:<digest>" or, for a guest
+# without an address, "ip:<digest>" (the same digests bans use; never a raw address).
+reader_notes = sa.Table(
+    "reader_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("author_key", sa.String(80), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_reader_notes_site_author", "site_id", "author_key", "created_us"),
+)
+
+# Art. 16 notices. No foreign key to the comment: the notice outlives a removed comment for
+# transparency reports; the comment's text at the time is kept with it.
+dsa_notices = sa.Table(
+    "dsa_notices",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("comment_id", sa.String(32), nullable=False),
+    sa.Column("comment_body", sa.Text, nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("explanation", sa.Text, nullable=False),
+    sa.Column("notifier_name", sa.String(100), nullable=False),
+    sa.Column("notifier_email", sa.String(320), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("decision_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("decided_by", sa.String(254)),
+    sa.Column("decided_us", sa.BigInteger),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_dsa_notices_site_created", "site_id", "created_us"),
+    sa.Index("ix_dsa_notices_status", "status", "created_us"),
+)

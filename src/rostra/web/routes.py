@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from litestar.handlers import HTTPRouteHandler
 
-from rostra.web import demo_pages, pages
+from rostra.web import demo_pages, notice_page, pages
 from rostra.web.admin import accounts as admin_accounts
 from rostra.web.admin import campaigns as admin_campaigns
+from rostra.web.admin import context as admin_context
 from rostra.web.admin import views as admin
 from rostra.web.api import (
     accounts,
@@ -14,6 +15,7 @@ from rostra.web.api import (
     avatars,
     campaigns,
     comments,
+    dsa,
     events,
     health,
     images,
@@ -21,6 +23,7 @@ from rostra.web.api import (
     metrics,
     moderation,
     oidc,
+    reader_history,
     staff_auth,
     subscriptions,
     votes,
@@ -68,6 +71,12 @@ API_ROUTES: list[HTTPRouteHandler] = [
     moderation.audit,  # GET    /api/v1/moderation/audit
     moderation.site_settings,  # GET    /api/v1/moderation/sites/{site}/settings
     moderation.update_site_settings,  # PUT    /api/v1/moderation/sites/{site}/settings
+    reader_history.author_history,  # GET    /api/v1/moderation/comments/{id}/author
+    reader_history.add_note,  # POST   /api/v1/moderation/comments/{id}/author/notes
+    dsa.send_notice,  # POST   /api/v1/dsa/notices
+    dsa.list_notices,  # GET    /api/v1/moderation/dsa/notices
+    dsa.decide_notice,  # POST   /api/v1/moderation/dsa/notices/{id}/decision
+    dsa.export_notices,  # GET    /api/v1/moderation/dsa/export
     campaigns.get_campaign,  # GET    /api/v1/campaigns/{site}
     campaigns.start_checkout,  # POST   /api/v1/campaigns/{site}/checkout
     campaigns.campaign_events,  # GET    /api/v1/campaigns/{site}/events
@@ -106,5 +115,7 @@ def route_table(*, demo: bool, demo_pages_on: bool = False) -> list[HTTPRouteHan
         *admin.ADMIN_ROUTES,
         *admin_campaigns.ROUTES,
         *admin_accounts.ROUTES,  # issue 10: reader-account settings, deletion on request
+        *admin_context.ROUTES,  # author history and notes, EU DSA notices
+        *notice_page.ROUTES,  # EU DSA notices from anyone: /dsa/notice
         start_page,
     ]

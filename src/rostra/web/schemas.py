@@ -419,6 +419,10 @@ class ModerationSettingsIO(msgspec.Struct, forbid_unknown_fields=True):
     report_threshold: int = 3
     # A screen category's own hold threshold, e.g. {"spam": 0.8}; others use hold_threshold.
     category_holds: dict[str, Any] = {}  # checked by the domain, which names the field
+    # Mode pre_first_time: approved comments (since the last rejection) that earn trust, and
+    # the days without a rejection it also needs.
+    trust_approved: int = 1
+    trust_clean_days: int = 30
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -598,3 +602,135 @@ class EmailLinkSentOut(msgspec.Struct):
     """Always ``sent``: the same answer for every address."""
 
     status: str
+
+
+# Deciding with context: an author's record on a site, and staff notes on readers.
+class AuthoredCommentSummaryOut(msgspec.Struct):
+    """One of the author's comments, as the history lists it (the text's start)."""
+
+    id: str
+    page: str
+    excerpt: str
+    status: str
+    created_at: str
+
+
+class PastDecisionOut(msgspec.Struct):
+    """A staff decision on one of the author's comments."""
+
+    comment_id: str
+    verdict: str
+    reason: str
+    actor: str
+    created_at: str
+
+
+class ReaderNoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A note on a comment's author, for all staff."""
+
+    body: str
+
+
+class ReaderNoteOut(msgspec.Struct):
+    """A staff member's note on a reader."""
+
+    id: int
+    body: str
+    created_by: str
+    created_at: str
+
+
+class TrustOut(msgspec.Struct):
+    """Whether the author skips first-time review (mode pre_first_time), and why."""
+
+    trusted: bool
+    approved_since_rejection: int
+    needed: int
+    last_rejection: str | None
+    clean_days: int
+
+
+class HistoryBanOut(msgspec.Struct):
+    """A ban on the author's email or address digest, in force or expired."""
+
+    id: int
+    kind: str
+    reason: str
+    created_at: str
+    expires_at: str | None
+    created_by: str
+    in_force: bool
+
+
+class AuthorHistoryOut(msgspec.Struct):
+    """A comment author's record on its site: counts by status, account age (``first_seen``:
+    the account's creation, else the first comment), latest comments, staff decisions, bans,
+    notes and trust. ``identified_by`` says what ties the comments together: ``account``,
+    ``email`` or ``address`` (a digest of the network address; never shown)."""
+
+    site: str
+    author_name: str
+    identified_by: str
+    counts: dict[str, int]
+    first_seen: str | None
+    comments: list[AuthoredCommentSummaryOut]
+    decisions: list[PastDecisionOut]
+    bans: list[HistoryBanOut]
+    notes: list[ReaderNoteOut]
+    trust: TrustOut
+
+
+# EU Digital Services Act, Art. 16 notice and action.
+class NoticeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A notice that a comment is illegal. ``category`` is one of illegal_hate_speech,
+    defamation, privacy_violation, terrorist_content, child_sexual_abuse_material,
+    intellectual_property, scam_fraud, other; ``good_faith`` must be true."""
+
+    comment_id: str | None = None
+    category: str | None = None
+    explanation: str | None = None
+    name: str | None = None
+    email: str | None = None
+    good_faith: bool = False
+
+
+class NoticeReceivedOut(msgspec.Struct):
+    """The acknowledgement: the notice's reference; ``mailed`` when a copy goes by email."""
+
+    reference: str
+    status: str
+    mailed: bool
+    message: str
+
+
+class NoticeOut(msgspec.Struct):
+    """A notice as staff see it."""
+
+    id: str
+    site: str
+    comment_id: str
+    comment_body: str
+    category: str
+    category_label: str
+    explanation: str
+    notifier_name: str
+    notifier_email: str
+    status: str
+    decision_reason: str
+    decided_by: str | None
+    decided_at: str | None
+    created_at: str
+
+
+class NoticesOut(msgspec.Struct):
+    """Notices, oldest first."""
+
+    notices: list[NoticeOut]
+    next_offset: int | None
+
+
+class NoticeDecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Remove the comment or keep it, with the reasons the notifier is sent."""
+
+    action: Literal["remove", "keep"]
+    reason: str

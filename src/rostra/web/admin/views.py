@@ -518,6 +518,8 @@ async def save_settings(
             max_links=int(form.get("max_links") or 3),
             min_seconds_to_submit=int(form.get("min_seconds_to_submit") or 3),
             report_threshold=int(form.get("report_threshold") or 3),
+            trust_approved=int(form.get("trust_approved") or 1),
+            trust_clean_days=int(form.get("trust_clean_days") or 0),
             category_holds={
                 category: float(form[f"hold:{category}"])
                 for category in LEARN_CATEGORIES

@@ -92,6 +92,8 @@ def settings_out(settings: ModerationSettings) -> ModerationSettingsIO:
         min_seconds_to_submit=settings.min_seconds_to_submit,
         report_threshold=settings.report_threshold,
         category_holds=dict(settings.category_holds),
+        trust_approved=settings.trust_approved,
+        trust_clean_days=settings.trust_clean_days,
     )
 
 
@@ -107,6 +109,8 @@ def settings_in(incoming: ModerationSettingsIO) -> ModerationSettings:
         min_seconds_to_submit=incoming.min_seconds_to_submit,
         report_threshold=incoming.report_threshold,
         category_holds=dict(incoming.category_holds),
+        trust_approved=incoming.trust_approved,
+        trust_clean_days=incoming.trust_clean_days,
     )
 
 

@@ -7,7 +7,7 @@ why, gives a name and an address for the answer, and confirms it is sent in good
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from rostra.domain.comments import CONTROL_CHARACTERS, validate_email
@@ -134,3 +134,17 @@ def validate_notice(
 def validate_decision_reason(reason: str | None) -> str:
     """The reasons given to the notifier; required, at most 2,000 characters."""
     return _text(reason, "reason", 1, MAX_DECISION_REASON, "The reason for the decision")
+
+
+def parse_day(value: str | None, field: str) -> datetime | None:
+    """A ``YYYY-MM-DD`` (or full ISO 8601) moment, in UTC when no zone is given; None when
+    blank. Bounds of the transparency export."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            f"'{field}' must be a date such as 2026-01-31.", field=field
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -10,12 +10,12 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
-from rostra.domain.dsa import NoticeAction, NoticeStatus
+from rostra.domain.dsa import NoticeAction, NoticeStatus, parse_day
 from rostra.domain.errors import DomainError, PermissionDeniedError
 from rostra.domain.staff import NotSignedInError, Role, require_role
 from rostra.services.registry import Services
 from rostra.web.admin.views import _form, _headers, _page_context, _staff, _status, redirect, render
-from rostra.web.api.dsa import dsa_service, parse_day
+from rostra.web.api.dsa import dsa_service
 from rostra.web.api.reader_history import history_service
 
 

@@ -3,14 +3,14 @@ routes under ``/api/v1/moderation/dsa/…`` (the queue of notices, decisions, th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from rostra.domain.dsa import Notice, NoticeAction, NoticeStatus
+from rostra.domain.dsa import Notice, NoticeAction, NoticeStatus, parse_day
 from rostra.domain.errors import ValidationError
 from rostra.domain.staff import Role, require_role
 from rostra.services.dsa import MAX_OFFSET, Acknowledgement, DsaService, NoticeForm
@@ -66,19 +66,6 @@ def notice_out(notice: Notice) -> NoticeOut:
         decided_at=_time(notice.decided_at),
         created_at=_time(notice.created_at) or "",
     )
-
-
-def parse_day(value: str | None, field: str) -> datetime | None:
-    """A ``YYYY-MM-DD`` (or full ISO 8601) moment in UTC, or None when blank."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            f"'{field}' must be a date such as 2026-01-31.", field=field
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 # POST /api/v1/dsa/notices

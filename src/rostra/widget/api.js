@@ -1,7 +1,7 @@
 // JSON over fetch with cookies: the API may be on another origin, and votes use a cookie.
 import { store } from "./dom.js";
 
-// A signed-in reader (account.js, issue 10): writes carry the session's CSRF token.
+// A signed-in reader (account.js): writes carry the session's CSRF token.
 export const session = { csrf: null, reader: null };
 
 /** Client for `<base>/api/v1`; failures throw an Error with the API's code and field. */

@@ -46,7 +46,7 @@ export function composer(ctx, o) {
       field("author_email", t("email"), { type: "email", autocomplete: "email", maxlength: 254, value: me.email }, t("optional")),
       notifyBox(h("div", { class: "wide", hidden: true }, h("label", { class: "lab", for: "n" + hintId }, t("notify")),
         h("select", { id: "n" + hintId, name: "notify" }, ...["none", "all", "replies"].map((v) => h("option", { value: v }, t(`n_${v}`))))))));
-    // Images (issue 8): images.js loads on the first file chosen.
+    // Images: images.js loads on the first file chosen.
     picIn = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp,image/gif", multiple: true, hidden: true, name: "file",
       onchange: async () => {
         pics ||= (await import(`${ctx.base}/widget/images.js`)).pics(ctx, picBox);

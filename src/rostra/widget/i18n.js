@@ -51,6 +51,7 @@ const en = {
   pending: "Your comment is awaiting moderation.",
   report: "Report",
   reported: "Reported to the moderators",
+  illegal: "Report illegal content",
   posted: "Your comment was posted.",
   saved: "Your changes were saved.",
   removed: "Your comment was deleted.",

@@ -227,6 +227,8 @@ export async function mount(host, options) {
   function actions(rec) {
     const { c } = rec;
     const bar = h("div", { class: "actions" });
+    // Loaded on first use: own.js (edit, delete), notice.js (legal notices).
+    const lazy = (m, f, b) => () => import(`${ctx.base}/widget/${m}.js`).then((x) => x[f](T, rec, b), (e) => say(L.err(e)));
     if (c.status === "published") {
       const button = (v) => h("button", { type: "button", class: v > 0 ? "up" : "down",
         "aria-label": t(v > 0 ? "upvote" : "downvote"), onclick: () => vote(rec, v) }, icon(v > 0 ? UP : DOWN));
@@ -238,19 +240,19 @@ export async function mount(host, options) {
       rec.rbtn = h("button", { type: "button", class: "act", "aria-expanded": String(S.reply?.rec === rec), onclick: () => reply(rec) }, t("reply"));
       bar.append(h("div", { class: "vote", role: "group", "aria-label": t("votes") }, rec.up1, rec.score, rec.down1), rec.rbtn);
       votes(rec);
-      // Report to the moderators (#5): one report per reader, no reason asked for.
+      // Report: one per reader, no reason asked for.
       const rep = h("button", { type: "button", class: "act", onclick: () => api.post(`${at(c.id)}/report`, {})
         .then(() => { rep.textContent = t("reported"); rep.disabled = true; say(t("reported")); }, (e) => say(L.err(e))) }, t("report"));
-      bar.append(rep);
+      const ill = h("button", { type: "button", class: "act" }, t("illegal"));
+      ill.onclick = lazy("notice", "notice", ill);
+      bar.append(rep, ill);
     }
     const tok = c.status !== "deleted" && tokens.get(c.id);
     if (tok) {
-      // Editing and deleting one's own comment (own.js) load on first use.
-      const own = (f, b) => () => import(`${ctx.base}/widget/own.js`).then((m) => m[f](T, rec, b), (e) => say(L.err(e)));
       const ed = h("button", { type: "button", class: "act" }, t("edit"));
       const del = h("button", { type: "button", class: "act" }, t("del"));
-      ed.onclick = own("edit", ed);
-      del.onclick = own("remove", del);
+      ed.onclick = lazy("own", "edit", ed);
+      del.onclick = lazy("own", "remove", del);
       bar.append(ed, del);
       clearTimeout(rec.timer);
       rec.timer = setTimeout(() => (ed.remove(), del.remove()), Math.min(Date.parse(tok.u) - Date.now(), 2 ** 31 - 1));

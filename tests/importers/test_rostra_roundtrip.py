@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from rostra.bootstrap import build_services
 from rostra.config import Settings
+from rostra.domain.dsa import NoticeAction
 from rostra.domain.subscriptions import SubscriptionKind
 from rostra.importers.rostra import RostraExport
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft
+from rostra.services.dsa import NoticeForm
 from rostra.services.imports import ImportFileError, ImportSource
 from rostra.services.registry import Services
 from rostra.storage.database import Database, async_url
@@ -91,6 +93,15 @@ async def populate(services: Services, clock: MovableClock, settings: Settings) 
     for voter, value in (("v1", 1), ("v2", 1), ("v3", -1)):
         await services.votes.cast_vote(first.comment.id, value, Caller(voter=voter, origin=ORIGIN))
     clock.advance(days=1)
+    staff = await services.staff.add_user("mod@news.example", "moderator", "a long password here")  # type: ignore[union-attr]
+    assert services.reader_history is not None and services.dsa is not None
+    await services.reader_history.add_note(staff, first.comment.id, "Knows the bridge well.")
+    notice = await services.dsa.submit(
+        NoticeForm(reply.comment.id, "defamation", "It names me falsely.", "Gus",
+                   "gus@example.org", True),
+        AUTHOR,
+    )  # fmt: skip
+    await services.dsa.decide(staff, notice.notice.id, NoticeAction.KEEP, "An opinion.")
     assert services.subscriptions is not None
     database = Database(settings.database_url)
     try:
@@ -115,10 +126,13 @@ async def test_export_then_restore_into_an_empty_database_is_exact(
     assert [line["type"] for line in exported].count("comment") == 6
     assert [line["type"] for line in exported].count("vote") == 3
     assert [line["type"] for line in exported].count("subscription") == 1
+    assert [line["type"] for line in exported].count("reader_note") == 1
+    assert [line["type"] for line in exported].count("dsa_notice") == 1
 
     report = await run_import(empty_services, ImportSource.ROSTRA, file)
 
     assert (report.added, report.votes, report.subscriptions) == (6, 3, 1)
+    assert report.staff_records == 2
     assert await export_lines(empty_services) == exported
     target = empty_services.imports._storage.url  # type: ignore[union-attr]
     for table, leave_out in (
@@ -127,6 +141,8 @@ async def test_export_then_restore_into_an_empty_database_is_exact(
         ("threads", {"id", "version", "site_id"}),
         ("sites", {"id", "created_us"}),
         ("subscriptions", {"site_id"}),
+        ("reader_notes", {"id", "site_id"}),
+        ("dsa_notices", {"site_id"}),
     ):
         source_rows = await table_rows(settings.database_url, table, leave_out)
         target_rows = await table_rows(target, table, leave_out)
@@ -140,6 +156,7 @@ async def test_export_then_restore_into_an_empty_database_is_exact(
 
     again = await run_import(empty_services, ImportSource.ROSTRA, file)
     assert (again.added, again.votes, again.existing) == (0, 0, 6)
+    assert (again.subscriptions, again.staff_records) == (0, 0)
 
 
 async def test_a_damaged_export_names_its_line(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from rostra.domain.comments import CommentStatus
 from rostra.importers.common import Progress
+from rostra.services.exports import STAFF_RECORDS
 from rostra.services.imports import (
     ImportFileError,
     SkippedRecord,
@@ -28,7 +29,7 @@ from rostra.services.imports import (
 )
 
 MAX_BAD_LINES = 10_000  # more than that, and the file is not an export: refused
-TYPES = frozenset({"site", "thread", "comment", "vote", "subscription"})
+TYPES = frozenset({"site", "thread", "comment", "vote", "subscription", *STAFF_RECORDS})
 # Comment keys with a field of their own; every other key is a stored column restored as is.
 OWN_KEYS = frozenset(
     {"type", "id", "page", "parent_id", "author_name", "author_url", "body", "status",
@@ -198,6 +199,7 @@ class RostraExport:
         comments: list[SourceComment] = []
         votes: list[SourceVote] = []
         subscriptions: list[dict[str, Any]] = []
+        staff: dict[str, list[dict[str, Any]]] = {}
         for number, record in self._lines():
             kind = record["type"]
             if kind == "thread":
@@ -216,11 +218,14 @@ class RostraExport:
                 votes.append(self._vote(number, record))
             elif kind == "subscription":
                 subscriptions.append({k: v for k, v in record.items() if k != "type"})
+            elif kind in STAFF_RECORDS:
+                rows = staff.setdefault(STAFF_RECORDS[kind], [])
+                rows.append({k: v for k, v in record.items() if k != "type"})
         if thread is not None:
             yield self._thread(thread, start, comments, votes)
-        if subscriptions:
+        if subscriptions or staff:
             site = self.site or SourceSite("")
-            yield SourceSite(site.name, site.title, site.origins, subscriptions)
+            yield SourceSite(site.name, site.title, site.origins, subscriptions, staff)
 
     def _thread(
         self,

@@ -118,6 +118,8 @@ class SourceSite:
     title: str = ""
     origins: tuple[str, ...] = ()
     subscriptions: Sequence[Mapping[str, Any]] = ()
+    # Staff records by table: notes on readers ("reader_notes"), EU DSA notices ("dsa_notices").
+    staff_records: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -159,6 +161,7 @@ class ImportReport:
     votes: int = 0
     vote_totals: int = 0
     subscriptions: int = 0
+    staff_records: int = 0  # notes on readers and EU DSA notices restored
     records: int = 0
     left_out: int = 0
     lost: int = 0
@@ -285,7 +288,9 @@ class ImportService:
         await self._site(site, None, dry_run)
         async for item in _each(threads):
             if isinstance(item, SourceSite):
-                report.subscriptions += await self.restore_site(site, item, dry_run=dry_run)
+                subscriptions, staff = await self.restore_site(site, item, dry_run=dry_run)
+                report.subscriptions += subscriptions
+                report.staff_records += staff
                 continue
             try:
                 outcome = await self.import_thread(site, source, item, dry_run=dry_run)
@@ -364,20 +369,25 @@ class ImportService:
             pass
         return outcome
 
-    async def restore_site(self, site: str, data: SourceSite, *, dry_run: bool = False) -> int:
-        """Restore the site-wide records of our own export (subscriptions); returns how many
-        were new. The site itself was created by :meth:`prepare_site` if it was missing."""
-        if not data.subscriptions:
-            return 0
-        added = 0
+    async def restore_site(
+        self, site: str, data: SourceSite, *, dry_run: bool = False
+    ) -> tuple[int, int]:
+        """Restore the site-wide records of our own export (subscriptions, notes on readers,
+        DSA notices); returns how many subscriptions and staff records were new. The site itself
+        was created by :meth:`prepare_site` if it was missing."""
+        if not data.subscriptions and not data.staff_records:
+            return 0, 0
+        added = staff = 0
         try:
             async with self._storage.write(bulk=True) as tx:
                 added = await tx.imports.add_subscriptions(site, list(data.subscriptions))
+                for table, rows in data.staff_records.items():
+                    staff += await tx.imports.add_staff_records(table, site, list(rows))
                 if dry_run:
                     raise _DryRunDone
         except _DryRunDone:
             pass
-        return added
+        return added, staff
 
     async def prepare_site(self, name: str, data: SourceSite | None) -> Site:
         """The site to import into; from our own export it is created when missing, with the

@@ -14,10 +14,21 @@ from rostra.domain.errors import ConflictError
 from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
 from rostra.services.import_ports import ImportedComment
-from rostra.storage.tables import comments, import_sources, metadata, sites, threads, votes
+from rostra.storage.tables import (
+    comments,
+    dsa_notices,
+    import_sources,
+    metadata,
+    reader_notes,
+    sites,
+    threads,
+    votes,
+)
 
 # Both SQLite (32,766) and PostgreSQL (32,767) bound the parameters of one statement.
 CHUNK = 900
+# Staff records of a site that travel with its export: notes on readers, EU DSA notices.
+STAFF_RECORDS = {"reader_notes": reader_notes, "dsa_notices": dsa_notices}
 # Columns an import computes itself; a restored export never sets them directly.
 COMPUTED = frozenset(
     {
@@ -225,6 +236,36 @@ class SqlImportRepository:
             .order_by(votes.c.comment_id, votes.c.voter)
         )
         return [dict(row._mapping) for row in result]
+
+    async def export_staff_records(self, table: str, site: str) -> list[dict[str, Any]]:
+        source = STAFF_RECORDS[table]
+        result = await self._conn.execute(
+            sa.select(source)
+            .where(source.c.site_id == self._site_id(site))
+            .order_by(source.c.created_us)
+        )
+        left_out = {"site_id", "id"} if table == "reader_notes" else {"site_id"}
+        return [{k: v for k, v in row._mapping.items() if k not in left_out} for row in result]
+
+    async def add_staff_records(
+        self, table: str, site: str, rows: Sequence[Mapping[str, Any]]
+    ) -> int:
+        target = STAFF_RECORDS[table]
+        if not rows:
+            return 0
+        site_id = await self._conn.scalar(sa.select(sites.c.id).where(sites.c.name == site))
+        names = {column.name for column in target.c} - {"site_id"}
+        if table == "reader_notes":
+            names.discard("id")
+        added = 0
+        for row in rows:
+            values = {k: v for k, v in row.items() if k in names}
+            values["site_id"] = site_id
+            result = await self._conn.execute(
+                self._insert()(target).values(**values).on_conflict_do_nothing()
+            )
+            added += max(result.rowcount, 0)
+        return added
 
     async def export_subscriptions(self, site: str) -> list[dict[str, Any]]:
         table = metadata.tables.get("subscriptions")

@@ -542,6 +542,8 @@ reader_notes = sa.Table(
     sa.Column("created_by", sa.String(254), nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Index("ix_reader_notes_site_author", "site_id", "author_key", "created_us"),
+    # One staff member writes one note at a time: importing an export twice adds nothing.
+    sa.UniqueConstraint("site_id", "author_key", "created_us", "created_by"),
 )
 
 # Art. 16 notices. No foreign key to the comment: the notice outlives a removed comment for

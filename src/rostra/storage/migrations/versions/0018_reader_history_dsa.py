@@ -27,6 +27,13 @@ def upgrade() -> None:
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("created_by", sa.String(254), nullable=False),
         sa.Column("created_us", sa.BigInteger, nullable=False),
+        sa.UniqueConstraint(
+            "site_id",
+            "author_key",
+            "created_us",
+            "created_by",
+            name="uq_reader_notes_site_id_author_key_created_us_created_by",
+        ),
     )
     op.create_index(
         "ix_reader_notes_site_author", "reader_notes", ["site_id", "author_key", "created_us"]

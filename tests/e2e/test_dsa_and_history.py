@@ -82,3 +82,29 @@ def test_moderator_reads_the_author_history_and_leaves_a_note(
     expect(moderator.get_by_role("status")).to_have_text("The note is saved.")
     expect(moderator.locator("#author-notes")).to_contain_text("Asked by mail to stay on topic.")
     expect(moderator.locator("#author-notes")).to_contain_text(email)
+
+
+def test_notice_page_author_page_and_notices_page_pass_axe(
+    new_page: Any, server: DemoServer
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    comment = post(server, "Checked for accessibility.", name="Axe Reader")
+    page: Page = new_page(url=f"{server.url}/dsa/notice?comment={comment['id']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Report illegal content")
+    pages = {"notice page": page}
+    moderator: Page = new_page(url=server.url + "/admin")
+    email, password = demo_moderator(server)
+    sign_in(moderator, server, email, password)
+    for name, path in (
+        ("author page", f"/admin/comments/{comment['id']}/author"),
+        ("notices page", "/admin/notices"),
+    ):
+        other: Page = new_page(url=server.url + "/admin")
+        other.context.add_cookies(moderator.context.cookies())
+        other.goto(server.url + path)
+        expect(other.get_by_role("heading", level=1)).to_be_visible()
+        pages[name] = other
+    for name, shown in pages.items():
+        results = Axe().run(shown)
+        assert results.violations_count == 0, f"{name}: {results.generate_report()}"

@@ -28,7 +28,8 @@ REFRESH_SECONDS = 5.0
 # for every route (the services refine it per site). The staff API and the dashboard are
 # first-party only: no CORS answers, and writes only from our own pages.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-FIRST_PARTY_PREFIXES = ("/api/v1/moderation/", "/admin", "/demo/")
+# ``/dsa/`` is the plain notice page: its form posts from that page only.
+FIRST_PARTY_PREFIXES = ("/api/v1/moderation/", "/admin", "/demo/", "/dsa/")
 # Server-to-server calls, verified by their signature, not by a browser's Origin.
 UNGUARDED_PREFIXES = ("/api/v1/payments/webhook/",)
 

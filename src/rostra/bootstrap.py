@@ -34,6 +34,7 @@ from rostra.services.campaigns import CampaignService
 from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
 from rostra.services.demo import DemoKit
+from rostra.services.editorial import EditorialService
 from rostra.services.exports import ExportService
 from rostra.services.housekeeping import Housekeeper
 from rostra.services.images import ImageService
@@ -391,6 +392,7 @@ def build_services(
             metrics=metrics,
             limiter=limiter,
         ),
+        editorial=EditorialService(database, live, clock, notifications=notifications),
         screening=screening,
         subscriptions=subscriptions,
         notifications=notifications,

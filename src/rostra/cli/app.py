@@ -16,6 +16,7 @@ from rostra.cli import (
     outbox,
     serve,
     sites,
+    threads,
     users,
     worker,
 )
@@ -44,6 +45,7 @@ app.add_typer(campaigns.app, name="campaign")  # issue 9: reader support
 app.command("backup")(backup.backup)  # issue 12
 app.command("restore")(backup.restore)  # issue 12
 app.add_typer(media.app, name="media")
+app.add_typer(threads.app, name="thread")  # per-article settings
 
 
 def _version(value: bool) -> None:

@@ -65,3 +65,5 @@ class ModerationSettings:
     extra: dict[str, str] = field(default_factory=dict)
     # A screen category's own hold threshold (e.g. {"spam": 0.8}); others use hold_threshold.
     category_holds: dict[str, float] = field(default_factory=dict)
+    # Threads take no new comments this many days after their first one; 0: never.
+    read_only_after_days: int = 0

@@ -47,6 +47,11 @@ class StaffAction(StrEnum):
     CAMPAIGN = "campaign"  # issue 9: a campaign created or changed
     DONATION = "donation"  # issue 9: a donation entered by hand (bank transfer)
     FORGET_READER = "forget_reader"  # a reader account and its personal data deleted (issue 10)
+    CLOSE_THREAD = "close_thread"  # per-article settings (docs/editorial-controls.md)
+    OPEN_THREAD = "open_thread"
+    THREAD_SETTINGS = "thread_settings"
+    FEATURE = "feature"  # editor's picks
+    UNFEATURE = "unfeature"
 
 
 # What staff can teach the screen a comment is an example of: the trained screen's categories.

@@ -31,6 +31,7 @@ class MailKind(StrEnum):
     THREAD = "thread"  # the batched "new comments on a page you follow"
     STAFF_DIGEST = "staff_digest"
     SIGN_IN = "sign_in"  # issue 10: a passwordless sign-in link
+    FEATURED = "featured"  # staff featured the recipient's comment (editor's picks)
 
 
 class JobStatus(StrEnum):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from rostra.domain.errors import (
 )
 from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated
 from rostra.domain.images import ImageAttachment
-from rostra.domain.moderation import ModerationSettings, Verdict
+from rostra.domain.moderation import ModerationSettings, Reason, Screening, Verdict
 from rostra.domain.rendering import render_markdown
 from rostra.domain.sites import Site
 from rostra.domain.threads import (
@@ -92,6 +93,42 @@ class CommentPolicy:
     cached_pages: int = 1024
 
 
+async def _apply_thread_settings(
+    tx: Transaction,
+    thread: Thread,
+    screening: Screening,
+    draft: CommentDraft,
+    now: datetime,
+    reader_id: str | None,
+    ip_hash: str | None,
+) -> Screening:
+    """The article's own settings (docs/editorial-controls.md): refuse a comment on a closed
+    thread, images where they are off, a second comment within the slow mode's minutes; hold
+    every comment of a pre-moderated article."""
+    if thread.is_closed(now):
+        raise PermissionDeniedError(
+            "Comments are closed on this article.", field=None, code="thread_closed"
+        )
+    settings = thread.settings
+    if draft.images and not settings.images:
+        raise ValidationError("Images are turned off on this article.", field="images")
+    if settings.slow_minutes:
+        last = await tx.comments.last_by_author(thread.id, reader_id=reader_id, ip_hash=ip_hash)
+        if last is not None and now < last + timedelta(minutes=settings.slow_minutes):
+            wait = (last + timedelta(minutes=settings.slow_minutes) - now).total_seconds()
+            minutes = max(1, math.ceil(wait / 60))
+            raise RateLimitedError(
+                f"This article is in slow mode: one comment every {settings.slow_minutes} "
+                f"minutes. You can comment again in {minutes} minute{'s' * (minutes != 1)}.",
+                retry_after=wait,
+                code="slow_mode",
+            )
+    if settings.premoderated and screening.verdict is Verdict.PUBLISH:
+        held = Reason("thread", "every comment on this article is reviewed", Verdict.HOLD)
+        return Screening((*screening.reasons, held))
+    return screening
+
+
 class CommentService:
     """Everything readers do with comments, behind one set of rules."""
 
@@ -119,7 +156,9 @@ class CommentService:
         self._keyring = keyring
         self._policy = policy
         self._limiter = limiter
-        self._reader = ThreadReader(storage, policy.cached_pages, policy.max_depth, self._metrics)
+        self._reader = ThreadReader(
+            storage, policy.cached_pages, policy.max_depth, self._metrics, clock
+        )
 
     async def post_comment(self, draft: CommentDraft, caller: Caller) -> PostedComment:
         """Validate and store a new comment (or reply) and tell the thread's live readers."""
@@ -177,6 +216,10 @@ class CommentService:
             )
         async with self._storage.write() as tx:
             thread = await tx.threads.get_or_create(site.name, page, title)
+            if not caller.staff:  # the newsroom's own decisions bind readers, not staff
+                screening = await _apply_thread_settings(
+                    tx, thread, screening, draft, now, reader.id if reader else None, ip_hash
+                )
             parent_id, root_id, depth = None, None, 0
             if draft.parent_id is not None:
                 parent = await tx.comments.get(draft.parent_id)

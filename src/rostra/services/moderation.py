@@ -32,6 +32,7 @@ from rostra.domain.staff import (
     require_role,
     validate_reason,
 )
+from rostra.domain.threads import validate_read_only_days
 from rostra.services.callers import Caller, address_key, check_origin, voter_identity
 from rostra.services.images import ImageService
 from rostra.services.live import LiveService
@@ -219,6 +220,8 @@ class ModerationService:
                 removed_images = await tx.images.delete_for_comment(comment.id)
                 if comment.pinned:
                     await tx.staff_records.set_pinned(comment.id, False)
+                if comment.featured_at is not None:  # a rejected comment is nobody's pick
+                    await tx.staff_records.set_featured(comment.id, None, None)
                 if decision is Decision.SPAM:
                     await self._ban_author(
                         tx,
@@ -526,3 +529,4 @@ def _check_settings(settings: ModerationSettings) -> None:
         raise ValidationError("'report_threshold' must be at least 1.", field="report_threshold")
     if settings.max_links < 0 or settings.min_seconds_to_submit < 0:
         raise ValidationError("Limits cannot be negative.", field="max_links")
+    validate_read_only_days(settings.read_only_after_days)

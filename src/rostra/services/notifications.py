@@ -123,6 +123,35 @@ class NotificationService:
             published = replace(comment, status=CommentStatus.PUBLISHED)
             await self.comment_published(tx, site, thread, published)
 
+    async def comment_featured(self, tx: Transaction, comment: Comment, note: str | None) -> None:
+        """Within the editor's transaction: tell the author, when they subscribed with an
+        address on the site, that staff featured their comment."""
+        if not self.enabled:
+            return
+        thread = await tx.threads.get_by_id(comment.thread_id)
+        site = await tx.sites.get(thread.site)
+        recipient = await tx.subscriptions.author_subscription(thread.site, comment.id)
+        if site is None or recipient is None:
+            return
+        now = self._clock.now()
+        item = {
+            "id": comment.id,
+            "author": one_line(comment.author_name, 100),
+            "excerpt": excerpt(comment.body),
+            "url": article_url(site.origins, thread.page, comment.id),
+            "note": note or "",
+        }
+        await tx.outbox.enqueue(
+            NewMailJob(
+                kind=MailKind.FEATURED,
+                recipient=recipient.email,
+                subscription_id=recipient.subscription_id,
+                payload={"site": site.name, "page": thread.page, "items": [item]},
+                available_at=now,
+                created_at=now,
+            )
+        )
+
     async def comment_published(
         self, tx: Transaction, site: Site, thread: Thread, comment: Comment
     ) -> None:

@@ -29,7 +29,7 @@ from rostra.domain.subscriptions import (
     Subscription,
     SubscriptionStatus,
 )
-from rostra.domain.threads import Thread
+from rostra.domain.threads import Thread, ThreadSettings
 from rostra.services.import_ports import ImportRepository
 from rostra.services.staff_ports import StaffRecords, UserRepository
 
@@ -91,6 +91,12 @@ class ThreadRepository(Protocol):
     async def get_by_id(self, thread_id: int) -> Thread:
         """The thread a stored comment belongs to."""
 
+    async def find_by_id(self, thread_id: int) -> Thread | None:
+        """A thread by its id, or None when there is none."""
+
+    async def set_settings(self, thread_id: int, settings: ThreadSettings) -> None:
+        """Store the thread's per-article settings (the defaults store nothing)."""
+
     async def lock(self, thread_id: int) -> None:
         """Hold the thread's row until the transaction ends. Every write to a thread's stored
         comments takes this lock before it touches them, so writers of one thread never wait on
@@ -130,6 +136,14 @@ class CommentRepository(Protocol):
 
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
         """Published and deleted replies under the given top-level comments, oldest first."""
+
+    async def list_featured(self, thread_id: int, limit: int) -> list[Comment]:
+        """The thread's published comments staff featured, most recently featured first."""
+
+    async def last_by_author(
+        self, thread_id: int, *, reader_id: str | None, ip_hash: str | None
+    ) -> datetime | None:
+        """When the signed-in reader (else the address) last commented on the thread."""
 
     async def update_body(
         self, comment_id: str, body: str, body_html: str, edited_at: datetime
@@ -342,6 +356,10 @@ class SubscriptionRepository(Protocol):
 
     async def list_for_address(self, email_hash: str) -> list[Subscription]:
         """Every subscription of one address, on every site."""
+
+    async def author_subscription(self, site: str, comment_id: str) -> Recipient | None:
+        """A confirmed subscription of the comment's author (by their address's digest) on
+        the site, replies first: where to tell them their comment was featured."""
 
     async def recipients(
         self, site: str, page: str, comment_id: str, parent_id: str | None

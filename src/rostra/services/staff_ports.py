@@ -118,6 +118,11 @@ class StaffRecords(Protocol):
     async def set_pinned(self, comment_id: str, pinned: bool) -> None:
         """Pin or unpin a top-level comment."""
 
+    async def set_featured(
+        self, comment_id: str, featured_at: datetime | None, note: str | None
+    ) -> None:
+        """Feature a comment (with staff's note) from ``featured_at``, or unfeature it (None)."""
+
     async def pinned_count(self, thread_id: int) -> int:
         """How many comments of the thread are pinned."""
 

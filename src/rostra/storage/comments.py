@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rostra.domain.comments import Comment, CommentStatus
-from rostra.domain.paging import Cursor, Sort
+from rostra.domain.paging import PAGED_SORTS, Cursor, Sort
 from rostra.domain.times import from_us, to_us
 from rostra.services.ports import NewComment
 from rostra.storage.prebuilt import prebuilt
@@ -86,7 +86,7 @@ ROOTS = {
         *(RootsKey(None, anchored, False) for anchored in (None, True, False)),
         *(
             RootsKey(sort, anchored, keyset)
-            for sort in Sort
+            for sort in PAGED_SORTS
             for anchored in (None, True, False)
             for keyset in (False, True)
         ),
@@ -187,6 +187,33 @@ class SqlCommentRepository:
             ROOTS[RootsKey(sort, anchored, after is not None)], parameters
         )
         return pinned + [to_comment(row) for row in result]
+
+    async def list_featured(self, thread_id: int, limit: int) -> list[Comment]:
+        c = comments.c
+        result = await self._conn.execute(
+            sa.select(*PUBLIC_COLUMNS)
+            .where(
+                c.thread_id == thread_id,
+                c.featured_us.is_not(None),
+                c.status == CommentStatus.PUBLISHED.value,
+            )
+            .order_by(c.featured_us.desc(), c.id)
+            .limit(limit)
+        )
+        return [to_comment(row) for row in result]
+
+    async def last_by_author(
+        self, thread_id: int, *, reader_id: str | None, ip_hash: str | None
+    ) -> datetime | None:
+        c = comments.c
+        # One indexed range of the author's recent comments, whatever the thread's size.
+        author = c.reader_id == reader_id if reader_id else c.ip_hash == ip_hash
+        if not reader_id and not ip_hash:
+            return None
+        latest = await self._conn.scalar(
+            sa.select(sa.func.max(c.created_us)).where(author, c.thread_id == thread_id)
+        )
+        return from_us(latest) if latest is not None else None
 
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
         if not root_ids:

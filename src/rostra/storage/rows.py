@@ -32,4 +32,6 @@ def to_comment(row: Any) -> Comment:
         pinned=bool(getattr(row, "pinned", False)),
         reader_id=getattr(row, "reader_id", None),  # issue 10
         author_avatar=getattr(row, "author_avatar", None),
+        featured_at=from_us(featured) if (featured := getattr(row, "featured_us", None)) else None,
+        featured_note=getattr(row, "featured_note", None),
     )

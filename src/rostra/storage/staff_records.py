@@ -150,6 +150,18 @@ class SqlStaffRecords:
             comments.update().where(comments.c.id == comment_id).values(pinned=pinned)
         )
 
+    async def set_featured(
+        self, comment_id: str, featured_at: datetime | None, note: str | None
+    ) -> None:
+        await self._conn.execute(
+            comments.update()
+            .where(comments.c.id == comment_id)
+            .values(
+                featured_us=to_us(featured_at) if featured_at else None,
+                featured_note=note if featured_at else None,
+            )
+        )
+
     async def pinned_count(self, thread_id: int) -> int:
         value = await self._conn.scalar(
             sa.select(sa.func.count()).where(

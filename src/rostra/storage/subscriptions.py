@@ -123,6 +123,35 @@ class SqlSubscriptionRepository:
         )
         return [_subscription(row) for row in result]
 
+    async def author_subscription(self, site: str, comment_id: str) -> Recipient | None:
+        site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
+        author = (
+            sa.select(comments.c.author_email_hash)
+            .where(comments.c.id == comment_id)
+            .scalar_subquery()
+        )
+        row = (
+            await self._conn.execute(
+                sa.select(
+                    subscriptions.c.id,
+                    subscriptions.c.kind,
+                    subscriptions.c.email,
+                    subscriptions.c.next_digest_us,
+                )
+                .where(
+                    subscriptions.c.site_id == site_id,
+                    subscriptions.c.status == SubscriptionStatus.CONFIRMED.value,
+                    subscriptions.c.email_hash == author,
+                )
+                # "replies" before "all": the author asked to hear about their own comments.
+                .order_by(subscriptions.c.kind.desc(), subscriptions.c.id)
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        return Recipient(row.id, SubscriptionKind(row.kind), row.email, from_us(row.next_digest_us))
+
     async def recipients(
         self, site: str, page: str, comment_id: str, parent_id: str | None
     ) -> list[Recipient]:

@@ -57,6 +57,8 @@ threads = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     # The sequence of the thread's latest event: cached pages are valid while it is unchanged.
     sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
+    # Per-article settings (migration 0018), ThreadSettings as JSON; NULL means the defaults.
+    sa.Column("settings", sa.JSON, nullable=True),
     sa.UniqueConstraint("site_id", "page"),
 )
 
@@ -99,6 +101,9 @@ comments = sa.Table(
     # the column explicitly (services/accounts.py).
     sa.Column("reader_id", sa.String(32)),
     sa.Column("author_avatar", sa.String(2048)),
+    # Editor's picks (migration 0018): when staff featured it, and their note.
+    sa.Column("featured_us", sa.BigInteger),
+    sa.Column("featured_note", sa.String(500)),
     # A thread page reads its top-level comments (depth 0) through one of these, in the order of
     # the sort tab, so reading a page costs the page, not the thread. The equality on depth (not
     # "root_id IS NULL") lets PostgreSQL read the index in order instead of sorting the thread.
@@ -118,6 +123,7 @@ comments = sa.Table(
     ),
     # Indexes searched only by a value leave out the rows without one (migration 0014): most
     # comments are top-level, by guests, without an email, and each entry costs every post.
+    sa.Index("ix_comments_featured", "thread_id", "featured_us", **_present("featured_us")),
     sa.Index("ix_comments_replies", "root_id", "created_us", "id", **_present("root_id")),
     sa.Index("ix_comments_parent_id", "parent_id", **_present("parent_id")),
     # Screening reads an author's recent comments, by email hash or else by IP hash, on every

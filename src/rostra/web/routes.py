@@ -14,6 +14,7 @@ from rostra.web.api import (
     avatars,
     campaigns,
     comments,
+    editorial,
     events,
     health,
     images,
@@ -62,6 +63,11 @@ API_ROUTES: list[HTTPRouteHandler] = [
     moderation.ban,  # POST   /api/v1/moderation/comments/{id}/ban
     moderation.pin,  # POST   /api/v1/moderation/comments/{id}/pin
     moderation.unpin,  # DELETE /api/v1/moderation/comments/{id}/pin
+    editorial.feature,  # POST   /api/v1/moderation/comments/{id}/feature
+    editorial.unfeature,  # DELETE /api/v1/moderation/comments/{id}/feature
+    editorial.find_thread,  # GET    /api/v1/moderation/threads
+    editorial.thread_settings,  # GET    /api/v1/moderation/threads/{id}
+    editorial.update_thread_settings,  # PATCH  /api/v1/moderation/threads/{id}
     moderation.bulk,  # POST   /api/v1/moderation/bulk
     moderation.list_bans,  # GET    /api/v1/moderation/bans
     moderation.lift_ban,  # DELETE /api/v1/moderation/bans/{id}

@@ -92,6 +92,7 @@ def settings_out(settings: ModerationSettings) -> ModerationSettingsIO:
         min_seconds_to_submit=settings.min_seconds_to_submit,
         report_threshold=settings.report_threshold,
         category_holds=dict(settings.category_holds),
+        read_only_after_days=settings.read_only_after_days,
     )
 
 
@@ -107,6 +108,7 @@ def settings_in(incoming: ModerationSettingsIO) -> ModerationSettings:
         min_seconds_to_submit=incoming.min_seconds_to_submit,
         report_threshold=incoming.report_threshold,
         category_holds=dict(incoming.category_holds),
+        read_only_after_days=incoming.read_only_after_days,
     )
 
 

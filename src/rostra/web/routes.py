@@ -7,6 +7,7 @@ from litestar.handlers import HTTPRouteHandler
 from rostra.web import demo_pages, pages
 from rostra.web.admin import accounts as admin_accounts
 from rostra.web.admin import campaigns as admin_campaigns
+from rostra.web.admin import threads as admin_threads
 from rostra.web.admin import views as admin
 from rostra.web.api import (
     accounts,
@@ -112,5 +113,6 @@ def route_table(*, demo: bool, demo_pages_on: bool = False) -> list[HTTPRouteHan
         *admin.ADMIN_ROUTES,
         *admin_campaigns.ROUTES,
         *admin_accounts.ROUTES,  # issue 10: reader-account settings, deletion on request
+        *admin_threads.ROUTES,  # per-article settings and editor's picks
         start_page,
     ]

@@ -92,6 +92,7 @@ RULE_NAMES = {
     "too_fast": "Sent too fast",
     "mode": "Review",
     "staff": "Staff",
+    "thread": "Article",
 }
 
 
@@ -518,6 +519,7 @@ async def save_settings(
             max_links=int(form.get("max_links") or 3),
             min_seconds_to_submit=int(form.get("min_seconds_to_submit") or 3),
             report_threshold=int(form.get("report_threshold") or 3),
+            read_only_after_days=int(form.get("read_only_after_days") or 0),
             category_holds={
                 category: float(form[f"hold:{category}"])
                 for category in LEARN_CATEGORIES

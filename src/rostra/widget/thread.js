@@ -132,6 +132,7 @@ export async function mount(host, options) {
       added.push(c.id);
     }
     settle();
+    if (d.thread?.settings) import(`${ctx.base}/widget/editorial.js`).then((m) => m.on(T, d), () => {});
     return added;
   }
   async function loadMore() {
@@ -222,6 +223,7 @@ export async function mount(host, options) {
           h("img", { src: new URL(i.thumbnail_url, `${ctx.base}/`).href, alt: i.alt, width: i.thumbnail_width, height: i.thumbnail_height, loading: "lazy" })))),
       c.status === "pending" && h("p", { class: "note" }, t("pending")),
       rec.bar));
+    T.on?.(rec);
     if (had) rec.art.focus();
   }
   function actions(rec) {
@@ -330,7 +332,7 @@ export async function mount(host, options) {
     say(t(c.status === "pending" ? "pending" : "posted"));
   }
 
-  const T = { ctx, S, api, t, L, render, say, drop, setCount };
+  const T = { ctx, S, api, t, L, render, say, drop, setCount, top, tabs, choose };
   function drop(rec, focus) {
     const next = rec.li.nextElementSibling || rec.li.previousElementSibling;
     rec.li.remove();

@@ -49,7 +49,7 @@ async def test_closing_keeps_comments_readable_and_refuses_new_comments_and_repl
     first = await new_comment(second_client, body="Before the hold.")
     thread_id = await _thread_id(staff)
     before = await read_thread(second_client)  # an anonymous read, kept until the next change
-    assert before["thread"]["settings"] is None
+    assert before["thread"].get("settings") is None
 
     response = await _patch(staff, thread_id, closed=True, reason="legal hold")
     assert response.status_code == 200, response.text
@@ -78,7 +78,7 @@ async def test_closing_keeps_comments_readable_and_refuses_new_comments_and_repl
     reopened = await _patch(staff, thread_id, closed=False)
     assert reopened.json()["closed"] is False
     assert (await post_comment(second_client, body="After the hold.")).status_code == 201
-    assert (await read_thread(second_client))["thread"]["settings"] is None
+    assert (await read_thread(second_client))["thread"].get("settings") is None
     actions = [e["action"] for e in (await staff.get("/api/v1/moderation/audit")).json()["entries"]]
     assert actions[:2] == ["open_thread", "close_thread"]
 
@@ -117,7 +117,7 @@ async def test_the_sites_read_only_age_closes_threads_after_their_first_comment(
     client.cookies.clear()
     clock.advance(days=1)
     assert (await post_comment(client, body="Still open.")).status_code == 201
-    assert (await read_thread(client))["thread"]["settings"] is None
+    assert (await read_thread(client))["thread"].get("settings") is None
     clock.advance(days=1, seconds=1)
     page = await read_thread(client)
     assert page["thread"]["settings"]["closed"] is True
@@ -194,7 +194,7 @@ async def test_the_newsrooms_message_is_sanitized_markdown_above_the_thread(
     assert "<script" not in html
     cleared = await _patch(staff, thread_id, message="")
     assert cleared.json()["message_html"] is None
-    assert (await read_thread(staff))["thread"]["settings"] is None
+    assert (await read_thread(staff))["thread"].get("settings") is None
 
 
 @pytest.mark.parametrize(
@@ -250,7 +250,7 @@ async def test_non_staff_cannot_change_settings_or_feature(
     assert_error(await client.post(feature), 401, "unauthorized")
     assert_error(await client.delete(feature), 401, "unauthorized")
     assert_error(await client.get(f"/api/v1/moderation/threads/{thread_id}"), 401, "unauthorized")
-    assert (await read_thread(client))["thread"]["settings"] is None
+    assert (await read_thread(client))["thread"].get("settings") is None
 
 
 async def test_featured_comments_get_a_tab_a_badge_and_a_note(
@@ -291,7 +291,7 @@ async def test_featured_comments_get_a_tab_a_badge_and_a_note(
     rejected = await staff.post(f"/api/v1/moderation/comments/{reply['id']}/reject")
     assert rejected.status_code == 200
     assert (await read_thread(second_client, sort="featured"))["comments"] == []
-    assert (await read_thread(second_client))["thread"]["settings"] is None
+    assert (await read_thread(second_client))["thread"].get("settings") is None
     actions = [e["action"] for e in (await staff.get("/api/v1/moderation/audit")).json()["entries"]]
     assert actions[:4] == ["reject", "unfeature", "feature", "feature"]
 

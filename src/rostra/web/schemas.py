@@ -199,14 +199,14 @@ class ThreadSettingsOut(msgspec.Struct):
     featured_count: int  # editor's picks: the Featured tab shows when there are any
 
 
-class ThreadOut(msgspec.Struct):
+class ThreadOut(msgspec.Struct, omit_defaults=True):
     """The thread a page of comments belongs to."""
 
     site: str
     page: str
     title: str | None
     comment_count: int
-    # None while the article is like every other of its site and nothing is featured.
+    # Left out while the article is like every other of its site and nothing is featured.
     settings: ThreadSettingsOut | None = None
 
 

@@ -106,3 +106,33 @@ def test_featured_tab_shows_the_pick_with_its_badge_and_note(
     expect(thread.locator(".list .pick")).to_have_text(
         "Editor's note: A view from the night shift."
     )
+
+
+def test_slow_mode_and_images_off_in_the_readers_words(new_page: Any, server: DemoServer) -> None:
+    from tests.e2e.test_widget import write_comment
+
+    reader: Page = new_page()
+    thread = reader.locator("#rostra-thread")
+    box = thread.get_by_role("textbox", name="Your comment")
+    box.fill("Before the change.")  # the open composer offers an image
+    expect(thread.get_by_role("button", name="Add image")).to_be_visible()
+
+    email, password = demo_moderator(server)
+    headers = staff_headers(server, email, password)
+    thread_id = _thread_id(server, headers)
+    changed = server.http.patch(
+        f"/api/v1/moderation/threads/{thread_id}",
+        json={"slow_mode_minutes": 10, "images": False},
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.text
+
+    reader.reload()
+    slow = thread.get_by_text("Slow mode: one comment per reader every 10 minutes.")
+    expect(slow).to_be_visible()
+    write_comment(reader, "The footbridge deserves a plaque, too.")
+    box.fill("And the lights look great.")
+    expect(thread.get_by_role("button", name="Post comment")).to_be_visible()
+    expect(thread.get_by_role("button", name="Add image")).to_have_count(0)
+    thread.get_by_role("button", name="Post comment").click()
+    expect(thread.get_by_text("Slow mode: you can comment again in 10 minutes.")).to_be_visible()

@@ -140,3 +140,22 @@ async def test_forms_without_the_csrf_token_change_nothing(
     ).status_code == 403
     assert (await read_thread(second_client))["thread"].get("settings") is None
     assert (await moderator.get("/admin/threads/99999")).status_code == 404
+
+
+async def test_an_article_without_comments_is_set_up_by_a_post_not_by_finding_it(
+    moderator: httpx.AsyncClient, second_client: httpx.AsyncClient
+) -> None:
+    params = {"site": "news", "page": "/2026/11/not-yet"}
+    found = await moderator.get("/admin/threads", params=params)
+    assert found.status_code == 200
+    assert "Nobody has commented on this article yet." in found.text
+    assert_error(await moderator.get("/api/v1/moderation/threads", params=params), 404)
+    made = await moderator.post(
+        "/admin/threads", data={**params, "csrf_token": moderator.headers["X-CSRF-Token"]}
+    )
+    assert made.status_code == 303
+    closed = await moderator.post(
+        f"{made.headers['location']}/close", data={"csrf_token": moderator.headers["X-CSRF-Token"]}
+    )
+    assert _message(closed) == ["Comments are closed on this article."]
+    assert_error(await post_comment(second_client, page="/2026/11/not-yet"), 403, "thread_closed")

@@ -89,11 +89,27 @@ async def test_an_article_without_comments_can_be_closed_before_the_first(
     params = {"site": "news", "page": "https://news.example/2026/11/fresh?x=1"}
     missing = await staff.get("/api/v1/moderation/threads", params=params)
     assert_error(missing, 404, "not_found", "page")
-    made = await staff.get("/api/v1/moderation/threads", params={**params, "create": "true"})
+    made = await staff.post("/api/v1/moderation/threads", json=params)
     assert made.status_code == 200, made.text
     assert made.json()["page"] == "/2026/11/fresh?x=1"
     assert (await _patch(staff, made.json()["id"], closed=True)).status_code == 200
     assert_error(await post_comment(second_client, page="/2026/11/fresh?x=1"), 403, "thread_closed")
+    # Asking again finds the same thread; bad articles and sites are refused.
+    again = await staff.post("/api/v1/moderation/threads", json=params)
+    assert again.json()["id"] == made.json()["id"]
+    unknown_site = await staff.post("/api/v1/moderation/threads", json={**params, "site": "nope"})
+    assert_error(unknown_site, 404, "not_found", "site")
+    assert_error(
+        await staff.post("/api/v1/moderation/threads", json={"site": "news", "page": ""}),
+        400,
+        "invalid",
+    )
+    assert_error(
+        await staff.post("/api/v1/moderation/threads", json={"site": "news", "page": "  "}),
+        400,
+        "invalid",
+        "page",
+    )
 
 
 async def test_the_sites_read_only_age_closes_threads_after_their_first_comment(

@@ -25,10 +25,9 @@ expect.set_options(timeout=10_000)
 
 
 def _thread_id(server: DemoServer, headers: dict[str, str]) -> int:
-    found = server.http.get(
-        "/api/v1/moderation/threads", params={"site": SITE, "page": ARTICLE, "create": "true"},
-        headers=headers,
-    )  # fmt: skip
+    found = server.http.post(
+        "/api/v1/moderation/threads", json={"site": SITE, "page": ARTICLE}, headers=headers
+    )
     assert found.status_code == 200, found.text
     thread_id: int = found.json()["id"]
     return thread_id

@@ -67,6 +67,7 @@ API_ROUTES: list[HTTPRouteHandler] = [
     editorial.feature,  # POST   /api/v1/moderation/comments/{id}/feature
     editorial.unfeature,  # DELETE /api/v1/moderation/comments/{id}/feature
     editorial.find_thread,  # GET    /api/v1/moderation/threads
+    editorial.make_thread,  # POST   /api/v1/moderation/threads
     editorial.thread_settings,  # GET    /api/v1/moderation/threads/{id}
     editorial.update_thread_settings,  # PATCH  /api/v1/moderation/threads/{id}
     moderation.bulk,  # POST   /api/v1/moderation/bulk

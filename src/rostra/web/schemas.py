@@ -328,6 +328,13 @@ class StaffSessionOut(msgspec.Struct):
     csrf_token: str
 
 
+class ThreadIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An article of a site: its path, its address on the site, or its thread's id."""
+
+    site: SiteName
+    page: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
+
+
 class ThreadSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     """Changes to one article's settings; a field left out stays as it is."""
 

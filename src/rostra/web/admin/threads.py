@@ -13,7 +13,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
 from rostra.domain.comments import Comment
-from rostra.domain.errors import DomainError, PermissionDeniedError
+from rostra.domain.errors import DomainError, NotFoundError, PermissionDeniedError
 from rostra.domain.paging import Sort
 from rostra.domain.staff import NotSignedInError, StaffUser
 from rostra.domain.subscriptions import article_url
@@ -62,14 +62,41 @@ async def find_page(
     site = request.query_params.get("site") or ""
     page = (request.query_params.get("page") or "").strip()
     sites = await services.sites.list_sites()
+    unstarted = False
     if site and page:
         try:
-            thread = await editorial_service(services).find_thread(site, page, create=True)
+            thread = await editorial_service(services).find_thread(site, page)
+        except NotFoundError as exc:
+            # Nobody commented yet: offer to set the article up (a POST makes its thread).
+            unstarted = exc.field == "page"
+            context["error"] = exc.message
         except DomainError as exc:
             context["error"] = exc.message
         else:
             return redirect(f"/admin/threads/{thread.id}")
-    return render("threads", sites=sites, site=site, page_given=page, **context)
+    return render(
+        "threads", sites=sites, site=site, page_given=page, unstarted=unstarted, **context
+    )
+
+
+# POST /admin/threads
+@post("/admin/threads", include_in_schema=False, status_code=303)
+async def start_thread(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """Make the thread of an article nobody commented on yet, and open its page."""
+    form = await _form(request)
+    checked = await _signed_in(request, services, form)
+    if isinstance(checked, Response):
+        return checked
+    _, context = checked
+    try:
+        thread = await editorial_service(services).find_thread(
+            form.get("site") or "", form.get("page") or "", create=True
+        )
+    except DomainError as exc:
+        return render("error", _status(exc), heading=exc.message, **context)
+    return redirect(f"/admin/threads/{thread.id}")
 
 
 # GET /admin/threads/{thread_id}
@@ -197,6 +224,7 @@ async def feature(
 
 ROUTES: list[HTTPRouteHandler] = [
     find_page,  # GET  /admin/threads
+    start_thread,  # POST /admin/threads
     thread_page,  # GET  /admin/threads/{id}
     close_or_open,  # POST /admin/threads/{id}/{close,open,settings}
     feature,  # POST /admin/comments/{id}/{feature,unfeature}

@@ -22,6 +22,7 @@ from rostra.web.schemas import (
     FeatureIn,
     ModerationNoteIn,
     StaffThreadOut,
+    ThreadIn,
     ThreadSettingsIn,
 )
 
@@ -79,15 +80,33 @@ async def find_thread(
     page: Annotated[
         str, QueryParameter(description="the page's path, its address, or the thread's id")
     ],
-    create: Annotated[
-        bool, QueryParameter(description="make the thread of a page without comments yet")
-    ] = False,
 ) -> StaffThreadOut:
-    """The thread of a page with its settings; ``create=true`` makes it for an article nobody
-    commented on yet, so it can be closed or pre-moderated before the first comment."""
+    """The thread of a page with its settings; ``404`` before the page's first comment (``POST``
+    makes it)."""
     await current_staff(request, services)
     editorial = editorial_service(services)
-    return staff_thread_out(await editorial.find_thread(site, page, create=create), editorial)
+    return staff_thread_out(await editorial.find_thread(site, page), editorial)
+
+
+# POST /api/v1/moderation/threads
+@post(
+    "/api/v1/moderation/threads",
+    guards=STAFF_GUARDS,
+    status_code=200,
+    summary="Find or make an article's thread",
+    tags=["editorial"],
+    responses=STAFF_ERROR_RESPONSES,
+)
+async def make_thread(
+    request: Request[Any, Any, Any], data: Body[ThreadIn], services: NamedDependency[Services]
+) -> StaffThreadOut:
+    """The thread of a page, made when nobody commented on it yet, so that the article can be
+    closed or pre-moderated before its first comment."""
+    incoming = decode(data, ThreadIn)
+    await current_staff(request, services)
+    editorial = editorial_service(services)
+    thread = await editorial.find_thread(incoming.site, incoming.page, create=True)
+    return staff_thread_out(thread, editorial)
 
 
 # GET /api/v1/moderation/threads/{thread_id}

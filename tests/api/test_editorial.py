@@ -345,3 +345,22 @@ async def test_bad_picks_are_refused(staff: httpx.AsyncClient, services: Service
         "invalid",
         "sort",
     )
+
+
+async def test_another_workers_kept_answers_give_way_to_settings_and_picks(
+    staff: httpx.AsyncClient, other_worker: httpx.AsyncClient
+) -> None:
+    comment = await new_comment(staff)
+    thread_id = await _thread_id(staff)
+    for _ in range(2):  # the second read is answered from what the worker kept
+        kept = await read_thread(other_worker)
+        assert kept["thread"].get("settings") is None
+    assert (await _patch(staff, thread_id, closed=True)).status_code == 200
+    assert (await read_thread(other_worker))["thread"]["settings"]["closed"] is True
+    picked = await staff.post(f"/api/v1/moderation/comments/{comment['id']}/feature")
+    assert picked.status_code == 200
+    seen = await read_thread(other_worker)
+    assert seen["comments"][0]["featured"] is True
+    assert seen["thread"]["settings"]["featured_count"] == 1
+    featured = await read_thread(other_worker, sort="featured")
+    assert [c["id"] for c in featured["comments"]] == [comment["id"]]

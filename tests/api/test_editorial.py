@@ -134,7 +134,7 @@ async def test_the_sites_read_only_age_closes_threads_after_their_first_comment(
     clock.advance(days=1)
     assert (await post_comment(client, body="Still open.")).status_code == 201
     assert (await read_thread(client))["thread"].get("settings") is None
-    clock.advance(days=1, seconds=1)
+    clock.advance(days=1, seconds=1)  # two days and a second after the first comment
     page = await read_thread(client)
     assert page["thread"]["settings"]["closed"] is True
     assert len(page["comments"]) == 2

@@ -215,7 +215,7 @@ class CommentService:
                 settings,
             )
         async with self._storage.write() as tx:
-            thread = await tx.threads.get_or_create(site.name, page, title)
+            thread = await tx.threads.get_or_create(site.name, page, title, now)
             if not caller.staff:  # the newsroom's own decisions bind readers, not staff
                 screening = await _apply_thread_settings(
                     tx, thread, screening, draft, now, reader.id if reader else None, ip_hash

@@ -112,7 +112,7 @@ class EditorialService:
             path = validate_page(given)
             found = await tx.threads.find(site, path)
             if found is None and create:
-                found = await tx.threads.get_or_create(site, path, None)
+                found = await tx.threads.get_or_create(site, path, None, self._clock.now())
             if found is None:
                 raise NotFoundError(
                     f"There is no thread for {path!r} on the site {site!r}.", field="page"

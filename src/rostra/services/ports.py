@@ -85,8 +85,11 @@ class ThreadRepository(Protocol):
     async def find(self, site: str, page: str) -> Thread | None:
         """The thread of a page, or None before its first comment."""
 
-    async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
-        """The thread of a page, created on first use; a new title replaces an empty one."""
+    async def get_or_create(
+        self, site: str, page: str, title: str | None, now: datetime | None = None
+    ) -> Thread:
+        """The thread of a page, created on first use (at ``now``, the services' clock: the
+        site's read-only age counts from it); a new title replaces an empty one."""
 
     async def get_by_id(self, thread_id: int) -> Thread:
         """The thread a stored comment belongs to."""

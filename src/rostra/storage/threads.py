@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -118,7 +119,9 @@ class SqlThreadRepository:
         )
         self._held.locked(thread_id)
 
-    async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
+    async def get_or_create(
+        self, site: str, page: str, title: str | None, now: datetime | None = None
+    ) -> Thread:
         # Nearly always found: a thread exists after its first comment.
         thread = await self.find(site, page)
         if thread is None:
@@ -128,7 +131,10 @@ class SqlThreadRepository:
             await self._conn.execute(
                 insert(threads)
                 .values(
-                    site_id=site_id, page=page, title=title, created_us=to_us(SystemClock().now())
+                    site_id=site_id,
+                    page=page,
+                    title=title,
+                    created_us=to_us(now or SystemClock().now()),
                 )
                 .on_conflict_do_nothing(index_elements=["site_id", "page"])
             )

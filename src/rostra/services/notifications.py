@@ -104,12 +104,13 @@ class NotificationService:
         *,
         email: str | None,
         notify: str = "none",
+        lang: str = "",
     ) -> None:
         """Within the comment's transaction: the author's subscription (pending until
         confirmed) and, when the comment is published, the notifications it causes."""
         kind = self.check_choice(notify, email)
         if kind is not None and email is not None:
-            await self._subscriptions.add_in(tx, site.name, thread.page, email, kind)
+            await self._subscriptions.add_in(tx, site.name, thread.page, email, kind, lang)
         if comment.status is CommentStatus.PUBLISHED:
             await self.comment_published(tx, site, thread, comment)
 
@@ -303,6 +304,7 @@ class NotificationService:
             to = subscription.email
             unsubscribe_url = self._subscriptions.link("unsubscribe", subscription.id)
             context["kind"] = subscription.kind.value
+            context["lang"] = subscription.lang
             context["unsubscribe_url"] = unsubscribe_url
             context["manage_url"] = self._subscriptions.manage_url_for(subscription.email)
             if job.kind is MailKind.CONFIRM:

@@ -56,6 +56,7 @@ class NewComment:
     author_is_staff: bool = False  # posted with a staff session (issue 5)
     reader_id: str | None = None  # posted by a signed-in reader account (issue 10)
     author_avatar: str | None = None
+    author_voter: str | None = None  # keyed digest of the poster's voter identity
 
 
 class SiteRepository(Protocol):
@@ -115,6 +116,9 @@ class CommentRepository(Protocol):
 
     async def edit_token_hash(self, comment_id: str) -> str | None:
         """The stored digest of the comment's edit token."""
+
+    async def author_voter(self, comment_id: str) -> str | None:
+        """The keyed digest of the voter identity that posted the comment, if known."""
 
     async def list_roots(
         self,

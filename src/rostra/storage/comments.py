@@ -21,7 +21,8 @@ from rostra.storage.tables import comments
 PUBLIC_COLUMNS = tuple(
     column
     for column in comments.c
-    if column.name not in ("ip_hash", "edit_token_hash", "author_email_hash", "is_anchored")
+    if column.name
+    not in ("ip_hash", "edit_token_hash", "author_email_hash", "is_anchored", "author_voter")
 )
 SHOWN = (CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value)
 _INSERT = prebuilt(comments.insert())
@@ -126,6 +127,7 @@ class SqlCommentRepository:
                 "author_is_staff": comment.author_is_staff,
                 "reader_id": comment.reader_id,
                 "author_avatar": comment.author_avatar,
+                "author_voter": comment.author_voter,
             },
         )
         return Comment(
@@ -158,6 +160,12 @@ class SqlCommentRepository:
     async def edit_token_hash(self, comment_id: str) -> str | None:
         value = await self._conn.scalar(
             sa.select(comments.c.edit_token_hash).where(comments.c.id == comment_id)
+        )
+        return str(value) if value is not None else None
+
+    async def author_voter(self, comment_id: str) -> str | None:
+        value = await self._conn.scalar(
+            sa.select(comments.c.author_voter).where(comments.c.id == comment_id)
         )
         return str(value) if value is not None else None
 
@@ -224,6 +232,7 @@ class SqlCommentRepository:
                 edit_token_hash=None,
                 reader_id=None,
                 author_avatar=None,
+                author_voter=None,
             )
         )
 

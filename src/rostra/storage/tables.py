@@ -99,6 +99,8 @@ comments = sa.Table(
     # the column explicitly (services/accounts.py).
     sa.Column("reader_id", sa.String(32)),
     sa.Column("author_avatar", sa.String(2048)),
+    # Migration 0018: a keyed digest of the poster's voter identity; nobody votes on their own.
+    sa.Column("author_voter", sa.String(64)),
     # A thread page reads its top-level comments (depth 0) through one of these, in the order of
     # the sort tab, so reading a page costs the page, not the thread. The equality on depth (not
     # "root_id IS NULL") lets PostgreSQL read the index in order instead of sorting the thread.
@@ -216,6 +218,8 @@ comment_reports = sa.Table(
     sa.Column("reporter", sa.String(80), primary_key=True),
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+    # Migration 0018: one of domain.moderation.REPORT_CATEGORIES; None for older reports.
+    sa.Column("category", sa.String(20)),
 )
 
 audit_log = sa.Table(
@@ -248,6 +252,8 @@ subscriptions = sa.Table(
     sa.Column("confirmed_us", sa.BigInteger),
     # Batching: the next "new comments" mail of this subscription may not leave before this time.
     sa.Column("next_digest_us", sa.BigInteger, nullable=False, server_default="0"),
+    # Migration 0018: the widget's language when the reader subscribed; their mail speaks it.
+    sa.Column("lang", sa.String(8), nullable=False, server_default=""),
     sa.UniqueConstraint("site_id", "email_hash", "kind", "scope"),
     sa.Index("ix_subscriptions_site_id_kind_scope", "site_id", "kind", "scope"),
     sa.Index("ix_subscriptions_email_hash", "email_hash"),

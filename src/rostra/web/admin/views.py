@@ -126,12 +126,23 @@ SCREEN_CATEGORIES = {
 }
 
 
+# What readers said a reported comment is (domain.staff.REPORT_CATEGORIES), in editors' words.
+REPORT_LABELS = {
+    "spam": "Spam",
+    "abuse": "Abuse or harassment",
+    "off_topic": "Off topic",
+    "misinformation": "False information",
+    "other": "Something else",
+}
+
+
 def _page_context(user: StaffUser, token: str, services: Services, page: str) -> dict[str, Any]:
     return {
         "user": user,
         "csrf": staff_service(services).csrf_token(token),
         "page": page,
         "screen_categories": [(c, SCREEN_CATEGORIES[c]) for c in LEARN_CATEGORIES],
+        "report_labels": REPORT_LABELS,
     }
 
 

@@ -211,7 +211,8 @@ def test_the_newsrooms_reply_wears_the_staff_badge(new_page) -> None:
 def test_an_inline_comments_quote_leads_back_to_its_passage(new_page) -> None:
     page: Page = new_page(height=600)
     thread = page.locator("#rostra-thread")
-    quote = thread.locator("button.quote", has_text="18% over the revised budget").first
+    # The quote is a link: it leads to a place on the page.
+    quote = thread.get_by_role("link", name="18% over the revised budget").first
     quote.scroll_into_view_if_needed()
     quote.click()
     # The passage is highlighted (CSS Custom Highlight) and in view, and its paragraph has focus.

@@ -135,6 +135,7 @@ class CommentService:
         url = None if reader else rules.validate_author_url(draft.author_url)
         anchor = parse_anchor(draft.anchor)
         title = validate_title(draft.page_title)
+        lang = reader_language(draft.lang)
         if self._notifications is not None:
             self._notifications.check_choice(draft.notify, email)
         elif draft.notify != "none":
@@ -239,7 +240,7 @@ class CommentService:
                     comment,
                     email=email,
                     notify=draft.notify,
-                    lang=reader_language(draft.lang),
+                    lang=lang,
                 )
             event = None
             # Held for staff: not counted, not listed, not announced until approved.

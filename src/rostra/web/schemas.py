@@ -599,6 +599,8 @@ class EmailLinkIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)]
     name: Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH * 2)]
     page_url: Annotated[str, msgspec.Meta(max_length=2048)]
+    # The widget's language: the mail with the link speaks it.
+    lang: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
 
 class EmailLinkSentOut(msgspec.Struct):

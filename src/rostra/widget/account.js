@@ -34,10 +34,11 @@ const STR = {
 };
 for (const k in STR) tables.en[k] ??= STR[k];
 let L = i18n();
+let lang = "en";
 const t = (k, v) => L.t(k, v);
 // The bar speaks the thread's language (data-lang, the loader's, else the page's).
 async function speak() {
-  const lang = document.querySelector("#rostra-thread")?.dataset.lang || document.querySelector("script[src*='widget.js']")?.dataset.lang || document.documentElement.lang || "en";
+  lang = document.querySelector("#rostra-thread")?.dataset.lang || document.querySelector("script[src*='widget.js']")?.dataset.lang || document.documentElement.lang || "en";
   await want(base, lang);
   L = i18n(lang);
 }
@@ -116,7 +117,7 @@ function form(root, site) {
   const f = h("form", { onsubmit: async (e) => {
     e.preventDefault();
     try {
-      await api.post("/auth/email", { site, email: email.value, name: name.value, page_url: location.href.split("#")[0] });
+      await api.post("/auth/email", { site, email: email.value, name: name.value, page_url: location.href.split("#")[0], lang });
       note.textContent = t("a_check");
     } catch (err) {
       note.textContent = L.err(err) || t("a_noSend");

@@ -64,7 +64,7 @@ const en = {
   error: "Something went wrong. Please try again.",
   justNow: "just now",
 };
-export const tables = { en }; // feature modules add their English strings (read late: t falls back to en)
+export const tables = { en }; // feature modules add their English strings, which t reads late
 
 // Other languages' tables load only for pages in them (lang-xx.js); others read English.
 export const want = (base, lang) => {

@@ -11,7 +11,7 @@ display:block;container-type:inline-size;color:var(--fg);font:var(--rostra-font-
 .sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 button,input,select,textarea{font:inherit;color:inherit;margin:0}
 button{cursor:pointer}
-.quote{background:none;border:0;padding:0;text-align:start}
+.quote{color:inherit}
 :focus{outline:none}
 :focus-visible{outline:2px solid var(--a);outline-offset:2px;border-radius:4px}
 .c:focus-visible{outline-offset:6px}

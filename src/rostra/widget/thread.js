@@ -224,7 +224,7 @@ export async function mount(host, options) {
           onclick: (e) => { e.preventDefault(); history.replaceState(null, "", e.currentTarget.href); reveal(rec); } },
         h("time", { datetime: c.created_at, title: L.date(c.created_at) }, L.ago(c.created_at))),
         c.edited_at && !gone && h("span", {}, t("edited"))),
-      c.anchor && !gone && h("div", { class: "md" }, h("blockquote", {}, h("button", { type: "button", class: "quote", "data-x": "view" }, c.anchor.exact))),
+      c.anchor && !gone && h("div", { class: "md" }, h("blockquote", {}, h("a", { href: "#", class: "quote", "data-x": "view" }, c.anchor.exact))),
       rec.body,
       !gone && c.images?.length > 0 && h("div", { class: "imgs" }, ...c.images.map((i) =>
         h("a", { href: new URL(i.url, `${ctx.base}/`).href, "data-x": "view" },

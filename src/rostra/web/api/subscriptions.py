@@ -53,10 +53,10 @@ def _lang(request: Request[Any, Any, Any], asked: str | None = None) -> str:
     return preferred_language(request.headers.get("accept-language"))
 
 
-def _page(lang: str, title: str, body: str, status: int = 200, **values: object) -> Response[bytes]:
+def _page(lang: str, title: str, body: str, status: int = 200) -> Response[bytes]:
     """A small page in ``lang``: ``title`` is English (translated here); ``body`` is HTML
     already in ``lang``."""
-    title = translate(lang, title) % values if values else translate(lang, title)
+    title = translate(lang, title)
     direction = ' dir="rtl"' if lang in RIGHT_TO_LEFT else ""
     html = (
         f'<!doctype html><html lang="{lang or "en"}"{direction}><head><meta charset="utf-8">'

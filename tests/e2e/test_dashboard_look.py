@@ -159,7 +159,9 @@ def test_axe_finds_no_serious_violation_on_any_page(
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_control_label_wraps(dashboard: Any, look_server: DemoServer, width: int) -> None:
+def test_no_control_label_wraps_and_no_page_scrolls_sideways(
+    dashboard: Any, look_server: DemoServer, width: int
+) -> None:
     page = dashboard(width)
     wrapped: list[str] = []
     for url in pages(look_server):
@@ -167,6 +169,9 @@ def test_no_control_label_wraps(dashboard: Any, look_server: DemoServer, width: 
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         page.locator("details.keys").evaluate_all("(all) => all.forEach((d) => d.open = true)")
         wrapped += [f"{url}: {w}" for w in page.evaluate(WRAPPED)]
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            wrapped.append(f"{url}: the page is {wide} px wide, wider than the window")
     assert not wrapped, "\n".join(wrapped)
     # The check itself sees a label that wraps: one squeezed into 60 px.
     page.evaluate(

@@ -85,8 +85,8 @@ def dashboard(
 
 
 def pages(server: DemoServer) -> list[str]:
-    """Every dashboard page: the queue, bans, audit log, reader support and one campaign,
-    the settings index and the demo site's settings."""
+    """Every dashboard page a signed-in admin reaches by address: the queue, bans, audit log,
+    reader support, the settings index, the demo site's settings and an error page."""
     found = [
         "/admin",
         "/admin/bans",
@@ -94,6 +94,7 @@ def pages(server: DemoServer) -> list[str]:
         "/admin/campaigns",
         "/admin/settings",
         f"/admin/settings/{SITE}",
+        "/admin/settings/no-such-site",  # the error page
     ]
     return [server.url + path for path in found]
 

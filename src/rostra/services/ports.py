@@ -374,6 +374,10 @@ class Outbox(Protocol):
     async def retry(self, job_id: int, worker: str, at: datetime, error: str) -> None:
         """Release the lease and try again at ``at``."""
 
+    async def release(self, job_ids: list[int], worker: str) -> int:
+        """Give back the jobs of ``job_ids`` that ``worker`` still holds unsent (it stops),
+        for any worker to claim now; returns how many it held."""
+
     async def finish(self, job_id: int, worker: str, status: str, error: str | None) -> None:
         """End the job without sending (failed or cancelled)."""
 

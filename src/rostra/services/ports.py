@@ -221,6 +221,10 @@ class ImageStore(Protocol):
     async def names(self) -> list[str]:
         """Every stored file's name (for copying a store to another)."""
 
+    async def check(self) -> str:
+        """Whether files can be stored now, cheaply (``GET /readyz``): a short description
+        of the store when they can; raises ``OSError`` saying what is wrong when not."""
+
 
 class ImageCodec(Protocol):
     async def process(self, data: bytes, kind: ImageKind, limits: ImageLimits) -> ProcessedImage:

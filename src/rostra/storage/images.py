@@ -10,6 +10,7 @@ import asyncio
 import io
 import os
 import secrets
+import tempfile
 import warnings
 from collections.abc import Sequence
 from datetime import datetime
@@ -174,6 +175,20 @@ class LocalImageStore:
 
     async def names(self) -> list[str]:
         return await asyncio.to_thread(self._list)
+
+    async def check(self) -> str:
+        await asyncio.to_thread(self._check)
+        return f"folder {self.folder}"
+
+    def _check(self) -> None:
+        # A real file, created and removed: permission bits alone miss read-only mounts and
+        # network shares that map the user. Its dotted name is never a stored name.
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".ready-", suffix=".part"):
+                pass
+        except OSError as exc:
+            raise OSError(f"cannot write to the folder {self.folder}: {exc.strerror}") from exc
 
     def _list(self) -> list[str]:
         if not self.folder.is_dir():

@@ -35,7 +35,16 @@ from rostra.domain.images import (
     fit,
 )
 from rostra.domain.times import from_us, to_us
+from rostra.storage.id_lists import in_list
+from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import images
+
+# The images of a page's comments, in display order.
+_FOR_COMMENTS = prebuilt(
+    sa.select(images)
+    .where(in_list(images.c.comment_id, "ids"))
+    .order_by(images.c.comment_id, images.c.position)
+)
 
 # Decoding never accepts a file that ends early: a truncated upload is refused, not padded.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -98,11 +107,7 @@ class SqlImageRepository:
     async def for_comments(self, comment_ids: Sequence[str]) -> dict[str, list[StoredImage]]:
         if not comment_ids:
             return {}
-        rows = await self._conn.execute(
-            sa.select(images)
-            .where(images.c.comment_id.in_(list(comment_ids)))
-            .order_by(images.c.comment_id, images.c.position)
-        )
+        rows = await self._conn.execute(_FOR_COMMENTS, {"ids": list(comment_ids)})
         found: dict[str, list[StoredImage]] = {}
         for row in rows:
             found.setdefault(row.comment_id, []).append(_to_image(row))

@@ -33,6 +33,7 @@ from rostra.domain.staff import (
     validate_reason,
     validate_report_category,
 )
+from rostra.services.audit import AuditDetail, describe_entries
 from rostra.services.callers import Caller, address_key, check_origin, voter_identity
 from rostra.services.images import ImageService
 from rostra.services.live import LiveService
@@ -459,6 +460,14 @@ class ModerationService:
             raise ValidationError(f"'offset' must be between 0 and {MAX_OFFSET:,}.", field="offset")
         async with self._storage.read() as tx:
             return await tx.staff_records.audit_entries(limit, max(0, offset))
+
+    async def audit_details(
+        self, user: StaffUser, limit: int = 50, offset: int = 0
+    ) -> list[AuditDetail]:
+        """The audit log, newest first, each entry with what it acted on (the dashboard)."""
+        entries = await self.audit_log(user, limit, offset)
+        async with self._storage.read() as tx:
+            return await describe_entries(tx, entries)
 
     async def site_settings(self, user: StaffUser, site: str) -> ModerationSettings:
         """A site's moderation settings (admins only)."""

@@ -225,6 +225,10 @@ class ImageStore(Protocol):
     async def names(self) -> list[str]:
         """Every stored file's name (for copying a store to another)."""
 
+    async def check(self) -> str:
+        """Whether files can be stored now, cheaply (``GET /readyz``): a short description
+        of the store when they can; raises ``OSError`` saying what is wrong when not."""
+
 
 class ImageCodec(Protocol):
     async def process(self, data: bytes, kind: ImageKind, limits: ImageLimits) -> ProcessedImage:
@@ -377,6 +381,10 @@ class Outbox(Protocol):
 
     async def retry(self, job_id: int, worker: str, at: datetime, error: str) -> None:
         """Release the lease and try again at ``at``."""
+
+    async def release(self, job_ids: list[int], worker: str) -> int:
+        """Give back the jobs of ``job_ids`` that ``worker`` still holds unsent (it stops),
+        for any worker to claim now; returns how many it held."""
 
     async def finish(self, job_id: int, worker: str, status: str, error: str | None) -> None:
         """End the job without sending (failed or cancelled)."""

@@ -14,8 +14,9 @@ from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.paging import Cursor, Sort
 from rostra.domain.times import from_us, to_us
 from rostra.services.ports import NewComment
+from rostra.storage.id_lists import in_list
 from rostra.storage.prebuilt import prebuilt
-from rostra.storage.rows import to_comment
+from rostra.storage.rows import to_comment, to_comments
 from rostra.storage.tables import comments
 
 PUBLIC_COLUMNS = tuple(
@@ -29,6 +30,16 @@ _INSERT = prebuilt(comments.insert())
 # A reply reads its parent (and edits and deletes their comment) by id.
 _GET = prebuilt(sa.select(*PUBLIC_COLUMNS).where(comments.c.id == sa.bindparam("id")))
 _GET_LOCKED = prebuilt(_GET.with_for_update(key_share=True))
+# The replies under a page's top-level comments, oldest first.
+_REPLIES = prebuilt(
+    sa.select(*PUBLIC_COLUMNS)
+    .where(
+        in_list(comments.c.root_id, "roots"),
+        # Spelled out: ``in_`` would expand the list at run time, out of prebuilt's reach.
+        sa.or_(*(comments.c.status == status for status in SHOWN)),
+    )
+    .order_by(comments.c.created_us, comments.c.id)
+)
 _ADJUST_DESCENDANTS = prebuilt(
     comments.update()
     .where(comments.c.id == sa.bindparam("root"))
@@ -185,7 +196,7 @@ class SqlCommentRepository:
             rows = await self._conn.execute(
                 ROOTS[RootsKey(None, anchored, False)], {"thread_id": thread_id}
             )
-            pinned = [to_comment(row) for row in rows]
+            pinned = to_comments(rows)
         parameters: dict[str, Any] = {"thread_id": thread_id, "limit": limit}
         if after is not None:
             parameters |= {"after_us": after.created_us, "after_id": after.comment_id}
@@ -194,18 +205,13 @@ class SqlCommentRepository:
         result = await self._conn.execute(
             ROOTS[RootsKey(sort, anchored, after is not None)], parameters
         )
-        return pinned + [to_comment(row) for row in result]
+        return pinned + to_comments(result)
 
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
         if not root_ids:
             return []
-        c = comments.c
-        result = await self._conn.execute(
-            sa.select(*PUBLIC_COLUMNS)
-            .where(c.root_id.in_(list(root_ids)), c.status.in_(SHOWN))
-            .order_by(c.created_us, c.id)
-        )
-        return [to_comment(row) for row in result]
+        result = await self._conn.execute(_REPLIES, {"roots": list(root_ids)})
+        return to_comments(result)
 
     async def update_body(
         self, comment_id: str, body: str, body_html: str, edited_at: datetime

@@ -224,11 +224,12 @@ def test_reader_reports_a_comment_from_the_widget_and_it_reaches_the_queue(
         "button", name="Report", exact=True
     )
     report.click()
-    expect(
-        thread.locator(f'li[data-id="{target}"] > article').get_by_role(
-            "button", name="Reported to the moderators"
-        )
-    ).to_be_disabled()
+    item = thread.locator(f'li[data-id="{target}"] > article')
+    item.get_by_role("group", name="Why are you reporting this comment?").get_by_label(
+        "Spam"
+    ).check()
+    item.get_by_role("button", name="Send report").click()
+    expect(item.get_by_role("button", name="Reported to the moderators")).to_be_disabled()
 
     queue = server.http.get("/api/v1/moderation/queue", headers=headers).json()
     assert [item["comment"]["id"] for item in queue["items"]] == [target]

@@ -277,10 +277,14 @@ def build_metrics() -> PrometheusMetrics:
 
 
 def build_readiness(
-    settings: Settings, database: Database, closers: list[Callable[[], Awaitable[None]]]
+    settings: Settings,
+    database: Database,
+    closers: list[Callable[[], Awaitable[None]]],
+    media: ImageStore,
 ) -> ReadinessService:
-    """``GET /readyz``'s probes: the database, its schema, and Redis when configured."""
-    from rostra.storage.readiness import DatabaseProbes, RedisProbe
+    """``GET /readyz``'s probes: the database, its schema, Redis when configured, and the
+    media store."""
+    from rostra.storage.readiness import DatabaseProbes, MediaProbe, RedisProbe
 
     probes = DatabaseProbes(database)
     checks: dict[str, Callable[[], Awaitable[Probe]]] = {"database": probes.database}
@@ -289,6 +293,7 @@ def build_readiness(
         checks["redis"] = redis
         closers.append(redis.close)
     checks["migrations"] = probes.migrations
+    checks["media"] = MediaProbe(media)
     return ReadinessService(checks)
 
 
@@ -307,9 +312,10 @@ def build_services(
     )
     limiter = build_rate_limiter(settings)
     live = LiveService(database, events, clock)
+    media = build_image_store(settings, database)
     images = ImageService(
         database,
-        build_image_store(settings, database),
+        media,
         PillowImageCodec(),
         clock,
         keyring,
@@ -422,7 +428,7 @@ def build_services(
         staff_digests=staff_digests,
         metrics=MetricsService(database, metrics, settings.metrics_token),
         demo=demo,
-        readiness=build_readiness(settings, database, closers),
+        readiness=build_readiness(settings, database, closers, media),
     )
 
 

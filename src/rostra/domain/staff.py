@@ -187,6 +187,21 @@ def validate_reason(reason: str | None) -> str:
     return text
 
 
+# What a reader may say a reported comment is (the widget offers these; the queue counts them).
+REPORT_CATEGORIES = ("spam", "abuse", "off_topic", "misinformation", "other")
+
+
+def validate_report_category(category: str | None) -> str | None:
+    """One of ``REPORT_CATEGORIES``, or None when the reader gave none."""
+    if category is None:
+        return None
+    if category not in REPORT_CATEGORIES:
+        raise ValidationError(
+            f"'category' must be one of {', '.join(REPORT_CATEGORIES)}.", field="category"
+        )
+    return category
+
+
 def require_role(user: StaffUser, role: Role) -> None:
     """Raise unless ``user`` has ``role`` (admins pass every check)."""
     if role is Role.ADMIN and not user.is_admin:

@@ -64,6 +64,7 @@ class Subscription:
     email: str
     status: SubscriptionStatus
     created_at: datetime
+    lang: str = ""  # the widget's language when the reader subscribed ("" is English)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,7 @@ class NewSubscription:
     email: str
     email_hash: str
     created_at: datetime
+    lang: str = ""
 
     @property
     def scope(self) -> str:

@@ -225,8 +225,10 @@ def arrange_replies(
     comments stay only as placeholders for published replies; the function returns None when the
     root itself has nothing left to show.
     """
-    top = CommentNode(root, 0)
     ordered = sorted(replies, key=lambda c: (c.created_at, c.id))
+    if not ordered:  # most top-level comments: nothing to nest, nothing to prune
+        return CommentNode(root, 0) if root.status is CommentStatus.PUBLISHED else None
+    top = CommentNode(root, 0)
     known = {root.id, *(reply.id for reply in ordered)}
     children: dict[str, list[Comment]] = {}
     for reply in ordered:

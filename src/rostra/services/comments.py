@@ -21,6 +21,7 @@ from rostra.domain.errors import (
 )
 from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated
 from rostra.domain.images import ImageAttachment
+from rostra.domain.languages import reader_language
 from rostra.domain.moderation import ModerationSettings, Reason, Screening, Verdict
 from rostra.domain.rendering import render_markdown
 from rostra.domain.sites import Site
@@ -30,7 +31,7 @@ from rostra.domain.threads import (
     validate_site_page,
     validate_title,
 )
-from rostra.services.callers import Caller, check_origin
+from rostra.services.callers import Caller, author_key, check_origin
 from rostra.services.images import ImageService, attach_images, with_images
 from rostra.services.live import LiveService
 from rostra.services.metrics_ports import Metrics, NoMetrics
@@ -73,6 +74,7 @@ class CommentDraft:
     # comment carries images, which screening may hold for untrusted authors.
     images: tuple[ImageAttachment, ...] = ()
     notify: str = "none"  # issue 6: "Notify of" none | replies | all (needs author_email)
+    lang: str | None = None  # the widget's language, for the mail a subscription brings
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,7 @@ class CommentService:
         url = None if reader else rules.validate_author_url(draft.author_url)
         anchor = parse_anchor(draft.anchor)
         title = validate_title(draft.page_title)
+        lang = reader_language(draft.lang)
         if self._notifications is not None:
             self._notifications.check_choice(draft.notify, email)
         elif draft.notify != "none":
@@ -265,6 +268,7 @@ class CommentService:
                     author_is_staff=caller.staff,
                     reader_id=reader.id if reader else None,
                     author_avatar=reader.avatar_url if reader else None,
+                    author_voter=author_key(caller, self._keyring.digest),
                 )
             )
             if draft.images:
@@ -273,7 +277,13 @@ class CommentService:
             await self._screening.record(tx, comment.id, screening)
             if self._notifications is not None:  # issue 6: same transaction as the comment
                 await self._notifications.comment_posted(
-                    tx, site, thread, comment, email=email, notify=draft.notify
+                    tx,
+                    site,
+                    thread,
+                    comment,
+                    email=email,
+                    notify=draft.notify,
+                    lang=lang,
                 )
             event = None
             # Held for staff: not counted, not listed, not announced until approved.

@@ -56,6 +56,7 @@ class NewComment:
     author_is_staff: bool = False  # posted with a staff session (issue 5)
     reader_id: str | None = None  # posted by a signed-in reader account (issue 10)
     author_avatar: str | None = None
+    author_voter: str | None = None  # keyed digest of the poster's voter identity
 
 
 class SiteRepository(Protocol):
@@ -124,6 +125,9 @@ class CommentRepository(Protocol):
 
     async def edit_token_hash(self, comment_id: str) -> str | None:
         """The stored digest of the comment's edit token."""
+
+    async def author_voter(self, comment_id: str) -> str | None:
+        """The keyed digest of the voter identity that posted the comment, if known."""
 
     async def list_roots(
         self,
@@ -237,6 +241,10 @@ class ImageStore(Protocol):
 
     async def names(self) -> list[str]:
         """Every stored file's name (for copying a store to another)."""
+
+    async def check(self) -> str:
+        """Whether files can be stored now, cheaply (``GET /readyz``): a short description
+        of the store when they can; raises ``OSError`` saying what is wrong when not."""
 
 
 class ImageCodec(Protocol):
@@ -394,6 +402,10 @@ class Outbox(Protocol):
 
     async def retry(self, job_id: int, worker: str, at: datetime, error: str) -> None:
         """Release the lease and try again at ``at``."""
+
+    async def release(self, job_ids: list[int], worker: str) -> int:
+        """Give back the jobs of ``job_ids`` that ``worker`` still holds unsent (it stops),
+        for any worker to claim now; returns how many it held."""
 
     async def finish(self, job_id: int, worker: str, status: str, error: str | None) -> None:
         """End the job without sending (failed or cancelled)."""

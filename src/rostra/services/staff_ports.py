@@ -31,6 +31,8 @@ class QueueItem:
     page: str
     report_count: int
     report_reasons: tuple[str, ...]
+    # How many reports gave each category, most given first.
+    report_categories: tuple[tuple[str, int], ...] = ()
     screening: tuple[Reason, ...] = ()  # why screening held it, with scores
 
 
@@ -103,7 +105,14 @@ class StaffRecords(Protocol):
     async def author_digests(self, comment_id: str) -> tuple[str | None, str | None]:
         """The stored (email digest, IP digest) of a comment's author."""
 
-    async def add_report(self, comment_id: str, reporter: str, reason: str, at: datetime) -> bool:
+    async def add_report(
+        self,
+        comment_id: str,
+        reporter: str,
+        reason: str,
+        at: datetime,
+        category: str | None = None,
+    ) -> bool:
         """Record one reader's report; False when this reader reported the comment already."""
 
     async def report_count(self, comment_id: str) -> int:

@@ -283,7 +283,8 @@ class ThreadReader:
         last = roots[-1] if roots else None
         roots = pinned + roots
         replies = await tx.comments.list_replies([root.id for root in roots])
-        roots, replies = await with_images(tx, roots), await with_images(tx, replies)
+        shown = await with_images(tx, roots + replies)  # one statement for the whole page
+        roots, replies = shown[: len(roots)], shown[len(roots) :]
         by_root: dict[str, list[Comment]] = {}
         for reply in replies:
             by_root.setdefault(reply.root_id or "", []).append(reply)

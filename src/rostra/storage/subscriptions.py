@@ -27,6 +27,7 @@ _COLUMNS = (
     subscriptions.c.email,
     subscriptions.c.status,
     subscriptions.c.created_us,
+    subscriptions.c.lang,
 )
 
 
@@ -39,6 +40,7 @@ def _subscription(row: Any) -> Subscription:
         email=row.email,
         status=SubscriptionStatus(row.status),
         created_at=from_us(row.created_us),
+        lang=row.lang,
     )
 
 
@@ -61,6 +63,7 @@ class SqlSubscriptionRepository:
             email_hash=subscription.email_hash,
             status=SubscriptionStatus.PENDING.value,
             created_us=to_us(subscription.created_at),
+            lang=subscription.lang,
         )
         await self._conn.execute(
             statement.on_conflict_do_nothing(
@@ -79,11 +82,12 @@ class SqlSubscriptionRepository:
                 )
             )
         ).one()
-        # The address may have changed case in its local part: the latest spelling is used.
+        # The address may have changed case in its local part, the reader their language:
+        # the latest is used.
         await self._conn.execute(
             subscriptions.update()
             .where(subscriptions.c.id == row.id)
-            .values(email=subscription.email)
+            .values(email=subscription.email, lang=subscription.lang)
         )
         return row.id, SubscriptionStatus(row.status)
 

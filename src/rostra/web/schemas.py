@@ -100,6 +100,8 @@ class CommentIn(msgspec.Struct):
     author_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_LENGTH)] | None = None
     anchor: AnchorIn | None = None
     notify: Literal["none", "replies", "all"] = "none"
+    # The widget's language: the mail a "Notify of" choice brings speaks it.
+    lang: Annotated[str, msgspec.Meta(max_length=35)] | None = None
     images: Annotated[list[str | ImageIn], msgspec.Meta(max_length=MAX_IMAGES)] = []
     website2: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
     # Milliseconds between opening the form and sending it (screening's minimum-time rule).
@@ -422,6 +424,8 @@ class QueueItemOut(msgspec.Struct):
     page: str
     report_count: int
     report_reasons: list[str]
+    # Reports per category (spam, abuse, off_topic, misinformation, other), for those that gave one.
+    report_categories: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class QueueOut(msgspec.Struct):
@@ -484,9 +488,10 @@ class ModerationSettingsIO(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A reader's report of a comment; the reason is optional."""
+    """A reader's report of a comment: what it is (``category``) and a note; both optional."""
 
     reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    category: Literal["spam", "abuse", "off_topic", "misinformation", "other"] | None = None
 
 
 class ReportOut(msgspec.Struct):
@@ -504,6 +509,8 @@ class SubscriptionIn(msgspec.Struct, forbid_unknown_fields=True):
     page: str
     email: str
     kind: Literal["all", "replies"]
+    # The widget's language (de, fr, pt-BR …): the confirmation mail and later ones speak it.
+    lang: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
 
 class SubscriptionAcceptedOut(msgspec.Struct):
@@ -654,6 +661,8 @@ class EmailLinkIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)]
     name: Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH * 2)]
     page_url: Annotated[str, msgspec.Meta(max_length=2048)]
+    # The widget's language: the mail with the link speaks it.
+    lang: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
 
 class EmailLinkSentOut(msgspec.Struct):

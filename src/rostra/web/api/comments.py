@@ -148,6 +148,7 @@ async def post_comment(
             ),
             elapsed_ms=incoming.elapsed_ms,
             notify=incoming.notify,  # issue 6: the author's subscription, pending confirmation
+            lang=incoming.lang,
         ),
         caller_from(
             request,

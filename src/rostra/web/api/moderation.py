@@ -53,6 +53,7 @@ def queue_item_out(item: QueueItem) -> QueueItemOut:
         page=item.page,
         report_count=item.report_count,
         report_reasons=list(item.report_reasons),
+        report_categories=dict(item.report_categories),
     )
 
 
@@ -437,11 +438,13 @@ async def report(
 ) -> Response[ReportOut]:
     """One report per reader (the voter cookie, else the client address); at the site's
     threshold the comment goes to the moderation queue."""
-    reason = decode(data, ReportIn).reason if data is not None else None
+    incoming = decode(data, ReportIn) if data is not None else ReportIn()
     cookies = VoterCookies(services.keyring)
     response: Response[ReportOut] = Response(ReportOut(reported=True))
     # Issue 23: without the voter cookie the report counts for the client address; no cookie
     # is handed out here, so reports cannot collect identities.
     voter = cookies.read(request)
-    await moderation_service(services).report(comment_id, caller_from(request, voter), reason)
+    await moderation_service(services).report(
+        comment_id, caller_from(request, voter), incoming.reason, incoming.category
+    )
     return response

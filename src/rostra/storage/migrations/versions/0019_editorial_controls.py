@@ -5,8 +5,8 @@ images, slow mode, a message), NULL for an article like every other. ``comments.
 and ``featured_note``: a comment staff picked for the Featured tab, with their few words; a
 partial index keeps a thread's picks one short range (most comments are never picked).
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-07
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

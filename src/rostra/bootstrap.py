@@ -35,6 +35,7 @@ from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
 from rostra.services.demo import DemoKit
 from rostra.services.dsa import DsaService
+from rostra.services.editorial import EditorialService
 from rostra.services.exports import ExportService
 from rostra.services.housekeeping import Housekeeper
 from rostra.services.images import ImageService
@@ -279,10 +280,14 @@ def build_metrics() -> PrometheusMetrics:
 
 
 def build_readiness(
-    settings: Settings, database: Database, closers: list[Callable[[], Awaitable[None]]]
+    settings: Settings,
+    database: Database,
+    closers: list[Callable[[], Awaitable[None]]],
+    media: ImageStore,
 ) -> ReadinessService:
-    """``GET /readyz``'s probes: the database, its schema, and Redis when configured."""
-    from rostra.storage.readiness import DatabaseProbes, RedisProbe
+    """``GET /readyz``'s probes: the database, its schema, Redis when configured, and the
+    media store."""
+    from rostra.storage.readiness import DatabaseProbes, MediaProbe, RedisProbe
 
     probes = DatabaseProbes(database)
     checks: dict[str, Callable[[], Awaitable[Probe]]] = {"database": probes.database}
@@ -291,6 +296,7 @@ def build_readiness(
         checks["redis"] = redis
         closers.append(redis.close)
     checks["migrations"] = probes.migrations
+    checks["media"] = MediaProbe(media)
     return ReadinessService(checks)
 
 
@@ -309,9 +315,10 @@ def build_services(
     )
     limiter = build_rate_limiter(settings)
     live = LiveService(database, events, clock)
+    media = build_image_store(settings, database)
     images = ImageService(
         database,
-        build_image_store(settings, database),
+        media,
         PillowImageCodec(),
         clock,
         keyring,
@@ -400,6 +407,7 @@ def build_services(
         moderation=moderation,
         reader_history=ReaderHistoryService(database, clock),
         dsa=dsa,
+        editorial=EditorialService(database, live, clock, notifications=notifications),
         screening=screening,
         subscriptions=subscriptions,
         notifications=notifications,
@@ -429,7 +437,7 @@ def build_services(
         staff_digests=staff_digests,
         metrics=MetricsService(database, metrics, settings.metrics_token),
         demo=demo,
-        readiness=build_readiness(settings, database, closers),
+        readiness=build_readiness(settings, database, closers, media),
     )
 
 

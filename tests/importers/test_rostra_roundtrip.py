@@ -20,6 +20,7 @@ from rostra.importers.rostra import RostraExport
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft
 from rostra.services.dsa import NoticeForm
+from rostra.services.editorial import ThreadChanges
 from rostra.services.imports import ImportFileError, ImportSource
 from rostra.services.registry import Services
 from rostra.storage.database import Database, async_url
@@ -92,6 +93,14 @@ async def populate(services: Services, clock: MovableClock, settings: Settings) 
     )  # fmt: skip
     for voter, value in (("v1", 1), ("v2", 1), ("v3", -1)):
         await services.votes.cast_vote(first.comment.id, value, Caller(voter=voter, origin=ORIGIN))
+    # Per-article settings and an editor's pick, and an article closed before its first comment.
+    editorial = services.editorial
+    assert editorial is not None
+    changes = ThreadChanges(closed=True, images=False, slow_minutes=5, message="Be **kind**.")
+    await editorial.update_thread("ed@news.example", first.comment.thread_id, changes, "hold")
+    await editorial.feature("ed@news.example", first.comment.id, "Worth reading.")
+    quiet = await editorial.find_thread("news", "/c", create=True)
+    await editorial.update_thread("ed@news.example", quiet.id, ThreadChanges(premoderated=True))
     clock.advance(days=1)
     staff = await services.staff.add_user("mod@news.example", "moderator", "a long password here")  # type: ignore[union-attr]
     assert services.reader_history is not None and services.dsa is not None
@@ -126,6 +135,14 @@ async def test_export_then_restore_into_an_empty_database_is_exact(
     assert [line["type"] for line in exported].count("comment") == 6
     assert [line["type"] for line in exported].count("vote") == 3
     assert [line["type"] for line in exported].count("subscription") == 1
+    threads = {line["page"]: line for line in exported if line["type"] == "thread"}
+    assert threads["/a"]["settings"] == {
+        "closed": True, "images": False, "slow_minutes": 5, "message": "Be **kind**."
+    }  # fmt: skip
+    assert threads["/c"]["settings"] == {"premoderated": True}
+    assert "settings" not in threads["/b"]
+    [picked] = [line for line in exported if line["type"] == "comment" and line["featured_us"]]
+    assert picked["featured_note"] == "Worth reading."
     assert [line["type"] for line in exported].count("reader_note") == 1
     assert [line["type"] for line in exported].count("dsa_notice") == 1
 
@@ -271,3 +288,26 @@ async def test_a_broken_comment_line_is_skipped_and_the_rest_restored(
     assert (again.added, again.existing) == (0, 2)
     with pytest.raises(ImportFileError, match="line 4: bad comment"):
         RostraExport(file, strict=True)
+
+
+async def test_bad_thread_settings_name_their_line(tmp_path: Path) -> None:
+    file = tmp_path / "bad-settings.jsonl"
+    lines = [
+        {"type": "site", "name": "news"},
+        {"type": "thread", "page": "/a", "settings": {"slow_minutes": -3}},
+        {"type": "comment", "id": "x", "page": "/a", "body": "Hi", "status": "published",
+         "created_at": "2026-11-01T10:00:00+00:00"},
+        {"type": "thread", "page": "/b", "settings": {"closed": "yes"}},
+        {"type": "thread", "page": "/c", "settings": {"colour": "red"}},
+    ]  # fmt: skip
+    write_lines(file, lines)
+    with pytest.raises(ImportFileError, match="line 2: bad thread settings: 'slow_mode_minutes'"):
+        RostraExport(file, strict=True)
+    skipping = RostraExport(file)
+    assert [str(r) for r in skipping.skipped()] == [
+        "line 2: bad thread settings: 'slow_mode_minutes' must be a whole number from 0 (off) "
+        "to 1,440.",
+        "line 3: the comment does not follow a readable line of its thread.",
+        "line 4: bad thread settings: 'closed' must be true or false.",
+        "line 5: bad thread settings: Unknown thread setting 'colour'.",
+    ]

@@ -66,6 +66,8 @@ class ModerationSettings:
     extra: dict[str, str] = field(default_factory=dict)
     # A screen category's own hold threshold (e.g. {"spam": 0.8}); others use hold_threshold.
     category_holds: dict[str, float] = field(default_factory=dict)
+    # Threads take no new comments this many days after their first one; 0: never.
+    read_only_after_days: int = 0
     # Trust (mode pre_first_time): an author with this many approved comments since their last
     # rejection, and no rejection in ``trust_clean_days`` days, skips the first-time review.
     trust_approved: int = 1

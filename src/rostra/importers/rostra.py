@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from rostra.domain.comments import CommentStatus
+from rostra.domain.errors import ValidationError
+from rostra.domain.threads import ThreadSettings
 from rostra.importers.common import Progress
 from rostra.services.exports import STAFF_RECORDS
 from rostra.services.imports import (
@@ -60,6 +62,7 @@ class RostraExport:
                 try:
                     if record.get("created_at"):
                         self._time(number, record["created_at"])
+                    self._settings(number, record)
                 except ImportFileError as exc:
                     page = None  # its comments and votes go with it
                     self._skip(number, exc)
@@ -181,6 +184,15 @@ class RostraExport:
             stored={k: v for k, v in record.items() if k not in OWN_KEYS},
         )
 
+    def _settings(self, number: int, record: dict[str, Any]) -> ThreadSettings | None:
+        """A thread line's per-article settings (closed, …), checked; None without any."""
+        if record.get("settings") is None:
+            return None
+        try:
+            return ThreadSettings.from_json(record["settings"])
+        except ValidationError as exc:
+            raise self._error(number, f"bad thread settings: {exc.message.rstrip('.')}") from exc
+
     def _vote(self, number: int, record: dict[str, Any]) -> SourceVote:
         value = record.get("value")
         if value not in (1, -1) or not record.get("comment_id") or not record.get("voter"):
@@ -242,4 +254,5 @@ class RostraExport:
             record=f"line {number}",
             created_at=self._time(number, created) if created else None,
             votes=votes,
+            settings=self._settings(number, record),
         )

@@ -1,9 +1,10 @@
 """Exporting a site as JSON Lines: the format ``rostra import rostra`` restores exactly.
 
-One JSON object per line, each with a ``type``: first the ``site``, then each ``thread`` followed
-by its ``comment`` lines (parents before replies) and its ``vote`` lines, then the site's
-``subscription`` lines, then staff notes on readers (``reader_note``) and EU DSA notices
-(``dsa_notice``). Threads are read one at a time, so memory holds one thread, not the site.
+One JSON object per line, each with a ``type``: first the ``site``, then each ``thread`` (with its
+per-article ``settings`` when it has any) followed by its ``comment`` lines (parents before
+replies) and its ``vote`` lines, then the site's ``subscription`` lines, then staff notes on
+readers (``reader_note``) and EU DSA notices (``dsa_notice``). Threads are read one at a time, so
+memory holds one thread, not the site.
 Edit-token digests are never exported: they are secrets, and the edit window of an exported
 comment is long closed.
 """
@@ -63,6 +64,8 @@ class ExportService:
                         "title": thread["title"],
                         "created_at": _time(thread["created_us"]),
                         "comment_count": thread["comment_count"],
+                        # Per-article settings, when the article has any (closed, …).
+                        **({"settings": thread["settings"]} if thread["settings"] else {}),
                     }
                     for row in await tx.imports.export_comments(thread["id"]):
                         yield {

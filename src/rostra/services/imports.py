@@ -27,7 +27,7 @@ from rostra.domain.errors import DomainError, NotFoundError, ValidationError
 from rostra.domain.events import CommentCreated
 from rostra.domain.rendering import render_markdown
 from rostra.domain.sites import Site, validate_site_name
-from rostra.domain.threads import validate_page, validate_title
+from rostra.domain.threads import ThreadSettings, validate_page, validate_title
 from rostra.services.import_ports import ImportedComment
 from rostra.services.live import LiveService
 from rostra.services.ports import Storage, Transaction
@@ -108,6 +108,7 @@ class SourceThread:
     record: str = ""
     created_at: datetime | None = None
     votes: Sequence[SourceVote] = ()
+    settings: ThreadSettings | None = None  # our own export: per-article settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +321,7 @@ class ImportService:
             if await tx.sites.get(site) is None:
                 raise NotFoundError(f"There is no site called {site!r}.", field="site")
             known = await tx.imports.known(site, page, source.value, source_ids)
-        if len(known) == len(prepared) and not thread.votes:
+        if len(known) == len(prepared) and not thread.votes and thread.settings is None:
             outcome.existing = len(prepared)
             return outcome
         # Rendering is the slow part: done before the write transaction, so that the database
@@ -336,7 +337,7 @@ class ImportService:
                 known = await tx.imports.known(site, page, source.value, source_ids)
                 new = [p for p in prepared if p.source.source_id not in known]
                 outcome.existing = len(prepared) - len(new)
-                if not new and not thread.votes:
+                if not new and not thread.votes and thread.settings is None:
                     return outcome
                 first = thread.created_at or min(
                     (p.source.created_at for p in new or prepared), default=None
@@ -345,6 +346,8 @@ class ImportService:
                     raise ValidationError("The thread has votes but no comments.", field="page")
                 thread_id = await tx.imports.thread(site, page, title, first)
                 await tx.threads.lock(thread_id)
+                if thread.settings is not None:  # our own export: the article's settings
+                    await tx.threads.set_settings(thread_id, thread.settings)
                 rows = await self._place(tx, thread_id, source, new, known, rendered, outcome)
                 rows = await self._count(tx, thread_id, rows)
                 await tx.imports.add_comments(rows)

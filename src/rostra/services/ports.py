@@ -29,7 +29,7 @@ from rostra.domain.subscriptions import (
     Subscription,
     SubscriptionStatus,
 )
-from rostra.domain.threads import Thread
+from rostra.domain.threads import Thread, ThreadSettings
 from rostra.services.import_ports import ImportRepository
 from rostra.services.staff_ports import StaffRecords, UserRepository
 
@@ -56,6 +56,7 @@ class NewComment:
     author_is_staff: bool = False  # posted with a staff session (issue 5)
     reader_id: str | None = None  # posted by a signed-in reader account (issue 10)
     author_avatar: str | None = None
+    author_voter: str | None = None  # keyed digest of the poster's voter identity
 
 
 class SiteRepository(Protocol):
@@ -85,11 +86,20 @@ class ThreadRepository(Protocol):
     async def find(self, site: str, page: str) -> Thread | None:
         """The thread of a page, or None before its first comment."""
 
-    async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
-        """The thread of a page, created on first use; a new title replaces an empty one."""
+    async def get_or_create(
+        self, site: str, page: str, title: str | None, now: datetime | None = None
+    ) -> Thread:
+        """The thread of a page, created on first use (at ``now``, the services' clock: the
+        site's read-only age counts from it); a new title replaces an empty one."""
 
     async def get_by_id(self, thread_id: int) -> Thread:
         """The thread a stored comment belongs to."""
+
+    async def find_by_id(self, thread_id: int) -> Thread | None:
+        """A thread by its id, or None when there is none."""
+
+    async def set_settings(self, thread_id: int, settings: ThreadSettings) -> None:
+        """Store the thread's per-article settings (the defaults store nothing)."""
 
     async def lock(self, thread_id: int) -> None:
         """Hold the thread's row until the transaction ends. Every write to a thread's stored
@@ -116,6 +126,9 @@ class CommentRepository(Protocol):
     async def edit_token_hash(self, comment_id: str) -> str | None:
         """The stored digest of the comment's edit token."""
 
+    async def author_voter(self, comment_id: str) -> str | None:
+        """The keyed digest of the voter identity that posted the comment, if known."""
+
     async def list_roots(
         self,
         thread_id: int,
@@ -130,6 +143,14 @@ class CommentRepository(Protocol):
 
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
         """Published and deleted replies under the given top-level comments, oldest first."""
+
+    async def list_featured(self, thread_id: int, limit: int) -> list[Comment]:
+        """The thread's published comments staff featured, most recently featured first."""
+
+    async def last_by_author(
+        self, thread_id: int, *, reader_id: str | None, ip_hash: str | None
+    ) -> datetime | None:
+        """When the signed-in reader (else the address) last commented on the thread."""
 
     async def update_body(
         self, comment_id: str, body: str, body_html: str, edited_at: datetime
@@ -220,6 +241,10 @@ class ImageStore(Protocol):
 
     async def names(self) -> list[str]:
         """Every stored file's name (for copying a store to another)."""
+
+    async def check(self) -> str:
+        """Whether files can be stored now, cheaply (``GET /readyz``): a short description
+        of the store when they can; raises ``OSError`` saying what is wrong when not."""
 
 
 class ImageCodec(Protocol):
@@ -343,6 +368,10 @@ class SubscriptionRepository(Protocol):
     async def list_for_address(self, email_hash: str) -> list[Subscription]:
         """Every subscription of one address, on every site."""
 
+    async def author_subscription(self, site: str, comment_id: str) -> Recipient | None:
+        """A confirmed subscription of the comment's author (by their address's digest) on
+        the site, replies first: where to tell them their comment was featured."""
+
     async def recipients(
         self, site: str, page: str, comment_id: str, parent_id: str | None
     ) -> list[Recipient]:
@@ -373,6 +402,10 @@ class Outbox(Protocol):
 
     async def retry(self, job_id: int, worker: str, at: datetime, error: str) -> None:
         """Release the lease and try again at ``at``."""
+
+    async def release(self, job_ids: list[int], worker: str) -> int:
+        """Give back the jobs of ``job_ids`` that ``worker`` still holds unsent (it stops),
+        for any worker to claim now; returns how many it held."""
 
     async def finish(self, job_id: int, worker: str, status: str, error: str | None) -> None:
         """End the job without sending (failed or cancelled)."""

@@ -12,6 +12,7 @@ from rostra.services.campaigns import CampaignService
 from rostra.services.comments import CommentService
 from rostra.services.demo import DemoKit
 from rostra.services.dsa import DsaService
+from rostra.services.editorial import EditorialService
 from rostra.services.exports import ExportService
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
@@ -52,6 +53,7 @@ class Services:
     exports: ExportService | None = None  # issue 11: JSON Lines export
     staff: StaffService | None = None  # issue 5: staff accounts and sessions
     moderation: ModerationService | None = None  # issue 5: staff decisions
+    editorial: EditorialService | None = None  # per-article settings and editor's picks
     subscriptions: SubscriptionService | None = None  # issue 6: "Notify of" subscriptions
     notifications: NotificationService | None = None  # issue 6: outbox and delivery
     # issue 6: run when the app starts (the embedded outbox worker), before serving

@@ -6,7 +6,13 @@ from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import NotFoundError, PermissionDeniedError, RateLimitedError
 from rostra.domain.events import VoteChanged
 from rostra.domain.votes import Tally, validate_vote, vote_delta
-from rostra.services.callers import Caller, address_key, check_origin, voter_identity
+from rostra.services.callers import (
+    Caller,
+    address_key,
+    author_key,
+    check_origin,
+    voter_identity,
+)
 from rostra.services.live import LiveService
 from rostra.services.ports import RateLimiter, Storage
 from rostra.services.tokens import Keyring
@@ -65,6 +71,12 @@ class VoteService:
             site = await tx.sites.get(thread.site)
             if site is not None:
                 check_origin(site, caller)
+            poster = await tx.comments.author_voter(comment.id)
+            own = caller.reader is not None and comment.reader_id == caller.reader.id
+            if own or (poster is not None and poster == author_key(caller, self._keyring.digest)):
+                raise PermissionDeniedError(
+                    "You cannot vote on your own comment.", field="id", code="own_comment"
+                )
             previous = await tx.votes.get(comment.id, voter)
             if previous == vote:
                 return Tally(comment.upvotes, comment.downvotes, vote)

@@ -213,7 +213,7 @@ class SqlImportRepository:
     async def export_threads(self, site: str, after_id: int, limit: int) -> list[dict[str, Any]]:
         t = threads.c
         result = await self._conn.execute(
-            sa.select(t.id, t.page, t.title, t.created_us, t.comment_count)
+            sa.select(t.id, t.page, t.title, t.created_us, t.comment_count, t.settings)
             .where(t.site_id == self._site_id(site), t.id > after_id)
             .order_by(t.id)
             .limit(limit)

@@ -8,6 +8,7 @@ from rostra.web import demo_pages, notice_page, pages
 from rostra.web.admin import accounts as admin_accounts
 from rostra.web.admin import campaigns as admin_campaigns
 from rostra.web.admin import context as admin_context
+from rostra.web.admin import threads as admin_threads
 from rostra.web.admin import views as admin
 from rostra.web.api import (
     accounts,
@@ -16,6 +17,7 @@ from rostra.web.api import (
     campaigns,
     comments,
     dsa,
+    editorial,
     events,
     health,
     images,
@@ -65,6 +67,12 @@ API_ROUTES: list[HTTPRouteHandler] = [
     moderation.ban,  # POST   /api/v1/moderation/comments/{id}/ban
     moderation.pin,  # POST   /api/v1/moderation/comments/{id}/pin
     moderation.unpin,  # DELETE /api/v1/moderation/comments/{id}/pin
+    editorial.feature,  # POST   /api/v1/moderation/comments/{id}/feature
+    editorial.unfeature,  # DELETE /api/v1/moderation/comments/{id}/feature
+    editorial.find_thread,  # GET    /api/v1/moderation/threads
+    editorial.make_thread,  # POST   /api/v1/moderation/threads
+    editorial.thread_settings,  # GET    /api/v1/moderation/threads/{id}
+    editorial.update_thread_settings,  # PATCH  /api/v1/moderation/threads/{id}
     moderation.bulk,  # POST   /api/v1/moderation/bulk
     moderation.list_bans,  # GET    /api/v1/moderation/bans
     moderation.lift_ban,  # DELETE /api/v1/moderation/bans/{id}
@@ -115,6 +123,7 @@ def route_table(*, demo: bool, demo_pages_on: bool = False) -> list[HTTPRouteHan
         *admin.ADMIN_ROUTES,
         *admin_campaigns.ROUTES,
         *admin_accounts.ROUTES,  # issue 10: reader-account settings, deletion on request
+        *admin_threads.ROUTES,  # per-article settings and editor's picks
         *admin_context.ROUTES,  # author history and notes, EU DSA notices
         *notice_page.ROUTES,  # EU DSA notices from anyone: /dsa/notice
         start_page,

@@ -27,12 +27,14 @@ Body = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_BODY_LENGTH)]
 Offset = Annotated[int, msgspec.Meta(ge=0, le=MAX_OFFSET)]
 
 
-class Error(msgspec.Struct):
+class Error(msgspec.Struct, omit_defaults=True):
     """What went wrong: a stable snake_case code, a sentence, and the field to blame."""
 
     code: str
     message: str
     field: str | None
+    # 429 only: seconds until the reader may try again (also the Retry-After header).
+    retry_after: int | None = None
 
 
 class ErrorBody(msgspec.Struct):
@@ -98,6 +100,8 @@ class CommentIn(msgspec.Struct):
     author_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_LENGTH)] | None = None
     anchor: AnchorIn | None = None
     notify: Literal["none", "replies", "all"] = "none"
+    # The widget's language: the mail a "Notify of" choice brings speaks it.
+    lang: Annotated[str, msgspec.Meta(max_length=35)] | None = None
     images: Annotated[list[str | ImageIn], msgspec.Meta(max_length=MAX_IMAGES)] = []
     website2: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
     # Milliseconds between opening the form and sending it (screening's minimum-time rule).
@@ -168,6 +172,8 @@ class CommentOut(msgspec.Struct):
     anchor: AnchorOut | None
     images: list[ImageOut]
     pinned: bool = False  # staff pinned it first on the thread (issue 5)
+    featured: bool = False  # an editor's pick: shown in the Featured tab, with a badge
+    featured_note: str | None = None  # the editor's few words on the pick
 
 
 class AuthoredCommentOut(CommentOut):
@@ -184,13 +190,26 @@ class PostedCommentOut(AuthoredCommentOut):
     editable_until: str = ""
 
 
-class ThreadOut(msgspec.Struct):
+class ThreadSettingsOut(msgspec.Struct):
+    """What the newsroom decided for this article (docs/editorial-controls.md)."""
+
+    closed: bool  # no new comments or replies: by staff, or the site's read-only age
+    premoderated: bool  # every new comment waits for a moderator
+    images: bool  # readers may attach images
+    slow_mode_minutes: int  # one comment per reader per this many minutes; 0: off
+    message_html: str | None  # the newsroom's message above the thread, sanitized
+    featured_count: int  # editor's picks: the Featured tab shows when there are any
+
+
+class ThreadOut(msgspec.Struct, omit_defaults=True):
     """The thread a page of comments belongs to."""
 
     site: str
     page: str
     title: str | None
     comment_count: int
+    # Left out while the article is like every other of its site and nothing is featured.
+    settings: ThreadSettingsOut | None = None
 
 
 class ThreadPageOut(msgspec.Struct):
@@ -311,6 +330,49 @@ class StaffSessionOut(msgspec.Struct):
     csrf_token: str
 
 
+class ThreadIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An article of a site: its path, its address on the site, or its thread's id."""
+
+    site: SiteName
+    page: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
+
+
+class ThreadSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Changes to one article's settings; a field left out stays as it is."""
+
+    closed: bool | None = None
+    premoderated: bool | None = None
+    images: bool | None = None
+    slow_mode_minutes: int | None = None  # 0 turns slow mode off; at most 1,440
+    message: str | None = None  # Markdown, up to 2,000 characters; "" removes it
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None  # for the audit log
+
+
+class StaffThreadOut(msgspec.Struct):
+    """One article's thread and its settings, as staff see them."""
+
+    id: int
+    site: str
+    page: str
+    title: str | None
+    comment_count: int
+    closed: bool  # taking no comments now: closed by staff or by the read-only age
+    closed_by_staff: bool
+    read_only_from: str | None  # when the site's read-only age closes it (None: never)
+    premoderated: bool
+    images: bool
+    slow_mode_minutes: int
+    message: str  # the Markdown source
+    message_html: str | None
+    featured_count: int
+
+
+class FeatureIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An editor's pick and its optional note (up to 500 characters, shown with it)."""
+
+    note: str | None = None
+
+
 class ModerationNoteIn(msgspec.Struct, forbid_unknown_fields=True):
     """Why staff decided (optional, kept in the audit log)."""
 
@@ -362,6 +424,8 @@ class QueueItemOut(msgspec.Struct):
     page: str
     report_count: int
     report_reasons: list[str]
+    # Reports per category (spam, abuse, off_topic, misinformation, other), for those that gave one.
+    report_categories: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class QueueOut(msgspec.Struct):
@@ -419,6 +483,8 @@ class ModerationSettingsIO(msgspec.Struct, forbid_unknown_fields=True):
     report_threshold: int = 3
     # A screen category's own hold threshold, e.g. {"spam": 0.8}; others use hold_threshold.
     category_holds: dict[str, Any] = {}  # checked by the domain, which names the field
+    # Threads take no new comments this many days after their first comment; 0: never.
+    read_only_after_days: int = 0
     # Mode pre_first_time: approved comments (since the last rejection) that earn trust, and
     # the days without a rejection it also needs.
     trust_approved: int = 1
@@ -426,9 +492,10 @@ class ModerationSettingsIO(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A reader's report of a comment; the reason is optional."""
+    """A reader's report of a comment: what it is (``category``) and a note; both optional."""
 
     reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    category: Literal["spam", "abuse", "off_topic", "misinformation", "other"] | None = None
 
 
 class ReportOut(msgspec.Struct):
@@ -446,6 +513,8 @@ class SubscriptionIn(msgspec.Struct, forbid_unknown_fields=True):
     page: str
     email: str
     kind: Literal["all", "replies"]
+    # The widget's language (de, fr, pt-BR …): the confirmation mail and later ones speak it.
+    lang: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
 
 class SubscriptionAcceptedOut(msgspec.Struct):
@@ -596,6 +665,8 @@ class EmailLinkIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)]
     name: Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH * 2)]
     page_url: Annotated[str, msgspec.Meta(max_length=2048)]
+    # The widget's language: the mail with the link speaks it.
+    lang: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
 
 class EmailLinkSentOut(msgspec.Struct):

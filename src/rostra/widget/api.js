@@ -22,7 +22,7 @@ export function client(base) {
     const data = res.status === 204 ? null : await res.json().catch(() => null);
     if (!res.ok) {
       const e = data?.error || {};
-      throw Object.assign(new Error(e.message || ""), { code: e.code || `http_${res.status}`, field: e.field || null, status: res.status });
+      throw Object.assign(new Error(e.message || ""), e, { code: e.code || `http_${res.status}`, status: res.status });
     }
     return data;
   };

@@ -149,7 +149,7 @@ export function composer(ctx, o) {
         c = await ctx.api.post("/comments", {
           site: ctx.site, page: ctx.page, page_title: ctx.title || null, parent_id: o.parent?.id ?? null,
           author_name: author.name, author_email: author.email || null, author_url: null, body,
-          anchor: o.anchor || null, notify, website2: form.elements.website2.value,
+          anchor: o.anchor || null, notify, lang: ctx.lang, website2: form.elements.website2.value,
           elapsed_ms: began ? Date.now() - began : null,
           images: pics ? await pics.list() : [],
         });

@@ -20,7 +20,7 @@ from rostra.domain.threads import CommentNode
 from rostra.services.comments import CommentDraft
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
-from rostra.services.thread_reads import ThreadQuery
+from rostra.services.thread_reads import ThreadPage, ThreadQuery
 from rostra.web.api.accounts import signed_in_reader
 from rostra.web.api.images import image_out
 from rostra.web.api.staff_auth import is_acting_staff, is_staff_request
@@ -41,6 +41,7 @@ from rostra.web.schemas import (
     PreviewOut,
     ThreadOut,
     ThreadPageOut,
+    ThreadSettingsOut,
 )
 
 
@@ -82,6 +83,8 @@ def present(
         else None,
         images=[image_out(ref) for ref in comment.images],
         pinned=comment.pinned,
+        featured=comment.featured_at is not None,
+        featured_note=comment.featured_note if comment.featured_at is not None else None,
     )
 
 
@@ -92,6 +95,21 @@ def present_node(node: CommentNode, my_votes: dict[str, int]) -> CommentOut:
         my_votes.get(node.comment.id, 0),
         [present_node(child, my_votes) for child in node.replies],
         node.reply_count,
+    )
+
+
+def thread_settings_out(result: ThreadPage) -> ThreadSettingsOut | None:
+    """The article's settings for readers; None for an article like any other."""
+    settings = result.settings
+    if not result.closed and settings.is_default and not result.featured_count:
+        return None
+    return ThreadSettingsOut(
+        closed=result.closed,
+        premoderated=settings.premoderated,
+        images=settings.images,
+        slow_mode_minutes=settings.slow_minutes,
+        message_html=render_markdown(settings.message) if settings.message else None,
+        featured_count=result.featured_count,
     )
 
 
@@ -130,6 +148,7 @@ async def post_comment(
             ),
             elapsed_ms=incoming.elapsed_ms,
             notify=incoming.notify,  # issue 6: the author's subscription, pending confirmation
+            lang=incoming.lang,
         ),
         caller_from(
             request,
@@ -176,7 +195,9 @@ async def list_comments(
     encoded_pages: NamedDependency[PageCache[str, bytes]],
     site: Annotated[str, QueryParameter(description="the site's registered name")],
     page: Annotated[str, QueryParameter(description="the page's path or identifier")],
-    sort: Annotated[str, QueryParameter(description="newest, oldest or votes")] = "newest",
+    sort: Annotated[
+        str, QueryParameter(description="newest, oldest, votes, or featured (staff's picks)")
+    ] = "newest",
     limit: Annotated[int, QueryParameter(description="top-level comments, 1-100")] = (
         DEFAULT_PAGE_SIZE
     ),
@@ -192,7 +213,9 @@ async def list_comments(
     try:
         order = Sort(sort)
     except ValueError:
-        raise ValidationError("'sort' is newest, oldest or votes.", field="sort") from None
+        raise ValidationError(
+            "'sort' is newest, oldest, votes or featured.", field="sort"
+        ) from None
     voter = VoterCookies(services.keyring).read(request)
     result = await services.comments.read_thread(
         ThreadQuery(site, page, order, limit, cursor, anchored),
@@ -204,7 +227,13 @@ async def list_comments(
     if body is None:
         body = msgspec.json.encode(
             ThreadPageOut(
-                thread=ThreadOut(result.site, result.page, result.title, result.comment_count),
+                thread=ThreadOut(
+                    result.site,
+                    result.page,
+                    result.title,
+                    result.comment_count,
+                    settings=thread_settings_out(result),
+                ),
                 comments=[present_node(node, result.my_votes) for node in result.comments],
                 next_cursor=result.next_cursor,
             )

@@ -34,6 +34,8 @@ from rostra.services.campaigns import CampaignService
 from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
 from rostra.services.demo import DemoKit
+from rostra.services.dsa import DsaService
+from rostra.services.editorial import EditorialService
 from rostra.services.exports import ExportService
 from rostra.services.housekeeping import Housekeeper
 from rostra.services.images import ImageService
@@ -46,6 +48,7 @@ from rostra.services.notifications import NotificationPolicy, NotificationServic
 from rostra.services.oidc import OidcService
 from rostra.services.ports import Clock, ImageStore, RateLimiter, ToxicityModel
 from rostra.services.reactions import ReactionService
+from rostra.services.reader_history import ReaderHistoryService
 from rostra.services.readiness import Probe, ReadinessService
 from rostra.services.registry import Services
 from rostra.services.screening import ScreeningService
@@ -137,6 +140,7 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     rules["vote-new-voter-comment"] = "1/day"
     rules["report-address"] = settings.rate_limit_reports
     rules["mentions"] = MENTION_LOOKUPS_PER_ADDRESS
+    rules["notice-address"] = settings.rate_limit_reports  # EU DSA notices, per address
     return LimitsRateLimiter(rules, settings.redis_url)
 
 
@@ -281,10 +285,14 @@ def build_metrics() -> PrometheusMetrics:
 
 
 def build_readiness(
-    settings: Settings, database: Database, closers: list[Callable[[], Awaitable[None]]]
+    settings: Settings,
+    database: Database,
+    closers: list[Callable[[], Awaitable[None]]],
+    media: ImageStore,
 ) -> ReadinessService:
-    """``GET /readyz``'s probes: the database, its schema, and Redis when configured."""
-    from rostra.storage.readiness import DatabaseProbes, RedisProbe
+    """``GET /readyz``'s probes: the database, its schema, Redis when configured, and the
+    media store."""
+    from rostra.storage.readiness import DatabaseProbes, MediaProbe, RedisProbe
 
     probes = DatabaseProbes(database)
     checks: dict[str, Callable[[], Awaitable[Probe]]] = {"database": probes.database}
@@ -293,6 +301,7 @@ def build_readiness(
         checks["redis"] = redis
         closers.append(redis.close)
     checks["migrations"] = probes.migrations
+    checks["media"] = MediaProbe(media)
     return ReadinessService(checks)
 
 
@@ -311,9 +320,10 @@ def build_services(
     )
     limiter = build_rate_limiter(settings)
     live = LiveService(database, events, clock)
+    media = build_image_store(settings, database)
     images = ImageService(
         database,
-        build_image_store(settings, database),
+        media,
         PillowImageCodec(),
         clock,
         keyring,
@@ -350,7 +360,21 @@ def build_services(
         if settings.rate_limits
         else NoRateLimits(),
     )
-    housekeeper = Housekeeper(accounts)
+    moderation = ModerationService(
+        database,
+        live,
+        clock,
+        keyring,
+        notifications=notifications,
+        images=images,
+        screening=screening,
+        metrics=metrics,
+        limiter=limiter,
+    )
+    dsa = DsaService(
+        database, clock, keyring, moderation, notifications=notifications, limiter=limiter
+    )
+    housekeeper = Housekeeper(accounts, dsa)
     starters.append(housekeeper.start)
     closers.insert(0, housekeeper.stop)
     staff_digests = build_staff_digests(settings, database, clock, notifications)
@@ -387,17 +411,10 @@ def build_services(
         imports=ImportService(database, live, keyring),
         exports=ExportService(database),
         staff=StaffService(database, clock, keyring, build_login_limiter(settings)),
-        moderation=ModerationService(
-            database,
-            live,
-            clock,
-            keyring,
-            notifications=notifications,
-            images=images,
-            screening=screening,
-            metrics=metrics,
-            limiter=limiter,
-        ),
+        moderation=moderation,
+        reader_history=ReaderHistoryService(database, clock),
+        dsa=dsa,
+        editorial=EditorialService(database, live, clock, notifications=notifications),
         screening=screening,
         subscriptions=subscriptions,
         notifications=notifications,
@@ -427,7 +444,7 @@ def build_services(
         staff_digests=staff_digests,
         metrics=MetricsService(database, metrics, settings.metrics_token),
         demo=demo,
-        readiness=build_readiness(settings, database, closers),
+        readiness=build_readiness(settings, database, closers, media),
     )
 
 

@@ -75,6 +75,14 @@ class ReactionChanged(ThreadEvent):
     name: ClassVar[str] = "reaction.changed"
 
 
+@dataclass(frozen=True, slots=True)
+class ThreadUpdated(ThreadEvent):
+    """Staff changed the article's settings (closed, slow mode, the newsroom's message …);
+    ``comment_id`` is empty. Readers see the change on their next read."""
+
+    name: ClassVar[str] = "thread.updated"
+
+
 # Reader support (issue 9): a campaign's total changed. It travels on the event bus under the
 # site and this page key, which no real page can have (control characters are stripped from
 # pages), and is never written to a thread's log: each event carries the whole new total.
@@ -105,6 +113,8 @@ EVENT_TYPES: dict[str, type[ThreadEvent]] = {
         VoteChanged,
         ReactionChanged,
         CampaignUpdated,
+        CampaignUpdated,
+        ThreadUpdated,
     )
 }
 

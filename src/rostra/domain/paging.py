@@ -21,12 +21,18 @@ MAX_PAGE_SIZE = 100
 
 
 class Sort(StrEnum):
-    """The sort tabs: Newest, Oldest, Most Voted, Most reacted."""
+    """The sort tabs: Newest, Oldest, Most Voted, Most reacted, and Featured (staff's picks,
+    one page)."""
 
     NEWEST = "newest"
     OLDEST = "oldest"
     VOTES = "votes"
     REACTIONS = "reactions"
+    FEATURED = "featured"
+
+
+# The orders that page through a thread's top-level comments with a cursor.
+PAGED_SORTS = (Sort.NEWEST, Sort.OLDEST, Sort.VOTES, Sort.REACTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,10 @@ class Cursor:
         problem = ValidationError(
             "The cursor is not one this server gave out for this sort order.", field="cursor"
         )
+        if sort not in PAGED_SORTS:
+            raise ValidationError(
+                "The featured comments are one page: send no cursor.", field="cursor"
+            )
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             name, score, created_us, comment_id = json.loads(raw)

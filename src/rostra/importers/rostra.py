@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from rostra.domain.comments import CommentStatus
+from rostra.domain.errors import ValidationError
 from rostra.domain.reactions import MAX_REACTION_LENGTH
+from rostra.domain.threads import ThreadSettings
 from rostra.importers.common import Progress
+from rostra.services.exports import STAFF_RECORDS
 from rostra.services.imports import (
     ImportFileError,
     SkippedRecord,
@@ -30,7 +33,7 @@ from rostra.services.imports import (
 )
 
 MAX_BAD_LINES = 10_000  # more than that, and the file is not an export: refused
-TYPES = frozenset({"site", "thread", "comment", "vote", "reaction", "subscription"})
+TYPES = frozenset({"site", "thread", "comment", "vote", "reaction", "subscription", *STAFF_RECORDS})
 # Comment keys with a field of their own; every other key is a stored column restored as is.
 OWN_KEYS = frozenset(
     {"type", "id", "page", "parent_id", "author_name", "author_url", "body", "status",
@@ -61,6 +64,7 @@ class RostraExport:
                 try:
                     if record.get("created_at"):
                         self._time(number, record["created_at"])
+                    self._settings(number, record)
                 except ImportFileError as exc:
                     page = None  # its comments and votes go with it
                     self._skip(number, exc)
@@ -203,6 +207,15 @@ class RostraExport:
             stored={k: v for k, v in record.items() if k not in OWN_KEYS},
         )
 
+    def _settings(self, number: int, record: dict[str, Any]) -> ThreadSettings | None:
+        """A thread line's per-article settings (closed, …), checked; None without any."""
+        if record.get("settings") is None:
+            return None
+        try:
+            return ThreadSettings.from_json(record["settings"])
+        except ValidationError as exc:
+            raise self._error(number, f"bad thread settings: {exc.message.rstrip('.')}") from exc
+
     def _vote(self, number: int, record: dict[str, Any]) -> SourceVote:
         value = record.get("value")
         if value not in (1, -1) or not record.get("comment_id") or not record.get("voter"):
@@ -235,6 +248,7 @@ class RostraExport:
         votes: list[SourceVote] = []
         reactions: list[SourceReaction] = []
         subscriptions: list[dict[str, Any]] = []
+        staff: dict[str, list[dict[str, Any]]] = {}
         for number, record in self._lines():
             kind = record["type"]
             if kind == "thread":
@@ -259,11 +273,16 @@ class RostraExport:
                 reactions.append(self._reaction(number, record))
             elif kind == "subscription":
                 subscriptions.append({k: v for k, v in record.items() if k != "type"})
+            elif kind in STAFF_RECORDS:
+                rows = staff.setdefault(STAFF_RECORDS[kind], [])
+                rows.append({k: v for k, v in record.items() if k != "type"})
         if thread is not None:
             yield self._thread(thread, start, comments, votes, reactions)
-        if subscriptions:
+        if subscriptions or staff:
             site = self.site or SourceSite("")
-            yield SourceSite(site.name, site.title, site.origins, site.reactions, subscriptions)
+            yield SourceSite(
+                site.name, site.title, site.origins, site.reactions, subscriptions, staff
+            )
 
     def _thread(
         self,
@@ -282,4 +301,5 @@ class RostraExport:
             created_at=self._time(number, created) if created else None,
             votes=votes,
             reactions=reactions,
+            settings=self._settings(number, record),
         )

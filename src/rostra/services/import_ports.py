@@ -76,5 +76,14 @@ class ImportRepository(Protocol):
     async def export_reactions(self, thread_id: int) -> list[dict[str, Any]]:
         """Every reaction to the thread's comments."""
 
+    async def export_staff_records(self, table: str, site: str) -> list[dict[str, Any]]:
+        """Every row of the site in ``table`` (``reader_notes`` or ``dsa_notices``), without
+        the site's id, oldest first."""
+
+    async def add_staff_records(
+        self, table: str, site: str, rows: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Insert exported rows of ``table`` that are not stored yet; returns how many."""
+
     async def export_subscriptions(self, site: str) -> list[dict[str, Any]]:
         """Every subscription of the site (empty when subscriptions do not exist)."""

@@ -17,7 +17,7 @@ from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.events import ThreadEvent
 from rostra.domain.images import ImageKind, ImageLimits, ProcessedImage, StoredImage
 from rostra.domain.mentions import ThreadAuthor
-from rostra.domain.moderation import ModerationSettings, Reason, Verdict
+from rostra.domain.moderation import ModerationSettings, Reason, TrustRecord, Verdict
 from rostra.domain.paging import Cursor, Sort
 from rostra.domain.sites import Site
 from rostra.domain.subscriptions import (
@@ -30,7 +30,7 @@ from rostra.domain.subscriptions import (
     Subscription,
     SubscriptionStatus,
 )
-from rostra.domain.threads import Thread
+from rostra.domain.threads import Thread, ThreadSettings
 from rostra.services.import_ports import ImportRepository
 from rostra.services.staff_ports import StaffRecords, UserRepository
 
@@ -58,6 +58,7 @@ class NewComment:
     reader_id: str | None = None  # posted by a signed-in reader account (issue 10)
     author_avatar: str | None = None
     mentions: tuple[str, ...] = ()  # the comments whose authors it mentions
+    author_voter: str | None = None  # keyed digest of the poster's voter identity
 
 
 class SiteRepository(Protocol):
@@ -90,11 +91,20 @@ class ThreadRepository(Protocol):
     async def find(self, site: str, page: str) -> Thread | None:
         """The thread of a page, or None before its first comment."""
 
-    async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
-        """The thread of a page, created on first use; a new title replaces an empty one."""
+    async def get_or_create(
+        self, site: str, page: str, title: str | None, now: datetime | None = None
+    ) -> Thread:
+        """The thread of a page, created on first use (at ``now``, the services' clock: the
+        site's read-only age counts from it); a new title replaces an empty one."""
 
     async def get_by_id(self, thread_id: int) -> Thread:
         """The thread a stored comment belongs to."""
+
+    async def find_by_id(self, thread_id: int) -> Thread | None:
+        """A thread by its id, or None when there is none."""
+
+    async def set_settings(self, thread_id: int, settings: ThreadSettings) -> None:
+        """Store the thread's per-article settings (the defaults store nothing)."""
 
     async def lock(self, thread_id: int) -> None:
         """Hold the thread's row until the transaction ends. Every write to a thread's stored
@@ -121,6 +131,9 @@ class CommentRepository(Protocol):
     async def edit_token_hash(self, comment_id: str) -> str | None:
         """The stored digest of the comment's edit token."""
 
+    async def author_voter(self, comment_id: str) -> str | None:
+        """The keyed digest of the voter identity that posted the comment, if known."""
+
     async def list_roots(
         self,
         thread_id: int,
@@ -135,6 +148,14 @@ class CommentRepository(Protocol):
 
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
         """Published and deleted replies under the given top-level comments, oldest first."""
+
+    async def list_featured(self, thread_id: int, limit: int) -> list[Comment]:
+        """The thread's published comments staff featured, most recently featured first."""
+
+    async def last_by_author(
+        self, thread_id: int, *, reader_id: str | None, ip_hash: str | None
+    ) -> datetime | None:
+        """When the signed-in reader (else the address) last commented on the thread."""
 
     async def update_body(
         self, comment_id: str, body: str, body_html: str, edited_at: datetime
@@ -244,6 +265,10 @@ class ImageStore(Protocol):
     async def names(self) -> list[str]:
         """Every stored file's name (for copying a store to another)."""
 
+    async def check(self) -> str:
+        """Whether files can be stored now, cheaply (``GET /readyz``): a short description
+        of the store when they can; raises ``OSError`` saying what is wrong when not."""
+
 
 class ImageCodec(Protocol):
     async def process(self, data: bytes, kind: ImageKind, limits: ImageLimits) -> ProcessedImage:
@@ -274,11 +299,11 @@ class ScreeningRepository(Protocol):
     async def decisions(self, comment_id: str) -> list[Decision]:
         """A comment's decisions, oldest first."""
 
-    async def has_published(
-        self, site: str, author_email_hash: str | None, ip_hash: str | None
-    ) -> bool:
-        """Whether the site has a published comment by this email hash or, failing that,
-        this IP hash: the author has earned trust."""
+    async def trust_record(
+        self, site: str, author_email_hash: str | None, ip_hash: str | None, limit: int
+    ) -> TrustRecord:
+        """The author's (by email hash or, failing that, IP hash) published comments on the
+        site since their last rejected one (counted up to ``limit``), and when that was."""
 
     async def recent_bodies(
         self,
@@ -366,6 +391,10 @@ class SubscriptionRepository(Protocol):
     async def list_for_address(self, email_hash: str) -> list[Subscription]:
         """Every subscription of one address, on every site."""
 
+    async def author_subscription(self, site: str, comment_id: str) -> Recipient | None:
+        """A confirmed subscription of the comment's author (by their address's digest) on
+        the site, replies first: where to tell them their comment was featured."""
+
     async def recipients(
         self, site: str, page: str, comment_id: str, parent_id: str | None
     ) -> list[Recipient]:
@@ -402,6 +431,10 @@ class Outbox(Protocol):
 
     async def retry(self, job_id: int, worker: str, at: datetime, error: str) -> None:
         """Release the lease and try again at ``at``."""
+
+    async def release(self, job_ids: list[int], worker: str) -> int:
+        """Give back the jobs of ``job_ids`` that ``worker`` still holds unsent (it stops),
+        for any worker to claim now; returns how many it held."""
 
     async def finish(self, job_id: int, worker: str, status: str, error: str | None) -> None:
         """End the job without sending (failed or cancelled)."""

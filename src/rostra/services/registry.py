@@ -11,6 +11,8 @@ from rostra.services.avatars import AvatarService
 from rostra.services.campaigns import CampaignService
 from rostra.services.comments import CommentService
 from rostra.services.demo import DemoKit
+from rostra.services.dsa import DsaService
+from rostra.services.editorial import EditorialService
 from rostra.services.exports import ExportService
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
@@ -21,6 +23,7 @@ from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationService
 from rostra.services.oidc import OidcService
 from rostra.services.reactions import ReactionService
+from rostra.services.reader_history import ReaderHistoryService
 from rostra.services.readiness import ReadinessService
 from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
@@ -54,6 +57,7 @@ class Services:
     exports: ExportService | None = None  # issue 11: JSON Lines export
     staff: StaffService | None = None  # issue 5: staff accounts and sessions
     moderation: ModerationService | None = None  # issue 5: staff decisions
+    editorial: EditorialService | None = None  # per-article settings and editor's picks
     subscriptions: SubscriptionService | None = None  # issue 6: "Notify of" subscriptions
     notifications: NotificationService | None = None  # issue 6: outbox and delivery
     # issue 6: run when the app starts (the embedded outbox worker), before serving
@@ -71,3 +75,5 @@ class Services:
     # issue 4: a token that moves with every commit (Database.answer_token); None: no counter
     answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token
     readiness: ReadinessService | None = None  # GET /readyz
+    reader_history: ReaderHistoryService | None = None  # authors' records, staff notes
+    dsa: DsaService | None = None  # EU Digital Services Act notices

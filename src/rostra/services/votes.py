@@ -7,7 +7,13 @@ from rostra.domain.errors import NotFoundError, PermissionDeniedError, RateLimit
 from rostra.domain.events import VoteChanged
 from rostra.domain.threads import Thread
 from rostra.domain.votes import Tally, validate_vote, vote_delta
-from rostra.services.callers import Caller, address_key, check_origin, voter_identity
+from rostra.services.callers import (
+    Caller,
+    address_key,
+    author_key,
+    check_origin,
+    voter_identity,
+)
 from rostra.services.live import LiveService
 from rostra.services.ports import RateLimiter, Storage, Transaction
 from rostra.services.tokens import Keyring
@@ -84,6 +90,12 @@ class VoteService:
         voter = await admit_voter(self._limiter, self._keyring, caller, comment_id)
         async with self._storage.write() as tx:
             comment, thread = await published_for_update(tx, comment_id, caller)
+            poster = await tx.comments.author_voter(comment.id)
+            own = caller.reader is not None and comment.reader_id == caller.reader.id
+            if own or (poster is not None and poster == author_key(caller, self._keyring.digest)):
+                raise PermissionDeniedError(
+                    "You cannot vote on your own comment.", field="id", code="own_comment"
+                )
             previous = await tx.votes.get(comment.id, voter)
             if previous == vote:
                 return Tally(comment.upvotes, comment.downvotes, vote)

@@ -26,9 +26,11 @@ from rostra.storage.events import SqlEventLog
 from rostra.storage.images import SqlImageRepository
 from rostra.storage.imports import SqlImportRepository
 from rostra.storage.inline import PRAGMAS, InlineSqlite
+from rostra.storage.notices import SqlNoticeRecords
 from rostra.storage.outbox import SqlOutbox
 from rostra.storage.prebuilt import Replays
 from rostra.storage.reactions import SqlReactionRepository
+from rostra.storage.reader_records import SqlReaderRecords
 from rostra.storage.replaying import ReplayingConnection
 from rostra.storage.screening import SqlScreeningRepository
 from rostra.storage.sites import SqlSiteRepository
@@ -82,6 +84,8 @@ class SqlTransaction:
         self.campaigns = SqlCampaignRepository(conn)  # issue 9: reader support
         self.accounts = SqlAccountRepository(conn)  # issue 10: reader accounts
         self.staff_digests = SqlStaffDigestLedger(conn)  # issue 6: staff digests
+        self.reader_records = SqlReaderRecords(conn)  # reader history and staff notes
+        self.notices = SqlNoticeRecords(conn)  # EU DSA notices
 
 
 class _Replica:

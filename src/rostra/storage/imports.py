@@ -16,9 +16,11 @@ from rostra.services.clock import SystemClock
 from rostra.services.import_ports import ImportedComment
 from rostra.storage.tables import (
     comments,
+    dsa_notices,
     import_sources,
     metadata,
     reactions,
+    reader_notes,
     sites,
     threads,
     votes,
@@ -26,6 +28,8 @@ from rostra.storage.tables import (
 
 # Both SQLite (32,766) and PostgreSQL (32,767) bound the parameters of one statement.
 CHUNK = 900
+# Staff records of a site that travel with its export: notes on readers, EU DSA notices.
+STAFF_RECORDS = {"reader_notes": reader_notes, "dsa_notices": dsa_notices}
 # Columns an import computes itself; a restored export never sets them directly.
 COMPUTED = frozenset(
     {
@@ -224,7 +228,7 @@ class SqlImportRepository:
     async def export_threads(self, site: str, after_id: int, limit: int) -> list[dict[str, Any]]:
         t = threads.c
         result = await self._conn.execute(
-            sa.select(t.id, t.page, t.title, t.created_us, t.comment_count)
+            sa.select(t.id, t.page, t.title, t.created_us, t.comment_count, t.settings)
             .where(t.site_id == self._site_id(site), t.id > after_id)
             .order_by(t.id)
             .limit(limit)
@@ -253,6 +257,36 @@ class SqlImportRepository:
             .order_by(table.c.comment_id, table.c.voter)
         )
         return [dict(row._mapping) for row in result]
+
+    async def export_staff_records(self, table: str, site: str) -> list[dict[str, Any]]:
+        source = STAFF_RECORDS[table]
+        result = await self._conn.execute(
+            sa.select(source)
+            .where(source.c.site_id == self._site_id(site))
+            .order_by(source.c.created_us)
+        )
+        left_out = {"site_id", "id"} if table == "reader_notes" else {"site_id"}
+        return [{k: v for k, v in row._mapping.items() if k not in left_out} for row in result]
+
+    async def add_staff_records(
+        self, table: str, site: str, rows: Sequence[Mapping[str, Any]]
+    ) -> int:
+        target = STAFF_RECORDS[table]
+        if not rows:
+            return 0
+        site_id = await self._conn.scalar(sa.select(sites.c.id).where(sites.c.name == site))
+        names = {column.name for column in target.c} - {"site_id"}
+        if table == "reader_notes":
+            names.discard("id")
+        added = 0
+        for row in rows:
+            values = {k: v for k, v in row.items() if k in names}
+            values["site_id"] = site_id
+            result = await self._conn.execute(
+                self._insert()(target).values(**values).on_conflict_do_nothing()
+            )
+            added += max(result.rowcount, 0)
+        return added
 
     async def export_subscriptions(self, site: str) -> list[dict[str, Any]]:
         table = metadata.tables.get("subscriptions")

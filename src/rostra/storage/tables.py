@@ -44,7 +44,7 @@ sites = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     # ModerationSettings as a JSON object (issue 5); NULL means the defaults.
     sa.Column("moderation", sa.JSON, nullable=True),
-    # The reactions readers choose from (migration 0018): NULL the default set, [] none.
+    # The reactions readers choose from (migration 0021): NULL the default set, [] none.
     sa.Column("reactions", sa.JSON, nullable=True),
 )
 
@@ -59,6 +59,8 @@ threads = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     # The sequence of the thread's latest event: cached pages are valid while it is unchanged.
     sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
+    # Per-article settings (migration 0019), ThreadSettings as JSON; NULL means the defaults.
+    sa.Column("settings", sa.JSON, nullable=True),
     sa.UniqueConstraint("site_id", "page"),
 )
 
@@ -106,6 +108,11 @@ comments = sa.Table(
     # the column explicitly (services/accounts.py).
     sa.Column("reader_id", sa.String(32)),
     sa.Column("author_avatar", sa.String(2048)),
+    # Editor's picks (migration 0019): when staff featured it, and their note.
+    sa.Column("featured_us", sa.BigInteger),
+    sa.Column("featured_note", sa.String(500)),
+    # Migration 0018: a keyed digest of the poster's voter identity; nobody votes on their own.
+    sa.Column("author_voter", sa.String(64)),
     # A thread page reads its top-level comments (depth 0) through one of these, in the order of
     # the sort tab, so reading a page costs the page, not the thread. The equality on depth (not
     # "root_id IS NULL") lets PostgreSQL read the index in order instead of sorting the thread.
@@ -128,6 +135,7 @@ comments = sa.Table(
     ),
     # Indexes searched only by a value leave out the rows without one (migration 0014): most
     # comments are top-level, by guests, without an email, and each entry costs every post.
+    sa.Index("ix_comments_featured", "thread_id", "featured_us", **_present("featured_us")),
     sa.Index("ix_comments_replies", "root_id", "created_us", "id", **_present("root_id")),
     sa.Index("ix_comments_parent_id", "parent_id", **_present("parent_id")),
     # Screening reads an author's recent comments, by email hash or else by IP hash, on every
@@ -241,6 +249,8 @@ comment_reports = sa.Table(
     sa.Column("reporter", sa.String(80), primary_key=True),
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+    # Migration 0018: one of domain.moderation.REPORT_CATEGORIES; None for older reports.
+    sa.Column("category", sa.String(20)),
 )
 
 audit_log = sa.Table(
@@ -273,6 +283,8 @@ subscriptions = sa.Table(
     sa.Column("confirmed_us", sa.BigInteger),
     # Batching: the next "new comments" mail of this subscription may not leave before this time.
     sa.Column("next_digest_us", sa.BigInteger, nullable=False, server_default="0"),
+    # Migration 0018: the widget's language when the reader subscribed; their mail speaks it.
+    sa.Column("lang", sa.String(8), nullable=False, server_default=""),
     sa.UniqueConstraint("site_id", "email_hash", "kind", "scope"),
     sa.Index("ix_subscriptions_site_id_kind_scope", "site_id", "kind", "scope"),
     sa.Index("ix_subscriptions_email_hash", "email_hash"),
@@ -552,4 +564,43 @@ media_blobs = sa.Table(
     sa.Column("media_type", sa.String(40), nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+)
+
+# Migration 0020: what staff write about a reader, and the EU Digital Services Act's records.
+# A reader is known by their comments' identity on one site: "email:<digest>" or, for a guest
+# without an address, "ip:<digest>" (the same digests bans use; never a raw address).
+reader_notes = sa.Table(
+    "reader_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("author_key", sa.String(80), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_reader_notes_site_author", "site_id", "author_key", "created_us"),
+    # One staff member writes one note at a time: importing an export twice adds nothing.
+    sa.UniqueConstraint("site_id", "author_key", "created_us", "created_by"),
+)
+
+# Art. 16 notices. No foreign key to the comment: the notice outlives a removed comment for
+# transparency reports; the comment's text at the time is kept with it.
+dsa_notices = sa.Table(
+    "dsa_notices",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("comment_id", sa.String(32), nullable=False),
+    sa.Column("comment_body", sa.Text, nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("explanation", sa.Text, nullable=False),
+    sa.Column("notifier_name", sa.String(100), nullable=False),
+    sa.Column("notifier_email", sa.String(320), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("decision_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("decided_by", sa.String(254)),
+    sa.Column("decided_us", sa.BigInteger),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_dsa_notices_site_created", "site_id", "created_us"),
+    sa.Index("ix_dsa_notices_status", "status", "created_us"),
 )

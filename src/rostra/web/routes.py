@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from litestar.handlers import HTTPRouteHandler
 
-from rostra.web import demo_pages, pages
+from rostra.web import demo_pages, notice_page, pages
 from rostra.web.admin import accounts as admin_accounts
 from rostra.web.admin import campaigns as admin_campaigns
+from rostra.web.admin import context as admin_context
+from rostra.web.admin import threads as admin_threads
 from rostra.web.admin import views as admin
 from rostra.web.api import (
     accounts,
@@ -14,6 +16,8 @@ from rostra.web.api import (
     avatars,
     campaigns,
     comments,
+    dsa,
+    editorial,
     events,
     health,
     images,
@@ -21,6 +25,7 @@ from rostra.web.api import (
     metrics,
     moderation,
     oidc,
+    reader_history,
     staff_auth,
     subscriptions,
     votes,
@@ -64,12 +69,24 @@ API_ROUTES: list[HTTPRouteHandler] = [
     moderation.ban,  # POST   /api/v1/moderation/comments/{id}/ban
     moderation.pin,  # POST   /api/v1/moderation/comments/{id}/pin
     moderation.unpin,  # DELETE /api/v1/moderation/comments/{id}/pin
+    editorial.feature,  # POST   /api/v1/moderation/comments/{id}/feature
+    editorial.unfeature,  # DELETE /api/v1/moderation/comments/{id}/feature
+    editorial.find_thread,  # GET    /api/v1/moderation/threads
+    editorial.make_thread,  # POST   /api/v1/moderation/threads
+    editorial.thread_settings,  # GET    /api/v1/moderation/threads/{id}
+    editorial.update_thread_settings,  # PATCH  /api/v1/moderation/threads/{id}
     moderation.bulk,  # POST   /api/v1/moderation/bulk
     moderation.list_bans,  # GET    /api/v1/moderation/bans
     moderation.lift_ban,  # DELETE /api/v1/moderation/bans/{id}
     moderation.audit,  # GET    /api/v1/moderation/audit
     moderation.site_settings,  # GET    /api/v1/moderation/sites/{site}/settings
     moderation.update_site_settings,  # PUT    /api/v1/moderation/sites/{site}/settings
+    reader_history.author_history,  # GET    /api/v1/moderation/comments/{id}/author
+    reader_history.add_note,  # POST   /api/v1/moderation/comments/{id}/author/notes
+    dsa.send_notice,  # POST   /api/v1/dsa/notices
+    dsa.list_notices,  # GET    /api/v1/moderation/dsa/notices
+    dsa.decide_notice,  # POST   /api/v1/moderation/dsa/notices/{id}/decision
+    dsa.export_notices,  # GET    /api/v1/moderation/dsa/export
     campaigns.get_campaign,  # GET    /api/v1/campaigns/{site}
     campaigns.start_checkout,  # POST   /api/v1/campaigns/{site}/checkout
     campaigns.campaign_events,  # GET    /api/v1/campaigns/{site}/events
@@ -108,5 +125,8 @@ def route_table(*, demo: bool, demo_pages_on: bool = False) -> list[HTTPRouteHan
         *admin.ADMIN_ROUTES,
         *admin_campaigns.ROUTES,
         *admin_accounts.ROUTES,  # issue 10: reader-account settings, deletion on request
+        *admin_threads.ROUTES,  # per-article settings and editor's picks
+        *admin_context.ROUTES,  # author history and notes, EU DSA notices
+        *notice_page.ROUTES,  # EU DSA notices from anyone: /dsa/notice
         start_page,
     ]

@@ -4,7 +4,6 @@ const en = {
   prompt: "Would love your thoughts, please comment.",
   comment: "Your comment",
   count: { one: "{n} Comment", other: "{n} Comments" },
-  label: { one: "{n} comment", other: "{n} comments" },
   sortBy: "Sort comments",
   kinds: "Which comments",
   k_inline: "Comments on passages",
@@ -48,7 +47,7 @@ const en = {
   deletedName: "Deleted",
   pending: "Your comment is awaiting moderation.",
   report: "Report",
-  reported: "Reported to the moderators",
+  illegal: "Report illegal content",
   posted: "Your comment was posted.",
   collapse: "Collapse",
   expand: { one: "Expand {n} reply", other: "Expand {n} replies" },
@@ -66,7 +65,7 @@ const en = {
   error: "Something went wrong. Please try again.",
   justNow: "just now",
 };
-export const tables = { en }; // feature modules add their English strings
+export const tables = { en }; // feature modules add their English strings, which t reads late
 
 // Other languages' tables load only for pages in them (lang-xx.js); others read English.
 export const want = (base, lang) => {

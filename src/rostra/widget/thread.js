@@ -53,11 +53,20 @@ export async function mount(host, options) {
   const panel = h("div", { role: "tabpanel", id: panelId, tabindex: "-1", "aria-labelledby": tabs[0].id }, info, list);
   const more = h("button", { type: "button", class: "btn more", hidden: true, onclick: loadMore }, t("more"));
   const top = composer(ctx, { mode: "new", start, done: (c) => done(c, null) });
+  const follow = h("button", { type: "button", class: "act", "data-x": "follow", "aria-expanded": "false", hidden: true }, t("notify"));
+  ctx.notifyOn.then((on) => (follow.hidden = !on));
+  // Features loaded on first use: data-x names the module (report, follow, view).
+  root.addEventListener("click", (e) => {
+    const el = e.target.closest("[data-x]");
+    if (!el || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    import(`${ctx.base}/widget/${el.dataset.x}.js`).then((m) => m.run(T, el), (e) => say(L.err(e)));
+  });
   root.append(h("section", { "aria-label": t("section"), dir: L.rtl && "rtl" },
     top.el,
     h("div", { class: "bar" }, count, kinds[0] && h("div", { role: "tablist", "aria-label": t("kinds"),
       onkeydown: (e) => /^Arrow[LR]/.test(e.key) && kinds[+(e.target === kinds[0])].focus() }, ...kinds),
-    h("div", { role: "tablist", "aria-label": t("sortBy"), onkeydown: arrows }, ...tabs)),
+    h("div", { role: "tablist", "aria-label": t("sortBy"), onkeydown: arrows }, ...tabs), follow),
     h("div", { "aria-live": "polite" }, news),
     panel, more, status));
 
@@ -132,6 +141,7 @@ export async function mount(host, options) {
     }
     settle();
     X("unread").then((m) => m.mark(T), () => {});
+    if (d.thread?.settings) import(`${ctx.base}/widget/editorial.js`).then((m) => m.on(T, d), () => {});
     return added;
   }
   async function loadMore() {
@@ -221,18 +231,21 @@ export async function mount(host, options) {
           onclick: (e) => { e.preventDefault(); history.replaceState(null, "", e.currentTarget.href); reveal(rec); } },
         h("time", { datetime: c.created_at, title: L.date(c.created_at) }, L.ago(c.created_at))),
         c.edited_at && !gone && h("span", {}, t("edited"))),
-      c.anchor && !gone && h("div", { class: "md" }, h("blockquote", {}, c.anchor.exact)),
+      c.anchor && !gone && h("div", { class: "md" }, h("blockquote", {}, h("a", { href: "#", class: "quote", "data-x": "view" }, c.anchor.exact))),
       rec.body,
       !gone && c.images?.length > 0 && h("div", { class: "imgs" }, ...c.images.map((i) =>
-        h("a", { href: new URL(i.url, `${ctx.base}/`).href, target: "_blank", rel: "noopener" },
+        h("a", { href: new URL(i.url, `${ctx.base}/`).href, "data-x": "view" },
           h("img", { src: new URL(i.thumbnail_url, `${ctx.base}/`).href, alt: i.alt, width: i.thumbnail_width, height: i.thumbnail_height, loading: "lazy" })))),
       c.status === "pending" && h("p", { class: "note" }, t("pending")),
       rec.bar));
+    T.on?.(rec);
     if (had) rec.art.focus();
   }
   function actions(rec) {
     const { c } = rec;
     const bar = h("div", { class: "actions" });
+    // Loaded on first use: own.js (edit, delete), notice.js (legal notices).
+    const lazy = (m, f, b) => () => import(`${ctx.base}/widget/${m}.js`).then((x) => x[f](T, rec, b), (e) => say(L.err(e)));
     if (c.status === "published") {
       const button = (v) => h("button", { type: "button", class: v > 0 ? "up" : "down",
         "aria-label": t(v > 0 ? "upvote" : "downvote"), onclick: () => vote(rec, v) }, icon(v > 0 ? UP : DOWN));
@@ -244,19 +257,16 @@ export async function mount(host, options) {
       rec.rbtn = h("button", { type: "button", class: "act", "aria-expanded": String(S.reply?.rec === rec), onclick: () => reply(rec) }, t("reply"));
       bar.append(h("div", { class: "vote", role: "group", "aria-label": t("votes") }, rec.up1, rec.score, rec.down1), rec.rbtn);
       votes(rec);
-      // Report to the moderators (#5): one report per reader, no reason asked for.
-      const rep = h("button", { type: "button", class: "act", onclick: () => api.post(`${at(c.id)}/report`, {})
-        .then(() => { rep.textContent = t("reported"); rep.disabled = true; say(t("reported")); }, (e) => say(L.err(e))) }, t("report"));
-      bar.append(rep);
+      const ill = h("button", { type: "button", class: "act" }, t("illegal"));
+      ill.onclick = lazy("notice", "notice", ill);
+      bar.append(h("button", { type: "button", class: "act", "data-x": "report" }, t("report")), ill);
     }
     const tok = c.status !== "deleted" && tokens.get(c.id);
     if (tok) {
-      // Editing and deleting one's own comment (own.js) load on first use.
-      const own = (f, b) => () => X("own").then((m) => m[f](T, rec, b), (e) => say(L.err(e)));
       const ed = h("button", { type: "button", class: "act" }, t("edit"));
       const del = h("button", { type: "button", class: "act" }, t("del"));
-      ed.onclick = own("edit", ed);
-      del.onclick = own("remove", del);
+      ed.onclick = lazy("own", "edit", ed);
+      del.onclick = lazy("own", "remove", del);
       bar.append(ed, del);
       clearTimeout(rec.timer);
       rec.timer = setTimeout(() => (ed.remove(), del.remove()), Math.min(Date.parse(tok.u) - Date.now(), 2 ** 31 - 1));
@@ -337,7 +347,7 @@ export async function mount(host, options) {
     say(t(c.status === "pending" ? "pending" : "posted"));
   }
 
-  const T = { ctx, S, api, t, L, render, say, drop, setCount, tabs, choose, query };
+  const T = { ctx, S, api, t, L, render, say, drop, setCount, top, tabs, choose, query };
   const X = (n) => import(`${ctx.base}/widget/${n}.js`);
   function drop(rec, focus) {
     const next = rec.li.nextElementSibling || rec.li.previousElementSibling;

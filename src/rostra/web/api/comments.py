@@ -20,7 +20,7 @@ from rostra.domain.threads import CommentNode
 from rostra.services.comments import CommentDraft
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
-from rostra.services.thread_reads import ThreadQuery
+from rostra.services.thread_reads import ThreadPage, ThreadQuery
 from rostra.web.api.accounts import signed_in_reader
 from rostra.web.api.images import image_out
 from rostra.web.api.staff_auth import is_acting_staff, is_staff_request
@@ -43,6 +43,7 @@ from rostra.web.schemas import (
     PreviewOut,
     ThreadOut,
     ThreadPageOut,
+    ThreadSettingsOut,
 )
 
 
@@ -87,6 +88,8 @@ def present(
         pinned=comment.pinned,
         reactions=dict(comment.reactions),
         my_reaction=my_reaction,
+        featured=comment.featured_at is not None,
+        featured_note=comment.featured_note if comment.featured_at is not None else None,
     )
 
 
@@ -100,6 +103,21 @@ def present_node(
         [present_node(child, my_votes, my_reactions) for child in node.replies],
         node.reply_count,
         my_reactions.get(node.comment.id),
+    )
+
+
+def thread_settings_out(result: ThreadPage) -> ThreadSettingsOut | None:
+    """The article's settings for readers; None for an article like any other."""
+    settings = result.settings
+    if not result.closed and settings.is_default and not result.featured_count:
+        return None
+    return ThreadSettingsOut(
+        closed=result.closed,
+        premoderated=settings.premoderated,
+        images=settings.images,
+        slow_mode_minutes=settings.slow_minutes,
+        message_html=render_markdown(settings.message) if settings.message else None,
+        featured_count=result.featured_count,
     )
 
 
@@ -138,6 +156,7 @@ async def post_comment(
             ),
             elapsed_ms=incoming.elapsed_ms,
             notify=incoming.notify,  # issue 6: the author's subscription, pending confirmation
+            lang=incoming.lang,
         ),
         caller_from(
             request,
@@ -185,7 +204,8 @@ async def list_comments(
     site: Annotated[str, QueryParameter(description="the site's registered name")],
     page: Annotated[str, QueryParameter(description="the page's path or identifier")],
     sort: Annotated[
-        str, QueryParameter(description="newest, oldest, votes or reactions (most reacted)")
+        str,
+        QueryParameter(description="newest, oldest, votes, reactions (most reacted), featured"),
     ] = "newest",
     limit: Annotated[int, QueryParameter(description="top-level comments, 1-100")] = (
         DEFAULT_PAGE_SIZE
@@ -203,7 +223,7 @@ async def list_comments(
         order = Sort(sort)
     except ValueError:
         raise ValidationError(
-            "'sort' is newest, oldest, votes or reactions.", field="sort"
+            "'sort' is newest, oldest, votes, reactions or featured.", field="sort"
         ) from None
     voter = VoterCookies(services.keyring).read(request)
     result = await services.comments.read_thread(
@@ -223,6 +243,7 @@ async def list_comments(
                     result.title,
                     result.comment_count,
                     list(result.reactions),
+                    settings=thread_settings_out(result),
                 ),
                 comments=[
                     present_node(node, result.my_votes, result.my_reactions)

@@ -6,8 +6,8 @@ score) as it keeps its vote counts. ``sites.reactions`` is the site's chosen set
 default emoji; an empty list: reactions off). ``comments.mentions`` lists the comments whose
 authors a comment mentions (``@Name``), for the mail that tells them.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-07
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

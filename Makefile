@@ -34,11 +34,12 @@ demo: install ## Run the demo article page with comments on http://127.0.0.1:$(P
 	$(BIN)/rostra demo --port $(PORT)
 
 # One test process per core, at most 8 (tests/conftest.py gives each a Redis database);
-# TEST_WORKERS=0 runs them all in this process (easier to debug).
+# TEST_WORKERS=0 runs them all in this process (easier to debug). Each test file runs in one
+# process (--dist loadfile), so a module's shared demo server and browser start once.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 8 ? n : 8 )))
 .PHONY: test
 test: install browser ## Run every test (PostgreSQL, Redis and browser suites run when those are available)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: lint
 lint: install ## Check formatting, lint rules, types and layer boundaries

@@ -36,17 +36,22 @@ from rostra.services.chat_alerts import ChatAlertService
 from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
 from rostra.services.demo import DemoKit
+from rostra.services.dsa import DsaService
+from rostra.services.editorial import EditorialService
 from rostra.services.exports import ExportService
 from rostra.services.feeds import FeedService
 from rostra.services.housekeeping import Housekeeper
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
 from rostra.services.live import LiveService
+from rostra.services.mentions import MentionService
 from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationPolicy, NotificationService
 from rostra.services.oidc import OidcService
 from rostra.services.ports import Clock, ImageStore, RateLimiter, ToxicityModel
+from rostra.services.reactions import ReactionService
+from rostra.services.reader_history import ReaderHistoryService
 from rostra.services.readiness import Probe, ReadinessService
 from rostra.services.registry import Services
 from rostra.services.screening import ScreeningService
@@ -116,6 +121,8 @@ def build_event_bus(settings: Settings, database: Database) -> LogRelayEventBus 
 SUBSCRIBE_PER_CLIENT = "5/minute;20/hour;50/day"
 # Votes without the voter cookie (each makes a new voter) one client address may cast.
 NEW_VOTERS_PER_ADDRESS = "20/minute;100/hour"
+# Lookups of a thread's names to mention (the widget asks once per form) per client address.
+MENTION_LOOKUPS_PER_ADDRESS = "30/minute;300/hour"
 
 
 def build_login_limiter(settings: Settings) -> RateLimiter:
@@ -136,6 +143,8 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     rules["vote-new-voter"] = NEW_VOTERS_PER_ADDRESS
     rules["vote-new-voter-comment"] = "1/day"
     rules["report-address"] = settings.rate_limit_reports
+    rules["mentions"] = MENTION_LOOKUPS_PER_ADDRESS
+    rules["notice-address"] = settings.rate_limit_reports  # EU DSA notices, per address
     return LimitsRateLimiter(rules, settings.redis_url)
 
 
@@ -280,10 +289,14 @@ def build_metrics() -> PrometheusMetrics:
 
 
 def build_readiness(
-    settings: Settings, database: Database, closers: list[Callable[[], Awaitable[None]]]
+    settings: Settings,
+    database: Database,
+    closers: list[Callable[[], Awaitable[None]]],
+    media: ImageStore,
 ) -> ReadinessService:
-    """``GET /readyz``'s probes: the database, its schema, and Redis when configured."""
-    from rostra.storage.readiness import DatabaseProbes, RedisProbe
+    """``GET /readyz``'s probes: the database, its schema, Redis when configured, and the
+    media store."""
+    from rostra.storage.readiness import DatabaseProbes, MediaProbe, RedisProbe
 
     probes = DatabaseProbes(database)
     checks: dict[str, Callable[[], Awaitable[Probe]]] = {"database": probes.database}
@@ -292,6 +305,7 @@ def build_readiness(
         checks["redis"] = redis
         closers.append(redis.close)
     checks["migrations"] = probes.migrations
+    checks["media"] = MediaProbe(media)
     return ReadinessService(checks)
 
 
@@ -310,9 +324,10 @@ def build_services(
     )
     limiter = build_rate_limiter(settings)
     live = LiveService(database, events, clock)
+    media = build_image_store(settings, database)
     images = ImageService(
         database,
-        build_image_store(settings, database),
+        media,
         PillowImageCodec(),
         clock,
         keyring,
@@ -349,9 +364,6 @@ def build_services(
         if settings.rate_limits
         else NoRateLimits(),
     )
-    housekeeper = Housekeeper(accounts)
-    starters.append(housekeeper.start)
-    closers.insert(0, housekeeper.stop)
     staff_digests = build_staff_digests(settings, database, clock, notifications)
     sender = HttpWebhookSender(allow_private=settings.webhooks_allow_private)
     closers.append(sender.close)
@@ -371,6 +383,24 @@ def build_services(
         WebhookPolicy(allow_private=settings.webhooks_allow_private),
         chat=chat,
     )
+    moderation = ModerationService(
+        database,
+        live,
+        clock,
+        keyring,
+        notifications=notifications,
+        images=images,
+        screening=screening,
+        metrics=metrics,
+        limiter=limiter,
+        webhooks=webhooks,
+    )
+    dsa = DsaService(
+        database, clock, keyring, moderation, notifications=notifications, limiter=limiter
+    )
+    housekeeper = Housekeeper(accounts, dsa)
+    starters.append(housekeeper.start)
+    closers.insert(0, housekeeper.stop)
     if settings.notify_worker:  # mail when configured; webhooks and chat alerts always
         worker = OutboxWorker(
             notifications,
@@ -395,6 +425,8 @@ def build_services(
             webhooks=webhooks,
         ),
         votes=VoteService(database, live, limiter, keyring),
+        reactions=ReactionService(database, live, limiter, keyring),
+        mentions=MentionService(database, limiter, keyring),
         sites=SiteService(database),
         live=live,
         keyring=keyring,
@@ -406,18 +438,10 @@ def build_services(
         imports=ImportService(database, live, keyring),
         exports=ExportService(database),
         staff=StaffService(database, clock, keyring, build_login_limiter(settings)),
-        moderation=ModerationService(
-            database,
-            live,
-            clock,
-            keyring,
-            notifications=notifications,
-            images=images,
-            screening=screening,
-            metrics=metrics,
-            limiter=limiter,
-            webhooks=webhooks,
-        ),
+        moderation=moderation,
+        reader_history=ReaderHistoryService(database, clock),
+        dsa=dsa,
+        editorial=EditorialService(database, live, clock, notifications=notifications),
         screening=screening,
         subscriptions=subscriptions,
         notifications=notifications,
@@ -448,7 +472,7 @@ def build_services(
         staff_digests=staff_digests,
         metrics=MetricsService(database, metrics, settings.metrics_token),
         demo=demo,
-        readiness=build_readiness(settings, database, closers),
+        readiness=build_readiness(settings, database, closers, media),
         webhooks=webhooks,
         feeds=FeedService(database),
         chat_alerts=chat,

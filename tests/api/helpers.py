@@ -99,7 +99,11 @@ def assert_error(
     body = response.json()
     assert set(body) == {"error"}, body
     error: dict[str, Any] = body["error"]
-    assert set(error) == {"code", "message", "field"}, error
+    # A 429 also says in how many seconds the reader may try again.
+    expected = {"code", "message", "field"} | ({"retry_after"} if status == 429 else set())
+    assert set(error) == expected, error
+    if status == 429:
+        assert isinstance(error["retry_after"], int) and error["retry_after"] >= 0, error
     assert isinstance(error["code"], str)
     assert error["code"].replace("_", "").isalpha()
     assert error["code"] == error["code"].lower()

@@ -296,3 +296,18 @@ async def test_an_account_writes_as_itself_only_on_its_own_site(
     assert elsewhere["author"]["avatar"] is None
     history = (await client.get("/api/v1/me/comments")).json()["comments"]
     assert history == []
+
+
+async def test_an_account_cannot_vote_on_its_own_comment_from_any_browser(
+    client: httpx.AsyncClient,
+    guest: httpx.AsyncClient,
+    clock: MovableClock,
+    reader: dict[str, object],
+) -> None:
+    mine = await new_comment(client, author_name="Zebulon")
+    await sign_in(guest, mint(clock.now()))  # the same account in another browser
+    for browser in (client, guest):
+        answer = await browser.post(f"/api/v1/comments/{mine['id']}/vote", json={"value": 1})
+        assert_error(answer, 403, "own_comment", "id")
+    [shown] = (await read_thread(guest))["comments"]
+    assert shown["upvotes"] == 0

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from rostra.domain.moderation import ModerationSettings
+from rostra.domain.reactions import DEFAULT_REACTIONS
 from rostra.services.registry import Services
 from tests.api.helpers import (
     COMMENT_KEYS,
@@ -79,6 +80,7 @@ async def test_new_comment_is_listed_and_counted(client: httpx.AsyncClient) -> N
         "page": PAGE,
         "title": "An article",
         "comment_count": 1,
+        "reactions": list(DEFAULT_REACTIONS),
     }
     [shown] = listed["comments"]
     assert shown["id"] == comment["id"]

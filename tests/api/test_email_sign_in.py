@@ -142,3 +142,18 @@ class TestRateLimits:
         assert int(response.headers["retry-after"]) > 0
         await deliver(services)
         assert len(smtp_server.to(ADDRESS)) == 3
+
+
+@pytest.mark.usefixtures("enabled")
+async def test_the_link_mail_speaks_the_widgets_language(
+    client: httpx.AsyncClient, services: Services, smtp_server: SmtpServer
+) -> None:
+    assert (await ask(client, lang="uk")).status_code == 202
+    await deliver(services)
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Ваше посилання для входу на The Example News"
+    assert text_of(message).startswith("Вітаємо, Inès Link!")
+    assert LINK.search(text_of(message))
+    assert_error(await ask(client, lang="not a tag"), 400, None, "lang")
+    await deliver(services)
+    assert len(smtp_server.messages) == 1

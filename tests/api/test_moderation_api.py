@@ -47,6 +47,16 @@ STAFF_ENDPOINTS: list[tuple[str, str, Any, bool]] = [
     ("GET", "/api/v1/moderation/audit", None, False),
     ("GET", "/api/v1/moderation/sites/news/settings", None, True),
     ("PUT", "/api/v1/moderation/sites/news/settings", PRE_MODERATION, True),
+    ("GET", "/api/v1/moderation/comments/{id}/author", None, False),
+    ("POST", "/api/v1/moderation/comments/{id}/author/notes", {"body": "Known troll."}, False),
+    ("GET", "/api/v1/moderation/dsa/notices", None, False),
+    (
+        "POST",
+        "/api/v1/moderation/dsa/notices/N0/decision",
+        {"action": "keep", "reason": "ok"},
+        False,
+    ),
+    ("GET", "/api/v1/moderation/dsa/export", None, True),
 ]
 
 
@@ -452,3 +462,45 @@ async def test_settings_change_is_audited_with_word_lists_kept(admin: httpx.Asyn
     entries = (await admin.get("/api/v1/moderation/audit")).json()["entries"]
     assert [e["action"] for e in entries[:2]] == ["settings", "settings"]
     assert entries[0]["target"] == "news"
+
+
+async def test_a_report_says_what_the_comment_is_and_the_queue_counts_it(
+    admin: httpx.AsyncClient, services: Services
+) -> None:
+    """Readers pick a category (and may add a note); moderators see how many said what."""
+    from rostra.domain.staff import REPORT_CATEGORIES
+    from rostra.web.admin.views import REPORT_LABELS
+    from rostra.web.app import create_app
+
+    assert set(REPORT_LABELS) == set(REPORT_CATEGORIES)  # every category has an editor's label
+    settings = {**PRE_MODERATION, "mode": "post", "report_threshold": 3}
+    await admin.put("/api/v1/moderation/sites/news/settings", json=settings)
+    comment = await new_comment(admin)
+    path = f"/api/v1/comments/{comment['id']}/report"
+    bodies = [
+        {"category": "spam"},
+        {"category": "spam", "reason": "links to a shop"},
+        {"category": "abuse"},
+    ]
+    for n, body in enumerate(bodies):
+        transport = httpx.ASGITransport(app=create_app(services), client=(f"10.8.0.{n}", 4000))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as reader:
+            assert (await reader.post(path, json=body)).status_code == 200
+    (item,) = (await admin.get("/api/v1/moderation/queue")).json()["items"]
+    assert item["report_categories"] == {"spam": 2, "abuse": 1}
+    assert list(item["report_categories"]) == ["spam", "abuse"]  # most given first
+    assert item["report_reasons"] == ["links to a shop"]
+    page = await admin.get("/admin")
+    assert "Reported as: Spam (2), Abuse or harassment" in page.text
+
+
+@pytest.mark.parametrize("category", ["insult", "SPAM", "", 3, ["spam"]])
+async def test_a_report_with_an_unknown_category_is_refused(
+    client: httpx.AsyncClient, category: Any
+) -> None:
+    comment = await new_comment(client)
+    path = f"/api/v1/comments/{comment['id']}/report"
+    assert_error(await client.post(path, json={"category": category}), 400, None, "category")
+    other = await new_comment(client)  # nothing was stored: the same reader may still report
+    assert (await client.post(path, json={"category": "other"})).status_code == 200
+    assert (await client.post(f"/api/v1/comments/{other['id']}/report")).status_code == 200

@@ -16,6 +16,8 @@ CONTRACT_OPERATIONS = [
     ("patch", "/api/v1/comments/{}"),
     ("delete", "/api/v1/comments/{}"),
     ("post", "/api/v1/comments/{}/vote"),
+    ("post", "/api/v1/comments/{}/reaction"),
+    ("get", "/api/v1/mentions"),
     ("post", "/api/v1/counts"),
     ("get", "/api/v1/events"),
 ]

@@ -113,6 +113,10 @@ async def a_readers_life(
     reply = await new_comment(guest, author_name="Guest", parent_id=answered["id"], body="Reply")
     vote = await reader_client.post(f"/api/v1/comments/{reply['id']}/vote", json={"value": 1})
     assert vote.status_code == 200, vote.text
+    reaction = await reader_client.post(
+        f"/api/v1/comments/{reply['id']}/reaction", json={"reaction": "😮"}
+    )
+    assert reaction.status_code == 200, reaction.text
     return {
         "session": session,
         "as_guest": as_guest,
@@ -159,6 +163,9 @@ async def test_export_holds_everything_about_the_reader(
     }
     assert [(vote["comment_id"], vote["value"]) for vote in data["votes"]] == [
         (life["reply"]["id"], 1)
+    ]
+    assert [(item["comment_id"], item["reaction"]) for item in data["reactions"]] == [
+        (life["reply"]["id"], "😮")
     ]
     assert [(item["kind"], item["email"]) for item in data["subscriptions"]] == [("replies", EMAIL)]
     # Guests get nothing, and other readers' data is not in it.
@@ -214,6 +221,7 @@ async def test_deleting_the_account_leaves_no_personal_data_in_any_table(
     answered = by_id[life["answered"]["id"]]
     assert [reply["id"] for reply in answered["replies"]] == [life["reply"]["id"]]
     assert answered["replies"][0]["score"] == 1
+    assert answered["replies"][0]["reactions"] == {"😮": 1}
     if policy == "anonymize":
         assert answered["author"] == {
             "name": "Former reader",

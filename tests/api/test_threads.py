@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from rostra.domain.reactions import DEFAULT_REACTIONS
 from tests.api.helpers import (
     OTHER_PAGE,
     PAGE,
@@ -151,7 +152,13 @@ async def test_comment_count_counts_every_depth_but_only_its_page(
 async def test_unknown_page_of_a_known_site_is_an_empty_thread(client: httpx.AsyncClient) -> None:
     listed = await read_thread(client, page="/never/commented")
     assert listed == {
-        "thread": {"site": "news", "page": "/never/commented", "title": None, "comment_count": 0},
+        "thread": {
+            "site": "news",
+            "page": "/never/commented",
+            "title": None,
+            "comment_count": 0,
+            "reactions": list(DEFAULT_REACTIONS),
+        },
         "comments": [],
         "next_cursor": None,
     }

@@ -246,3 +246,21 @@ async def test_sort_by_votes_follows_changed_votes(
     listed = await read_thread(client, sort="votes")
     assert [c["id"] for c in listed["comments"]] == [second["id"], first["id"]]
     assert [c["score"] for c in listed["comments"]] == [1, -1]
+
+
+async def test_a_reader_cannot_vote_on_their_own_comment(
+    client: httpx.AsyncClient, services: Any
+) -> None:
+    """A reader who has the voter cookie posts; their votes on that comment are refused with a
+    4xx naming the comment, and nothing is counted. Another reader still votes."""
+    from rostra.web.app import create_app
+
+    other = await new_comment(client)
+    await tally(client, other["id"], 1)  # the first vote hands out the voter cookie
+    mine = await new_comment(client)
+    for value in (1, -1, 0):
+        assert_error(await vote(client, mine["id"], value), 403, "own_comment", "id")
+    assert shown(await read_thread(client), mine["id"])["upvotes"] == 0
+    transport = httpx.ASGITransport(app=create_app(services), client=("10.9.0.1", 4000))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as neighbour:
+        assert (await tally(neighbour, mine["id"], 1))["upvotes"] == 1

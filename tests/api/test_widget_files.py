@@ -1,4 +1,4 @@
-"""The widget's files: the loader and its modules, gzipped for browsers that accept it."""
+"""The widget's files: the loader and its modules, minified, gzipped for browsers that accept it."""
 
 from __future__ import annotations
 
@@ -7,10 +7,22 @@ from importlib import resources
 
 import httpx
 import pytest
+import rjsmin
+
+
+def source(name: str) -> str:
+    return resources.files("rostra.widget").joinpath(f"{name}.js").read_text(encoding="utf-8")
 
 
 def shipped(name: str) -> bytes:
-    return resources.files("rostra.widget").joinpath(f"{name}.js").read_bytes()
+    """The module as readers get it: the source without comments and indentation."""
+    return rjsmin.jsmin(source(name)).encode()
+
+
+def test_the_served_module_is_the_source_minified() -> None:
+    text = source("thread")
+    assert "\n  //" in text and "\n  //" not in shipped("thread").decode()
+    assert len(shipped("thread")) < len(text.encode()) * 0.9
 
 
 @pytest.mark.parametrize(

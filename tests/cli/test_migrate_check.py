@@ -56,6 +56,19 @@ def test_a_database_of_a_newer_release_fails_naming_its_revision(database: Path)
     assert "0099_later, which this version does not know" in output
 
 
+def test_migrating_a_newer_releases_database_changes_nothing_and_says_so(
+    database: Path,
+) -> None:
+    """An older release restarted during a rolling deploy (after the newer one migrated) starts
+    on the newer schema instead of failing on a revision it does not know."""
+    set_revision(database, "0099_later")
+    result = CliRunner().invoke(app, ["migrate", "--database", f"sqlite:///{database}"])
+    assert result.exit_code == 0, result.output
+    assert f"at revision 0099_later, newer than this version's {head_revision()}" in result.stderr
+    assert "up to date" not in result.stdout
+    assert revision_of(database) == "0099_later"
+
+
 def test_a_missing_database_file_fails_and_is_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "nothing.db"
     code, output = check(f"sqlite:///{missing}")

@@ -1,6 +1,8 @@
 """Browser tests: the real ``rostra demo`` server in a subprocess, driven by Debian's Chromium.
 
-Each test gets its own server on a free port with a fresh database under ``tmp_path``. When
+A test gets its own server on a free port with a fresh database under ``tmp_path``
+(``server``, ``new_page``), or shares one with the other tests of its module that only read it
+or check only what they add themselves (``shared_server``, ``shared_page``). When
 ``/usr/bin/chromium`` is missing the tests are skipped with a notice (``make browser`` installs
 it), unless ROSTRA_REQUIRE_SERVICES=1 (set by .ci/run) turns the skip into a failure.
 """
@@ -107,12 +109,26 @@ def running_demo(tmp_path: Path, **env_extra: str) -> Iterator[DemoServer]:
         yield demo
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[DemoServer]:
-    """``python -m rostra demo`` on a free port, its database in ``tmp_path``."""
+def _server_env() -> dict[str, str]:
     env = {**os.environ, "ROSTRA_RATE_LIMITS": "off"}
     env.pop("ROSTRA_DATABASE_URL", None)
-    with demo_process(tmp_path, env) as demo:
+    return env
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[DemoServer]:
+    """``python -m rostra demo`` on a free port, its database in ``tmp_path``: a fresh one for
+    each test that changes what others would see or counts on the seeded thread as it is."""
+    with demo_process(tmp_path, _server_env()) as demo:
+        yield demo
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """One ``rostra demo`` for the tests of a module that only read it or check only what they
+    themselves add (a demo takes 15-30 s to start on a busy machine). A test that needs the
+    seeded thread untouched takes ``server`` instead."""
+    with demo_process(tmp_path_factory.mktemp("shared"), _server_env()) as demo:
         yield demo
 
 
@@ -132,12 +148,8 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def new_page(browser: object, server: DemoServer) -> Iterator[object]:
-    """Open the demo article in a fresh browser context: new_page(width=1280, color_scheme=…).
-
-    Uncaught JavaScript errors on any page fail the test.
-    """
+@contextmanager
+def _page_opener(browser: object, server: DemoServer) -> Iterator[Callable[..., object]]:
     contexts = []
     errors: list[str] = []
 
@@ -158,6 +170,23 @@ def new_page(browser: object, server: DemoServer) -> Iterator[object]:
     for context in contexts:
         context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def new_page(browser: object, server: DemoServer) -> Iterator[object]:
+    """Open the demo article in a fresh browser context: new_page(width=1280, color_scheme=…).
+
+    Uncaught JavaScript errors on any page fail the test.
+    """
+    with _page_opener(browser, server) as open_page:
+        yield open_page
+
+
+@pytest.fixture
+def shared_page(browser: object, shared_server: DemoServer) -> Iterator[object]:
+    """``new_page`` on the module's ``shared_server``."""
+    with _page_opener(browser, shared_server) as open_page:
+        yield open_page
 
 
 @pytest.fixture

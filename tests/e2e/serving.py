@@ -98,19 +98,17 @@ def start_server(
     """`rostra serve [options]` on a free port (in the folder ``cwd``, as a host of its own
     would be), once /healthz answers 200."""
     port = free_port()
+    command = ["rostra", "serve", "--port", str(port), "--workers", str(workers), *options]
+    return start_program(command, port, env, log, cwd=cwd)
+
+
+def start_program(
+    module_and_args: list[str], port: int, env: dict[str, str], log: Path, *, cwd: Path | None
+) -> Server:
+    """``python -m MODULE ARGS`` serving on ``port``, once /healthz answers 200."""
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "rostra",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                *options,
-            ],
+            [sys.executable, "-m", *module_and_args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -121,7 +119,7 @@ def start_server(
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"rostra serve exited with {process.returncode}:\n{server.output()}")
+            pytest.fail(f"the server exited with {process.returncode}:\n{server.output()}")
         try:
             if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
                 return server
@@ -129,7 +127,7 @@ def start_server(
             pass
         time.sleep(0.1)  # polling a condition with a deadline
     server.kill()
-    pytest.fail(f"rostra serve did not answer within {STARTUP_SECONDS:.0f} s:\n{server.output()}")
+    pytest.fail(f"the server did not answer within {STARTUP_SECONDS:.0f} s:\n{server.output()}")
 
 
 async def first_event(url: str, page: str, ready: asyncio.Event, name: str) -> dict[str, object]:

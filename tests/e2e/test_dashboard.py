@@ -109,7 +109,7 @@ def test_held_comment_is_hidden_then_approved_in_the_dashboard_and_appears_live(
     expect(reader.locator("#rostra-thread")).not_to_contain_text("deserves a plaque")
 
     item.get_by_role("button", name="Approve").click()
-    expect(moderator.get_by_role("status")).to_contain_text("approve")
+    expect(moderator.get_by_role("status")).to_have_text("Approved.")
     expect(moderator.locator(f'.queue .item[data-id="{held["id"]}"]')).to_have_count(0)
     # The reader's open page learns of it live (Server-Sent Events) and shows it on request,
     # without a reload.
@@ -118,7 +118,7 @@ def test_held_comment_is_hidden_then_approved_in_the_dashboard_and_appears_live(
     expect(reader.locator("#rostra-thread")).to_contain_text("deserves a plaque")
 
     moderator.goto(server.url + "/admin/audit")
-    expect(moderator.locator("tbody tr").first).to_contain_text("approve")
+    expect(moderator.locator("tbody tr").first).to_contain_text("Approved")
     expect(moderator.locator("tbody tr").first).to_contain_text(email)
 
 
@@ -160,12 +160,12 @@ def test_banned_author_is_refused_and_keyboard_selects_in_the_queue(
     expect(row).not_to_contain_text("(unknown)")
 
 
-def test_moderator_cannot_reach_admin_settings(new_page: Any, server: DemoServer) -> None:
-    moderator: Page = new_page(url=server.url + "/admin")
-    email, password = demo_moderator(server)
-    sign_in(moderator, server, email, password)
+def test_moderator_cannot_reach_admin_settings(shared_page: Any, shared_server: DemoServer) -> None:
+    moderator: Page = shared_page(url=shared_server.url + "/admin")
+    email, password = demo_moderator(shared_server)
+    sign_in(moderator, shared_server, email, password)
     expect(moderator.get_by_role("link", name="Site settings")).to_have_count(0)
-    response = moderator.goto(server.url + f"/admin/settings/{SITE}")
+    response = moderator.goto(shared_server.url + f"/admin/settings/{SITE}")
     assert response is not None
     assert response.status == 403
     expect(moderator.get_by_role("heading", level=1)).to_have_text(
@@ -177,8 +177,10 @@ def test_moderator_cannot_reach_admin_settings(new_page: Any, server: DemoServer
     assert status == 403
 
 
-def test_reader_cannot_reach_any_staff_endpoint(new_page: Any, server: DemoServer) -> None:
-    reader: Page = new_page()
+def test_reader_cannot_reach_any_staff_endpoint(
+    shared_page: Any, shared_server: DemoServer
+) -> None:
+    reader: Page = shared_page()
     statuses = reader.evaluate(
         """async () => {
           const paths = ['/api/v1/moderation/queue', '/api/v1/moderation/audit',
@@ -193,11 +195,11 @@ def test_reader_cannot_reach_any_staff_endpoint(new_page: Any, server: DemoServe
         }"""
     )
     assert statuses == [401] * 6
-    response = reader.goto(server.url + "/admin/audit")
+    response = reader.goto(shared_server.url + "/admin/audit")
     assert response is not None
     expect(reader).to_have_url(re.compile(r"/admin/sign-in$"))
     assert response.request.redirected_from is not None
-    headers = server.http.get("/admin/sign-in").headers
+    headers = shared_server.http.get("/admin/sign-in").headers
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert "script-src 'self';" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY"
@@ -222,11 +224,12 @@ def test_reader_reports_a_comment_from_the_widget_and_it_reaches_the_queue(
         "button", name="Report", exact=True
     )
     report.click()
-    expect(
-        thread.locator(f'li[data-id="{target}"] > article').get_by_role(
-            "button", name="Reported to the moderators"
-        )
-    ).to_be_disabled()
+    item = thread.locator(f'li[data-id="{target}"] > article')
+    item.get_by_role("group", name="Why are you reporting this comment?").get_by_label(
+        "Spam"
+    ).check()
+    item.get_by_role("button", name="Send report").click()
+    expect(item.get_by_role("button", name="Reported to the moderators")).to_be_disabled()
 
     queue = server.http.get("/api/v1/moderation/queue", headers=headers).json()
     assert [item["comment"]["id"] for item in queue["items"]] == [target]

@@ -25,9 +25,9 @@ def png(size: tuple[int, int]) -> bytes:
 
 
 def test_reader_attaches_an_image_and_sees_its_thumbnail_in_the_thread(
-    new_page, server: DemoServer
+    shared_page, shared_server: DemoServer
 ) -> None:
-    page: Page = new_page()
+    page: Page = shared_page()
     # A person takes more than a few seconds to write; screening holds faster forms. The page's
     # clock is moved forward instead of waiting.
     page.clock.install()
@@ -56,22 +56,22 @@ def test_reader_attaches_an_image_and_sees_its_thumbnail_in_the_thread(
     expect(thread.locator(".pic")).to_have_count(0)  # the composer is empty again
 
     # Stored as a PNG (decided from the bytes, not the ".jpg" name), the link opens full size.
-    data = server.http.get("/api/v1/comments", params={"site": SITE, "page": ARTICLE}).json()
+    data = shared_server.http.get("/api/v1/comments", params={"site": SITE, "page": ARTICLE}).json()
     mine = next(c for c in data["comments"] if c["author"]["name"] == "Pia Photographer")
     (image,) = mine["images"]
     assert image["alt"] == "The bridge at dusk"
     assert (image["width"], image["height"]) == (900, 600)
     href = thread.locator(".imgs a").first.get_attribute("href")
-    assert href == server.url + image["url"]
-    full = server.http.get(image["url"])
+    assert href == shared_server.url + image["url"]
+    full = shared_server.http.get(image["url"])
     assert full.status_code == 200
     assert full.headers["content-type"] == "image/png"
     loaded = shown.evaluate("img => img.complete && img.naturalWidth")
     assert loaded == 400
 
 
-def test_refused_upload_shows_the_servers_reason_and_can_be_removed(new_page) -> None:
-    page: Page = new_page()
+def test_refused_upload_shows_the_servers_reason_and_can_be_removed(shared_page) -> None:
+    page: Page = shared_page()
     thread = page.locator("#rostra-thread")
     thread.get_by_role("textbox", name="Your comment").click()
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'

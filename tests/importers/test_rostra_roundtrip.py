@@ -14,12 +14,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from rostra.bootstrap import build_services
 from rostra.config import Settings
+from rostra.domain.dsa import NoticeAction
+from rostra.domain.paging import Sort
 from rostra.domain.subscriptions import SubscriptionKind
 from rostra.importers.rostra import RostraExport
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft
+from rostra.services.dsa import NoticeForm
+from rostra.services.editorial import ThreadChanges
 from rostra.services.imports import ImportFileError, ImportSource
 from rostra.services.registry import Services
+from rostra.services.thread_reads import ThreadQuery
 from rostra.storage.database import Database, async_url
 from rostra.storage.tables import metadata
 from tests.conftest import ORIGIN, SECRET_KEY, MovableClock
@@ -90,7 +95,30 @@ async def populate(services: Services, clock: MovableClock, settings: Settings) 
     )  # fmt: skip
     for voter, value in (("v1", 1), ("v2", 1), ("v3", -1)):
         await services.votes.cast_vote(first.comment.id, value, Caller(voter=voter, origin=ORIGIN))
+    await services.reactions.set_site_reactions("news", ["Agree", "😂", "Insightful"])
+    for voter, reaction in (("v1", "Agree"), ("v2", "😂"), ("v4", "Agree")):
+        await services.reactions.react(
+            first.comment.id, reaction, Caller(voter=voter, origin=ORIGIN)
+        )
+    await services.reactions.react(reply.comment.id, "Insightful", Caller(voter="v1"))
+    # Per-article settings and an editor's pick, and an article closed before its first comment.
+    editorial = services.editorial
+    assert editorial is not None
+    changes = ThreadChanges(closed=True, images=False, slow_minutes=5, message="Be **kind**.")
+    await editorial.update_thread("ed@news.example", first.comment.thread_id, changes, "hold")
+    await editorial.feature("ed@news.example", first.comment.id, "Worth reading.")
+    quiet = await editorial.find_thread("news", "/c", create=True)
+    await editorial.update_thread("ed@news.example", quiet.id, ThreadChanges(premoderated=True))
     clock.advance(days=1)
+    staff = await services.staff.add_user("mod@news.example", "moderator", "a long password here")  # type: ignore[union-attr]
+    assert services.reader_history is not None and services.dsa is not None
+    await services.reader_history.add_note(staff, first.comment.id, "Knows the bridge well.")
+    notice = await services.dsa.submit(
+        NoticeForm(reply.comment.id, "defamation", "It names me falsely.", "Gus",
+                   "gus@example.org", True),
+        AUTHOR,
+    )  # fmt: skip
+    await services.dsa.decide(staff, notice.notice.id, NoticeAction.KEEP, "An opinion.")
     assert services.subscriptions is not None
     database = Database(settings.database_url)
     try:
@@ -115,18 +143,34 @@ async def test_export_then_restore_into_an_empty_database_is_exact(
     assert [line["type"] for line in exported].count("comment") == 6
     assert [line["type"] for line in exported].count("vote") == 3
     assert [line["type"] for line in exported].count("subscription") == 1
+    threads = {line["page"]: line for line in exported if line["type"] == "thread"}
+    assert threads["/a"]["settings"] == {
+        "closed": True, "images": False, "slow_minutes": 5, "message": "Be **kind**."
+    }  # fmt: skip
+    assert threads["/c"]["settings"] == {"premoderated": True}
+    assert "settings" not in threads["/b"]
+    [picked] = [line for line in exported if line["type"] == "comment" and line["featured_us"]]
+    assert picked["featured_note"] == "Worth reading."
+    assert [line["type"] for line in exported].count("reader_note") == 1
+    assert [line["type"] for line in exported].count("dsa_notice") == 1
+    assert [line["type"] for line in exported].count("reaction") == 4
+    assert exported[0]["reactions"] == ["Agree", "😂", "Insightful"]
 
     report = await run_import(empty_services, ImportSource.ROSTRA, file)
 
-    assert (report.added, report.votes, report.subscriptions) == (6, 3, 1)
+    assert (report.added, report.votes, report.reactions, report.subscriptions) == (6, 3, 4, 1)
+    assert report.staff_records == 2
     assert await export_lines(empty_services) == exported
     target = empty_services.imports._storage.url  # type: ignore[union-attr]
     for table, leave_out in (
         ("comments", {"edit_token_hash", "thread_id"}),
         ("votes", set()),
+        ("reactions", set()),
         ("threads", {"id", "version", "site_id"}),
         ("sites", {"id", "created_us"}),
         ("subscriptions", {"site_id"}),
+        ("reader_notes", {"id", "site_id"}),
+        ("dsa_notices", {"site_id"}),
     ):
         source_rows = await table_rows(settings.database_url, table, leave_out)
         target_rows = await table_rows(target, table, leave_out)
@@ -139,7 +183,13 @@ async def test_export_then_restore_into_an_empty_database_is_exact(
         assert len(source_rows) == len(target_rows) and differences == [], differences
 
     again = await run_import(empty_services, ImportSource.ROSTRA, file)
-    assert (again.added, again.votes, again.existing) == (0, 0, 6)
+    assert (again.added, again.votes, again.reactions, again.existing) == (0, 0, 0, 6)
+    assert (again.subscriptions, again.staff_records) == (0, 0)
+    restored = await empty_services.comments.read_thread(
+        ThreadQuery("news", "/a", Sort.REACTIONS), Caller()
+    )
+    assert dict(restored.comments[0].comment.reactions) == {"Agree": 2, "😂": 1}
+    assert restored.reactions == ("Agree", "😂", "Insightful")
 
 
 async def test_a_damaged_export_names_its_line(tmp_path: Path) -> None:
@@ -254,3 +304,26 @@ async def test_a_broken_comment_line_is_skipped_and_the_rest_restored(
     assert (again.added, again.existing) == (0, 2)
     with pytest.raises(ImportFileError, match="line 4: bad comment"):
         RostraExport(file, strict=True)
+
+
+async def test_bad_thread_settings_name_their_line(tmp_path: Path) -> None:
+    file = tmp_path / "bad-settings.jsonl"
+    lines = [
+        {"type": "site", "name": "news"},
+        {"type": "thread", "page": "/a", "settings": {"slow_minutes": -3}},
+        {"type": "comment", "id": "x", "page": "/a", "body": "Hi", "status": "published",
+         "created_at": "2026-11-01T10:00:00+00:00"},
+        {"type": "thread", "page": "/b", "settings": {"closed": "yes"}},
+        {"type": "thread", "page": "/c", "settings": {"colour": "red"}},
+    ]  # fmt: skip
+    write_lines(file, lines)
+    with pytest.raises(ImportFileError, match="line 2: bad thread settings: 'slow_mode_minutes'"):
+        RostraExport(file, strict=True)
+    skipping = RostraExport(file)
+    assert [str(r) for r in skipping.skipped()] == [
+        "line 2: bad thread settings: 'slow_mode_minutes' must be a whole number from 0 (off) "
+        "to 1,440.",
+        "line 3: the comment does not follow a readable line of its thread.",
+        "line 4: bad thread settings: 'closed' must be true or false.",
+        "line 5: bad thread settings: Unknown thread setting 'colour'.",
+    ]

@@ -20,7 +20,7 @@ from rostra.domain.paging import Sort
 from rostra.domain.times import to_us
 from rostra.services.comments import CommentDraft
 from rostra.services.registry import Services
-from rostra.storage import comments, events, screening, sites, staff_records, threads
+from rostra.storage import comments, events, images, screening, sites, staff_records, threads, votes
 from rostra.storage.comments import ROOTS, RootsKey
 from rostra.storage.database import async_url
 from rostra.storage.inline import InlineSqlite
@@ -110,6 +110,9 @@ def cases_for(first: Any, reply: Any, thread: int) -> list[tuple[Any, dict[str, 
         (comments._GET, {"id": reply.id}),
         (comments._GET_LOCKED, {"id": first.id}),
         (comments._ADJUST_DESCENDANTS, {"root": first.id, "delta": -1}),
+        (comments._REPLIES, {"roots": [first.id, "no-such-comment"]}),
+        (images._FOR_COMMENTS, {"ids": [first.id, reply.id]}),
+        (votes._FOR_VOTER, {"voter": "v", "ids": [reply.id, first.id]}),
         (
             events._APPEND,
             {
@@ -206,6 +209,8 @@ async def seeded(services: Services, database_url: str, tmp_path: Path) -> Path:
         )
         for values in EXTRA_ROOTS:
             db.execute(ADD_ROOT.text, values)
+        for statement in VOTE_AND_IMAGE:
+            db.execute(statement.text)
     db.close()
     return path
 
@@ -265,6 +270,20 @@ EXTRA_ROOTS = [
     {"suffix": "r", "pinned": False, "anchored": True},
 ]
 
+# A vote and an image on the first comment, for the statements reading a page's votes and
+# images.
+VOTE_AND_IMAGE = [
+    sa.text(
+        "INSERT INTO votes (comment_id, voter, value, created_us) SELECT id, 'v', 1, 0"
+        " FROM comments WHERE author_email_hash IS NOT NULL"
+    ),
+    sa.text(
+        "INSERT INTO images (id, comment_id, position, kind, width, height, thumbnail_width,"
+        " thumbnail_height, byte_size, alt, upload_token_hash, created_us) SELECT 'img1', id, 0,"
+        " 'png', 4, 3, 4, 3, 99, 'A map', 'h', 0 FROM comments WHERE author_email_hash IS NOT NULL"
+    ),
+]
+
 BAN_THE_FIRST_AUTHOR = sa.text(
     "INSERT INTO bans (kind, value, created_by, created_us) SELECT 'email',"
     " author_email_hash, 'test', 0 FROM comments WHERE author_email_hash IS NOT NULL"
@@ -295,6 +314,8 @@ async def test_every_marked_statement_answers_and_writes_on_asyncpg_as_sqlalchem
             await conn.execute(BAN_THE_FIRST_AUTHOR)
             for values in EXTRA_ROOTS:
                 await conn.execute(ADD_ROOT, values)
+            for statement in VOTE_AND_IMAGE:
+                await conn.execute(statement)
             first, reply = (
                 await conn.execute(
                     sa.select(comment_rows)

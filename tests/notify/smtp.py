@@ -36,6 +36,9 @@ class Collector:
     defer_next: int = 0  # answer 451 to this many DATA commands
     refuse: dict[str, str] = field(default_factory=dict)  # address -> RCPT answer
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # When set: each DATA command waits for ``gate`` (bounded) after setting ``arrived``.
+    gate: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
@@ -46,6 +49,10 @@ class Collector:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.gate is not None:
+            self.arrived.set()
+            if not await asyncio.to_thread(self.gate.wait, DEADLINE_SECONDS):
+                return "451 4.3.0 The test never opened the gate"
         with self.lock:
             if self.defer_next > 0:
                 self.defer_next -= 1

@@ -4,6 +4,7 @@ two workers on PostgreSQL, and the ``rostra outbox status`` command."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from rostra.bootstrap import build_services
 from rostra.cli.app import app as cli
 from rostra.domain.subscriptions import MAIL_KINDS, MailKind
+from rostra.notify.worker import OutboxWorker
 from rostra.services.registry import Services
 from rostra.storage.database import Database
 from tests.api.helpers import PAGE
@@ -77,6 +79,34 @@ async def test_a_job_held_by_a_dead_worker_is_sent_once_its_lease_runs_out(
     [message] = smtp_server.messages
     assert message["Subject"] == "3 comments waiting for moderation on The Example News"
     assert "https://comments.example/admin" in message.get_body(("plain",)).get_content()
+
+
+async def test_a_stopping_worker_releases_the_jobs_it_claimed_but_did_not_send(
+    services: Services, smtp_server: SmtpServer
+) -> None:
+    assert services.notifications is not None
+    await staff_jobs(services, 4)
+    gate = smtp_server.collector.gate = threading.Event()
+    worker = OutboxWorker(services.notifications, poll_seconds=1)
+    await worker.start()
+    try:
+        # The worker claimed all four and is in the middle of sending the first.
+        assert await asyncio.to_thread(smtp_server.collector.arrived.wait, 10)
+        worker.request_stop()
+    finally:
+        gate.set()
+        await worker.stop()
+    [first] = smtp_server.messages
+    # At the same instant, long before their lease would run out, another worker takes the
+    # three the stopped one gave back; it does not wait for their lease.
+    assert await deliver(services, "other-worker") == 3
+    assert sorted(m["To"] for m in smtp_server.messages) == [
+        f"staff{n}@mail.example" for n in range(4)
+    ]
+    summary = await services.notifications.outbox_summary()
+    assert summary.counts["sent"] == 4
+    assert summary.retrying == 0
+    assert first["To"] == "staff0@mail.example"
 
 
 async def test_staff_digest_needs_something_waiting(

@@ -148,6 +148,64 @@ def lift_form() -> Build:
     return build
 
 
+NOTICE = {
+    "category": "defamation",
+    "explanation": "A false claim about a named person.",
+    "name": "Nell",
+    "email": "nell@example.org",
+    "good_faith": True,
+}
+
+
+def notice_json() -> Build:
+    async def build(world: World, persona: str) -> Call:
+        comment = await world.comment()
+        return "POST", "/api/v1/dsa/notices", {"json": {**NOTICE, "comment_id": comment["id"]}}
+
+    return build
+
+
+async def _notice(world: World) -> str:
+    """The reference of a fresh open notice."""
+    from rostra.services.callers import Caller
+    from rostra.services.dsa import NoticeForm
+
+    assert world.services.dsa is not None
+    comment = await world.comment()
+    ack = await world.services.dsa.submit(
+        NoticeForm(
+            comment["id"], "other", "Illegal, says the test.", "Nell", "n@example.org", True
+        ),
+        Caller(ip="192.0.2.77"),
+    )
+    return ack.notice.id
+
+
+def on_notice(form: bool) -> Build:
+    async def build(world: World, persona: str) -> Call:
+        reference = await _notice(world)
+        if form:
+            data = {
+                "csrf_token": world.csrf.get(persona, ""),
+                "action": "keep",
+                "reason": "Lawful.",
+            }
+            return "POST", f"/admin/notices/{reference}/decide", {"data": data}
+        body = {"action": "keep", "reason": "Lawful."}
+        return "POST", f"/api/v1/moderation/dsa/notices/{reference}/decision", {"json": body}
+
+    return build
+
+
+def note_form() -> Build:
+    async def build(world: World, persona: str) -> Call:
+        comment = await world.comment()
+        data = {"csrf_token": world.csrf.get(persona, ""), "body": "Seen before."}
+        return "POST", f"/admin/comments/{comment['id']}/notes", {"data": data}
+
+    return build
+
+
 CAMPAIGN_FORM = {"site": "news", "goal": "500.00", "currency": "USD", "title": "Keep us going"}
 
 
@@ -407,6 +465,43 @@ ACCESS: dict[tuple[str, str], Rule] = {
         "admin-form", admin_form("/admin/settings/news", SETTINGS_FORM), frozenset({303})
     ),
     ("GET", "/admin/static/{name}"): Rule("public", simple("GET", "/admin/static/admin.css")),
+    # Deciding with context and EU DSA notices: staff read and decide, admins export; anyone
+    # may send a notice (the page's form needs the token of its signed cookie, for everyone).
+    ("GET", "/api/v1/moderation/comments/{comment_id}/author"): Rule(
+        "staff", on_comment("GET", "/api/v1/moderation/comments/{id}/author")
+    ),
+    ("POST", "/api/v1/moderation/comments/{comment_id}/author/notes"): Rule(
+        "staff",
+        on_comment("POST", "/api/v1/moderation/comments/{id}/author/notes", {"body": "Seen."}),
+        frozenset({201}),
+    ),
+    ("POST", "/api/v1/dsa/notices"): Rule("public", notice_json(), frozenset({201})),
+    ("GET", "/api/v1/moderation/dsa/notices"): Rule(
+        "staff", simple("GET", "/api/v1/moderation/dsa/notices")
+    ),
+    ("POST", "/api/v1/moderation/dsa/notices/{notice_id}/decision"): Rule(
+        "staff", on_notice(form=False)
+    ),
+    ("GET", "/api/v1/moderation/dsa/export"): Rule(
+        "admin", simple("GET", "/api/v1/moderation/dsa/export")
+    ),
+    ("GET", "/dsa/notice"): Rule("public", on_comment("GET", "/dsa/notice?comment={id}")),
+    ("POST", "/dsa/notice"): Rule(
+        "public",
+        simple("POST", "/dsa/notice", data={"csrf_token": "forged", "comment": "x"}),
+        frozenset({403}),
+    ),
+    ("GET", "/admin/comments/{comment_id}/author"): Rule(
+        "staff-page", on_comment("GET", "/admin/comments/{id}/author")
+    ),
+    ("POST", "/admin/comments/{comment_id}/notes"): Rule(
+        "staff-form", note_form(), frozenset({303})
+    ),
+    ("GET", "/admin/notices"): Rule("staff-page", simple("GET", "/admin/notices")),
+    ("GET", "/admin/notices/export"): Rule("admin-page", simple("GET", "/admin/notices/export")),
+    ("POST", "/admin/notices/{notice_id}/decide"): Rule(
+        "staff-form", on_notice(form=True), frozenset({303})
+    ),
     # Issue 10's reader-account settings of a site: admins only.
     ("POST", "/admin/settings/{site}/accounts"): Rule(
         "admin-form", admin_form("/admin/settings/news/accounts"), frozenset({303, 400})

@@ -91,6 +91,29 @@ async def test_sixty_votes_without_cookies_from_one_address_count_once(at: Any) 
     assert await _score(at("10.4.0.9"), comment) == 2
 
 
+async def test_sixty_reactions_without_cookies_from_one_address_count_once(at: Any) -> None:
+    """Reactions pass the same limits as votes, under the same voter identity."""
+    comment = await _comment(at)
+    stuffer = at("10.4.5.1")
+    path = f"/api/v1/comments/{comment}/reaction"
+    answers = []
+    for _ in range(60):
+        stuffer.cookies.clear()
+        answers.append(await stuffer.post(path, json={"reaction": "😡"}))
+    assert answers[0].status_code == 200
+    for refused in answers[1:]:
+        assert_error(refused, 429, "rate_limited")
+    listed = (
+        await at("10.4.5.9").get("/api/v1/comments", params={"site": "news", "page": PAGE})
+    ).json()
+    [found] = [c for c in listed["comments"] if c["id"] == comment]
+    assert found["reactions"] == {"😡": 1}
+    # Its vote without the cookie is refused too: one new voter per address and comment.
+    stuffer.cookies.clear()
+    voted = await stuffer.post(f"/api/v1/comments/{comment}/vote", json={"value": -1})
+    assert_error(voted, 429, "rate_limited")
+
+
 async def test_a_browser_keeping_its_cookie_changes_its_vote_as_before(at: Any) -> None:
     comment = await _comment(at)
     reader = at("10.4.1.1")

@@ -9,6 +9,7 @@ from rostra.cli import (
     backup,  # issue 12
     campaigns,  # issue 9
     demo,
+    dsa,
     export,
     imports,
     media,
@@ -16,6 +17,7 @@ from rostra.cli import (
     outbox,
     serve,
     sites,
+    threads,
     users,
     webhooks,
     worker,
@@ -45,6 +47,8 @@ app.add_typer(campaigns.app, name="campaign")  # issue 9: reader support
 app.command("backup")(backup.backup)  # issue 12
 app.command("restore")(backup.restore)  # issue 12
 app.add_typer(media.app, name="media")
+app.add_typer(threads.app, name="thread")  # per-article settings
+app.add_typer(dsa.app, name="dsa")  # EU Digital Services Act records
 app.add_typer(webhooks.app, name="webhook")
 
 

@@ -1,4 +1,4 @@
-"""``rostra backup`` and ``rostra restore`` (issue 12); docs/operations.md has the procedure."""
+"""``rostra backup`` and ``rostra restore``; docs/operations.md has the procedure."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``rostra campaign``: reader-support campaigns and donations entered by hand (issue 9)."""
+"""``rostra campaign``: reader-support campaigns and donations entered by hand."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from rostra.bootstrap import build_services, run_blocking
 from rostra.config import Settings, SettingsError, load_settings
 from rostra.domain.errors import DomainError
 from rostra.services.registry import Services
-from rostra.storage.migrate import upgrade
+from rostra.storage.migrate import head_revision, upgrade
 from rostra.web.logs import configure_logging as setup_logging
 
 T = TypeVar("T")
@@ -62,12 +62,21 @@ def reported_errors() -> Iterator[None]:
         raise fail(str(exc), 2) from exc
 
 
-def migrate_database(url: str) -> None:
-    """Migrate or exit with a clear message."""
+def migrate_database(url: str) -> str | None:
+    """Migrate or exit with a clear message. Returns the database's revision when a newer
+    release migrated it (said on stderr; nothing is changed), else None."""
     try:
-        upgrade(url)
+        newer = upgrade(url)
     except Exception as exc:
         raise fail(f"Could not migrate {url}: {exc}") from exc
+    if newer is not None:
+        typer.echo(
+            f"The database is at revision {newer}, newer than this version's "
+            f"{head_revision()}: a newer release migrated it. Not migrating; this version "
+            "runs on it until it is replaced.",
+            err=True,
+        )
+    return newer
 
 
 def with_services(settings: Settings, action: Callable[[Services], Awaitable[T]]) -> T:

@@ -119,7 +119,7 @@ THREAD: list[tuple[str, str | None, str, int, str, int, int]] = [
 DEMO_MODERATOR = "moderator@demo.example"
 STAFF_AUTHORS = frozenset({"Rostra Newsroom"})
 OTHER_PAGES = {"/2026/11/council-budget-vote": 4, "/2026/11/library-late-hours": 2}
-# Inline feedback (issue 7): (author, minutes ago, body, anchor) on passages of demo.html's article.
+# Inline feedback: (author, minutes ago, body, anchor) on passages of demo.html's article.
 INLINE: list[tuple[str, int, str, dict[str, str]]] = [
     (
         "Aisha Noor",
@@ -150,7 +150,7 @@ INLINE: list[tuple[str, int, str, dict[str, str]]] = [
 ]
 
 
-# Reader support (issue 9): bank transfers entered by the newsroom, (amount, public name or None).
+# Reader support: bank transfers entered by the newsroom, (amount, public name or None).
 DONATIONS: list[tuple[str, str | None]] = [
     ("1250.00", None),
     ("500.00", "Marta Kowalczyk"),
@@ -263,7 +263,7 @@ async def _seed(
     try:
         await services.sites.add_site(SITE, origins, "Rostra Gazette")
         # Visitors try the demo with a quick "hello": the minimum-time rule would send it to a
-        # queue nobody watches (issue 5). Every other screening rule stays on.
+        # queue nobody watches. Every other screening rule stays on.
         await services.sites.update_moderation(SITE, ModerationSettings(min_seconds_to_submit=0))
         start = clock.moment
         ids: dict[str, str] = {}
@@ -292,7 +292,7 @@ async def _seed(
                     Caller(),
                 )
         clock.moment = start
-        await _seed_campaign(services, start)  # issue 9: the support widget's campaign
+        await _seed_campaign(services, start)  # the support widget's campaign
         if services.accounts is not None:  # sign-in links by email, caught on /demo/mail
             await services.accounts.set_email_sign_in(SITE, True, "demo seed")
         if staff_password and services.staff is not None:  # the dashboard's demo account (#5)

@@ -209,6 +209,7 @@ def _summary(report: ImportReport, file: Path) -> list[str]:
         (f"votes {verb} as totals on comments (up + down)", report.vote_totals),
         (f"individual votes {verb}", report.votes),
         (f"subscriptions {verb}", report.subscriptions),
+        (f"moderator notes and legal notices {verb}", report.staff_records),
         ("threads that failed (nothing of them imported)", report.failed_threads),
         ("repairs to read the file (listed below)", report.repair_count),
     ]

@@ -34,8 +34,8 @@ def migrate(
     if check:
         _check(settings.database_url)
         return
-    migrate_database(settings.database_url)
-    typer.echo(f"Database is up to date: {settings.database_url}")
+    if migrate_database(settings.database_url) is None:
+        typer.echo(f"Database is up to date: {settings.database_url}")
 
 
 def _check(url: str) -> None:

@@ -32,7 +32,7 @@ from rostra.web.draining import DRAIN
 FACTORY = "rostra.bootstrap:asgi_app_from_environment"
 
 
-# issue 12: the side that closes an idle connection first must be the client. When the server
+# The side that closes an idle connection first must be the client. When the server
 # closes it as the client sends the next request on it, that request fails with a reset the
 # client cannot safely retry. uvicorn's 5 s default equals httpx's pool expiry and is below
 # the usual proxies' 60 s; 75 s is nginx's own default.
@@ -165,7 +165,7 @@ def server_options(
     return {
         "host": host,
         "port": port,
-        # Issue 23: uvicorn believes X-Forwarded-For from 127.0.0.1 by default, so a client on
+        # Uvicorn believes X-Forwarded-For from 127.0.0.1 by default, so a client on
         # this machine (or behind a proxy that passes the header on) chose its own address and
         # went round the per-address limits. Only the proxies the operator names are believed.
         "proxy_headers": settings.forwarded_allow_ips is not None,
@@ -178,7 +178,7 @@ def server_options(
         "timeout_worker_healthcheck": 30,
         "http": NoDelayHttpProtocol,
         "loop": "uvloop",
-        # issue 12: Rostra logs one line per request itself (request id, hashed address), and
+        # Rostra logs one line per request itself (request id, hashed address), and
         # keeps the logging that configure_logging set up instead of uvicorn's own.
         "access_log": False,
         "log_config": None,

@@ -69,6 +69,40 @@ def list_sites(
         typer.echo(f"{site.name}\t{' '.join(site.origins)}\t{site.title}")
 
 
+@app.command("reactions")
+def reactions(
+    name: str = typer.Argument(..., help="The site's name."),
+    chosen: list[str] | None = typer.Argument(
+        None, help="The reactions offered, in order: emoji or short labels (at most 8)."
+    ),
+    default: bool = typer.Option(False, "--default", help="Offer the default set again."),
+    off: bool = typer.Option(False, "--off", help="Offer no reactions on this site."),
+    database: str | None = DATABASE_OPTION,
+    config: Path | None = CONFIG_OPTION,
+) -> None:
+    """Choose the reactions readers give comments beside votes (default 👍 ❤️ 😂 😮 😢 😡), or
+    show them when none are given. Counts of a reaction no longer offered stay shown.
+
+    Example: `rostra site reactions dailynews 👍 ❤️ 😮` (or labels: `… dailynews Agree Insightful`)
+    """
+    if sum((bool(chosen), default, off)) > 1:
+        raise fail("Give reactions, --default or --off: one of them.", 2)
+    settings = settings_from(config, database_url=database)
+    if not (chosen or default or off):
+        sites = with_services(settings, lambda services: services.sites.list_sites())
+        site = next((site for site in sites if site.name == name), None)
+        if site is None:
+            raise fail(f"There is no site called {name!r}.", 1)
+        typer.echo(" ".join(site.reactions) or "(reactions are off)")
+        return
+    wanted = None if default else ([] if off else list(chosen or ()))
+    site = with_services(
+        settings, lambda services: services.reactions.set_site_reactions(name, wanted)
+    )
+    shown = " ".join(site.reactions) or "none (reactions are off)"
+    typer.echo(f"Site {name!r} offers reactions: {shown}")
+
+
 # Issue 10: reader accounts.
 def _accounts(services: Services) -> AccountService:
     if services.accounts is None:  # pragma: no cover - a wiring bug

@@ -119,7 +119,7 @@ def disable(
     typer.echo(f"{user.email} is {'disabled' if user.disabled else 'enabled'}")
 
 
-# Issue 10: reader accounts, on a reader's request (data rights).
+# Reader accounts, on a reader's request (data rights).
 def _accounts(services: Services) -> AccountService:
     if services.accounts is None:  # pragma: no cover - a wiring bug
         raise RuntimeError("AccountService is not wired")

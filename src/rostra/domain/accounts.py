@@ -1,5 +1,5 @@
 """Reader accounts: who a signed-in reader is, how a site lets them sign in, and the rules for
-the claims a publisher's single sign-on token carries (issue 10)."""
+the claims a publisher's single sign-on token carries."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reader support: campaigns, exact money, and what a payment provider told us (issue 9).
+"""Reader support: campaigns, exact money, and what a payment provider told us.
 
 Money is an integer count of the currency's minor units (cents), never a float. Amounts come in
 and go out as decimal strings (``"25.00"``); :func:`parse_money` and :func:`format_money` are

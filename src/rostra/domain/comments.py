@@ -62,6 +62,17 @@ class Comment:
     images: tuple[ImageRef, ...] = ()  # attached uploads, in display order (issue 8)
     reader_id: str | None = None  # the signed-in reader account that wrote it (issue 10)
     author_avatar: str | None = None  # the account's picture URL (issue 10)
+    featured_at: datetime | None = None  # staff picked it for the Featured tab
+    featured_note: str | None = None  # the editor's few words on why, shown with it
+    # Readers' reactions as (reaction, count) pairs, most chosen first; none: ().
+    reactions: tuple[tuple[str, int], ...] = ()
+    # The comments whose authors it mentions (@Name), as ids (rostra.domain.mentions).
+    mentions: tuple[str, ...] = ()
+
+    @property
+    def reaction_total(self) -> int:
+        """All reactions together: what "Most reacted" sorts by."""
+        return sum(n for _, n in self.reactions)
 
     @property
     def score(self) -> int:

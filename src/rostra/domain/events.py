@@ -7,7 +7,7 @@ it its ``sequence``: readers who reconnect ask for everything after the last seq
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 
@@ -66,6 +66,23 @@ class VoteChanged(ThreadEvent):
     name: ClassVar[str] = "vote.changed"
 
 
+@dataclass(frozen=True, slots=True)
+class ReactionChanged(ThreadEvent):
+    """A comment's reaction counts changed; ``reactions`` holds all of them."""
+
+    reactions: dict[str, int] = field(default_factory=dict)
+
+    name: ClassVar[str] = "reaction.changed"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadUpdated(ThreadEvent):
+    """Staff changed the article's settings (closed, slow mode, the newsroom's message …);
+    ``comment_id`` is empty. Readers see the change on their next read."""
+
+    name: ClassVar[str] = "thread.updated"
+
+
 # Reader support (issue 9): a campaign's total changed. It travels on the event bus under the
 # site and this page key, which no real page can have (control characters are stripped from
 # pages), and is never written to a thread's log: each event carries the whole new total.
@@ -89,7 +106,16 @@ class CampaignUpdated(ThreadEvent):
 
 EVENT_TYPES: dict[str, type[ThreadEvent]] = {
     kind.name: kind
-    for kind in (CommentCreated, CommentUpdated, CommentDeleted, VoteChanged, CampaignUpdated)
+    for kind in (
+        CommentCreated,
+        CommentUpdated,
+        CommentDeleted,
+        VoteChanged,
+        ReactionChanged,
+        CampaignUpdated,
+        CampaignUpdated,
+        ThreadUpdated,
+    )
 }
 
 

@@ -6,6 +6,7 @@ Screening rules live in ``screening.py``; this module holds the types both sides
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -65,3 +66,32 @@ class ModerationSettings:
     extra: dict[str, str] = field(default_factory=dict)
     # A screen category's own hold threshold (e.g. {"spam": 0.8}); others use hold_threshold.
     category_holds: dict[str, float] = field(default_factory=dict)
+    # Threads take no new comments this many days after their first one; 0: never.
+    read_only_after_days: int = 0
+    # Trust (mode pre_first_time): an author with this many approved comments since their last
+    # rejection, and no rejection in ``trust_clean_days`` days, skips the first-time review.
+    trust_approved: int = 1
+    trust_clean_days: int = 30
+
+
+# How many approved comments trust ever needs counted (the setting's upper bound).
+TRUST_COUNT_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TrustRecord:
+    """What trust levels weigh: an author's approved comments since their last rejected one
+    (counted up to ``TRUST_COUNT_LIMIT``), and when that rejected one was written."""
+
+    approved_since_rejection: int
+    last_rejection: datetime | None
+
+
+def is_trusted(record: TrustRecord, settings: ModerationSettings, now: datetime) -> bool:
+    """Whether an author skips first-time review: enough approved comments since their last
+    rejection (a rejection starts the count again), and none in the site's clean period."""
+    if record.approved_since_rejection < settings.trust_approved:
+        return False
+    if record.last_rejection is None:
+        return True
+    return now - record.last_rejection >= timedelta(days=settings.trust_clean_days)

@@ -1,4 +1,4 @@
-"""OpenID Connect sign-in (issue 10): a site's provider settings, the errors of a login, and the
+"""OpenID Connect sign-in: a site's provider settings, the errors of a login, and the
 rules that turn a verified ID token's claims into a reader profile."""
 
 from __future__ import annotations

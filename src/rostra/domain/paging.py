@@ -21,11 +21,18 @@ MAX_PAGE_SIZE = 100
 
 
 class Sort(StrEnum):
-    """The sort tabs: Newest, Oldest, Most Voted."""
+    """The sort tabs: Newest, Oldest, Most Voted, Most reacted, and Featured (staff's picks,
+    one page)."""
 
     NEWEST = "newest"
     OLDEST = "oldest"
     VOTES = "votes"
+    REACTIONS = "reactions"
+    FEATURED = "featured"
+
+
+# The orders that page through a thread's top-level comments with a cursor.
+PAGED_SORTS = (Sort.NEWEST, Sort.OLDEST, Sort.VOTES, Sort.REACTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +42,13 @@ class Cursor:
     sort: Sort
     created_us: int
     comment_id: str
-    score: int = 0
+    score: int = 0  # the score, or the reaction total for "Most reacted"
 
     @classmethod
     def after(cls, sort: Sort, comment: Comment) -> Cursor:
         """The cursor that continues after ``comment``."""
-        return cls(sort, to_us(comment.created_at), comment.id, comment.score)
+        score = comment.reaction_total if sort is Sort.REACTIONS else comment.score
+        return cls(sort, to_us(comment.created_at), comment.id, score)
 
     def encode(self) -> str:
         """An opaque, URL-safe string."""
@@ -53,6 +61,10 @@ class Cursor:
         problem = ValidationError(
             "The cursor is not one this server gave out for this sort order.", field="cursor"
         )
+        if sort not in PAGED_SORTS:
+            raise ValidationError(
+                "The featured comments are one page: send no cursor.", field="cursor"
+            )
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             name, score, created_us, comment_id = json.loads(raw)

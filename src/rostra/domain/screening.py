@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 
 from rostra.domain.errors import ValidationError
 from rostra.domain.moderation import ModerationMode, ModerationSettings, Reason, Verdict
+from rostra.domain.threads import validate_read_only_days
 
 # Leetspeak: digits and symbols standing for letters, applied only inside words that also
 # contain a letter, so that "2026" or "£5" stay numbers.
@@ -327,6 +328,12 @@ def validate_settings(settings: ModerationSettings) -> ModerationSettings:
         value = getattr(settings, name)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1000:
             raise ValidationError(f"'{name}' must be a whole number from 0 to 1000.", field=name)
+    for name, low, high in (("trust_approved", 1, 1000), ("trust_clean_days", 0, 3650)):
+        value = getattr(settings, name)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ValidationError(
+                f"'{name}' must be a whole number from {low} to {high}.", field=name
+            )
     _words(list(settings.banned_words), "banned_words")
     _words(list(settings.watched_words), "watched_words")
     _category_holds(settings.category_holds)
@@ -369,6 +376,9 @@ def settings_to_json(settings: ModerationSettings) -> dict[str, Any]:
         "report_threshold": settings.report_threshold,
         "extra": dict(settings.extra),
         "category_holds": dict(settings.category_holds),
+        "read_only_after_days": settings.read_only_after_days,
+        "trust_approved": settings.trust_approved,
+        "trust_clean_days": settings.trust_clean_days,
     }
 
 
@@ -402,6 +412,9 @@ def settings_from_json(data: Mapping[str, Any] | None) -> ModerationSettings:
         report_threshold=data.get("report_threshold", defaults.report_threshold),
         extra=dict(extra),
         category_holds=_category_holds(data.get("category_holds", {})),
+        read_only_after_days=validate_read_only_days(data.get("read_only_after_days", 0)),
+        trust_approved=data.get("trust_approved", defaults.trust_approved),
+        trust_clean_days=data.get("trust_clean_days", defaults.trust_clean_days),
     )
     return validate_settings(settings)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from rostra.domain.errors import ValidationError
+from rostra.domain.reactions import DEFAULT_REACTIONS
 
 SITE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 
@@ -18,6 +19,7 @@ class Site:
     name: str
     origins: tuple[str, ...] = field(default_factory=tuple)
     title: str = ""
+    reactions: tuple[str, ...] = DEFAULT_REACTIONS  # what its readers react with; () none
 
     def allows_origin(self, origin: str) -> bool:
         """True when ``origin`` (as a browser sends it) is one of this site's origins."""

@@ -46,7 +46,14 @@ class StaffAction(StrEnum):
     LEARN = "learn"  # a comment stored as an example for the semantic screen
     CAMPAIGN = "campaign"  # issue 9: a campaign created or changed
     DONATION = "donation"  # issue 9: a donation entered by hand (bank transfer)
+    NOTE = "note"  # a note on a reader, shown to all staff
+    NOTICE_DECIDED = "notice_decided"  # an EU DSA notice decided
     FORGET_READER = "forget_reader"  # a reader account and its personal data deleted (issue 10)
+    CLOSE_THREAD = "close_thread"  # per-article settings (docs/editorial-controls.md)
+    OPEN_THREAD = "open_thread"
+    THREAD_SETTINGS = "thread_settings"
+    FEATURE = "feature"  # editor's picks
+    UNFEATURE = "unfeature"
     WEBHOOK = "webhook"  # a webhook endpoint added or removed, a delivery sent again
 
 
@@ -181,6 +188,21 @@ def validate_reason(reason: str | None) -> str:
             f"The reason is longer than {MAX_REASON_LENGTH} characters.", field="reason"
         )
     return text
+
+
+# What a reader may say a reported comment is (the widget offers these; the queue counts them).
+REPORT_CATEGORIES = ("spam", "abuse", "off_topic", "misinformation", "other")
+
+
+def validate_report_category(category: str | None) -> str | None:
+    """One of ``REPORT_CATEGORIES``, or None when the reader gave none."""
+    if category is None:
+        return None
+    if category not in REPORT_CATEGORIES:
+        raise ValidationError(
+            f"'category' must be one of {', '.join(REPORT_CATEGORIES)}.", field="category"
+        )
+    return category
 
 
 def require_role(user: StaffUser, role: Role) -> None:

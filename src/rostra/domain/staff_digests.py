@@ -1,4 +1,4 @@
-"""Staff digests of the moderation queue: the periods they are counted in (issue 6).
+"""Staff digests of the moderation queue: the periods they are counted in.
 
 Time is cut into periods of the configured length, counted from the Unix epoch, so every worker
 on every host names the same period the same way without talking to the others: a 60-minute

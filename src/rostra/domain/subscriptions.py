@@ -31,6 +31,9 @@ class MailKind(StrEnum):
     THREAD = "thread"  # the batched "new comments on a page you follow"
     STAFF_DIGEST = "staff_digest"
     SIGN_IN = "sign_in"  # issue 10: a passwordless sign-in link
+    FEATURED = "featured"  # staff featured the recipient's comment (editor's picks)
+    NOTICE_RECEIVED = "notice_received"  # EU DSA: a notice's acknowledgement, with its reference
+    NOTICE_DECIDED = "notice_decided"  # EU DSA: the decision on a notice
     # Not mail: a webhook delivery and a chat alert share the outbox's queue, leases and
     # retries; their own service claims them (services/webhooks.py).
     WEBHOOK = "webhook"
@@ -71,6 +74,7 @@ class Subscription:
     email: str
     status: SubscriptionStatus
     created_at: datetime
+    lang: str = ""  # the widget's language when the reader subscribed ("" is English)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +161,7 @@ class NewSubscription:
     email: str
     email_hash: str
     created_at: datetime
+    lang: str = ""
 
     @property
     def scope(self) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from rostra.domain.comments import Comment, CommentStatus, clean_text
 from rostra.domain.errors import ValidationError
+from rostra.domain.reactions import DEFAULT_REACTIONS
 from rostra.domain.sites import normalize_origin
 
 MAX_PAGE_LENGTH = 1_024
@@ -16,6 +19,98 @@ WEB_ADDRESS = re.compile(r"^https?://", re.IGNORECASE)
 MAX_TITLE_LENGTH = 300
 # Replies nest this many levels below a top-level comment; deeper ones are shown at the last level.
 DEFAULT_MAX_DEPTH = 4
+
+
+# Per-article settings (docs/editorial-controls.md).
+MAX_MESSAGE_LENGTH = 2_000
+MAX_SLOW_MINUTES = 1_440  # a day
+MAX_READ_ONLY_DAYS = 3_650
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSettings:
+    """What the newsroom decided for one article: closed, every comment held for review,
+    no images, slow mode (one comment per reader per ``slow_minutes``), and a message from
+    the newsroom shown above the thread (Markdown, sanitized when shown)."""
+
+    closed: bool = False
+    premoderated: bool = False
+    images: bool = True
+    slow_minutes: int = 0
+    message: str = ""
+
+    @property
+    def is_default(self) -> bool:
+        """True when the article behaves like every other article of its site."""
+        return self == ThreadSettings()
+
+    def to_json(self) -> dict[str, Any]:
+        """The settings as stored (only what differs from the defaults)."""
+        default = ThreadSettings()
+        return {
+            name: getattr(self, name)
+            for name in ThreadSettings.__slots__
+            if getattr(self, name) != getattr(default, name)
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> ThreadSettings:
+        """Settings from their stored or exported form; a wrong value raises
+        ``ValidationError`` naming it."""
+        if not data:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise ValidationError("The thread's settings must be an object.", field="settings")
+        unknown = sorted(set(data) - set(cls.__slots__))
+        if unknown:
+            raise ValidationError(f"Unknown thread setting {unknown[0]!r}.", field=unknown[0])
+        for name in ("closed", "premoderated", "images"):
+            if name in data and not isinstance(data[name], bool):
+                raise ValidationError(f"'{name}' must be true or false.", field=name)
+        return cls(
+            closed=data.get("closed", False),
+            premoderated=data.get("premoderated", False),
+            images=data.get("images", True),
+            slow_minutes=validate_slow_minutes(data.get("slow_minutes", 0)),
+            message=validate_message(data.get("message", "")),
+        )
+
+
+def validate_slow_minutes(minutes: Any) -> int:
+    """Slow mode: 0 (off) to a day, in whole minutes."""
+    if (
+        not isinstance(minutes, int)
+        or isinstance(minutes, bool)
+        or not 0 <= minutes <= MAX_SLOW_MINUTES
+    ):
+        raise ValidationError(
+            f"'slow_mode_minutes' must be a whole number from 0 (off) to {MAX_SLOW_MINUTES:,}.",
+            field="slow_mode_minutes",
+        )
+    return minutes
+
+
+def validate_message(message: Any) -> str:
+    """The newsroom's message: up to 2,000 characters of Markdown; empty removes it."""
+    if not isinstance(message, str):
+        raise ValidationError("'message' must be text.", field="message")
+    text = clean_text(message)
+    if len(text) > MAX_MESSAGE_LENGTH:
+        raise ValidationError(
+            f"The message is longer than {MAX_MESSAGE_LENGTH:,} characters.", field="message"
+        )
+    return text
+
+
+def validate_read_only_days(days: Any) -> int:
+    """A site's read-only age: 0 (never) to ten years."""
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_READ_ONLY_DAYS:
+        raise ValidationError(
+            f"'read_only_after_days' must be a whole number from 0 (never) to "
+            f"{MAX_READ_ONLY_DAYS:,}.",
+            field="read_only_after_days",
+        )
+    return days
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +123,22 @@ class Thread:
     title: str | None
     comment_count: int
     version: int = 0
+    reactions: tuple[str, ...] = DEFAULT_REACTIONS  # its site's set (``Site.reactions``)
+    settings: ThreadSettings = field(default_factory=ThreadSettings)
+    created_at: datetime | None = None  # its first comment (or the earliest imported one)
+    read_only_days: int = 0  # the site's read-only age; 0: never
+    featured_count: int = 0  # published comments staff featured
+
+    def read_only_from(self) -> datetime | None:
+        """When the site's read-only age closes this thread (None: it never does)."""
+        if not self.read_only_days or self.created_at is None:
+            return None
+        return self.created_at + timedelta(days=self.read_only_days)
+
+    def is_closed(self, now: datetime) -> bool:
+        """Closed by staff, or older than the site's read-only age."""
+        until = self.read_only_from()
+        return self.settings.closed or (until is not None and now >= until)
 
 
 def validate_page(page: str) -> str:
@@ -116,8 +227,10 @@ def arrange_replies(
     comments stay only as placeholders for published replies; the function returns None when the
     root itself has nothing left to show.
     """
-    top = CommentNode(root, 0)
     ordered = sorted(replies, key=lambda c: (c.created_at, c.id))
+    if not ordered:  # most top-level comments: nothing to nest, nothing to prune
+        return CommentNode(root, 0) if root.status is CommentStatus.PUBLISHED else None
+    top = CommentNode(root, 0)
     known = {root.id, *(reply.id for reply in ordered)}
     children: dict[str, list[Comment]] = {}
     for reply in ordered:

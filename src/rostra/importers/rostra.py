@@ -17,18 +17,23 @@ from pathlib import Path
 from typing import Any
 
 from rostra.domain.comments import CommentStatus
+from rostra.domain.errors import ValidationError
+from rostra.domain.reactions import MAX_REACTION_LENGTH
+from rostra.domain.threads import ThreadSettings
 from rostra.importers.common import Progress
+from rostra.services.exports import STAFF_RECORDS
 from rostra.services.imports import (
     ImportFileError,
     SkippedRecord,
     SourceComment,
+    SourceReaction,
     SourceSite,
     SourceThread,
     SourceVote,
 )
 
 MAX_BAD_LINES = 10_000  # more than that, and the file is not an export: refused
-TYPES = frozenset({"site", "thread", "comment", "vote", "subscription"})
+TYPES = frozenset({"site", "thread", "comment", "vote", "reaction", "subscription", *STAFF_RECORDS})
 # Comment keys with a field of their own; every other key is a stored column restored as is.
 OWN_KEYS = frozenset(
     {"type", "id", "page", "parent_id", "author_name", "author_url", "body", "status",
@@ -59,16 +64,21 @@ class RostraExport:
                 try:
                     if record.get("created_at"):
                         self._time(number, record["created_at"])
+                    self._settings(number, record)
                 except ImportFileError as exc:
                     page = None  # its comments and votes go with it
                     self._skip(number, exc)
             if kind == "site":
                 if number != 1:
                     raise self._error(number, "the site line must come first")
+                chosen = record.get("reactions")
+                if chosen is not None and not isinstance(chosen, list):
+                    raise self._error(number, "'reactions' is a list of the site's reactions")
                 self.site = SourceSite(
                     str(record.get("name", "")),
                     str(record.get("title") or ""),
                     tuple(record.get("origins") or ()),
+                    None if chosen is None else tuple(chosen),
                 )
             elif number == 1:
                 raise self._error(number, "the first line must be the site line")
@@ -95,6 +105,15 @@ class RostraExport:
                     self._skip(number, exc)
                 else:
                     orphan_votes += str(record.get("comment_id")) in self._skipped_ids
+            elif kind == "reaction":
+                try:
+                    if page is None:
+                        raise self._error(
+                            number, "the reaction does not follow a readable line of its thread"
+                        )
+                    self._reaction(number, record)
+                except ImportFileError as exc:
+                    self._skip(number, exc)
         if orphan_votes:
             self.warnings.append(f"{orphan_votes:,} vote(s) on skipped comments were left out.")
 
@@ -163,6 +182,14 @@ class RostraExport:
             raise self._error(number, f"bad comment: {exc}") from exc
         if not isinstance(record.get("id"), str) or not isinstance(record.get("body"), str):
             raise self._error(number, "a comment needs a text 'id' and 'body'")
+        counts = record.get("reaction_counts")
+        if counts is not None and not (
+            isinstance(counts, dict)
+            and all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts.values()
+            )
+        ):
+            raise self._error(number, "'reaction_counts' maps reactions to counts")
         edited = record.get("edited_at")
         return SourceComment(
             source_id=record["id"],
@@ -180,6 +207,15 @@ class RostraExport:
             stored={k: v for k, v in record.items() if k not in OWN_KEYS},
         )
 
+    def _settings(self, number: int, record: dict[str, Any]) -> ThreadSettings | None:
+        """A thread line's per-article settings (closed, …), checked; None without any."""
+        if record.get("settings") is None:
+            return None
+        try:
+            return ThreadSettings.from_json(record["settings"])
+        except ValidationError as exc:
+            raise self._error(number, f"bad thread settings: {exc.message.rstrip('.')}") from exc
+
     def _vote(self, number: int, record: dict[str, Any]) -> SourceVote:
         value = record.get("value")
         if value not in (1, -1) or not record.get("comment_id") or not record.get("voter"):
@@ -191,19 +227,34 @@ class RostraExport:
             self._time(number, record.get("created_at")),
         )
 
+    def _reaction(self, number: int, record: dict[str, Any]) -> SourceReaction:
+        reaction = record.get("reaction")
+        if not isinstance(reaction, str) or not reaction or len(reaction) > MAX_REACTION_LENGTH:
+            raise self._error(number, "a reaction needs 'comment_id', 'voter' and a 'reaction'")
+        if not record.get("comment_id") or not record.get("voter"):
+            raise self._error(number, "a reaction needs 'comment_id', 'voter' and a 'reaction'")
+        return SourceReaction(
+            str(record["comment_id"]),
+            str(record["voter"]),
+            reaction,
+            self._time(number, record.get("created_at")),
+        )
+
     def threads(self) -> Iterator[SourceThread | SourceSite]:
         """Each thread with its comments and votes, then the site's subscriptions."""
         thread: dict[str, Any] | None = None
         start = 0
         comments: list[SourceComment] = []
         votes: list[SourceVote] = []
+        reactions: list[SourceReaction] = []
         subscriptions: list[dict[str, Any]] = []
+        staff: dict[str, list[dict[str, Any]]] = {}
         for number, record in self._lines():
             kind = record["type"]
             if kind == "thread":
                 if thread is not None:
-                    yield self._thread(thread, start, comments, votes)
-                thread, start, comments, votes = record, number, [], []
+                    yield self._thread(thread, start, comments, votes, reactions)
+                thread, start, comments, votes, reactions = record, number, [], [], []
             elif kind == "comment":
                 if thread is None or record.get("page") != thread.get("page"):
                     raise self._error(number, "a comment must follow the line of its thread")
@@ -214,13 +265,24 @@ class RostraExport:
                 if str(record.get("comment_id")) in self._skipped_ids:
                     continue  # counted in the first reading
                 votes.append(self._vote(number, record))
+            elif kind == "reaction":
+                if thread is None:
+                    raise self._error(number, "a reaction must follow the line of its thread")
+                if str(record.get("comment_id")) in self._skipped_ids:
+                    continue
+                reactions.append(self._reaction(number, record))
             elif kind == "subscription":
                 subscriptions.append({k: v for k, v in record.items() if k != "type"})
+            elif kind in STAFF_RECORDS:
+                rows = staff.setdefault(STAFF_RECORDS[kind], [])
+                rows.append({k: v for k, v in record.items() if k != "type"})
         if thread is not None:
-            yield self._thread(thread, start, comments, votes)
-        if subscriptions:
+            yield self._thread(thread, start, comments, votes, reactions)
+        if subscriptions or staff:
             site = self.site or SourceSite("")
-            yield SourceSite(site.name, site.title, site.origins, subscriptions)
+            yield SourceSite(
+                site.name, site.title, site.origins, site.reactions, subscriptions, staff
+            )
 
     def _thread(
         self,
@@ -228,6 +290,7 @@ class RostraExport:
         number: int,
         comments: list[SourceComment],
         votes: list[SourceVote],
+        reactions: list[SourceReaction],
     ) -> SourceThread:
         created = record.get("created_at")
         return SourceThread(
@@ -237,4 +300,6 @@ class RostraExport:
             record=f"line {number}",
             created_at=self._time(number, created) if created else None,
             votes=votes,
+            reactions=reactions,
+            settings=self._settings(number, record),
         )

@@ -15,7 +15,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from rostra.domain.languages import RIGHT_TO_LEFT, translate
 from rostra.domain.subscriptions import (
     MailDeferredError,
     MailRejectedError,
@@ -79,11 +81,24 @@ class MailTemplates:
         )
 
     def render(self, name: str, context: dict[str, object]) -> tuple[str, str, str]:
-        """Subject (one line), plain text and HTML of message ``name``."""
-        subject = self._text.get_template(f"{name}/subject.txt").render(context)
-        text = self._text.get_template(f"{name}/body.txt").render(context)
-        html = self._html.get_template(f"{name}/body.html").render(context)
-        return one_line(subject, 200), text, html
+        """Subject (one line), plain text and HTML of message ``name``, in the reader's
+        language (``context["lang"]``; templates write ``t("English text", name=value)``)."""
+        lang = str(context.get("lang") or "")
+
+        def plain(text: str, **values: object) -> str:
+            found = translate(lang, text)
+            return found % values if values else found
+
+        def html(text: str, **values: object) -> Markup:
+            # Markup's % escapes every value that is not already markup.
+            found = Markup(translate(lang, text))  # noqa: S704 - our own catalogue, not input
+            return found % values if values else found
+
+        context = {**context, "lang": lang, "rtl": lang in RIGHT_TO_LEFT}
+        subject = self._text.get_template(f"{name}/subject.txt").render(context, t=plain)
+        text = self._text.get_template(f"{name}/body.txt").render(context, t=plain)
+        page = self._html.get_template(f"{name}/body.html").render(context, t=html)
+        return one_line(subject, 200), text, page
 
 
 class SmtpMailer:

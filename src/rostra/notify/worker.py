@@ -56,7 +56,7 @@ class OutboxWorker:
                 # Mail that is already queued must still leave; the digest is tried again on
                 # the next pass.
                 log.exception("staff_digest_error", worker=self.name)
-        claimed = await self._notifications.deliver_due(self.name)
+        claimed = await self._notifications.deliver_due(self.name, self._stop.is_set)
         if self._webhooks is not None:
             claimed += await self._webhooks.deliver_due(self.name)
         return claimed
@@ -93,11 +93,14 @@ class OutboxWorker:
             self._task = asyncio.create_task(self.run(), name=f"outbox-worker {self.name}")
 
     def request_stop(self) -> None:
-        """Make ``run`` return after the message in hand (a signal handler)."""
+        """Make ``run`` return after the message in hand, releasing the rest of its claim (a
+        signal handler)."""
         self._stop.set()
 
     async def stop(self) -> None:
-        """Finish the current message and stop (the app's shutdown hook)."""
+        """Finish the current message, release the other claimed ones and stop (the app's
+        shutdown hook)."""
+        log.info("outbox_worker_stopping", worker=self.name)
         self._stop.set()
         if self._task is not None:
             task, self._task = self._task, None

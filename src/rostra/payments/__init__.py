@@ -1,1 +1,1 @@
-"""Payment providers behind the ``PaymentProvider`` port (issue 9): Stripe first."""
+"""Payment providers behind the ``PaymentProvider`` port: Stripe first."""

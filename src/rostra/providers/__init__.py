@@ -1,1 +1,1 @@
-"""Adapters to outside identity providers (issue 10: OpenID Connect through authlib)."""
+"""Adapters to outside identity providers (OpenID Connect through authlib)."""

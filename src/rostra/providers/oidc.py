@@ -1,4 +1,4 @@
-"""The ``OidcProvider`` port on authlib's httpx2 client (issue 10).
+"""The ``OidcProvider`` port on authlib's httpx2 client.
 
 authlib 1.9.10 moved its client from httpx to httpx2 (httpx only as a deprecated fallback), so
 this adapter depends on httpx2 directly: the client and the errors it raises come from there.

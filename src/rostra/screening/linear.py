@@ -1,4 +1,4 @@
-"""alt-profanity-check's classifier evaluated from its fitted weights (issue 4).
+"""alt-profanity-check's classifier evaluated from its fitted weights.
 
 The shipped model is a ``TfidfVectorizer`` feeding a ``CalibratedClassifierCV`` of five
 ``LinearSVC`` folds with sigmoid calibration. Through scikit-learn's ``predict_proba`` one

@@ -35,6 +35,7 @@ from rostra.domain.comments import CommentStatus, validate_author_name, validate
 from rostra.domain.errors import NotFoundError, RateLimitedError, ValidationError
 from rostra.domain.events import CommentDeleted, CommentUpdated, ThreadEvent
 from rostra.domain.images import StoredImage
+from rostra.domain.languages import reader_language
 from rostra.domain.sites import normalize_origin, validate_site_name
 from rostra.domain.staff import StaffAction
 from rostra.domain.subscriptions import MailKind, NewMailJob, NotificationsDisabledError
@@ -215,7 +216,13 @@ class AccountService:
         await self._change_settings(site, actor, note, email_sign_in=enabled)
 
     async def request_email_link(
-        self, site: str, email: str, name: str, page_url: str, ip: str | None
+        self,
+        site: str,
+        email: str,
+        name: str,
+        page_url: str,
+        ip: str | None,
+        lang: str | None = None,
     ) -> None:
         """Mail a single-use sign-in link (15 minutes) to ``email``: the article page
         ``page_url`` (one of the site's origins) with the token in its fragment, where the widget
@@ -224,6 +231,7 @@ class AccountService:
         if checked_email is None:
             raise ValidationError("Give the email address to send the link to.", field="email")
         checked_name = validate_author_name(name)
+        language = reader_language(lang)
         validate_site_name(site)
         async with self._storage.read() as tx:
             found = await tx.sites.get(site)
@@ -260,6 +268,7 @@ class AccountService:
                         "name": checked_name,
                         "link": link,
                         "minutes": int(LINK_LIFETIME.total_seconds() // 60),
+                        "lang": language,
                     },
                     available_at=now,
                     created_at=now,
@@ -392,6 +401,7 @@ class AccountService:
                 reader.id, reader.email_hash, reader.site, EVERYTHING, None
             )
             votes = await tx.accounts.votes_of(reader.voter)
+            reactions = await tx.accounts.reactions_of(reader.voter)
             identities = await tx.accounts.identities_of(reader.id)
             subscriptions = (
                 await tx.accounts.subscriptions_of(reader.site, reader.email_hash)
@@ -424,6 +434,7 @@ class AccountService:
                 for item in comments
             ],
             "votes": votes,
+            "reactions": reactions,
             "subscriptions": subscriptions,
             "identities": identities,  # OpenID Connect provider identities (issuer, subject)
             "exported_at": _time(self._clock.now()),

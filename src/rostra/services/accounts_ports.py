@@ -85,6 +85,9 @@ class AccountRepository(Protocol):
     async def votes_of(self, voter: str) -> list[dict[str, Any]]:
         """The votes cast by a voter identity."""
 
+    async def reactions_of(self, voter: str) -> list[dict[str, Any]]:
+        """The reactions given by a voter identity."""
+
     async def subscriptions_of(self, site: str, email_hash: str) -> list[dict[str, Any]]:
         """The subscriptions of an address on a site."""
 

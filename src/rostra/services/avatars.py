@@ -1,4 +1,4 @@
-"""A signed-in reader's own picture (issue 10): uploaded, checked and cropped by the image
+"""A signed-in reader's own picture: uploaded, checked and cropped by the image
 pipeline of comment images, served from ``/media/``, shown instead of the Gravatar-style or
 publisher's picture, removable, and deleted with the account."""
 

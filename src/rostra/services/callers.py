@@ -54,6 +54,13 @@ def voter_identity(caller: Caller, digest: Callable[[str, str], str]) -> str | N
     return None
 
 
+def author_key(caller: Caller, digest: Callable[[str, str], str]) -> str | None:
+    """What a comment keeps of its poster's own identity (voter cookie or account), and what a
+    vote is compared with: nobody votes on their own comment. None without one: the client
+    address alone would also stop the neighbours behind it."""
+    return digest("author-voter", caller.voter)[:64] if caller.voter else None
+
+
 def address_key(caller: Caller, digest: Callable[[str, str], str]) -> str:
     """The key of the per-address rate limits: a digest of the client address."""
     return digest("limit-address", caller.ip or "unknown")[:32]

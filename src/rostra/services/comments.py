@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -20,7 +21,9 @@ from rostra.domain.errors import (
 )
 from rostra.domain.events import CommentCreated, CommentDeleted, CommentUpdated
 from rostra.domain.images import ImageAttachment
-from rostra.domain.moderation import ModerationSettings, Verdict
+from rostra.domain.languages import reader_language
+from rostra.domain.mentions import Mention, find_mentions, link_mentions
+from rostra.domain.moderation import ModerationSettings, Reason, Screening, Verdict
 from rostra.domain.rendering import render_markdown
 from rostra.domain.sites import Site
 from rostra.domain.threads import (
@@ -30,7 +33,7 @@ from rostra.domain.threads import (
     validate_title,
 )
 from rostra.domain.webhooks import comment_data
-from rostra.services.callers import Caller, check_origin
+from rostra.services.callers import Caller, author_key, check_origin
 from rostra.services.images import ImageService, attach_images, with_images
 from rostra.services.live import LiveService
 from rostra.services.metrics_ports import Metrics, NoMetrics
@@ -74,6 +77,7 @@ class CommentDraft:
     # comment carries images, which screening may hold for untrusted authors.
     images: tuple[ImageAttachment, ...] = ()
     notify: str = "none"  # issue 6: "Notify of" none | replies | all (needs author_email)
+    lang: str | None = None  # the widget's language, for the mail a subscription brings
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,42 @@ class CommentPolicy:
     edit_window: timedelta = timedelta(minutes=15)
     max_depth: int = 4
     cached_pages: int = 1024
+
+
+async def _apply_thread_settings(
+    tx: Transaction,
+    thread: Thread,
+    screening: Screening,
+    draft: CommentDraft,
+    now: datetime,
+    reader_id: str | None,
+    ip_hash: str | None,
+) -> Screening:
+    """The article's own settings (docs/editorial-controls.md): refuse a comment on a closed
+    thread, images where they are off, a second comment within the slow mode's minutes; hold
+    every comment of a pre-moderated article."""
+    if thread.is_closed(now):
+        raise PermissionDeniedError(
+            "Comments are closed on this article.", field=None, code="thread_closed"
+        )
+    settings = thread.settings
+    if draft.images and not settings.images:
+        raise ValidationError("Images are turned off on this article.", field="images")
+    if settings.slow_minutes:
+        last = await tx.comments.last_by_author(thread.id, reader_id=reader_id, ip_hash=ip_hash)
+        if last is not None and now < last + timedelta(minutes=settings.slow_minutes):
+            wait = (last + timedelta(minutes=settings.slow_minutes) - now).total_seconds()
+            minutes = max(1, math.ceil(wait / 60))
+            raise RateLimitedError(
+                f"This article is in slow mode: one comment every {settings.slow_minutes} "
+                f"minutes. You can comment again in {minutes} minute{'s' * (minutes != 1)}.",
+                retry_after=wait,
+                code="slow_mode",
+            )
+    if settings.premoderated and screening.verdict is Verdict.PUBLISH:
+        held = Reason("thread", "every comment on this article is reviewed", Verdict.HOLD)
+        return Screening((*screening.reasons, held))
+    return screening
 
 
 class CommentService:
@@ -123,7 +163,9 @@ class CommentService:
         self._keyring = keyring
         self._policy = policy
         self._limiter = limiter
-        self._reader = ThreadReader(storage, policy.cached_pages, policy.max_depth, self._metrics)
+        self._reader = ThreadReader(
+            storage, policy.cached_pages, policy.max_depth, self._metrics, clock
+        )
 
     async def post_comment(self, draft: CommentDraft, caller: Caller) -> PostedComment:
         """Validate and store a new comment (or reply) and tell the thread's live readers."""
@@ -137,6 +179,7 @@ class CommentService:
         url = None if reader else rules.validate_author_url(draft.author_url)
         anchor = parse_anchor(draft.anchor)
         title = validate_title(draft.page_title)
+        lang = reader_language(draft.lang)
         if self._notifications is not None:
             self._notifications.check_choice(draft.notify, email)
         elif draft.notify != "none":
@@ -161,10 +204,10 @@ class CommentService:
         # time commits, across all workers, so work done while holding it is not done in
         # parallel (docs/performance.md). A duplicate sent at the very same moment from the
         # same address can pass the duplicate screen; the rate limit bounds how many.
-        body_html = render_markdown(body)
         async with self._storage.glance() as tx:
             site, settings = await self._site_with_settings(tx, draft.site, caller)
             page = validate_site_page(draft.page, site.origins)  # issue 23: a path on the site
+            mentions = await _mentions_in(tx, site.name, page, body)
             await check_not_banned(tx, email_hash, ip_hash, now)  # staff bans (issue 5)
             screening = await self._screening.screen_comment(
                 tx,
@@ -179,8 +222,13 @@ class CommentService:
                 scores,
                 settings,
             )
+        body_html = render_markdown(link_mentions(body, mentions))
         async with self._storage.write() as tx:
-            thread = await tx.threads.get_or_create(site.name, page, title)
+            thread = await tx.threads.get_or_create(site.name, page, title, now)
+            if not caller.staff:  # the newsroom's own decisions bind readers, not staff
+                screening = await _apply_thread_settings(
+                    tx, thread, screening, draft, now, reader.id if reader else None, ip_hash
+                )
             parent_id, root_id, depth = None, None, 0
             if draft.parent_id is not None:
                 parent = await tx.comments.get(draft.parent_id)
@@ -226,6 +274,8 @@ class CommentService:
                     author_is_staff=caller.staff,
                     reader_id=reader.id if reader else None,
                     author_avatar=reader.avatar_url if reader else None,
+                    mentions=tuple(m.comment_id for m in mentions),
+                    author_voter=author_key(caller, self._keyring.digest),
                 )
             )
             if draft.images:
@@ -234,7 +284,13 @@ class CommentService:
             await self._screening.record(tx, comment.id, screening)
             if self._notifications is not None:  # issue 6: same transaction as the comment
                 await self._notifications.comment_posted(
-                    tx, site, thread, comment, email=email, notify=draft.notify
+                    tx,
+                    site,
+                    thread,
+                    comment,
+                    email=email,
+                    notify=draft.notify,
+                    lang=lang,
                 )
             if self._webhooks is not None:
                 data = comment_data(comment, thread, site.origins)
@@ -274,7 +330,9 @@ class CommentService:
             if screening.verdict is Verdict.REJECT:
                 raise CommentRejectedError(rejection_message(screening), field="body")
             now = self._clock.now()
-            await tx.comments.update_body(comment.id, body, render_markdown(body), now)
+            mentions = await _mentions_in(tx, thread.site, thread.page, body, before=comment.id)
+            body_html = render_markdown(link_mentions(body, mentions))
+            await tx.comments.update_body(comment.id, body, body_html, now)
             await self._screening.record(tx, comment.id, screening)
             if screening.verdict is Verdict.HOLD and comment.status is CommentStatus.PUBLISHED:
                 # The new text needs a look: it leaves the thread (and its count) until staff
@@ -416,3 +474,17 @@ class CommentService:
             descendant_count=0,
             anchor=None,
         )
+
+
+async def _mentions_in(
+    tx: Transaction, site: str, page: str, body: str, before: str | None = None
+) -> list[Mention]:
+    """The thread's authors ``body`` mentions (``@Name``); an edited comment (``before``) does
+    not mention itself."""
+    if "@" not in body:
+        return []
+    thread = await tx.threads.find(site, page)
+    if thread is None:
+        return []
+    authors = [a for a in await tx.comments.thread_authors(thread.id) if a.comment_id != before]
+    return find_mentions(body, authors)

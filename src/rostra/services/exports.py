@@ -1,8 +1,10 @@
 """Exporting a site as JSON Lines: the format ``rostra import rostra`` restores exactly.
 
-One JSON object per line, each with a ``type``: first the ``site``, then each ``thread`` followed
-by its ``comment`` lines (parents before replies) and its ``vote`` lines, then the site's
-``subscription`` lines. Threads are read one at a time, so memory holds one thread, not the site.
+One JSON object per line, each with a ``type``: first the ``site``, then each ``thread`` (with its
+per-article ``settings`` when it has any) followed by its ``comment`` lines (parents before
+replies), its ``vote`` and ``reaction`` lines, then the site's ``subscription`` lines, then staff
+notes on readers (``reader_note``) and EU DSA notices (``dsa_notice``). Threads are read one at a
+time, so memory holds one thread, not the site.
 Edit-token digests are never exported: they are secrets, and the edit window of an exported
 comment is long closed.
 """
@@ -19,10 +21,12 @@ from rostra.services.ports import Storage
 FORMAT = "rostra-export"
 VERSION = 1
 THREAD_BATCH = 200
+# Line types of the staff records that follow the subscriptions, and their tables.
+STAFF_RECORDS = {"reader_note": "reader_notes", "dsa_notice": "dsa_notices"}
 # Derived on restore (or secret), so not written.
 LEFT_OUT = frozenset(
     {"thread_id", "edit_token_hash", "body_html", "is_anchored", "score", "descendant_count",
-     "root_id", "depth", "created_us", "edited_us"}
+     "reaction_total", "root_id", "depth", "created_us", "edited_us"}
 )  # fmt: skip
 
 
@@ -49,6 +53,7 @@ class ExportService:
                 "name": found.name,
                 "title": found.title,
                 "origins": list(found.origins),
+                "reactions": list(found.reactions),
             }
             after = 0
             while True:
@@ -60,6 +65,8 @@ class ExportService:
                         "title": thread["title"],
                         "created_at": _time(thread["created_us"]),
                         "comment_count": thread["comment_count"],
+                        # Per-article settings, when the article has any (closed, …).
+                        **({"settings": thread["settings"]} if thread["settings"] else {}),
                     }
                     for row in await tx.imports.export_comments(thread["id"]):
                         yield {
@@ -77,8 +84,19 @@ class ExportService:
                             "value": vote["value"],
                             "created_at": _time(vote["created_us"]),
                         }
+                    for reaction in await tx.imports.export_reactions(thread["id"]):
+                        yield {
+                            "type": "reaction",
+                            "comment_id": reaction["comment_id"],
+                            "voter": reaction["voter"],
+                            "reaction": reaction["reaction"],
+                            "created_at": _time(reaction["created_us"]),
+                        }
                 if len(batch) < THREAD_BATCH:
                     break
                 after = batch[-1]["id"]
             for subscription in await tx.imports.export_subscriptions(site):
                 yield {"type": "subscription", **subscription}
+            for kind, table in STAFF_RECORDS.items():
+                for row in await tx.imports.export_staff_records(table, site):
+                    yield {"type": kind, **row}

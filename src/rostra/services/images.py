@@ -127,7 +127,7 @@ class ImageService:
             )
 
     async def make_avatar(self, data: bytes, caller: Caller, max_bytes: int, size: int) -> str:
-        """Check and crop a reader's picture (issue 10) and store it; returns its file name
+        """Check and crop a reader's picture and store it; returns its file name
         under ``/media/``. Same checks as an upload (rate, size, type from the bytes)."""
         await self._check_rate(caller)
         limit = min(max_bytes, self.limits.max_bytes)

@@ -57,6 +57,10 @@ class ImportRepository(Protocol):
         """Insert (comment id, voter, value, time) rows that are not stored yet; returns how
         many were new. Comment vote totals are not changed: they were imported as totals."""
 
+    async def add_reactions(self, reactions: Sequence[tuple[str, str, str, datetime]]) -> int:
+        """Insert (comment id, voter, reaction, time) rows that are not stored yet; returns how
+        many were new. Comment reaction counts are not changed: they came with the comments."""
+
     async def add_subscriptions(self, site: str, rows: Sequence[Mapping[str, Any]]) -> int:
         """Insert exported subscription rows that are not stored yet; returns how many."""
 
@@ -68,6 +72,18 @@ class ImportRepository(Protocol):
 
     async def export_votes(self, thread_id: int) -> list[dict[str, Any]]:
         """Every vote on the thread's comments."""
+
+    async def export_reactions(self, thread_id: int) -> list[dict[str, Any]]:
+        """Every reaction to the thread's comments."""
+
+    async def export_staff_records(self, table: str, site: str) -> list[dict[str, Any]]:
+        """Every row of the site in ``table`` (``reader_notes`` or ``dsa_notices``), without
+        the site's id, oldest first."""
+
+    async def add_staff_records(
+        self, table: str, site: str, rows: Sequence[Mapping[str, Any]]
+    ) -> int:
+        """Insert exported rows of ``table`` that are not stored yet; returns how many."""
 
     async def export_subscriptions(self, site: str) -> list[dict[str, Any]]:
         """Every subscription of the site (empty when subscriptions do not exist)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -25,9 +25,10 @@ from rostra.domain.anchors import parse_anchor
 from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import DomainError, NotFoundError, ValidationError
 from rostra.domain.events import CommentCreated
+from rostra.domain.reactions import validate_reaction_set
 from rostra.domain.rendering import render_markdown
 from rostra.domain.sites import Site, validate_site_name
-from rostra.domain.threads import validate_page, validate_title
+from rostra.domain.threads import ThreadSettings, validate_page, validate_title
 from rostra.services.import_ports import ImportedComment
 from rostra.services.live import LiveService
 from rostra.services.ports import Storage, Transaction
@@ -99,6 +100,16 @@ class SourceVote:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceReaction:
+    """One reader's reaction, from our own export."""
+
+    comment_id: str
+    voter: str
+    reaction: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SourceThread:
     """A page's discussion as the source kept it."""
 
@@ -108,6 +119,8 @@ class SourceThread:
     record: str = ""
     created_at: datetime | None = None
     votes: Sequence[SourceVote] = ()
+    reactions: Sequence[SourceReaction] = ()
+    settings: ThreadSettings | None = None  # our own export: per-article settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +130,10 @@ class SourceSite:
     name: str
     title: str = ""
     origins: tuple[str, ...] = ()
+    reactions: tuple[str, ...] | None = None  # None: the default set
     subscriptions: Sequence[Mapping[str, Any]] = ()
+    # Staff records by table: notes on readers ("reader_notes"), EU DSA notices ("dsa_notices").
+    staff_records: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -133,6 +149,7 @@ class ThreadOutcome:
     duplicates: int = 0
     votes: int = 0
     vote_totals: int = 0
+    reactions: int = 0
     warnings: list[str] = field(default_factory=list)
     skipped: list[SkippedRecord] = field(default_factory=list)
 
@@ -158,7 +175,9 @@ class ImportReport:
     duplicates: int = 0
     votes: int = 0
     vote_totals: int = 0
+    reactions: int = 0
     subscriptions: int = 0
+    staff_records: int = 0  # notes on readers and EU DSA notices restored
     records: int = 0
     left_out: int = 0
     lost: int = 0
@@ -210,6 +229,7 @@ class ImportReport:
         self.duplicates += outcome.duplicates
         self.votes += outcome.votes
         self.vote_totals += outcome.vote_totals
+        self.reactions += outcome.reactions
         self.warn(outcome.warnings)
         for record in outcome.skipped:
             self.skip(record)
@@ -285,7 +305,9 @@ class ImportService:
         await self._site(site, None, dry_run)
         async for item in _each(threads):
             if isinstance(item, SourceSite):
-                report.subscriptions += await self.restore_site(site, item, dry_run=dry_run)
+                subscriptions, staff = await self.restore_site(site, item, dry_run=dry_run)
+                report.subscriptions += subscriptions
+                report.staff_records += staff
                 continue
             try:
                 outcome = await self.import_thread(site, source, item, dry_run=dry_run)
@@ -315,7 +337,9 @@ class ImportService:
             if await tx.sites.get(site) is None:
                 raise NotFoundError(f"There is no site called {site!r}.", field="site")
             known = await tx.imports.known(site, page, source.value, source_ids)
-        if len(known) == len(prepared) and not thread.votes:
+        # Votes, reactions and settings are written even when every comment is known.
+        counted = bool(thread.votes or thread.reactions) or thread.settings is not None
+        if len(known) == len(prepared) and not counted:
             outcome.existing = len(prepared)
             return outcome
         # Rendering is the slow part: done before the write transaction, so that the database
@@ -331,7 +355,7 @@ class ImportService:
                 known = await tx.imports.known(site, page, source.value, source_ids)
                 new = [p for p in prepared if p.source.source_id not in known]
                 outcome.existing = len(prepared) - len(new)
-                if not new and not thread.votes:
+                if not new and not counted:
                     return outcome
                 first = thread.created_at or min(
                     (p.source.created_at for p in new or prepared), default=None
@@ -340,6 +364,8 @@ class ImportService:
                     raise ValidationError("The thread has votes but no comments.", field="page")
                 thread_id = await tx.imports.thread(site, page, title, first)
                 await tx.threads.lock(thread_id)
+                if thread.settings is not None:  # our own export: the article's settings
+                    await tx.threads.set_settings(thread_id, thread.settings)
                 rows = await self._place(tx, thread_id, source, new, known, rendered, outcome)
                 rows = await self._count(tx, thread_id, rows)
                 await tx.imports.add_comments(rows)
@@ -349,6 +375,13 @@ class ImportService:
                 if thread.votes:
                     outcome.votes = await tx.imports.add_votes(
                         [(v.comment_id, v.voter, v.value, v.created_at) for v in thread.votes]
+                    )
+                if thread.reactions:
+                    outcome.reactions = await tx.imports.add_reactions(
+                        [
+                            (r.comment_id, r.voter, r.reaction, r.created_at)
+                            for r in thread.reactions
+                        ]
                     )
                 outcome.added = len(rows)
                 outcome.vote_totals = sum(row.upvotes + row.downvotes for row in rows)
@@ -364,20 +397,25 @@ class ImportService:
             pass
         return outcome
 
-    async def restore_site(self, site: str, data: SourceSite, *, dry_run: bool = False) -> int:
-        """Restore the site-wide records of our own export (subscriptions); returns how many
-        were new. The site itself was created by :meth:`prepare_site` if it was missing."""
-        if not data.subscriptions:
-            return 0
-        added = 0
+    async def restore_site(
+        self, site: str, data: SourceSite, *, dry_run: bool = False
+    ) -> tuple[int, int]:
+        """Restore the site-wide records of our own export (subscriptions, notes on readers,
+        DSA notices); returns how many subscriptions and staff records were new. The site itself
+        was created by :meth:`prepare_site` if it was missing."""
+        if not data.subscriptions and not data.staff_records:
+            return 0, 0
+        added = staff = 0
         try:
             async with self._storage.write(bulk=True) as tx:
                 added = await tx.imports.add_subscriptions(site, list(data.subscriptions))
+                for table, rows in data.staff_records.items():
+                    staff += await tx.imports.add_staff_records(table, site, list(rows))
                 if dry_run:
                     raise _DryRunDone
         except _DryRunDone:
             pass
-        return added
+        return added, staff
 
     async def prepare_site(self, name: str, data: SourceSite | None) -> Site:
         """The site to import into; from our own export it is created when missing, with the
@@ -390,6 +428,10 @@ class ImportService:
             if site is None and data is not None and not dry_run:
                 site = Site(validate_site_name(name), tuple(data.origins), data.title)
                 await tx.sites.add(site)
+                if data.reactions is not None:
+                    chosen = validate_reaction_set(data.reactions)
+                    await tx.sites.set_reactions(site.name, chosen)
+                    site = replace(site, reactions=chosen)
             if site is None:
                 raise NotFoundError(
                     f"There is no site called {name!r}; add it first with "

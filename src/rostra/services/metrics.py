@@ -1,4 +1,4 @@
-"""Scraping the metrics (issue 12): who may read them, and the numbers read at scrape time.
+"""Scraping the metrics: who may read them, and the numbers read at scrape time.
 
 ``/metrics`` answers a bearer token when ``ROSTRA_METRICS_TOKEN`` is set; without one it answers
 only direct connections from this machine (a loopback peer and no proxy's forwarding header), so

@@ -1,4 +1,4 @@
-"""What the services report to a metrics backend (issue 12); adapters implement it."""
+"""What the services report to a metrics backend; adapters implement it."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class Metrics(Protocol):
         """One HTTP request ended: its method, route template, status and duration."""
 
     def replica_read(self, outcome: str) -> None:
-        """A thread page was to be read on a read replica (issue 4): ``served`` there, or read
+        """A thread page was to be read on a read replica: ``served`` there, or read
         on the primary because the replica was ``behind`` or ``unavailable``."""
 
     def stream_opened(self) -> None:

@@ -31,9 +31,11 @@ from rostra.domain.staff import (
     learn_category,
     require_role,
     validate_reason,
+    validate_report_category,
 )
-from rostra.domain.threads import Thread
+from rostra.domain.threads import Thread, validate_read_only_days
 from rostra.domain.webhooks import comment_data
+from rostra.services.audit import AuditDetail, describe_entries
 from rostra.services.callers import Caller, address_key, check_origin, voter_identity
 from rostra.services.images import ImageService
 from rostra.services.live import LiveService
@@ -224,6 +226,8 @@ class ModerationService:
                 removed_images = await tx.images.delete_for_comment(comment.id)
                 if comment.pinned:
                     await tx.staff_records.set_pinned(comment.id, False)
+                if comment.featured_at is not None:  # a rejected comment is nobody's pick
+                    await tx.staff_records.set_featured(comment.id, None, None)
                 if decision is Decision.SPAM:
                     await self._ban_author(
                         tx,
@@ -420,10 +424,18 @@ class ModerationService:
         assert changed is not None  # noqa: S101 - read inside the same transaction
         return changed
 
-    async def report(self, comment_id: str, caller: Caller, reason: str | None = None) -> bool:
-        """A reader reports a published comment, once; True when this report reached the
-        site's threshold and put the comment in the queue."""
+    async def report(
+        self,
+        comment_id: str,
+        caller: Caller,
+        reason: str | None = None,
+        category: str | None = None,
+    ) -> bool:
+        """A reader reports a published comment, once, with an optional category (spam,
+        abuse, …) and note; True when this report reached the site's threshold and put the
+        comment in the queue."""
         note = validate_reason(reason)
+        kind = validate_report_category(category)
         reporter = voter_identity(caller, self._keyring.digest)
         if not reporter:
             raise PermissionDeniedError(
@@ -447,7 +459,9 @@ class ModerationService:
             if site is not None:  # issue 12: only the site's own pages report its comments
                 check_origin(site, caller)
             settings = await self._settings(tx, thread.site)
-            added = await tx.staff_records.add_report(comment.id, reporter, note, self._clock.now())
+            added = await tx.staff_records.add_report(
+                comment.id, reporter, note, self._clock.now(), kind
+            )
             count = await tx.staff_records.report_count(comment.id)
             if added and self._webhooks is not None:
                 await self._emit(
@@ -471,6 +485,14 @@ class ModerationService:
             raise ValidationError(f"'offset' must be between 0 and {MAX_OFFSET:,}.", field="offset")
         async with self._storage.read() as tx:
             return await tx.staff_records.audit_entries(limit, max(0, offset))
+
+    async def audit_details(
+        self, user: StaffUser, limit: int = 50, offset: int = 0
+    ) -> list[AuditDetail]:
+        """The audit log, newest first, each entry with what it acted on (the dashboard)."""
+        entries = await self.audit_log(user, limit, offset)
+        async with self._storage.read() as tx:
+            return await describe_entries(tx, entries)
 
     async def site_settings(self, user: StaffUser, site: str) -> ModerationSettings:
         """A site's moderation settings (admins only)."""
@@ -564,3 +586,4 @@ def _check_settings(settings: ModerationSettings) -> None:
         raise ValidationError("'report_threshold' must be at least 1.", field="report_threshold")
     if settings.max_links < 0 or settings.min_seconds_to_submit < 0:
         raise ValidationError("Limits cannot be negative.", field="max_links")
+    validate_read_only_days(settings.read_only_after_days)

@@ -9,7 +9,7 @@ that record lets its lease run out and another worker sends again, with the same
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -105,12 +105,13 @@ class NotificationService:
         *,
         email: str | None,
         notify: str = "none",
+        lang: str = "",
     ) -> None:
         """Within the comment's transaction: the author's subscription (pending until
         confirmed) and, when the comment is published, the notifications it causes."""
         kind = self.check_choice(notify, email)
         if kind is not None and email is not None:
-            await self._subscriptions.add_in(tx, site.name, thread.page, email, kind)
+            await self._subscriptions.add_in(tx, site.name, thread.page, email, kind, lang)
         if comment.status is CommentStatus.PUBLISHED:
             await self.comment_published(tx, site, thread, comment)
 
@@ -124,6 +125,35 @@ class NotificationService:
             published = replace(comment, status=CommentStatus.PUBLISHED)
             await self.comment_published(tx, site, thread, published)
 
+    async def comment_featured(self, tx: Transaction, comment: Comment, note: str | None) -> None:
+        """Within the editor's transaction: tell the author, when they subscribed with an
+        address on the site, that staff featured their comment."""
+        if not self.enabled:
+            return
+        thread = await tx.threads.get_by_id(comment.thread_id)
+        site = await tx.sites.get(thread.site)
+        recipient = await tx.subscriptions.author_subscription(thread.site, comment.id)
+        if site is None or recipient is None:
+            return
+        now = self._clock.now()
+        item = {
+            "id": comment.id,
+            "author": one_line(comment.author_name, 100),
+            "excerpt": excerpt(comment.body),
+            "url": article_url(site.origins, thread.page, comment.id),
+            "note": note or "",
+        }
+        await tx.outbox.enqueue(
+            NewMailJob(
+                kind=MailKind.FEATURED,
+                recipient=recipient.email,
+                subscription_id=recipient.subscription_id,
+                payload={"site": site.name, "page": thread.page, "items": [item]},
+                available_at=now,
+                created_at=now,
+            )
+        )
+
     async def comment_published(
         self, tx: Transaction, site: Site, thread: Thread, comment: Comment
     ) -> None:
@@ -135,7 +165,11 @@ class NotificationService:
         recipients = await tx.subscriptions.recipients(
             site.name, thread.page, comment.id, comment.parent_id
         )
-        if not recipients:
+        # Mentioned authors hear of it like the author replied to, in the same single mail.
+        mentioned = await tx.subscriptions.mentioned(
+            site.name, thread.page, comment.id, comment.mentions
+        )
+        if not recipients and not mentioned:
             return
         now = self._clock.now()
         item: dict[str, object] = {
@@ -145,19 +179,31 @@ class NotificationService:
             "url": article_url(site.origins, thread.page, comment.id),
         }
         told_of_reply = {r.email.lower() for r in recipients if r.kind is SubscriptionKind.REPLIES}
+        addressed = {r.email.lower() for r in mentioned}
+        direct = [r for r in recipients if r.kind is SubscriptionKind.REPLIES]
+        for recipient in mentioned:  # one subscription per address (a reply's first)
+            if recipient.email.lower() not in {r.email.lower() for r in direct}:
+                direct.append(recipient)
+        for recipient in direct:
+            mention = recipient.email.lower() in addressed
+            await tx.outbox.enqueue(
+                NewMailJob(
+                    kind=MailKind.REPLY,
+                    recipient=recipient.email,
+                    subscription_id=recipient.subscription_id,
+                    payload={
+                        "site": site.name,
+                        "page": thread.page,
+                        "items": [{**item, "mention": True} if mention else item],
+                    },
+                    available_at=now,
+                    created_at=now,
+                )
+            )
         for recipient in recipients:
             if recipient.kind is SubscriptionKind.REPLIES:
-                await tx.outbox.enqueue(
-                    NewMailJob(
-                        kind=MailKind.REPLY,
-                        recipient=recipient.email,
-                        subscription_id=recipient.subscription_id,
-                        payload={"site": site.name, "page": thread.page, "items": [item]},
-                        available_at=now,
-                        created_at=now,
-                    )
-                )
-            elif recipient.email.lower() not in told_of_reply:
+                continue
+            if recipient.email.lower() not in told_of_reply | addressed:
                 await self._batch(tx, recipient.subscription_id, recipient, site, thread, item)
 
     async def _batch(
@@ -217,14 +263,36 @@ class NotificationService:
                 )
             )
 
+    async def queue_personal(
+        self, tx: Transaction, kind: MailKind, recipient: str, payload: dict[str, object]
+    ) -> bool:
+        """Within the caller's transaction: one message to one address that is tied to no
+        subscription (EU DSA notices and their decisions); False when mail is off."""
+        if not self.enabled:
+            return False
+        now = self._clock.now()
+        await tx.outbox.enqueue(
+            NewMailJob(
+                kind=kind,
+                recipient=recipient,
+                subscription_id=None,
+                payload=payload,
+                available_at=now,
+                created_at=now,
+            )
+        )
+        return True
+
     async def send_staff_digest(self, recipients: Sequence[str], site: str, pending: int) -> None:
         """``queue_staff_digest`` in a transaction of its own (for a scheduled job)."""
         async with self._storage.write() as tx:
             await self.queue_staff_digest(tx, recipients, site, pending)
 
-    async def deliver_due(self, worker: str) -> int:
+    async def deliver_due(self, worker: str, stopping: Callable[[], bool] = lambda: False) -> int:
         """Lease the jobs that are due and send them, one at a time. Returns how many were
-        claimed (0: nothing to do, the worker may rest)."""
+        claimed (0: nothing to do, the worker may rest). Once ``stopping()`` is true, the
+        jobs not started yet are released for other workers (a stopping host hands its
+        claim over instead of sitting on it until the lease runs out)."""
         if self._mailer is None:
             return 0
         now = self._clock.now()
@@ -232,9 +300,17 @@ class NotificationService:
             jobs = await tx.outbox.claim(
                 now, now + self._policy.lease, worker, self._policy.claim_size, MAIL_KINDS
             )
-        for job in jobs:
+        for done, job in enumerate(jobs):
+            if stopping():
+                await self._release(jobs[done:], worker)
+                break
             await self._deliver(self._mailer, job, worker)
         return len(jobs)
+
+    async def _release(self, jobs: Sequence[MailJob], worker: str) -> None:
+        async with self._storage.write() as tx:
+            released = await tx.outbox.release([job.id for job in jobs], worker)
+        log.info("outbox_released", worker=worker, jobs=released)
 
     async def outbox_summary(self) -> OutboxSummary:
         """Counts by state and the latest permanent failures (for admins)."""
@@ -304,6 +380,7 @@ class NotificationService:
             to = subscription.email
             unsubscribe_url = self._subscriptions.link("unsubscribe", subscription.id)
             context["kind"] = subscription.kind.value
+            context["lang"] = subscription.lang
             context["unsubscribe_url"] = unsubscribe_url
             context["manage_url"] = self._subscriptions.manage_url_for(subscription.email)
             if job.kind is MailKind.CONFIRM:
@@ -318,9 +395,17 @@ class NotificationService:
         )
 
 
+PERSONAL = (
+    MailKind.STAFF_DIGEST,
+    MailKind.SIGN_IN,
+    MailKind.NOTICE_RECEIVED,
+    MailKind.NOTICE_DECIDED,
+)
+
+
 def _why_not(job: MailJob, subscription: Subscription | None) -> str | None:
     """Why a job must not be sent any more, or None."""
-    if job.kind in (MailKind.STAFF_DIGEST, MailKind.SIGN_IN):  # not tied to a subscription
+    if job.kind in PERSONAL:  # not tied to a subscription
         return None
     if subscription is None:
         return "the subscription ended before sending"

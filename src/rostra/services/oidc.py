@@ -1,4 +1,4 @@
-"""Sign-in with an OpenID Connect provider (issue 10), configured per site.
+"""Sign-in with an OpenID Connect provider, configured per site.
 
 The flow (authorization code with PKCE, ``state`` and ``nonce``):
 

@@ -6,7 +6,7 @@ never learn which database or transport is behind.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable, Sequence
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +16,8 @@ from rostra.domain.anchors import Anchor
 from rostra.domain.comments import Comment, CommentStatus
 from rostra.domain.events import ThreadEvent
 from rostra.domain.images import ImageKind, ImageLimits, ProcessedImage, StoredImage
-from rostra.domain.moderation import ModerationSettings, Reason, Verdict
+from rostra.domain.mentions import ThreadAuthor
+from rostra.domain.moderation import ModerationSettings, Reason, TrustRecord, Verdict
 from rostra.domain.paging import Cursor, Sort
 from rostra.domain.sites import Site
 from rostra.domain.subscriptions import (
@@ -29,7 +30,7 @@ from rostra.domain.subscriptions import (
     Subscription,
     SubscriptionStatus,
 )
-from rostra.domain.threads import Thread
+from rostra.domain.threads import Thread, ThreadSettings
 from rostra.services.import_ports import ImportRepository
 from rostra.services.staff_ports import StaffRecords, UserRepository
 from rostra.services.webhook_ports import ChatAlertRepository, WebhookRepository
@@ -57,6 +58,8 @@ class NewComment:
     author_is_staff: bool = False  # posted with a staff session (issue 5)
     reader_id: str | None = None  # posted by a signed-in reader account (issue 10)
     author_avatar: str | None = None
+    mentions: tuple[str, ...] = ()  # the comments whose authors it mentions
+    author_voter: str | None = None  # keyed digest of the poster's voter identity
 
 
 class SiteRepository(Protocol):
@@ -68,6 +71,9 @@ class SiteRepository(Protocol):
 
     async def set_origins(self, name: str, origins: Sequence[str]) -> None:
         """Replace the origins allowed to embed the site."""
+
+    async def set_reactions(self, name: str, reactions: Sequence[str] | None) -> None:
+        """Set the reactions the site's readers choose from; None: the default set."""
 
     async def list_all(self) -> list[Site]:
         """Every site, by name."""
@@ -86,11 +92,20 @@ class ThreadRepository(Protocol):
     async def find(self, site: str, page: str) -> Thread | None:
         """The thread of a page, or None before its first comment."""
 
-    async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
-        """The thread of a page, created on first use; a new title replaces an empty one."""
+    async def get_or_create(
+        self, site: str, page: str, title: str | None, now: datetime | None = None
+    ) -> Thread:
+        """The thread of a page, created on first use (at ``now``, the services' clock: the
+        site's read-only age counts from it); a new title replaces an empty one."""
 
     async def get_by_id(self, thread_id: int) -> Thread:
         """The thread a stored comment belongs to."""
+
+    async def find_by_id(self, thread_id: int) -> Thread | None:
+        """A thread by its id, or None when there is none."""
+
+    async def set_settings(self, thread_id: int, settings: ThreadSettings) -> None:
+        """Store the thread's per-article settings (the defaults store nothing)."""
 
     async def lock(self, thread_id: int) -> None:
         """Hold the thread's row until the transaction ends. Every write to a thread's stored
@@ -117,6 +132,9 @@ class CommentRepository(Protocol):
     async def edit_token_hash(self, comment_id: str) -> str | None:
         """The stored digest of the comment's edit token."""
 
+    async def author_voter(self, comment_id: str) -> str | None:
+        """The keyed digest of the voter identity that posted the comment, if known."""
+
     async def list_roots(
         self,
         thread_id: int,
@@ -132,6 +150,14 @@ class CommentRepository(Protocol):
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
         """Published and deleted replies under the given top-level comments, oldest first."""
 
+    async def list_featured(self, thread_id: int, limit: int) -> list[Comment]:
+        """The thread's published comments staff featured, most recently featured first."""
+
+    async def last_by_author(
+        self, thread_id: int, *, reader_id: str | None, ip_hash: str | None
+    ) -> datetime | None:
+        """When the signed-in reader (else the address) last commented on the thread."""
+
     async def update_body(
         self, comment_id: str, body: str, body_html: str, edited_at: datetime
     ) -> None:
@@ -146,6 +172,13 @@ class CommentRepository(Protocol):
     async def adjust_descendants(self, root_id: str, delta: int) -> None:
         """Add ``delta`` to the count of published replies under a top-level comment."""
 
+    async def thread_authors(self, thread_id: int) -> list[ThreadAuthor]:
+        """The people who wrote the thread's recent published comments, each once by the name
+        shown, with their latest comment, most recent first."""
+
+    async def set_reactions(self, comment_id: str, counts: Mapping[str, int]) -> None:
+        """Store a comment's reaction counts (and their total, for sorting)."""
+
     async def adjust_votes(self, comment_id: str, up: int, down: int) -> tuple[int, int]:
         """Add to a comment's vote counts; returns the new (upvotes, downvotes)."""
 
@@ -159,6 +192,17 @@ class VoteRepository(Protocol):
 
     async def for_voter(self, voter: str, comment_ids: Sequence[str]) -> dict[str, int]:
         """The voter's non-zero votes among ``comment_ids``."""
+
+
+class ReactionRepository(Protocol):
+    async def get(self, comment_id: str, voter: str) -> str | None:
+        """The voter's current reaction to the comment, None when none."""
+
+    async def set(self, comment_id: str, voter: str, reaction: str | None) -> None:
+        """Record the reaction, replacing the voter's previous one; None removes it."""
+
+    async def for_voter(self, voter: str, comment_ids: Sequence[str]) -> dict[str, str]:
+        """The voter's reactions among ``comment_ids``."""
 
 
 class EventLog(Protocol):
@@ -222,6 +266,10 @@ class ImageStore(Protocol):
     async def names(self) -> list[str]:
         """Every stored file's name (for copying a store to another)."""
 
+    async def check(self) -> str:
+        """Whether files can be stored now, cheaply (``GET /readyz``): a short description
+        of the store when they can; raises ``OSError`` saying what is wrong when not."""
+
 
 class ImageCodec(Protocol):
     async def process(self, data: bytes, kind: ImageKind, limits: ImageLimits) -> ProcessedImage:
@@ -252,11 +300,11 @@ class ScreeningRepository(Protocol):
     async def decisions(self, comment_id: str) -> list[Decision]:
         """A comment's decisions, oldest first."""
 
-    async def has_published(
-        self, site: str, author_email_hash: str | None, ip_hash: str | None
-    ) -> bool:
-        """Whether the site has a published comment by this email hash or, failing that,
-        this IP hash: the author has earned trust."""
+    async def trust_record(
+        self, site: str, author_email_hash: str | None, ip_hash: str | None, limit: int
+    ) -> TrustRecord:
+        """The author's (by email hash or, failing that, IP hash) published comments on the
+        site since their last rejected one (counted up to ``limit``), and when that was."""
 
     async def recent_bodies(
         self,
@@ -344,11 +392,21 @@ class SubscriptionRepository(Protocol):
     async def list_for_address(self, email_hash: str) -> list[Subscription]:
         """Every subscription of one address, on every site."""
 
+    async def author_subscription(self, site: str, comment_id: str) -> Recipient | None:
+        """A confirmed subscription of the comment's author (by their address's digest) on
+        the site, replies first: where to tell them their comment was featured."""
+
     async def recipients(
         self, site: str, page: str, comment_id: str, parent_id: str | None
     ) -> list[Recipient]:
         """Confirmed subscribers to tell about a published comment: followers of the page and,
         for a reply, the parent's author; never the comment's own author."""
+
+    async def mentioned(
+        self, site: str, page: str, comment_id: str, mentioned_ids: Sequence[str]
+    ) -> list[Recipient]:
+        """Confirmed subscribers who wrote the comments ``mentioned_ids`` (by their address)
+        and asked for replies, or follow the page; never the comment's own author."""
 
     async def set_next_digest(self, subscription_id: str, moment: datetime) -> None:
         """The earliest time the next batched mail of this subscription may leave."""
@@ -380,6 +438,10 @@ class Outbox(Protocol):
     async def retry(self, job_id: int, worker: str, at: datetime, error: str) -> None:
         """Release the lease and try again at ``at``."""
 
+    async def release(self, job_ids: list[int], worker: str) -> int:
+        """Give back the jobs of ``job_ids`` that ``worker`` still holds unsent (it stops),
+        for any worker to claim now; returns how many it held."""
+
     async def finish(self, job_id: int, worker: str, status: str, error: str | None) -> None:
         """End the job without sending (failed or cancelled)."""
 
@@ -408,6 +470,7 @@ class Transaction(Protocol):
     threads: ThreadRepository
     comments: CommentRepository
     votes: VoteRepository
+    reactions: ReactionRepository
     events: EventLog
     subscriptions: SubscriptionRepository
     outbox: Outbox

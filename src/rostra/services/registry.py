@@ -12,15 +12,20 @@ from rostra.services.campaigns import CampaignService
 from rostra.services.chat_alerts import ChatAlertService
 from rostra.services.comments import CommentService
 from rostra.services.demo import DemoKit
+from rostra.services.dsa import DsaService
+from rostra.services.editorial import EditorialService
 from rostra.services.exports import ExportService
 from rostra.services.feeds import FeedService
 from rostra.services.images import ImageService
 from rostra.services.imports import ImportService
 from rostra.services.live import LiveService
+from rostra.services.mentions import MentionService
 from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationService
 from rostra.services.oidc import OidcService
+from rostra.services.reactions import ReactionService
+from rostra.services.reader_history import ReaderHistoryService
 from rostra.services.readiness import ReadinessService
 from rostra.services.screening import ScreeningService
 from rostra.services.sites import SiteService
@@ -42,6 +47,8 @@ class Services:
 
     comments: CommentService
     votes: VoteService
+    reactions: ReactionService
+    mentions: MentionService
     sites: SiteService
     live: LiveService
     keyring: Keyring
@@ -53,6 +60,7 @@ class Services:
     exports: ExportService | None = None  # issue 11: JSON Lines export
     staff: StaffService | None = None  # issue 5: staff accounts and sessions
     moderation: ModerationService | None = None  # issue 5: staff decisions
+    editorial: EditorialService | None = None  # per-article settings and editor's picks
     subscriptions: SubscriptionService | None = None  # issue 6: "Notify of" subscriptions
     notifications: NotificationService | None = None  # issue 6: outbox and delivery
     # issue 6: run when the app starts (the embedded outbox worker), before serving
@@ -70,6 +78,8 @@ class Services:
     # issue 4: a token that moves with every commit (Database.answer_token); None: no counter
     answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token
     readiness: ReadinessService | None = None  # GET /readyz
+    reader_history: ReaderHistoryService | None = None  # authors' records, staff notes
+    dsa: DsaService | None = None  # EU Digital Services Act notices
     webhooks: WebhookService | None = None  # endpoints, events, signed deliveries
     feeds: FeedService | None = None  # RSS and Atom of the latest published comments
     chat_alerts: ChatAlertService | None = None  # staff alerts to Slack or Matrix

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from rostra.domain import screening as rules
-from rostra.domain.moderation import ModerationMode, ModerationSettings, Screening, Verdict
+from rostra.domain.moderation import (
+    TRUST_COUNT_LIMIT,
+    ModerationMode,
+    ModerationSettings,
+    Screening,
+    Verdict,
+    is_trusted,
+)
 from rostra.domain.staff import LEARN_ALIASES
 from rostra.services.ports import (
     Clock,
@@ -201,10 +208,12 @@ class ScreeningService:
             )
             reasons.extend(rules.duplicate_reasons(subject.body, recent))
         if settings.mode is not ModerationMode.POST:
-            trusted = settings.mode is ModerationMode.PRE_FIRST_TIME and (
-                await tx.screening.has_published(
-                    subject.site, subject.author_email_hash, subject.ip_hash
-                )
+            trusted = settings.mode is ModerationMode.PRE_FIRST_TIME and is_trusted(
+                await tx.screening.trust_record(
+                    subject.site, subject.author_email_hash, subject.ip_hash, TRUST_COUNT_LIMIT
+                ),
+                settings,
+                self._clock.now(),
             )
             reasons.extend(rules.mode_reasons(settings, author_has_approved=trusted))
         return Screening(tuple(reasons))

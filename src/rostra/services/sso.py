@@ -1,4 +1,4 @@
-"""Checking a publisher's single sign-on token (a JWT) with PyJWT (issue 10).
+"""Checking a publisher's single sign-on token (a JWT) with PyJWT.
 
 Every refusal has its own error code so a publisher can tell a clock problem from a key problem.
 The algorithm is the site's choice, never the token's: the header's ``alg`` must equal it, so
@@ -26,7 +26,7 @@ from rostra.domain.accounts import (
 
 MAX_TOKEN_LENGTH = 8192
 # What PyJWT may raise on a token it cannot read. Most of it is ``PyJWTError`` (a ``crit`` or
-# ``kid`` it refuses is ``InvalidTokenError``, not ``DecodeError``: issue 23 found that as a
+# ``kid`` it refuses is ``InvalidTokenError``, not ``DecodeError``: one was once a
 # 500); the rest is here so that no header or claim a caller can write is a server error.
 UNREADABLE = (jwt.PyJWTError, ValueError, TypeError, KeyError, AttributeError, OverflowError)
 MAX_JTI_LENGTH = 255
@@ -124,7 +124,7 @@ def verify_sso_token(
     moment = now.timestamp()
     expires = claims["exp"]
     # PyJWT reads JSON with Python's json module, which takes NaN and Infinity: a NaN passed
-    # every comparison below and failed converting to int (issue 23).
+    # every comparison below and failed converting to int.
     if not isinstance(expires, int | float) or isinstance(expires, bool) or not isfinite(expires):
         raise _refuse(
             code="token_claim_invalid", message="The token's 'exp' must be a number.", field="exp"

@@ -1,4 +1,4 @@
-"""What the staff digest job needs from storage (issue 6), beside the common ``Transaction``."""
+"""What the staff digest job needs from storage, beside the common ``Transaction``."""
 
 from __future__ import annotations
 

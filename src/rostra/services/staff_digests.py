@@ -1,4 +1,4 @@
-"""Scheduled staff digests of the moderation queue (issue 6).
+"""Scheduled staff digests of the moderation queue.
 
 Every outbox worker (the one inside ``rostra serve`` and each ``rostra worker``) calls
 ``send_due`` on each pass. Once per digest period, it counts the comments held for moderation

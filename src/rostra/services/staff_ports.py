@@ -31,6 +31,8 @@ class QueueItem:
     page: str
     report_count: int
     report_reasons: tuple[str, ...]
+    # How many reports gave each category, most given first.
+    report_categories: tuple[tuple[str, int], ...] = ()
     screening: tuple[Reason, ...] = ()  # why screening held it, with scores
 
 
@@ -103,7 +105,14 @@ class StaffRecords(Protocol):
     async def author_digests(self, comment_id: str) -> tuple[str | None, str | None]:
         """The stored (email digest, IP digest) of a comment's author."""
 
-    async def add_report(self, comment_id: str, reporter: str, reason: str, at: datetime) -> bool:
+    async def add_report(
+        self,
+        comment_id: str,
+        reporter: str,
+        reason: str,
+        at: datetime,
+        category: str | None = None,
+    ) -> bool:
         """Record one reader's report; False when this reader reported the comment already."""
 
     async def report_count(self, comment_id: str) -> int:
@@ -117,6 +126,11 @@ class StaffRecords(Protocol):
 
     async def set_pinned(self, comment_id: str, pinned: bool) -> None:
         """Pin or unpin a top-level comment."""
+
+    async def set_featured(
+        self, comment_id: str, featured_at: datetime | None, note: str | None
+    ) -> None:
+        """Feature a comment (with staff's note) from ``featured_at``, or unfeature it (None)."""
 
     async def pinned_count(self, thread_id: int) -> int:
         """How many comments of the thread are pinned."""

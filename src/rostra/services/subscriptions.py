@@ -16,6 +16,7 @@ from urllib.parse import quote
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from rostra.domain.errors import NotFoundError, RateLimitedError
+from rostra.domain.languages import reader_language
 from rostra.domain.subscriptions import (
     LinkError,
     MailKind,
@@ -112,6 +113,7 @@ class SubscriptionRequest:
     page: str
     email: str | None
     kind: str
+    lang: str | None = None  # the widget's language; the mail and pages speak it
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,7 @@ class SubscriptionService:
         kind = validate_kind(request.kind)
         page = validate_page(request.page)
         email = validate_subscriber(request.email)
+        lang = reader_language(request.lang)
         wait = await self._limiter.hit("subscribe", self.email_hash(email))
         if wait is not None:
             raise RateLimitedError(
@@ -187,10 +190,16 @@ class SubscriptionService:
             check_origin(site, caller)
             # Issue 23: the page is a link in the confirmation mail; only the site's own.
             page = validate_site_page(request.page, site.origins)
-            await self.add_in(tx, site.name, page, email, kind)
+            await self.add_in(tx, site.name, page, email, kind, lang)
 
     async def add_in(
-        self, tx: Transaction, site: str, page: str, email: str, kind: SubscriptionKind
+        self,
+        tx: Transaction,
+        site: str,
+        page: str,
+        email: str,
+        kind: SubscriptionKind,
+        lang: str = "",
     ) -> None:
         """Within ``tx``: a pending subscription plus its confirmation job (the comment form
         calls this in the comment's own transaction). Confirmed ones get no new mail."""
@@ -204,6 +213,7 @@ class SubscriptionService:
                 email=email,
                 email_hash=self.email_hash(email),
                 created_at=now,
+                lang=lang,
             )
         )
         if status is SubscriptionStatus.CONFIRMED:

@@ -6,19 +6,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import cast
 
 from rostra.domain.comments import Comment
 from rostra.domain.errors import NotFoundError, ValidationError
 from rostra.domain.paging import Cursor, Sort, validate_limit
 from rostra.domain.sites import Site
-from rostra.domain.threads import CommentNode, Thread, arrange_replies, validate_page
+from rostra.domain.threads import (
+    CommentNode,
+    Thread,
+    ThreadSettings,
+    arrange_replies,
+    validate_page,
+)
 from rostra.services.callers import Caller
 from rostra.services.images import with_images
 from rostra.services.metrics_ports import Metrics
 from rostra.services.page_cache import PageCache
-from rostra.services.ports import ReplicaUnavailableError, Storage, Transaction
+from rostra.services.ports import Clock, ReplicaUnavailableError, Storage, Transaction
 
 MAX_COUNT_PAGES = 100
 # Up to this many replies under a page's top-level comments, the page is read by single indexed
@@ -54,6 +61,14 @@ class ThreadPage:
     next_cursor: str | None
     my_votes: dict[str, int]
     cache_key: str | None = None
+    reactions: tuple[str, ...] = ()  # the site's set
+    my_reactions: dict[str, str] = field(default_factory=dict)
+    # Per-article settings (docs/editorial-controls.md); ``closed`` also counts the site's
+    # read-only age, as of this read.
+    settings: ThreadSettings = field(default_factory=ThreadSettings)
+    featured_count: int = 0
+    read_only_from: datetime | None = None
+    closed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +85,14 @@ class ThreadReader:
     while ``Storage.changes`` stays put."""
 
     def __init__(
-        self, storage: Storage, cached_pages: int, max_depth: int, metrics: Metrics
+        self,
+        storage: Storage,
+        cached_pages: int,
+        max_depth: int,
+        metrics: Metrics,
+        clock: Clock | None = None,
     ) -> None:
+        self._clock = clock
         self._storage = storage
         self._max_depth = max_depth
         self._metrics = metrics
@@ -86,6 +107,15 @@ class ThreadReader:
 
     async def read_thread(self, query: ThreadQuery, caller: Caller) -> ThreadPage:
         """One page of a thread's top-level comments, each with its replies nested."""
+        found = await self._read_page(query, caller)
+        if found.read_only_from is None or found.closed or self._clock is None:
+            return found
+        # The site's read-only age closes a thread without any write: judged at each read.
+        if self._clock.now() < found.read_only_from:
+            return found
+        return replace(found, closed=True, cache_key=f"{found.cache_key}:closed")
+
+    async def _read_page(self, query: ThreadQuery, caller: Caller) -> ThreadPage:
         page = validate_page(query.page)
         limit = validate_limit(query.limit)
         after = Cursor.decode(query.cursor, query.sort) if query.cursor else None
@@ -116,12 +146,12 @@ class ThreadReader:
             arranged = self._pages.get(key) if key else None
             if thread is not None and arranged is not None:
                 return self._page(
-                    thread, query, limit, arranged, await _my_votes(look, caller, arranged)
+                    thread, query, limit, arranged, *await _mine(look, caller, thread, arranged)
                 )
         if thread is None or key is None:
             async with self._storage.read() as tx:
                 site = await site_named(tx, query.site)
-            return ThreadPage(site.name, page, None, 0, [], None, {})
+            return ThreadPage(site.name, page, None, 0, [], None, {}, reactions=site.reactions)
         # One build per page and thread version: readers who arrive while it is made wait for
         # it rather than each making the same page again (a hot thread's new version otherwise
         # sent every waiting reader into the same build).
@@ -131,8 +161,8 @@ class ThreadReader:
             built = await self._build(key, thread, query, limit, after)
         thread, arranged = built
         async with self._storage.glance() as look:
-            my_votes = await _my_votes(look, caller, arranged)
-        return self._page(thread, query, limit, arranged, my_votes)
+            mine = await _mine(look, caller, thread, arranged)
+        return self._page(thread, query, limit, arranged, *mine)
 
     async def _build(
         self,
@@ -190,7 +220,9 @@ class ThreadReader:
         limit: int,
         arranged: _ArrangedPage,
         my_votes: dict[str, int],
+        my_reactions: dict[str, str],
     ) -> ThreadPage:
+        # The site's reactions come with the thread row, not its version: they are in the key.
         return ThreadPage(
             thread.site,
             thread.page,
@@ -200,7 +232,13 @@ class ThreadReader:
             arranged.next_cursor,
             my_votes,
             cache_key=f"{thread.id}:{thread.version}:{query.sort}:{limit}:"
-            f"{query.cursor}:{query.anchored}",
+            f"{query.cursor}:{query.anchored}:{'|'.join(thread.reactions)}",
+            settings=thread.settings,
+            featured_count=thread.featured_count,
+            read_only_from=thread.read_only_from(),
+            closed=thread.settings.closed,
+            reactions=thread.reactions,
+            my_reactions=my_reactions,
         )
 
     async def _build_on_primary(
@@ -213,6 +251,8 @@ class ThreadReader:
         those in a transaction on the driver's thread, so as not to hold up other requests."""
         async with self._storage.glance() as look:
             thread = await look.threads.find(current.site, current.page) or current
+            if query.sort is Sort.FEATURED:
+                return thread, await self._featured(look, thread.id, limit)
             roots = await look.comments.list_roots(
                 thread.id, sort=query.sort, after=after, limit=limit + 1, anchored=query.anchored
             )
@@ -224,10 +264,19 @@ class ThreadReader:
     async def _arrange(
         self, tx: Transaction, thread_id: int, query: ThreadQuery, after: Cursor | None, limit: int
     ) -> _ArrangedPage:
+        if query.sort is Sort.FEATURED:
+            return await self._featured(tx, thread_id, limit)
         roots = await tx.comments.list_roots(
             thread_id, sort=query.sort, after=after, limit=limit + 1, anchored=query.anchored
         )
         return await self._arranged(tx, roots, query, limit)
+
+    @staticmethod
+    async def _featured(tx: Transaction, thread_id: int, limit: int) -> _ArrangedPage:
+        """Staff's picks, most recently featured first, each alone (its place in the
+        conversation is in the other tabs): one page."""
+        picks = await with_images(tx, await tx.comments.list_featured(thread_id, limit))
+        return _ArrangedPage([CommentNode(c, 0) for c in picks], None, [c.id for c in picks])
 
     async def _arranged(
         self, tx: Transaction, roots: list[Comment], query: ThreadQuery, limit: int
@@ -240,7 +289,8 @@ class ThreadReader:
         last = roots[-1] if roots else None
         roots = pinned + roots
         replies = await tx.comments.list_replies([root.id for root in roots])
-        roots, replies = await with_images(tx, roots), await with_images(tx, replies)
+        shown = await with_images(tx, roots + replies)  # one statement for the whole page
+        roots, replies = shown[: len(roots)], shown[len(roots) :]
         by_root: dict[str, list[Comment]] = {}
         for reply in replies:
             by_root.setdefault(reply.root_id or "", []).append(reply)
@@ -275,11 +325,17 @@ class ThreadReader:
         return {page: found.get(clean, 0) for page, clean in zip(pages, checked, strict=True)}
 
 
-async def _my_votes(tx: Transaction, caller: Caller, arranged: _ArrangedPage) -> dict[str, int]:
-    """The reader's own votes on the comments of a page (none for readers without a voter id)."""
+async def _mine(
+    tx: Transaction, caller: Caller, thread: Thread, arranged: _ArrangedPage
+) -> tuple[dict[str, int], dict[str, str]]:
+    """The reader's own votes and reactions on the comments of a page (none for readers
+    without a voter id; no reactions where the site offers none)."""
     if not caller.voter or not arranged.comment_ids:
-        return {}
-    return await tx.votes.for_voter(caller.voter, arranged.comment_ids)
+        return {}, {}
+    votes = await tx.votes.for_voter(caller.voter, arranged.comment_ids)
+    if not thread.reactions:
+        return votes, {}
+    return votes, await tx.reactions.for_voter(caller.voter, arranged.comment_ids)
 
 
 async def site_named(tx: Transaction, name: str) -> Site:

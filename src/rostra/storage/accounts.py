@@ -25,6 +25,7 @@ from rostra.storage.tables import (
     comments,
     oidc_logins,
     outbox,
+    reactions,
     reader_identities,
     reader_sessions,
     readers,
@@ -261,6 +262,21 @@ class SqlAccountRepository:
             for row in await self._conn.execute(query)
         ]
 
+    async def reactions_of(self, voter: str) -> list[dict[str, Any]]:
+        result = await self._conn.execute(
+            sa.select(reactions.c.comment_id, reactions.c.reaction, reactions.c.created_us)
+            .where(reactions.c.voter == voter)
+            .order_by(reactions.c.created_us)
+        )
+        return [
+            {
+                "comment_id": row.comment_id,
+                "reaction": row.reaction,
+                "created_at": from_us(row.created_us).isoformat().replace("+00:00", "Z"),
+            }
+            for row in result
+        ]
+
     async def votes_of(self, voter: str) -> list[dict[str, Any]]:
         result = await self._conn.execute(
             sa.select(votes.c.comment_id, votes.c.value, votes.c.created_us)
@@ -356,6 +372,9 @@ class SqlAccountRepository:
     async def rekey_voter(self, voter: str, replacement: str) -> int:
         result = await self._conn.execute(
             votes.update().where(votes.c.voter == voter).values(voter=replacement)
+        )
+        await self._conn.execute(
+            reactions.update().where(reactions.c.voter == voter).values(voter=replacement)
         )
         await self._conn.execute(
             comment_reports.update()

@@ -1,4 +1,4 @@
-"""Consistent copies of the database while the server runs, and putting one back (issue 12).
+"""Consistent copies of the database while the server runs, and putting one back.
 
 SQLite: the SQLite online backup API copies every page in one step under a read transaction,
 so the copy is the database as of one moment even while writers continue (WAL mode keeps them

@@ -1,4 +1,4 @@
-"""Campaigns, the donation ledger and seen payment events in SQL (issue 9).
+"""Campaigns, the donation ledger and seen payment events in SQL.
 
 Idempotency lives in the schema: ``payment_events`` has the provider's event id as its primary
 key and is written with ``INSERT … ON CONFLICT DO NOTHING``, so of two concurrent deliveries of

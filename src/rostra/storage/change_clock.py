@@ -1,4 +1,4 @@
-"""A commit counter in Redis for PostgreSQL, which has no cheap one of its own (issue 4).
+"""A commit counter in Redis for PostgreSQL, which has no cheap one of its own.
 
 Whole answers (counts, anonymous thread pages) are replayed while nothing was committed since
 they were made (``rostra.web.middleware.settled``). SQLite tells that by ``data_version``;

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,23 +11,38 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rostra.domain.comments import Comment, CommentStatus
-from rostra.domain.paging import Cursor, Sort
+from rostra.domain.mentions import ThreadAuthor
+from rostra.domain.paging import PAGED_SORTS, Cursor, Sort
 from rostra.domain.times import from_us, to_us
 from rostra.services.ports import NewComment
+from rostra.storage.id_lists import in_list
 from rostra.storage.prebuilt import prebuilt
-from rostra.storage.rows import to_comment
+from rostra.storage.rows import to_comment, to_comments
 from rostra.storage.tables import comments
 
 PUBLIC_COLUMNS = tuple(
     column
     for column in comments.c
-    if column.name not in ("ip_hash", "edit_token_hash", "author_email_hash", "is_anchored")
+    if column.name
+    not in ("ip_hash", "edit_token_hash", "author_email_hash", "is_anchored", "author_voter")
 )
+# Mentions suggest and resolve the authors of a thread's latest comments, not of all of them.
+MENTIONABLE_COMMENTS = 1000
 SHOWN = (CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value)
 _INSERT = prebuilt(comments.insert())
 # A reply reads its parent (and edits and deletes their comment) by id.
 _GET = prebuilt(sa.select(*PUBLIC_COLUMNS).where(comments.c.id == sa.bindparam("id")))
 _GET_LOCKED = prebuilt(_GET.with_for_update(key_share=True))
+# The replies under a page's top-level comments, oldest first.
+_REPLIES = prebuilt(
+    sa.select(*PUBLIC_COLUMNS)
+    .where(
+        in_list(comments.c.root_id, "roots"),
+        # Spelled out: ``in_`` would expand the list at run time, out of prebuilt's reach.
+        sa.or_(*(comments.c.status == status for status in SHOWN)),
+    )
+    .order_by(comments.c.created_us, comments.c.id)
+)
 _ADJUST_DESCENDANTS = prebuilt(
     comments.update()
     .where(comments.c.id == sa.bindparam("root"))
@@ -67,8 +82,8 @@ def _roots(key: RootsKey) -> sa.Select[Any]:
     query = query.where(c.pinned.is_(False))
     order: tuple[Any, ...] = (c.created_us, c.id)
     position: tuple[Any, ...] = (sa.bindparam("after_us"), sa.bindparam("after_id"))
-    if key.sort is Sort.VOTES:
-        order = (c.score, *order)
+    if key.sort in (Sort.VOTES, Sort.REACTIONS):
+        order = (c.score if key.sort is Sort.VOTES else c.reaction_total, *order)
         position = (sa.bindparam("after_score"), *position)
     descending = key.sort is not Sort.OLDEST
     if key.keyset:
@@ -86,7 +101,7 @@ ROOTS = {
         *(RootsKey(None, anchored, False) for anchored in (None, True, False)),
         *(
             RootsKey(sort, anchored, keyset)
-            for sort in Sort
+            for sort in PAGED_SORTS
             for anchored in (None, True, False)
             for keyset in (False, True)
         ),
@@ -126,6 +141,8 @@ class SqlCommentRepository:
                 "author_is_staff": comment.author_is_staff,
                 "reader_id": comment.reader_id,
                 "author_avatar": comment.author_avatar,
+                "mentions": list(comment.mentions) or None,
+                "author_voter": comment.author_voter,
             },
         )
         return Comment(
@@ -148,6 +165,7 @@ class SqlCommentRepository:
             anchor=comment.anchor,
             reader_id=comment.reader_id,
             author_avatar=comment.author_avatar,
+            mentions=comment.mentions,
         )
 
     async def get(self, comment_id: str, *, for_update: bool = False) -> Comment | None:
@@ -158,6 +176,12 @@ class SqlCommentRepository:
     async def edit_token_hash(self, comment_id: str) -> str | None:
         value = await self._conn.scalar(
             sa.select(comments.c.edit_token_hash).where(comments.c.id == comment_id)
+        )
+        return str(value) if value is not None else None
+
+    async def author_voter(self, comment_id: str) -> str | None:
+        value = await self._conn.scalar(
+            sa.select(comments.c.author_voter).where(comments.c.id == comment_id)
         )
         return str(value) if value is not None else None
 
@@ -177,27 +201,49 @@ class SqlCommentRepository:
             rows = await self._conn.execute(
                 ROOTS[RootsKey(None, anchored, False)], {"thread_id": thread_id}
             )
-            pinned = [to_comment(row) for row in rows]
+            pinned = to_comments(rows)
         parameters: dict[str, Any] = {"thread_id": thread_id, "limit": limit}
         if after is not None:
             parameters |= {"after_us": after.created_us, "after_id": after.comment_id}
-            if sort is Sort.VOTES:
+            if sort in (Sort.VOTES, Sort.REACTIONS):
                 parameters["after_score"] = after.score
         result = await self._conn.execute(
             ROOTS[RootsKey(sort, anchored, after is not None)], parameters
         )
-        return pinned + [to_comment(row) for row in result]
+        return pinned + to_comments(result)
+
+    async def list_featured(self, thread_id: int, limit: int) -> list[Comment]:
+        c = comments.c
+        result = await self._conn.execute(
+            sa.select(*PUBLIC_COLUMNS)
+            .where(
+                c.thread_id == thread_id,
+                c.featured_us.is_not(None),
+                c.status == CommentStatus.PUBLISHED.value,
+            )
+            .order_by(c.featured_us.desc(), c.id)
+            .limit(limit)
+        )
+        return [to_comment(row) for row in result]
+
+    async def last_by_author(
+        self, thread_id: int, *, reader_id: str | None, ip_hash: str | None
+    ) -> datetime | None:
+        c = comments.c
+        # One indexed range of the author's recent comments, whatever the thread's size.
+        author = c.reader_id == reader_id if reader_id else c.ip_hash == ip_hash
+        if not reader_id and not ip_hash:
+            return None
+        latest = await self._conn.scalar(
+            sa.select(sa.func.max(c.created_us)).where(author, c.thread_id == thread_id)
+        )
+        return from_us(latest) if latest is not None else None
 
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
         if not root_ids:
             return []
-        c = comments.c
-        result = await self._conn.execute(
-            sa.select(*PUBLIC_COLUMNS)
-            .where(c.root_id.in_(list(root_ids)), c.status.in_(SHOWN))
-            .order_by(c.created_us, c.id)
-        )
-        return [to_comment(row) for row in result]
+        result = await self._conn.execute(_REPLIES, {"roots": list(root_ids)})
+        return to_comments(result)
 
     async def update_body(
         self, comment_id: str, body: str, body_html: str, edited_at: datetime
@@ -224,6 +270,7 @@ class SqlCommentRepository:
                 edit_token_hash=None,
                 reader_id=None,
                 author_avatar=None,
+                author_voter=None,
             )
         )
 
@@ -234,6 +281,29 @@ class SqlCommentRepository:
 
     async def adjust_descendants(self, root_id: str, delta: int) -> None:
         await self._conn.execute(_ADJUST_DESCENDANTS, {"root": root_id, "delta": delta})
+
+    async def thread_authors(self, thread_id: int) -> list[ThreadAuthor]:
+        c = comments.c
+        result = await self._conn.execute(
+            sa.select(c.id, c.author_name, c.author_email_hash)
+            .where(c.thread_id == thread_id, c.status == CommentStatus.PUBLISHED.value)
+            .order_by(c.created_us.desc(), c.id.desc())
+            .limit(MENTIONABLE_COMMENTS)
+        )
+        found: dict[str, ThreadAuthor] = {}
+        for row in result:
+            if row.author_name and row.author_name not in found:
+                found[row.author_name] = ThreadAuthor(
+                    row.author_name, row.id, row.author_email_hash
+                )
+        return list(found.values())
+
+    async def set_reactions(self, comment_id: str, counts: Mapping[str, int]) -> None:
+        await self._conn.execute(
+            comments.update()
+            .where(comments.c.id == comment_id)
+            .values(reaction_counts=dict(counts) or None, reaction_total=sum(counts.values()))
+        )
 
     async def adjust_votes(self, comment_id: str, up: int, down: int) -> tuple[int, int]:
         c = comments.c

@@ -28,8 +28,11 @@ from rostra.storage.feeds import SqlFeedRepository
 from rostra.storage.images import SqlImageRepository
 from rostra.storage.imports import SqlImportRepository
 from rostra.storage.inline import PRAGMAS, InlineSqlite
+from rostra.storage.notices import SqlNoticeRecords
 from rostra.storage.outbox import SqlOutbox
 from rostra.storage.prebuilt import Replays
+from rostra.storage.reactions import SqlReactionRepository
+from rostra.storage.reader_records import SqlReaderRecords
 from rostra.storage.replaying import ReplayingConnection
 from rostra.storage.screening import SqlScreeningRepository
 from rostra.storage.sites import SqlSiteRepository
@@ -72,6 +75,7 @@ class SqlTransaction:
         self.threads = SqlThreadRepository(conn, self.held)
         self.comments = SqlCommentRepository(conn)
         self.votes = SqlVoteRepository(conn)
+        self.reactions = SqlReactionRepository(conn)
         self.events = SqlEventLog(conn, self.held)
         self.images = SqlImageRepository(conn)
         self.imports = SqlImportRepository(conn)
@@ -83,6 +87,8 @@ class SqlTransaction:
         self.campaigns = SqlCampaignRepository(conn)  # issue 9: reader support
         self.accounts = SqlAccountRepository(conn)  # issue 10: reader accounts
         self.staff_digests = SqlStaffDigestLedger(conn)  # issue 6: staff digests
+        self.reader_records = SqlReaderRecords(conn)  # reader history and staff notes
+        self.notices = SqlNoticeRecords(conn)  # EU DSA notices
         self.webhooks = SqlWebhookRepository(conn)
         self.feeds = SqlFeedRepository(conn)  # RSS and Atom of the latest comments
         self.chat_alerts = SqlChatAlertRepository(conn)  # staff alerts to Slack or Matrix

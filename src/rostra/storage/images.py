@@ -10,6 +10,7 @@ import asyncio
 import io
 import os
 import secrets
+import tempfile
 import warnings
 from collections.abc import Sequence
 from datetime import datetime
@@ -34,7 +35,16 @@ from rostra.domain.images import (
     fit,
 )
 from rostra.domain.times import from_us, to_us
+from rostra.storage.id_lists import in_list
+from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import images
+
+# The images of a page's comments, in display order.
+_FOR_COMMENTS = prebuilt(
+    sa.select(images)
+    .where(in_list(images.c.comment_id, "ids"))
+    .order_by(images.c.comment_id, images.c.position)
+)
 
 # Decoding never accepts a file that ends early: a truncated upload is refused, not padded.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -97,11 +107,7 @@ class SqlImageRepository:
     async def for_comments(self, comment_ids: Sequence[str]) -> dict[str, list[StoredImage]]:
         if not comment_ids:
             return {}
-        rows = await self._conn.execute(
-            sa.select(images)
-            .where(images.c.comment_id.in_(list(comment_ids)))
-            .order_by(images.c.comment_id, images.c.position)
-        )
+        rows = await self._conn.execute(_FOR_COMMENTS, {"ids": list(comment_ids)})
         found: dict[str, list[StoredImage]] = {}
         for row in rows:
             found.setdefault(row.comment_id, []).append(_to_image(row))
@@ -174,6 +180,20 @@ class LocalImageStore:
 
     async def names(self) -> list[str]:
         return await asyncio.to_thread(self._list)
+
+    async def check(self) -> str:
+        await asyncio.to_thread(self._check)
+        return f"folder {self.folder}"
+
+    def _check(self) -> None:
+        # A real file, created and removed: permission bits alone miss read-only mounts and
+        # network shares that map the user. Its dotted name is never a stored name.
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.folder, prefix=".ready-", suffix=".part"):
+                pass
+        except OSError as exc:
+            raise OSError(f"cannot write to the folder {self.folder}: {exc.strerror}") from exc
 
     def _list(self) -> list[str]:
         if not self.folder.is_dir():

@@ -14,17 +14,29 @@ from rostra.domain.errors import ConflictError
 from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
 from rostra.services.import_ports import ImportedComment
-from rostra.storage.tables import comments, import_sources, metadata, sites, threads, votes
+from rostra.storage.tables import (
+    comments,
+    dsa_notices,
+    import_sources,
+    metadata,
+    reactions,
+    reader_notes,
+    sites,
+    threads,
+    votes,
+)
 
 # Both SQLite (32,766) and PostgreSQL (32,767) bound the parameters of one statement.
 CHUNK = 900
+# Staff records of a site that travel with its export: notes on readers, EU DSA notices.
+STAFF_RECORDS = {"reader_notes": reader_notes, "dsa_notices": dsa_notices}
 # Columns an import computes itself; a restored export never sets them directly.
 COMPUTED = frozenset(
     {
         "id", "thread_id", "parent_id", "root_id", "depth", "status", "author_name",
         "author_url", "body", "body_html", "anchor", "is_anchored",
         "created_us", "edited_us", "upvotes", "downvotes", "score", "descendant_count",
-        "edit_token_hash",
+        "edit_token_hash", "reaction_total",
     }
 )  # fmt: skip
 RESTORABLE = frozenset(column.name for column in comments.c) - COMPUTED
@@ -124,6 +136,7 @@ class SqlImportRepository:
                 "descendant_count": row.descendant_count,
             }
             values.update({k: v for k, v in row.stored.items() if k in RESTORABLE})
+            values["reaction_total"] = sum((values.get("reaction_counts") or {}).values())
             if batch and batch[-1].keys() != values.keys():
                 await self._conn.execute(comments.insert(), batch)
                 batch = []
@@ -154,31 +167,44 @@ class SqlImportRepository:
             )
 
     async def add_votes(self, rows: Sequence[tuple[str, str, int, datetime]]) -> int:
+        return await self._add_choices(votes, "value", "vote", rows)
+
+    async def add_reactions(self, rows: Sequence[tuple[str, str, str, datetime]]) -> int:
+        return await self._add_choices(reactions, "reaction", "reaction", rows)
+
+    async def _add_choices(
+        self,
+        table: sa.Table,
+        column: str,
+        what: str,
+        rows: Sequence[tuple[str, str, Any, datetime]],
+    ) -> int:
+        """Insert (comment id, voter, choice, time) rows of ``table`` not stored yet."""
         added = 0
         for chunk in _chunks(rows):
             ids = list({comment_id for comment_id, *_ in chunk})
             existing = {
                 (row.comment_id, row.voter)
                 for row in await self._conn.execute(
-                    sa.select(votes.c.comment_id, votes.c.voter).where(votes.c.comment_id.in_(ids))
+                    sa.select(table.c.comment_id, table.c.voter).where(table.c.comment_id.in_(ids))
                 )
             }
             fresh = {
                 (comment_id, voter): {
                     "comment_id": comment_id,
                     "voter": voter,
-                    "value": value,
+                    column: choice,
                     "created_us": to_us(created_at),
                 }
-                for comment_id, voter, value, created_at in chunk
+                for comment_id, voter, choice, created_at in chunk
                 if (comment_id, voter) not in existing
             }
             if fresh:
                 try:
-                    await self._conn.execute(votes.insert(), list(fresh.values()))
+                    await self._conn.execute(table.insert(), list(fresh.values()))
                 except sa.exc.IntegrityError as exc:
                     raise ConflictError(
-                        "A vote names a comment that does not exist.", field="comment_id"
+                        f"A {what} names a comment that does not exist.", field="comment_id"
                     ) from exc
             added += len(fresh)
         return added
@@ -202,7 +228,7 @@ class SqlImportRepository:
     async def export_threads(self, site: str, after_id: int, limit: int) -> list[dict[str, Any]]:
         t = threads.c
         result = await self._conn.execute(
-            sa.select(t.id, t.page, t.title, t.created_us, t.comment_count)
+            sa.select(t.id, t.page, t.title, t.created_us, t.comment_count, t.settings)
             .where(t.site_id == self._site_id(site), t.id > after_id)
             .order_by(t.id)
             .limit(limit)
@@ -218,13 +244,49 @@ class SqlImportRepository:
         return [dict(row._mapping) for row in result]
 
     async def export_votes(self, thread_id: int) -> list[dict[str, Any]]:
+        return await self._export_choices(votes, thread_id)
+
+    async def export_reactions(self, thread_id: int) -> list[dict[str, Any]]:
+        return await self._export_choices(reactions, thread_id)
+
+    async def _export_choices(self, table: sa.Table, thread_id: int) -> list[dict[str, Any]]:
         result = await self._conn.execute(
-            sa.select(votes)
-            .join_from(votes, comments, votes.c.comment_id == comments.c.id)
+            sa.select(table)
+            .join_from(table, comments, table.c.comment_id == comments.c.id)
             .where(comments.c.thread_id == thread_id)
-            .order_by(votes.c.comment_id, votes.c.voter)
+            .order_by(table.c.comment_id, table.c.voter)
         )
         return [dict(row._mapping) for row in result]
+
+    async def export_staff_records(self, table: str, site: str) -> list[dict[str, Any]]:
+        source = STAFF_RECORDS[table]
+        result = await self._conn.execute(
+            sa.select(source)
+            .where(source.c.site_id == self._site_id(site))
+            .order_by(source.c.created_us)
+        )
+        left_out = {"site_id", "id"} if table == "reader_notes" else {"site_id"}
+        return [{k: v for k, v in row._mapping.items() if k not in left_out} for row in result]
+
+    async def add_staff_records(
+        self, table: str, site: str, rows: Sequence[Mapping[str, Any]]
+    ) -> int:
+        target = STAFF_RECORDS[table]
+        if not rows:
+            return 0
+        site_id = await self._conn.scalar(sa.select(sites.c.id).where(sites.c.name == site))
+        names = {column.name for column in target.c} - {"site_id"}
+        if table == "reader_notes":
+            names.discard("id")
+        added = 0
+        for row in rows:
+            values = {k: v for k, v in row.items() if k in names}
+            values["site_id"] = site_id
+            result = await self._conn.execute(
+                self._insert()(target).values(**values).on_conflict_do_nothing()
+            )
+            added += max(result.rowcount, 0)
+        return added
 
     async def export_subscriptions(self, site: str) -> list[dict[str, Any]]:
         table = metadata.tables.get("subscriptions")

@@ -71,6 +71,15 @@ class DatabaseImageStore:
             )
             return [row.name for row in rows]
 
+    async def check(self) -> str:
+        try:
+            async with self._database.read() as tx:
+                await tx.connection.execute(sa.select(media_blobs.c.name).limit(1))
+        except sa.exc.SQLAlchemyError as exc:
+            reason = type(getattr(exc, "orig", None) or exc).__name__
+            raise OSError(f"the table {media_blobs.name} cannot be read ({reason})") from exc
+        return f"table {media_blobs.name}"
+
 
 def s3_store(bucket: str, prefix: str, environ: Mapping[str, str]) -> S3Store:
     """obstore's S3 client for ``bucket``, configured from the standard ``AWS_*`` variables
@@ -144,3 +153,19 @@ class S3ImageStore:
         except (BaseError, ValueError) as exc:
             raise OSError(f"Cannot list {self.location}: {exc}") from exc
         return sorted(found)
+
+    async def check(self) -> str:
+        # One listing request for at most one key: the bucket exists and these credentials
+        # may read it. The readiness check bounds how long it may take.
+        try:
+            async for _ in obstore.list(self._store, chunk_size=1):
+                break
+        except (BaseError, ValueError, FileNotFoundError, PermissionError) as exc:
+            raise OSError(f"cannot list {self.location}: {_first_line(exc)}") from exc
+        return f"bucket {self.location}"
+
+
+def _first_line(exc: BaseException) -> str:
+    """obstore's messages run over many lines (the whole request); the first says what."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

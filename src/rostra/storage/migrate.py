@@ -40,20 +40,31 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision``, blocking until done.
+def upgrade(url: str, revision: str = "head") -> str | None:
+    """Bring the database at ``url`` to ``revision``, blocking until done. Returns None, or
+    the database's revision when it is one this version does not know: a newer release
+    migrated it first, and nothing is changed. Migrations expand before they contract
+    (docs/deployment.md), so this older release still runs on that schema, e.g. a worker
+    restarted in the middle of a rolling deploy.
 
     Alembic's environment runs its own event loop, so from inside a running loop the work moves
     to a helper thread.
     """
     config = alembic_config(url)
+
+    def run() -> str | None:
+        current = asyncio.run(current_revision(url))
+        if current is not None and current not in known_revisions():
+            return current
+        command.upgrade(config, revision)
+        return None
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        command.upgrade(config, revision)
-        return
+        return run()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(command.upgrade, config, revision).result()
+        return pool.submit(run).result()
 
 
 def head_revision() -> str:

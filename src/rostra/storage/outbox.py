@@ -3,7 +3,8 @@
 Claiming: PostgreSQL locks the chosen rows with ``FOR UPDATE SKIP LOCKED``, so concurrent
 workers take disjoint jobs without waiting on each other; SQLite has one writer at a time
 (``BEGIN IMMEDIATE``), so the select-then-lease runs alone. A lease that runs out (its worker
-died) makes the job claimable again.
+died) makes the job claimable again; a worker that stops gracefully releases the jobs it
+claimed but did not start, so others take them at once instead of after the lease.
 """
 
 from __future__ import annotations
@@ -159,6 +160,26 @@ class SqlOutbox:
                 last_error=error[:MAX_ERROR],
             )
         )
+
+    async def release(self, job_ids: list[int], worker: str) -> int:
+        if not job_ids:
+            return 0
+        result = await self._conn.execute(
+            outbox.update()
+            .where(
+                outbox.c.id.in_(job_ids),
+                outbox.c.leased_by == worker,
+                outbox.c.status == JobStatus.PENDING.value,
+            )
+            .values(
+                lease_until_us=None,
+                leased_by=None,
+                # Never tried: the claim's count is given back, so a released job does not
+                # come nearer to giving up.
+                attempts=outbox.c.attempts - 1,
+            )
+        )
+        return int(result.rowcount)
 
     async def finish(self, job_id: int, worker: str, status: str, error: str | None) -> None:
         await self._conn.execute(

@@ -1,4 +1,4 @@
-"""Statements built once at import and run through the driver (issue 4).
+"""Statements built once at import and run through the driver.
 
 Around each statement SQLAlchemy spends tens of microseconds (cache key, execution context,
 parameter and row processing) where the driver itself spends a few, and posting a comment runs

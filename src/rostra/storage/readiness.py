@@ -1,10 +1,11 @@
 """The probes behind ``GET /readyz``: the database answers, Redis answers (when configured),
-and the schema is at this version's head."""
+the schema is at this version's head, and the media store can take files."""
 
 from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from rostra.services.ports import ImageStore
 from rostra.services.readiness import Probe
 from rostra.storage.database import Database
 from rostra.storage.migrate import SchemaCheck
@@ -48,3 +49,17 @@ class RedisProbe:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+class MediaProbe:
+    """The image store: a folder that can be written, a table that can be read, a bucket that
+    can be listed. Its failure says which and why."""
+
+    def __init__(self, store: ImageStore) -> None:
+        self._store = store
+
+    async def __call__(self) -> Probe:
+        try:
+            return Probe(True, await self._store.check())
+        except OSError as exc:
+            return Probe(False, str(exc))

@@ -1,5 +1,5 @@
 """PostgreSQL: the statements marked ``prebuilt`` run on asyncpg without SQLAlchemy's
-execution around them (issue 4).
+execution around them.
 
 Through SQLAlchemy's asyncio engine a small statement costs a worker about 140 µs of CPU, the
 same prepared statement on asyncpg about 55 (``bench/postgresql_statement_cost.py``), and a post

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rostra.domain.comments import CommentStatus
-from rostra.domain.moderation import Verdict
+from rostra.domain.moderation import TrustRecord, Verdict
 from rostra.domain.screening import reasons_from_json, reasons_to_json
 from rostra.domain.times import from_us, to_us
 from rostra.services.ports import Decision, TaughtExample
@@ -130,18 +130,28 @@ class SqlScreeningRepository:
         )
         return sa.and_(who, in_site)
 
-    async def has_published(
-        self, site: str, author_email_hash: str | None, ip_hash: str | None
-    ) -> bool:
+    async def trust_record(
+        self, site: str, author_email_hash: str | None, ip_hash: str | None, limit: int
+    ) -> TrustRecord:
         condition = self._by_author(site, author_email_hash, ip_hash)
         if condition is None:
-            return False
-        found = await self._conn.scalar(
-            sa.select(comments.c.id)
-            .where(condition, comments.c.status == CommentStatus.PUBLISHED.value)
-            .limit(1)
+            return TrustRecord(0, None)
+        rejected_us = await self._conn.scalar(
+            sa.select(sa.func.max(comments.c.created_us)).where(
+                condition, comments.c.status == CommentStatus.REJECTED.value
+            )
         )
-        return found is not None
+        since = comments.c.created_us > rejected_us if rejected_us is not None else sa.true()
+        # Counted up to the limit: a regular's thousands of comments are not all read.
+        approved = sa.select(comments.c.id).where(
+            condition, since, comments.c.status == CommentStatus.PUBLISHED.value
+        )
+        count = await self._conn.scalar(
+            sa.select(sa.func.count()).select_from(approved.limit(limit).subquery())
+        )
+        return TrustRecord(
+            int(count or 0), from_us(rejected_us) if rejected_us is not None else None
+        )
 
     async def recent_bodies(
         self,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rostra.domain.moderation import ModerationSettings
+from rostra.domain.reactions import site_reactions
 from rostra.domain.screening import settings_from_json, settings_to_json
 from rostra.domain.sites import Site
 from rostra.domain.times import to_us
@@ -18,20 +20,20 @@ from rostra.storage.tables import sites
 # Built once: every new comment reads its site and settings (a statement object keeps its cache
 # key; building one per call cost several times running it, docs/performance.md).
 _GET = prebuilt(
-    sa.select(sites.c.name, sites.c.title, sites.c.origins).where(
+    sa.select(sites.c.name, sites.c.title, sites.c.origins, sites.c.reactions).where(
         sites.c.name == sa.bindparam("name")
     )
 )
 _MODERATION = prebuilt(sa.select(sites.c.moderation).where(sites.c.name == sa.bindparam("name")))
 _GET_WITH_SETTINGS = prebuilt(
-    sa.select(sites.c.name, sites.c.title, sites.c.origins, sites.c.moderation).where(
-        sites.c.name == sa.bindparam("name")
-    )
+    sa.select(
+        sites.c.name, sites.c.title, sites.c.origins, sites.c.reactions, sites.c.moderation
+    ).where(sites.c.name == sa.bindparam("name"))
 )
 
 
-def _site(row: sa.Row[tuple[str, str, list[str]]]) -> Site:
-    return Site(row.name, tuple(row.origins or ()), row.title)
+def _site(row: Any) -> Site:
+    return Site(row.name, tuple(row.origins or ()), row.title, site_reactions(row.reactions))
 
 
 class SqlSiteRepository:
@@ -59,9 +61,15 @@ class SqlSiteRepository:
             sites.update().where(sites.c.name == name).values(origins=list(origins))
         )
 
+    async def set_reactions(self, name: str, reactions: Sequence[str] | None) -> None:
+        value = None if reactions is None else list(reactions)
+        await self._conn.execute(sites.update().where(sites.c.name == name).values(reactions=value))
+
     async def list_all(self) -> list[Site]:
         result = await self._conn.execute(
-            sa.select(sites.c.name, sites.c.title, sites.c.origins).order_by(sites.c.name)
+            sa.select(sites.c.name, sites.c.title, sites.c.origins, sites.c.reactions).order_by(
+                sites.c.name
+            )
         )
         return [_site(row) for row in result]
 

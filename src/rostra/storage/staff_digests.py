@@ -1,5 +1,5 @@
 """The staff digest ledger in SQL: queue sizes per site, and one ``instance`` row per site that
-records the latest digest period queued (issue 6).
+records the latest digest period queued.
 
 The guard needs no table of its own: the row's key is derived from the site name, its value
 holds the period. A worker claims a period by inserting the row (``ON CONFLICT DO NOTHING``) or

@@ -107,7 +107,14 @@ class SqlStaffRecords:
         ).first()
         return (row.author_email_hash, row.ip_hash) if row else (None, None)
 
-    async def add_report(self, comment_id: str, reporter: str, reason: str, at: datetime) -> bool:
+    async def add_report(
+        self,
+        comment_id: str,
+        reporter: str,
+        reason: str,
+        at: datetime,
+        category: str | None = None,
+    ) -> bool:
         exists = await self._conn.scalar(
             sa.select(comment_reports.c.comment_id).where(
                 comment_reports.c.comment_id == comment_id, comment_reports.c.reporter == reporter
@@ -122,6 +129,7 @@ class SqlStaffRecords:
                         comment_id=comment_id,
                         reporter=reporter,
                         reason=reason,
+                        category=category,
                         created_us=to_us(at),
                     )
                 )
@@ -148,6 +156,18 @@ class SqlStaffRecords:
     async def set_pinned(self, comment_id: str, pinned: bool) -> None:
         await self._conn.execute(
             comments.update().where(comments.c.id == comment_id).values(pinned=pinned)
+        )
+
+    async def set_featured(
+        self, comment_id: str, featured_at: datetime | None, note: str | None
+    ) -> None:
+        await self._conn.execute(
+            comments.update()
+            .where(comments.c.id == comment_id)
+            .values(
+                featured_us=to_us(featured_at) if featured_at else None,
+                featured_note=note if featured_at else None,
+            )
         )
 
     async def pinned_count(self, thread_id: int) -> int:
@@ -209,6 +229,7 @@ class SqlStaffRecords:
         query = query.order_by(c.created_us, c.id).limit(limit).offset(offset)
         rows = list(await self._conn.execute(query))
         reasons: dict[str, list[str]] = {}
+        categories: dict[str, list[tuple[str, int]]] = {}
         reported = [row.id for row in rows if row.reports]
         if reported:
             found = await self._conn.execute(
@@ -218,6 +239,21 @@ class SqlStaffRecords:
             )
             for comment_id, reason in found:
                 reasons.setdefault(comment_id, []).append(reason)
+            tallied = await self._conn.execute(
+                sa.select(
+                    comment_reports.c.comment_id,
+                    comment_reports.c.category,
+                    sa.func.count().label("n"),
+                )
+                .where(
+                    comment_reports.c.comment_id.in_(reported),
+                    comment_reports.c.category.is_not(None),
+                )
+                .group_by(comment_reports.c.comment_id, comment_reports.c.category)
+                .order_by(sa.func.count().desc(), comment_reports.c.category)
+            )
+            for comment_id, category, n in tallied:
+                categories.setdefault(comment_id, []).append((category, int(n)))
         return [
             QueueItem(
                 comment=to_comment(row),
@@ -225,6 +261,7 @@ class SqlStaffRecords:
                 page=row.page,
                 report_count=int(row.reports),
                 report_reasons=tuple(reasons.get(row.id, ())),
+                report_categories=tuple(categories.get(row.id, ())),
             )
             for row in rows
         ]

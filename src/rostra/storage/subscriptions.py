@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ _COLUMNS = (
     subscriptions.c.email,
     subscriptions.c.status,
     subscriptions.c.created_us,
+    subscriptions.c.lang,
 )
 
 
@@ -39,6 +41,7 @@ def _subscription(row: Any) -> Subscription:
         email=row.email,
         status=SubscriptionStatus(row.status),
         created_at=from_us(row.created_us),
+        lang=row.lang,
     )
 
 
@@ -61,6 +64,7 @@ class SqlSubscriptionRepository:
             email_hash=subscription.email_hash,
             status=SubscriptionStatus.PENDING.value,
             created_us=to_us(subscription.created_at),
+            lang=subscription.lang,
         )
         await self._conn.execute(
             statement.on_conflict_do_nothing(
@@ -79,11 +83,12 @@ class SqlSubscriptionRepository:
                 )
             )
         ).one()
-        # The address may have changed case in its local part: the latest spelling is used.
+        # The address may have changed case in its local part, the reader their language:
+        # the latest is used.
         await self._conn.execute(
             subscriptions.update()
             .where(subscriptions.c.id == row.id)
-            .values(email=subscription.email)
+            .values(email=subscription.email, lang=subscription.lang)
         )
         return row.id, SubscriptionStatus(row.status)
 
@@ -122,6 +127,35 @@ class SqlSubscriptionRepository:
             .order_by(sites.c.name, subscriptions.c.kind, subscriptions.c.page)
         )
         return [_subscription(row) for row in result]
+
+    async def author_subscription(self, site: str, comment_id: str) -> Recipient | None:
+        site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
+        author = (
+            sa.select(comments.c.author_email_hash)
+            .where(comments.c.id == comment_id)
+            .scalar_subquery()
+        )
+        row = (
+            await self._conn.execute(
+                sa.select(
+                    subscriptions.c.id,
+                    subscriptions.c.kind,
+                    subscriptions.c.email,
+                    subscriptions.c.next_digest_us,
+                )
+                .where(
+                    subscriptions.c.site_id == site_id,
+                    subscriptions.c.status == SubscriptionStatus.CONFIRMED.value,
+                    subscriptions.c.email_hash == author,
+                )
+                # "replies" before "all": the author asked to hear about their own comments.
+                .order_by(subscriptions.c.kind.desc(), subscriptions.c.id)
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        return Recipient(row.id, SubscriptionKind(row.kind), row.email, from_us(row.next_digest_us))
 
     async def recipients(
         self, site: str, page: str, comment_id: str, parent_id: str | None
@@ -164,6 +198,40 @@ class SqlSubscriptionRepository:
                 subscriptions.c.email_hash.is_distinct_from(own_author),
             )
             .order_by(subscriptions.c.id)
+        )
+        return [
+            Recipient(row.id, SubscriptionKind(row.kind), row.email, from_us(row.next_digest_us))
+            for row in result
+        ]
+
+    async def mentioned(
+        self, site: str, page: str, comment_id: str, mentioned_ids: Sequence[str]
+    ) -> list[Recipient]:
+        if not mentioned_ids:
+            return []
+        site_id = sa.select(sites.c.id).where(sites.c.name == site).scalar_subquery()
+        authors = sa.select(comments.c.author_email_hash).where(
+            comments.c.id.in_(list(mentioned_ids)), comments.c.author_email_hash.is_not(None)
+        )
+        own_author = (
+            sa.select(comments.c.author_email_hash)
+            .where(comments.c.id == comment_id)
+            .scalar_subquery()
+        )
+        s = subscriptions.c
+        result = await self._conn.execute(
+            sa.select(s.id, s.kind, s.email, s.next_digest_us)
+            .where(
+                s.site_id == site_id,
+                s.status == SubscriptionStatus.CONFIRMED.value,
+                s.email_hash.in_(authors),
+                sa.or_(
+                    sa.and_(s.kind == SubscriptionKind.REPLIES.value, s.scope == ""),
+                    sa.and_(s.kind == SubscriptionKind.ALL.value, s.scope == page),
+                ),
+                s.email_hash.is_distinct_from(own_author),
+            )
+            .order_by(s.id)
         )
         return [
             Recipient(row.id, SubscriptionKind(row.kind), row.email, from_us(row.next_digest_us))

@@ -44,6 +44,8 @@ sites = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     # ModerationSettings as a JSON object (issue 5); NULL means the defaults.
     sa.Column("moderation", sa.JSON, nullable=True),
+    # The reactions readers choose from (migration 0021): NULL the default set, [] none.
+    sa.Column("reactions", sa.JSON, nullable=True),
 )
 
 threads = sa.Table(
@@ -57,6 +59,8 @@ threads = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     # The sequence of the thread's latest event: cached pages are valid while it is unchanged.
     sa.Column("version", sa.BigInteger, nullable=False, server_default="0"),
+    # Per-article settings (migration 0019), ThreadSettings as JSON; NULL means the defaults.
+    sa.Column("settings", sa.JSON, nullable=True),
     sa.UniqueConstraint("site_id", "page"),
 )
 
@@ -89,6 +93,11 @@ comments = sa.Table(
     sa.Column("upvotes", sa.Integer, nullable=False, server_default="0"),
     sa.Column("downvotes", sa.Integer, nullable=False, server_default="0"),
     sa.Column("score", sa.Integer, nullable=False, server_default="0"),
+    # Reaction counts ({reaction: n}, NULL when none) and their sum, kept like the vote counts.
+    sa.Column("reaction_counts", sa.JSON),
+    sa.Column("reaction_total", sa.Integer, nullable=False, server_default="0"),
+    # The comments whose authors this one mentions (@Name), oldest mention first; NULL: none.
+    sa.Column("mentions", sa.JSON),
     sa.Column("descendant_count", sa.Integer, nullable=False, server_default="0"),
     # Staff pin a few top-level comments: shown first on a thread's first page (issue 5).
     sa.Column("pinned", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -99,12 +108,20 @@ comments = sa.Table(
     # the column explicitly (services/accounts.py).
     sa.Column("reader_id", sa.String(32)),
     sa.Column("author_avatar", sa.String(2048)),
+    # Editor's picks (migration 0019): when staff featured it, and their note.
+    sa.Column("featured_us", sa.BigInteger),
+    sa.Column("featured_note", sa.String(500)),
+    # Migration 0018: a keyed digest of the poster's voter identity; nobody votes on their own.
+    sa.Column("author_voter", sa.String(64)),
     # A thread page reads its top-level comments (depth 0) through one of these, in the order of
     # the sort tab, so reading a page costs the page, not the thread. The equality on depth (not
     # "root_id IS NULL") lets PostgreSQL read the index in order instead of sorting the thread.
     sa.Index("ix_comments_roots_by_time", "thread_id", "depth", "created_us", "id"),
     sa.Index("ix_comments_roots_by_score", "thread_id", "depth", "score", "created_us", "id"),
-    # Feeds (migration 0018): a site's latest published comments, newest first.
+    sa.Index(
+        "ix_comments_roots_by_reactions", "thread_id", "depth", "reaction_total", "created_us", "id"
+    ),
+    # Feeds (migration 0022): a site's latest published comments, newest first.
     sa.Index("ix_comments_status_created_us", "status", "created_us"),
     # The (at most three) pinned comments that lead a first page (migration 0015): without it,
     # finding them walked every top-level comment of the thread, so a first page built afresh
@@ -120,6 +137,7 @@ comments = sa.Table(
     ),
     # Indexes searched only by a value leave out the rows without one (migration 0014): most
     # comments are top-level, by guests, without an email, and each entry costs every post.
+    sa.Index("ix_comments_featured", "thread_id", "featured_us", **_present("featured_us")),
     sa.Index("ix_comments_replies", "root_id", "created_us", "id", **_present("root_id")),
     sa.Index("ix_comments_parent_id", "parent_id", **_present("parent_id")),
     # Screening reads an author's recent comments, by email hash or else by IP hash, on every
@@ -147,6 +165,21 @@ votes = sa.Table(
     sa.Column("value", sa.SmallInteger, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Index("ix_votes_voter", "voter"),
+)
+
+reactions = sa.Table(
+    "reactions",
+    metadata,
+    sa.Column(
+        "comment_id",
+        sa.String(32),
+        sa.ForeignKey("comments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("voter", sa.String(80), primary_key=True),
+    sa.Column("reaction", sa.String(32), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_reactions_voter", "voter"),
 )
 
 thread_events = sa.Table(
@@ -218,6 +251,8 @@ comment_reports = sa.Table(
     sa.Column("reporter", sa.String(80), primary_key=True),
     sa.Column("reason", sa.Text, nullable=False, server_default=""),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+    # Migration 0018: one of domain.moderation.REPORT_CATEGORIES; None for older reports.
+    sa.Column("category", sa.String(20)),
 )
 
 audit_log = sa.Table(
@@ -250,6 +285,8 @@ subscriptions = sa.Table(
     sa.Column("confirmed_us", sa.BigInteger),
     # Batching: the next "new comments" mail of this subscription may not leave before this time.
     sa.Column("next_digest_us", sa.BigInteger, nullable=False, server_default="0"),
+    # Migration 0018: the widget's language when the reader subscribed; their mail speaks it.
+    sa.Column("lang", sa.String(8), nullable=False, server_default=""),
     sa.UniqueConstraint("site_id", "email_hash", "kind", "scope"),
     sa.Index("ix_subscriptions_site_id_kind_scope", "site_id", "kind", "scope"),
     sa.Index("ix_subscriptions_email_hash", "email_hash"),
@@ -281,7 +318,7 @@ outbox = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Column("sent_us", sa.BigInteger),
     sa.Column("last_error", sa.Text),
-    # Webhook deliveries (migration 0018): the HTTP status of the latest try, None without one.
+    # Webhook deliveries (migration 0022): the HTTP status of the latest try, None without one.
     sa.Column("response_code", sa.Integer),
     sa.Index("ix_outbox_status_available_us", "status", "available_us"),
     sa.Index("ix_outbox_subscription_id", "subscription_id"),
@@ -289,7 +326,7 @@ outbox = sa.Table(
     sa.Index("ix_outbox_kind_recipient", "kind", "recipient"),
 )
 
-# Chat alerts to staff (migration 0018): one row per site; secrets inside are sealed.
+# Chat alerts to staff (migration 0022): one row per site; secrets inside are sealed.
 chat_alerts = sa.Table(
     "chat_alerts",
     metadata,
@@ -300,7 +337,7 @@ chat_alerts = sa.Table(
     sa.Column("updated_us", sa.BigInteger, nullable=False),
 )
 
-# Webhook endpoints (migration 0018); their deliveries are outbox rows of kind "webhook".
+# Webhook endpoints (migration 0022); their deliveries are outbox rows of kind "webhook".
 webhook_endpoints = sa.Table(
     "webhook_endpoints",
     metadata,
@@ -559,4 +596,43 @@ media_blobs = sa.Table(
     sa.Column("media_type", sa.String(40), nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+)
+
+# Migration 0020: what staff write about a reader, and the EU Digital Services Act's records.
+# A reader is known by their comments' identity on one site: "email:<digest>" or, for a guest
+# without an address, "ip:<digest>" (the same digests bans use; never a raw address).
+reader_notes = sa.Table(
+    "reader_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("author_key", sa.String(80), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(254), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_reader_notes_site_author", "site_id", "author_key", "created_us"),
+    # One staff member writes one note at a time: importing an export twice adds nothing.
+    sa.UniqueConstraint("site_id", "author_key", "created_us", "created_by"),
+)
+
+# Art. 16 notices. No foreign key to the comment: the notice outlives a removed comment for
+# transparency reports; the comment's text at the time is kept with it.
+dsa_notices = sa.Table(
+    "dsa_notices",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("comment_id", sa.String(32), nullable=False),
+    sa.Column("comment_body", sa.Text, nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("explanation", sa.Text, nullable=False),
+    sa.Column("notifier_name", sa.String(100), nullable=False),
+    sa.Column("notifier_email", sa.String(320), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("decision_reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("decided_by", sa.String(254)),
+    sa.Column("decided_us", sa.BigInteger),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Index("ix_dsa_notices_site_created", "site_id", "created_us"),
+    sa.Index("ix_dsa_notices_status", "status", "created_us"),
 )

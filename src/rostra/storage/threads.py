@@ -4,18 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rostra.domain.threads import Thread
-from rostra.domain.times import to_us
+from rostra.domain.comments import CommentStatus
+from rostra.domain.reactions import site_reactions
+from rostra.domain.threads import Thread, ThreadSettings
+from rostra.domain.times import from_us, to_us
 from rostra.services.clock import SystemClock
 from rostra.storage.prebuilt import prebuilt
-from rostra.storage.tables import sites, threads
+from rostra.storage.tables import comments, sites, threads
 from rostra.storage.thread_turns import HeldThreads
+
+# The thread's published picks, through the partial index of picked comments: nearly always
+# an empty range.
+_FEATURED_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(comments)
+    .where(
+        comments.c.thread_id == threads.c.id,
+        comments.c.featured_us.is_not(None),
+        comments.c.status == CommentStatus.PUBLISHED.value,
+    )
+    .correlate(threads)
+    .scalar_subquery()
+)
 
 THREAD_COLUMNS = (
     threads.c.id,
@@ -24,6 +41,12 @@ THREAD_COLUMNS = (
     threads.c.title,
     threads.c.comment_count,
     threads.c.version,
+    sites.c.reactions.label("site_reactions"),
+    threads.c.settings,
+    threads.c.created_us,
+    # The site's read-only age, from its moderation settings (JSON on both databases).
+    sites.c.moderation["read_only_after_days"].as_integer().label("read_only_days"),
+    _FEATURED_COUNT.label("featured_count"),
 )
 
 
@@ -43,7 +66,19 @@ _ADJUST_COUNT = prebuilt(
 
 
 def _thread(row: Any) -> Thread:
-    return Thread(row.id, row.site, row.page, row.title, row.comment_count, row.version)
+    return Thread(
+        row.id,
+        row.site,
+        row.page,
+        row.title,
+        row.comment_count,
+        row.version,
+        site_reactions(row.site_reactions),
+        settings=ThreadSettings.from_json(row.settings),
+        created_at=from_us(row.created_us),
+        read_only_days=row.read_only_days or 0,
+        featured_count=row.featured_count or 0,
+    )
 
 
 class SqlThreadRepository:
@@ -64,6 +99,19 @@ class SqlThreadRepository:
         result = await self._conn.execute(self._select().where(threads.c.id == thread_id))
         return _thread(result.one())
 
+    async def find_by_id(self, thread_id: int) -> Thread | None:
+        if not 0 < thread_id < 2**31:  # the column is a 32-bit integer on PostgreSQL
+            return None
+        row = (await self._conn.execute(self._select().where(threads.c.id == thread_id))).first()
+        return _thread(row) if row else None
+
+    async def set_settings(self, thread_id: int, settings: ThreadSettings) -> None:
+        await self._conn.execute(
+            threads.update()
+            .where(threads.c.id == thread_id)
+            .values(settings=None if settings.is_default else settings.to_json())
+        )
+
     async def lock(self, thread_id: int) -> None:
         if self._conn.dialect.name == "sqlite":
             return  # a write transaction there (BEGIN IMMEDIATE) already excludes every other
@@ -74,7 +122,9 @@ class SqlThreadRepository:
         )
         self._held.locked(thread_id)
 
-    async def get_or_create(self, site: str, page: str, title: str | None) -> Thread:
+    async def get_or_create(
+        self, site: str, page: str, title: str | None, now: datetime | None = None
+    ) -> Thread:
         # Nearly always found: a thread exists after its first comment.
         thread = await self.find(site, page)
         if thread is None:
@@ -84,7 +134,10 @@ class SqlThreadRepository:
             await self._conn.execute(
                 insert(threads)
                 .values(
-                    site_id=site_id, page=page, title=title, created_us=to_us(SystemClock().now())
+                    site_id=site_id,
+                    page=page,
+                    title=title,
+                    created_us=to_us(now or SystemClock().now()),
                 )
                 .on_conflict_do_nothing(index_elements=["site_id", "page"])
             )

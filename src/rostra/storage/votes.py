@@ -9,7 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rostra.domain.times import to_us
 from rostra.services.clock import SystemClock
+from rostra.storage.id_lists import in_list
+from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import votes
+
+# A reader's own votes among a page's comments.
+_FOR_VOTER = prebuilt(
+    sa.select(votes.c.comment_id, votes.c.value).where(
+        votes.c.voter == sa.bindparam("voter"), in_list(votes.c.comment_id, "ids")
+    )
+)
 
 
 class SqlVoteRepository:
@@ -43,9 +52,5 @@ class SqlVoteRepository:
     async def for_voter(self, voter: str, comment_ids: Sequence[str]) -> dict[str, int]:
         if not comment_ids:
             return {}
-        result = await self._conn.execute(
-            sa.select(votes.c.comment_id, votes.c.value).where(
-                votes.c.voter == voter, votes.c.comment_id.in_(list(comment_ids))
-            )
-        )
+        result = await self._conn.execute(_FOR_VOTER, {"voter": voter, "ids": list(comment_ids)})
         return {row.comment_id: row.value for row in result}

@@ -67,7 +67,7 @@ def create_app(
             "encoded_pages": Provide(provide_encoded_pages, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        # Issue 23: JSON bodies' media type and depth are checked before decoding, and cached
+        # JSON bodies' media type and depth are checked before decoding, and cached
         # answers keep no per-request headers.
         request_class=JsonRequest,
         stores={"response_cache": ContentOnlyStore()},
@@ -85,15 +85,15 @@ def create_app(
             render_plugins=[JsonRenderPlugin()],
         ),
         debug=debug,
-        logging_config=None,  # issue 12: rostra.web.logs configures logging, once per process
+        logging_config=None,  # rostra.web.logs configures logging, once per process
     )
     inner: Any = SettledAnswers(app, services.answer_token, SETTLED_ROUTES)
-    # Issue 23: non-canonical paths are refused before anything decides on the path, and the
+    # Non-canonical paths are refused before anything decides on the path, and the
     # origin rules are chosen by the route that will run, not by the path's prefix.
     secured = SecurityHeaders(
         CanonicalPaths(SiteOriginCors(inner, services.sites.allowed_origins, route_of(app)))
     )
-    # issue 12: request ids, one log line and metrics per request, outside everything else
+    # Request ids, one log line and metrics per request, outside everything else
     recorder = services.metrics.recorder if services.metrics is not None else NoMetrics()
     keyring = services.keyring
     return RequestObserver(

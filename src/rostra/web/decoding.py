@@ -5,7 +5,7 @@ wrong types refused, so handlers take the decoded JSON unvalidated (``Body[T]``,
 documents ``T`` in the OpenAPI schema) and convert it strictly here.
 
 Before any of that, ``JsonRequest`` (the app's request class) refuses what should never reach
-the decoder (issue 23): a body that is not sent as JSON (415), and one nested deeper than
+the decoder: a body that is not sent as JSON (415), and one nested deeper than
 ``MAX_JSON_DEPTH``, found by counting brackets, which costs microseconds where decoding 10,000
 levels cost a second and ended in a ``RecursionError``.
 """

@@ -69,11 +69,16 @@ MISSING_PARAMETER = re.compile(r"Missing required \w* ?parameter '([^']+)'")
 
 
 def error_response(
-    status: int, code: str, message: str, field: str | None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    field: str | None,
+    headers: dict[str, str] | None = None,
+    retry_after: int | None = None,
 ) -> Response[Any]:
     """An error answer in the contract's shape."""
     return Response(
-        ErrorBody(Error(code=code, message=message, field=field)),
+        ErrorBody(Error(code=code, message=message, field=field, retry_after=retry_after)),
         status_code=status,
         headers=headers,
         media_type="application/json",
@@ -84,9 +89,13 @@ def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response
     """Expected failures raised by the services."""
     status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
     headers = None
+    retry_after = None
     if isinstance(exc, RateLimitedError):
-        headers = {"Retry-After": str(math.ceil(exc.retry_after))}
-    return error_response(status, exc.code, exc.message, exc.field, headers=headers)
+        retry_after = math.ceil(exc.retry_after)
+        headers = {"Retry-After": str(retry_after)}
+    return error_response(
+        status, exc.code, exc.message, exc.field, headers=headers, retry_after=retry_after
+    )
 
 
 ERROR_RESPONSES = {

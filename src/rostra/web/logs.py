@@ -1,4 +1,4 @@
-"""Log output for every process (issue 12): JSON lines for collectors, or console text.
+"""Log output for every process: JSON lines for collectors, or console text.
 
 structlog writes Rostra's own events; the standard library's records (uvicorn's start-up and
 error lines, libraries) go through the same processors, so with ``ROSTRA_LOG_FORMAT=json``

@@ -1,4 +1,4 @@
-"""``Metrics`` on prometheus-client: counters, histograms and the text exposition (issue 12).
+"""``Metrics`` on prometheus-client: counters, histograms and the text exposition.
 
 One ``PrometheusMetrics`` per app, on a registry of its own (no module-level state). With
 ``multiprocess_dir`` (``rostra serve --workers N`` sets ``PROMETHEUS_MULTIPROC_DIR`` before the

@@ -1,4 +1,4 @@
-"""What a cached answer may keep: its body and the headers that describe it (issue 23).
+"""What a cached answer may keep: its body and the headers that describe it.
 
 An answer replayed to another caller must not carry the first caller's CORS headers, cookies
 or request id. The middlewares no longer change a response message once sent (a cache may

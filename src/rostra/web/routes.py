@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from litestar.handlers import HTTPRouteHandler
 
-from rostra.web import demo_pages, pages
+from rostra.web import demo_pages, notice_page, pages
 from rostra.web.admin import accounts as admin_accounts
 from rostra.web.admin import campaigns as admin_campaigns
+from rostra.web.admin import context as admin_context
 from rostra.web.admin import integrations as admin_integrations
+from rostra.web.admin import threads as admin_threads
 from rostra.web.admin import views as admin
 from rostra.web.api import (
     accounts,
@@ -15,6 +17,8 @@ from rostra.web.api import (
     avatars,
     campaigns,
     comments,
+    dsa,
+    editorial,
     events,
     feeds,
     health,
@@ -23,6 +27,7 @@ from rostra.web.api import (
     metrics,
     moderation,
     oidc,
+    reader_history,
     staff_auth,
     subscriptions,
     votes,
@@ -35,6 +40,8 @@ API_ROUTES: list[HTTPRouteHandler] = [
     comments.edit_comment,  # PATCH  /api/v1/comments/{id}
     comments.delete_comment,  # DELETE /api/v1/comments/{id}
     votes.cast_vote,  # POST   /api/v1/comments/{id}/vote
+    votes.react,  # POST   /api/v1/comments/{id}/reaction
+    comments.mentionable,  # GET    /api/v1/mentions
     comments.count_comments,  # POST   /api/v1/counts
     comments.preview,  # POST   /api/v1/preview
     events.thread_events,  # GET    /api/v1/events
@@ -65,12 +72,24 @@ API_ROUTES: list[HTTPRouteHandler] = [
     moderation.ban,  # POST   /api/v1/moderation/comments/{id}/ban
     moderation.pin,  # POST   /api/v1/moderation/comments/{id}/pin
     moderation.unpin,  # DELETE /api/v1/moderation/comments/{id}/pin
+    editorial.feature,  # POST   /api/v1/moderation/comments/{id}/feature
+    editorial.unfeature,  # DELETE /api/v1/moderation/comments/{id}/feature
+    editorial.find_thread,  # GET    /api/v1/moderation/threads
+    editorial.make_thread,  # POST   /api/v1/moderation/threads
+    editorial.thread_settings,  # GET    /api/v1/moderation/threads/{id}
+    editorial.update_thread_settings,  # PATCH  /api/v1/moderation/threads/{id}
     moderation.bulk,  # POST   /api/v1/moderation/bulk
     moderation.list_bans,  # GET    /api/v1/moderation/bans
     moderation.lift_ban,  # DELETE /api/v1/moderation/bans/{id}
     moderation.audit,  # GET    /api/v1/moderation/audit
     moderation.site_settings,  # GET    /api/v1/moderation/sites/{site}/settings
     moderation.update_site_settings,  # PUT    /api/v1/moderation/sites/{site}/settings
+    reader_history.author_history,  # GET    /api/v1/moderation/comments/{id}/author
+    reader_history.add_note,  # POST   /api/v1/moderation/comments/{id}/author/notes
+    dsa.send_notice,  # POST   /api/v1/dsa/notices
+    dsa.list_notices,  # GET    /api/v1/moderation/dsa/notices
+    dsa.decide_notice,  # POST   /api/v1/moderation/dsa/notices/{id}/decision
+    dsa.export_notices,  # GET    /api/v1/moderation/dsa/export
     campaigns.get_campaign,  # GET    /api/v1/campaigns/{site}
     campaigns.start_checkout,  # POST   /api/v1/campaigns/{site}/checkout
     campaigns.campaign_events,  # GET    /api/v1/campaigns/{site}/events
@@ -120,6 +139,9 @@ def route_table(*, demo: bool, demo_pages_on: bool = False) -> list[HTTPRouteHan
         *admin.ADMIN_ROUTES,
         *admin_campaigns.ROUTES,
         *admin_accounts.ROUTES,  # issue 10: reader-account settings, deletion on request
+        *admin_threads.ROUTES,  # per-article settings and editor's picks
+        *admin_context.ROUTES,  # author history and notes, EU DSA notices
+        *notice_page.ROUTES,  # EU DSA notices from anyone: /dsa/notice
         *admin_integrations.ROUTES,  # webhooks: endpoints, deliveries
         start_page,
     ]

@@ -19,6 +19,7 @@ from rostra.domain.comments import (
     MAX_URL_LENGTH,
 )
 from rostra.domain.images import MAX_ALT_LENGTH
+from rostra.domain.reactions import MAX_REACTION_LENGTH
 from rostra.domain.threads import MAX_PAGE_LENGTH, MAX_TITLE_LENGTH
 
 Page = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PAGE_LENGTH)]
@@ -27,12 +28,14 @@ Body = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_BODY_LENGTH)]
 Offset = Annotated[int, msgspec.Meta(ge=0, le=MAX_OFFSET)]
 
 
-class Error(msgspec.Struct):
+class Error(msgspec.Struct, omit_defaults=True):
     """What went wrong: a stable snake_case code, a sentence, and the field to blame."""
 
     code: str
     message: str
     field: str | None
+    # 429 only: seconds until the reader may try again (also the Retry-After header).
+    retry_after: int | None = None
 
 
 class ErrorBody(msgspec.Struct):
@@ -98,6 +101,8 @@ class CommentIn(msgspec.Struct):
     author_url: Annotated[str, msgspec.Meta(max_length=MAX_URL_LENGTH)] | None = None
     anchor: AnchorIn | None = None
     notify: Literal["none", "replies", "all"] = "none"
+    # The widget's language: the mail a "Notify of" choice brings speaks it.
+    lang: Annotated[str, msgspec.Meta(max_length=35)] | None = None
     images: Annotated[list[str | ImageIn], msgspec.Meta(max_length=MAX_IMAGES)] = []
     website2: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
     # Milliseconds between opening the form and sending it (screening's minimum-time rule).
@@ -114,6 +119,33 @@ class VoteIn(msgspec.Struct, forbid_unknown_fields=True):
     """Up (1), down (-1) or withdraw (0)."""
 
     value: Literal[1, -1, 0]
+
+
+class ReactionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """One of the site's reactions (``thread.reactions`` of a thread page), or null to take
+    the caller's reaction back."""
+
+    reaction: Annotated[str, msgspec.Meta(max_length=MAX_REACTION_LENGTH)] | None
+
+
+class ReactionsOut(msgspec.Struct):
+    """A comment's reaction counts, most chosen first, after the caller's reaction."""
+
+    reactions: dict[str, int]
+    my_reaction: str | None
+
+
+class MentionableOut(msgspec.Struct):
+    """Someone who wrote in the thread, by the name shown, and their latest comment there."""
+
+    name: str
+    comment_id: str
+
+
+class MentionablesOut(msgspec.Struct):
+    """The thread's authors a reader may mention, most recent first (no addresses)."""
+
+    authors: list[MentionableOut]
 
 
 class CountsIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -168,6 +200,11 @@ class CommentOut(msgspec.Struct):
     anchor: AnchorOut | None
     images: list[ImageOut]
     pinned: bool = False  # staff pinned it first on the thread (issue 5)
+    # Reaction counts, most chosen first, and the caller's own reaction.
+    reactions: dict[str, int] = msgspec.field(default_factory=dict)
+    my_reaction: str | None = None
+    featured: bool = False  # an editor's pick: shown in the Featured tab, with a badge
+    featured_note: str | None = None  # the editor's few words on the pick
 
 
 class AuthoredCommentOut(CommentOut):
@@ -184,13 +221,28 @@ class PostedCommentOut(AuthoredCommentOut):
     editable_until: str = ""
 
 
-class ThreadOut(msgspec.Struct):
+class ThreadSettingsOut(msgspec.Struct):
+    """What the newsroom decided for this article (docs/editorial-controls.md)."""
+
+    closed: bool  # no new comments or replies: by staff, or the site's read-only age
+    premoderated: bool  # every new comment waits for a moderator
+    images: bool  # readers may attach images
+    slow_mode_minutes: int  # one comment per reader per this many minutes; 0: off
+    message_html: str | None  # the newsroom's message above the thread, sanitized
+    featured_count: int  # editor's picks: the Featured tab shows when there are any
+
+
+class ThreadOut(msgspec.Struct, omit_defaults=True):
     """The thread a page of comments belongs to."""
 
     site: str
     page: str
     title: str | None
     comment_count: int
+    # The reactions its site offers readers, in the order shown; empty: none.
+    reactions: list[str] = msgspec.field(default_factory=list)
+    # Left out while the article is like every other of its site and nothing is featured.
+    settings: ThreadSettingsOut | None = None
 
 
 class ThreadPageOut(msgspec.Struct):
@@ -311,6 +363,49 @@ class StaffSessionOut(msgspec.Struct):
     csrf_token: str
 
 
+class ThreadIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An article of a site: its path, its address on the site, or its thread's id."""
+
+    site: SiteName
+    page: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
+
+
+class ThreadSettingsIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Changes to one article's settings; a field left out stays as it is."""
+
+    closed: bool | None = None
+    premoderated: bool | None = None
+    images: bool | None = None
+    slow_mode_minutes: int | None = None  # 0 turns slow mode off; at most 1,440
+    message: str | None = None  # Markdown, up to 2,000 characters; "" removes it
+    reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None  # for the audit log
+
+
+class StaffThreadOut(msgspec.Struct):
+    """One article's thread and its settings, as staff see them."""
+
+    id: int
+    site: str
+    page: str
+    title: str | None
+    comment_count: int
+    closed: bool  # taking no comments now: closed by staff or by the read-only age
+    closed_by_staff: bool
+    read_only_from: str | None  # when the site's read-only age closes it (None: never)
+    premoderated: bool
+    images: bool
+    slow_mode_minutes: int
+    message: str  # the Markdown source
+    message_html: str | None
+    featured_count: int
+
+
+class FeatureIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An editor's pick and its optional note (up to 500 characters, shown with it)."""
+
+    note: str | None = None
+
+
 class ModerationNoteIn(msgspec.Struct, forbid_unknown_fields=True):
     """Why staff decided (optional, kept in the audit log)."""
 
@@ -362,6 +457,8 @@ class QueueItemOut(msgspec.Struct):
     page: str
     report_count: int
     report_reasons: list[str]
+    # Reports per category (spam, abuse, off_topic, misinformation, other), for those that gave one.
+    report_categories: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class QueueOut(msgspec.Struct):
@@ -419,12 +516,19 @@ class ModerationSettingsIO(msgspec.Struct, forbid_unknown_fields=True):
     report_threshold: int = 3
     # A screen category's own hold threshold, e.g. {"spam": 0.8}; others use hold_threshold.
     category_holds: dict[str, Any] = {}  # checked by the domain, which names the field
+    # Threads take no new comments this many days after their first comment; 0: never.
+    read_only_after_days: int = 0
+    # Mode pre_first_time: approved comments (since the last rejection) that earn trust, and
+    # the days without a rejection it also needs.
+    trust_approved: int = 1
+    trust_clean_days: int = 30
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A reader's report of a comment; the reason is optional."""
+    """A reader's report of a comment: what it is (``category``) and a note; both optional."""
 
     reason: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    category: Literal["spam", "abuse", "off_topic", "misinformation", "other"] | None = None
 
 
 class ReportOut(msgspec.Struct):
@@ -442,6 +546,8 @@ class SubscriptionIn(msgspec.Struct, forbid_unknown_fields=True):
     page: str
     email: str
     kind: Literal["all", "replies"]
+    # The widget's language (de, fr, pt-BR …): the confirmation mail and later ones speak it.
+    lang: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
 
 class SubscriptionAcceptedOut(msgspec.Struct):
@@ -592,12 +698,146 @@ class EmailLinkIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(max_length=MAX_EMAIL_LENGTH)]
     name: Annotated[str, msgspec.Meta(max_length=MAX_NAME_LENGTH * 2)]
     page_url: Annotated[str, msgspec.Meta(max_length=2048)]
+    # The widget's language: the mail with the link speaks it.
+    lang: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
 
 class EmailLinkSentOut(msgspec.Struct):
     """Always ``sent``: the same answer for every address."""
 
     status: str
+
+
+# Deciding with context: an author's record on a site, and staff notes on readers.
+class AuthoredCommentSummaryOut(msgspec.Struct):
+    """One of the author's comments, as the history lists it (the text's start)."""
+
+    id: str
+    page: str
+    excerpt: str
+    status: str
+    created_at: str
+
+
+class PastDecisionOut(msgspec.Struct):
+    """A staff decision on one of the author's comments."""
+
+    comment_id: str
+    verdict: str
+    reason: str
+    actor: str
+    created_at: str
+
+
+class ReaderNoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A note on a comment's author, for all staff."""
+
+    body: str
+
+
+class ReaderNoteOut(msgspec.Struct):
+    """A staff member's note on a reader."""
+
+    id: int
+    body: str
+    created_by: str
+    created_at: str
+
+
+class TrustOut(msgspec.Struct):
+    """Whether the author skips first-time review (mode pre_first_time), and why."""
+
+    trusted: bool
+    approved_since_rejection: int
+    needed: int
+    last_rejection: str | None
+    clean_days: int
+
+
+class HistoryBanOut(msgspec.Struct):
+    """A ban on the author's email or address digest, in force or expired."""
+
+    id: int
+    kind: str
+    reason: str
+    created_at: str
+    expires_at: str | None
+    created_by: str
+    in_force: bool
+
+
+class AuthorHistoryOut(msgspec.Struct):
+    """A comment author's record on its site: counts by status, account age (``first_seen``:
+    the account's creation, else the first comment), latest comments, staff decisions, bans,
+    notes and trust. ``identified_by`` says what ties the comments together: ``account``,
+    ``email`` or ``address`` (a digest of the network address; never shown)."""
+
+    site: str
+    author_name: str
+    identified_by: str
+    counts: dict[str, int]
+    first_seen: str | None
+    comments: list[AuthoredCommentSummaryOut]
+    decisions: list[PastDecisionOut]
+    bans: list[HistoryBanOut]
+    notes: list[ReaderNoteOut]
+    trust: TrustOut
+
+
+# EU Digital Services Act, Art. 16 notice and action.
+class NoticeIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A notice that a comment is illegal. ``category`` is one of illegal_hate_speech,
+    defamation, privacy_violation, terrorist_content, child_sexual_abuse_material,
+    intellectual_property, scam_fraud, other; ``good_faith`` must be true."""
+
+    comment_id: str | None = None
+    category: str | None = None
+    explanation: str | None = None
+    name: str | None = None
+    email: str | None = None
+    good_faith: bool = False
+
+
+class NoticeReceivedOut(msgspec.Struct):
+    """The acknowledgement: the notice's reference; ``mailed`` when a copy goes by email."""
+
+    reference: str
+    status: str
+    mailed: bool
+    message: str
+
+
+class NoticeOut(msgspec.Struct):
+    """A notice as staff see it."""
+
+    id: str
+    site: str
+    comment_id: str
+    comment_body: str
+    category: str
+    category_label: str
+    explanation: str
+    notifier_name: str
+    notifier_email: str
+    status: str
+    decision_reason: str
+    decided_by: str | None
+    decided_at: str | None
+    created_at: str
+
+
+class NoticesOut(msgspec.Struct):
+    """Notices, oldest first."""
+
+    notices: list[NoticeOut]
+    next_offset: int | None
+
+
+class NoticeDecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Remove the comment or keep it, with the reasons the notifier is sent."""
+
+    action: Literal["remove", "keep"]
+    reason: str
 
 
 # Webhooks: endpoints a site registers and their deliveries (docs/integrations.md).

@@ -4,6 +4,7 @@
 // popup), or a mailed link's #rostra-signin= fragment.
 import { client, session } from "./api.js";
 import { h, store } from "./dom.js";
+import { i18n, tables, want } from "./i18n.js";
 
 const base = new URL("..", import.meta.url).href.replace(/\/$/, "");
 const api = client(base);
@@ -13,9 +14,38 @@ const CSS = ":host{display:block;font:14px/1.4 system-ui,sans-serif;margin:0 0 8
   "button{font:inherit;background:none;border:0;padding:0;color:inherit;text-decoration:underline;cursor:pointer}";
 
 let bar;
+const STR = {
+  a_with: "Sign in with {name}",
+  a_failed: "Sign-in failed.",
+  a_check: "Check your email for the sign-in link.",
+  a_noSend: "Could not send the link.",
+  a_send: "Email me a sign-in link",
+  a_picture: "Picture",
+  a_upload: "Upload failed.",
+  a_as: "Signed in as {name}",
+  a_pic: "Change picture",
+  a_nopic: "Remove picture",
+  a_mine: "My comments",
+  a_data: "Download my data",
+  a_delete: "Delete my account",
+  a_out: "Sign out",
+  a_none: "No comments yet.",
+  a_sure: "Delete your account and personal data? Your comments are removed or anonymized.",
+};
+for (const k in STR) tables.en[k] ??= STR[k];
+let L = i18n();
+let lang = "en";
+const t = (k, v) => L.t(k, v);
+// The bar speaks the thread's language (data-lang, the loader's, else the page's).
+async function speak() {
+  lang = document.querySelector("#rostra-thread")?.dataset.lang || document.querySelector("script[src*='widget.js']")?.dataset.lang || document.documentElement.lang || "en";
+  await want(base, lang);
+  L = i18n(lang);
+}
 
 /** Sign in with ``token`` (a JWT the publisher signed for this reader); resolves to the reader. */
 export async function login(token, site) {
+  await speak();
   const host = document.querySelector("#rostra-thread");
   site ||= host?.dataset.site;
   let s;
@@ -33,6 +63,7 @@ export async function login(token, site) {
 /** From the loader: the page's SSO token, a mailed link's token in the URL fragment, or
  * (``data-sign-in="email"``) the open session or else a form asking for a link. */
 export async function start(host, d) {
+  await speak();
   const m = /[#&]rostra-signin=([^&]+)/.exec(location.hash);
   if (d.ssoToken) return login(d.ssoToken, d.site);
   if (m) {
@@ -45,7 +76,7 @@ export async function start(host, d) {
     const mail = d.signIn?.includes("email");
     const p = (await api.get(`/auth/oidc?site=${encodeURIComponent(d.site)}`).catch(() => null))?.provider;
     const root = p || mail ? mountBar(host) : null;
-    if (p) root.append(h("p", {}, h("button", { type: "button", onclick: () => popup(host, d.site, p) }, `Sign in with ${p.name}`)));
+    if (p) root.append(h("p", {}, h("button", { type: "button", onclick: () => popup(host, d.site, p) }, t("a_with", { name: p.name }))));
     if (mail) form(root, d.site);
   }
 }
@@ -64,7 +95,7 @@ function popup(host, site, p) {
       use(await api.post("/auth/oidc/redeem", { site, token: e.data.token }), host);
       host.dispatchEvent(new CustomEvent("rostra:signed-in", { bubbles: true }));
     } catch (err) {
-      bar?.shadowRoot?.append(h("p", { role: "alert" }, err.message || "Sign-in failed."));
+      bar?.shadowRoot?.append(h("p", { role: "alert" }, err.message || t("a_failed")));
     }
   };
   addEventListener("message", done);
@@ -80,18 +111,18 @@ function use(s, host) {
 }
 
 function form(root, site) {
-  const email = h("input", { type: "email", name: "email", required: true, placeholder: "Email", "aria-label": "Email" });
-  const name = h("input", { name: "name", required: true, maxlength: 100, placeholder: "Name", "aria-label": "Name" });
+  const email = h("input", { type: "email", name: "email", required: true, autocomplete: "email", placeholder: t("email"), "aria-label": t("email") });
+  const name = h("input", { name: "name", required: true, maxlength: 100, autocomplete: "name", placeholder: t("name"), "aria-label": t("name") });
   const note = h("span", { role: "status" });
   const f = h("form", { onsubmit: async (e) => {
     e.preventDefault();
     try {
-      await api.post("/auth/email", { site, email: email.value, name: name.value, page_url: location.href.split("#")[0] });
-      note.textContent = "Check your email for the sign-in link.";
+      await api.post("/auth/email", { site, email: email.value, name: name.value, page_url: location.href.split("#")[0], lang });
+      note.textContent = t("a_check");
     } catch (err) {
-      note.textContent = err.message || "Could not send the link.";
+      note.textContent = L.err(err) || t("a_noSend");
     }
-  } }, name, email, h("button", { type: "submit" }, "Email me a sign-in link"), note);
+  } }, name, email, h("button", { type: "submit" }, t("a_send")), note);
   root.append(f);
 }
 
@@ -111,7 +142,7 @@ function ended() {
 
 function mountBar(host) {
   bar?.remove();
-  bar = h("div", { class: "rostra-account" });
+  bar = h("div", { class: "rostra-account", dir: L.rtl && "rtl" });
   host.before(bar);
   const root = bar.attachShadow({ mode: "open" });
   root.append(h("style", {}, CSS));
@@ -124,16 +155,17 @@ function show(host, reader) {
   const btn = (text, onclick) => h("button", { type: "button", onclick }, text);
   const note = h("span", { role: "status" });
   const file = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp,image/gif", hidden: true,
-    "aria-label": "Picture", onchange: () => picture(host, file.files[0], note).catch((e) => { note.textContent = e.message || "Upload failed."; }) });
+    "aria-label": t("a_picture"), onchange: () => picture(host, file.files[0], note).catch((e) => { note.textContent = e.message || t("a_upload"); }) });
+  const [pre, post] = t("a_as").split("{name}");
   mountBar(host).append(h("p", {},
     reader.avatar && h("img", { src: reader.avatar, alt: "", referrerpolicy: "no-referrer" }),
-    h("span", {}, "Signed in as ", h("strong", {}, reader.name)),
-    file, btn("Change picture", () => file.click()),
-    btn("Remove picture", () => api.del("/me/avatar").then((r) => show(host, r)).catch(() => {})), note,
-    btn("My comments", () => mine(list).catch(() => {})),
-    btn("Download my data", () => download().catch(() => {})),
-    btn("Delete my account", () => forget().catch(() => {})),
-    btn("Sign out", () => logout().catch(() => {}))), list);
+    h("span", {}, pre, h("strong", {}, reader.name), post),
+    file, btn(t("a_pic"), () => file.click()),
+    btn(t("a_nopic"), () => api.del("/me/avatar").then((r) => show(host, r)).catch(() => {})), note,
+    btn(t("a_mine"), () => mine(list).catch(() => {})),
+    btn(t("a_data"), () => download().catch(() => {})),
+    btn(t("a_delete"), () => forget().catch(() => {})),
+    btn(t("a_out"), () => logout().catch(() => {}))), list);
 }
 
 // An uploaded picture (multipart, so not through api.js's JSON calls); the server crops it.
@@ -143,7 +175,7 @@ async function picture(host, f, note) {
   body.append("file", f);
   const res = await fetch(`${base}/api/v1/me/avatar`, { method: "POST", body, credentials: "include", headers: { "X-CSRF-Token": session.csrf } });
   const data = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(data?.error?.message || "Upload failed.");
+  if (!res.ok) throw new Error(data?.error?.message || t("a_upload"));
   session.reader = data;
   show(host, data);
 }
@@ -154,7 +186,7 @@ async function mine(list) {
   if (list.hidden) return;
   const d = await api.get("/me/comments?limit=20");
   list.replaceChildren(...d.comments.map((c) => h("li", {}, h("time", {}, c.created_at.slice(0, 10)), ` ${c.page}: `, c.body.slice(0, 140))));
-  if (!d.comments.length) list.append(h("li", {}, "No comments yet."));
+  if (!d.comments.length) list.append(h("li", {}, t("a_none")));
 }
 
 // The export comes through fetch: the session cookie is partitioned to this page's site.
@@ -166,7 +198,7 @@ async function download() {
 }
 
 async function forget() {
-  if (!confirm("Delete your account and personal data? Your comments are removed or anonymized.")) return;
+  if (!confirm(t("a_sure"))) return;
   await api.del("/me");
   ended();
 }

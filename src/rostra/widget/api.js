@@ -1,7 +1,7 @@
 // JSON over fetch with cookies: the API may be on another origin, and votes use a cookie.
 import { store } from "./dom.js";
 
-// A signed-in reader (account.js, issue 10): writes carry the session's CSRF token.
+// A signed-in reader (account.js): writes carry the session's CSRF token.
 export const session = { csrf: null, reader: null };
 
 /** Client for `<base>/api/v1`; failures throw an Error with the API's code and field. */
@@ -22,7 +22,7 @@ export function client(base) {
     const data = res.status === 204 ? null : await res.json().catch(() => null);
     if (!res.ok) {
       const e = data?.error || {};
-      throw Object.assign(new Error(e.message || ""), { code: e.code || `http_${res.status}`, field: e.field || null, status: res.status });
+      throw Object.assign(new Error(e.message || ""), e, { code: e.code || `http_${res.status}`, status: res.status });
     }
     return data;
   };

@@ -17,6 +17,8 @@ export function composer(ctx, o) {
   const ta = h("textarea", {
     id: uid(), name: "body", rows: edit ? 4 : 3, maxlength: 10000, required: true,
     placeholder: edit ? null : t("prompt"), "aria-describedby": hintId,
+    // "@": mentions.js
+    oninput: (e) => e.data === "@" && import(`${ctx.base}/widget/mentions.js`).then((m) => m.attach(ta, ctx), () => {}),
   });
   ta.value = edit ? o.body : "";
   const label = h("label", { for: ta.id, class: mode === "reply" ? "rlab" : "sr" },
@@ -46,7 +48,7 @@ export function composer(ctx, o) {
       field("author_email", t("email"), { type: "email", autocomplete: "email", maxlength: 254, value: me.email }, t("optional")),
       notifyBox(h("div", { class: "wide", hidden: true }, h("label", { class: "lab", for: "n" + hintId }, t("notify")),
         h("select", { id: "n" + hintId, name: "notify" }, ...["none", "all", "replies"].map((v) => h("option", { value: v }, t(`n_${v}`))))))));
-    // Images (issue 8): images.js loads on the first file chosen.
+    // Images: images.js loads on the first file chosen.
     picIn = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp,image/gif", multiple: true, hidden: true, name: "file",
       onchange: async () => {
         pics ||= (await import(`${ctx.base}/widget/images.js`)).pics(ctx, picBox);
@@ -149,7 +151,7 @@ export function composer(ctx, o) {
         c = await ctx.api.post("/comments", {
           site: ctx.site, page: ctx.page, page_title: ctx.title || null, parent_id: o.parent?.id ?? null,
           author_name: author.name, author_email: author.email || null, author_url: null, body,
-          anchor: o.anchor || null, notify, website2: form.elements.website2.value,
+          anchor: o.anchor || null, notify, lang: ctx.lang, website2: form.elements.website2.value,
           elapsed_ms: began ? Date.now() - began : null,
           images: pics ? await pics.list() : [],
         });

@@ -1,5 +1,7 @@
 import { client } from "./api.js";
-import { i18n, want } from "./i18n.js";
+import { i18n, tables, want } from "./i18n.js";
+
+tables.en.label ??= { one: "{n} comment", other: "{n} comments" };
 
 /** Fill badges {el, site, page}: one request per site and 100 pages. */
 export async function count(badges, ctx) {

@@ -4,7 +4,6 @@ const en = {
   prompt: "Would love your thoughts, please comment.",
   comment: "Your comment",
   count: { one: "{n} Comment", other: "{n} Comments" },
-  label: { one: "{n} comment", other: "{n} comments" },
   sortBy: "Sort comments",
   kinds: "Which comments",
   k_inline: "Comments on passages",
@@ -38,8 +37,6 @@ const en = {
   edit: "Edit",
   editLabel: "Edit your comment",
   del: "Delete",
-  delQ: "Delete this comment?",
-  delYes: "Yes, delete",
   votes: "Votes",
   upvote: "Upvote",
   downvote: "Downvote",
@@ -50,10 +47,8 @@ const en = {
   deletedName: "Deleted",
   pending: "Your comment is awaiting moderation.",
   report: "Report",
-  reported: "Reported to the moderators",
+  illegal: "Report illegal content",
   posted: "Your comment was posted.",
-  saved: "Your changes were saved.",
-  removed: "Your comment was deleted.",
   collapse: "Collapse",
   expand: { one: "Expand {n} reply", other: "Expand {n} replies" },
   more: "Load more comments",
@@ -70,7 +65,7 @@ const en = {
   error: "Something went wrong. Please try again.",
   justNow: "just now",
 };
-export const tables = { en }; // feature modules add their English strings
+export const tables = { en }; // feature modules add their English strings, which t reads late
 
 // Other languages' tables load only for pages in them (lang-xx.js); others read English.
 export const want = (base, lang) => {
@@ -82,7 +77,8 @@ const UNITS = [["year", 31536e6], ["month", 2592e6], ["day", 864e5], ["hour", 36
 
 export function i18n(lang = "en") {
   lang = String(lang).trim() || "en";
-  const table = { ...en, ...(tables[lang] || tables[lang.split("-")[0]]) };
+  // Looked up on use: feature modules add their English strings after the thread starts.
+  const table = tables[lang] || tables[lang.split("-")[0]] || en;
   const safe = (make) => {
     try {
       return make(lang);
@@ -96,7 +92,7 @@ export function i18n(lang = "en") {
   const abs = safe((l) => new Intl.DateTimeFormat(l, { dateStyle: "long", timeStyle: "short" }));
 
   const t = (key, vars = {}) => {
-    let s = table[key] ?? key;
+    let s = table[key] ?? en[key] ?? key;
     if (typeof s === "object") s = s[plural.select(vars.n ?? 0)] ?? s.other;
     return s.replace(/\{(\w+)\}/g, (_, k) => (typeof vars[k] === "number" ? num.format(vars[k]) : vars[k] ?? ""));
   };

@@ -2,6 +2,10 @@
 import { at, tokens } from "./api.js";
 import { composer } from "./composer.js";
 import { h } from "./dom.js";
+import { tables } from "./i18n.js";
+
+const STR = { delQ: "Delete this comment?", delYes: "Yes, delete", saved: "Your changes were saved.", removed: "Your comment was deleted." };
+for (const k in STR) tables.en[k] ??= STR[k];
 
 export function edit(T, rec, btn) {
   const { ctx, S, t, render, say } = T;

@@ -11,6 +11,7 @@ display:block;container-type:inline-size;color:var(--fg);font:var(--rostra-font-
 .sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 button,input,select,textarea{font:inherit;color:inherit;margin:0}
 button{cursor:pointer}
+.quote{color:inherit}
 :focus{outline:none}
 :focus-visible{outline:2px solid var(--a);outline-offset:2px;border-radius:4px}
 .c:focus-visible{outline-offset:6px}
@@ -58,7 +59,7 @@ ol{list-style:none;margin:0;padding:0}
 .replies>li{padding-top:1.1rem}
 .c{--hl:color-mix(in srgb,var(--a) 14%,transparent);display:flex;gap:.8rem;border-radius:4px}
 .main{flex:1;min-width:0}
-.av{flex:none;display:grid;place-items:center;width:2.5rem;height:2.5rem;border-radius:50%;background:hsl(var(--h,210) 32% 44%);color:#fff;font-size:.875rem;font-weight:700;object-fit:cover}
+.av{flex:none;display:grid;place-items:center;width:2.5rem;height:2.5rem;border-radius:50%;background:hsl(var(--h,210) 32% 34%);color:#fff;font-size:.875rem;font-weight:700;object-fit:cover}
 .replies .av{width:2rem;height:2rem;font-size:.75rem}
 .gone .av{background:var(--sf);color:var(--mu)}
 .meta{display:flex;flex-wrap:wrap;align-items:baseline;gap:.15rem .55rem;font-size:.8125rem;color:var(--mu)}

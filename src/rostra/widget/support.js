@@ -1,4 +1,4 @@
-// Reader support (issue 9): the goal bar, preset and custom amounts, and the donate button.
+// Reader support: the goal bar, preset and custom amounts, and the donate button.
 // Money stays a decimal string end to end; numbers are only used to draw and to format.
 import { client } from "./api.js";
 import { h, uid } from "./dom.js";

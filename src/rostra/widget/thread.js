@@ -53,11 +53,20 @@ export async function mount(host, options) {
   const panel = h("div", { role: "tabpanel", id: panelId, tabindex: "-1", "aria-labelledby": tabs[0].id }, info, list);
   const more = h("button", { type: "button", class: "btn more", hidden: true, onclick: loadMore }, t("more"));
   const top = composer(ctx, { mode: "new", start, done: (c) => done(c, null) });
+  const follow = h("button", { type: "button", class: "act", "data-x": "follow", "aria-expanded": "false", hidden: true }, t("notify"));
+  ctx.notifyOn.then((on) => (follow.hidden = !on));
+  // Features loaded on first use: data-x names the module (report, follow, view).
+  root.addEventListener("click", (e) => {
+    const el = e.target.closest("[data-x]");
+    if (!el || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    import(`${ctx.base}/widget/${el.dataset.x}.js`).then((m) => m.run(T, el), (e) => say(L.err(e)));
+  });
   root.append(h("section", { "aria-label": t("section"), dir: L.rtl && "rtl" },
     top.el,
     h("div", { class: "bar" }, count, kinds[0] && h("div", { role: "tablist", "aria-label": t("kinds"),
       onkeydown: (e) => /^Arrow[LR]/.test(e.key) && kinds[+(e.target === kinds[0])].focus() }, ...kinds),
-    h("div", { role: "tablist", "aria-label": t("sortBy"), onkeydown: arrows }, ...tabs)),
+    h("div", { role: "tablist", "aria-label": t("sortBy"), onkeydown: arrows }, ...tabs), follow),
     h("div", { "aria-live": "polite" }, news),
     panel, more, status, h("a", { href: `${ctx.base}/api/v1/feeds/${ctx.site}?${new URLSearchParams({ page: ctx.page })}` }, "RSS")));
 
@@ -107,9 +116,7 @@ export async function mount(host, options) {
       news.hidden = true;
       take(d);
       if (focus) panel.focus();
-      // A permalink (#comment-ID, also in notification mail) opens at its comment.
-      const target = /^#comment-([\w-]+)$/.exec(location.hash);
-      if (target && S.recs.has(target[1])) reveal(S.recs.get(target[1]));
+      go();
     } catch (e) {
       if (my !== S.seq) return;
       list.textContent = "";
@@ -121,6 +128,7 @@ export async function mount(host, options) {
     }
   }
   function take(d) {
+    if (d.thread?.reactions?.length) S.rx ||= X("reactions").then((m) => m.init(T, d.thread.reactions));
     S.pages++;
     setCount(d.thread?.comment_count ?? 0);
     S.cursor = d.next_cursor || null;
@@ -132,6 +140,8 @@ export async function mount(host, options) {
       added.push(c.id);
     }
     settle();
+    X("unread").then((m) => m.mark(T), () => {});
+    if (d.thread?.settings) import(`${ctx.base}/widget/editorial.js`).then((m) => m.on(T, d), () => {});
     return added;
   }
   async function loadMore() {
@@ -163,6 +173,12 @@ export async function mount(host, options) {
     sync(rec);
     return rec;
   }
+  // A permalink (#comment-ID, also in notification mail) opens at its comment.
+  function go() {
+    const target = /^#comment-([\w-]+)$/.exec(location.hash);
+    if (target && S.recs.has(target[1])) reveal(S.recs.get(target[1]));
+  }
+  addEventListener("hashchange", go);
   function reveal(rec) {
     root.querySelectorAll(".c.target").forEach((el) => el.classList.remove("target"));
     rec.art.classList.add("target");
@@ -215,18 +231,21 @@ export async function mount(host, options) {
           onclick: (e) => { e.preventDefault(); history.replaceState(null, "", e.currentTarget.href); reveal(rec); } },
         h("time", { datetime: c.created_at, title: L.date(c.created_at) }, L.ago(c.created_at))),
         c.edited_at && !gone && h("span", {}, t("edited"))),
-      c.anchor && !gone && h("div", { class: "md" }, h("blockquote", {}, c.anchor.exact)),
+      c.anchor && !gone && h("div", { class: "md" }, h("blockquote", {}, h("a", { href: "#", class: "quote", "data-x": "view" }, c.anchor.exact))),
       rec.body,
       !gone && c.images?.length > 0 && h("div", { class: "imgs" }, ...c.images.map((i) =>
-        h("a", { href: new URL(i.url, `${ctx.base}/`).href, target: "_blank", rel: "noopener" },
+        h("a", { href: new URL(i.url, `${ctx.base}/`).href, "data-x": "view" },
           h("img", { src: new URL(i.thumbnail_url, `${ctx.base}/`).href, alt: i.alt, width: i.thumbnail_width, height: i.thumbnail_height, loading: "lazy" })))),
       c.status === "pending" && h("p", { class: "note" }, t("pending")),
       rec.bar));
+    T.on?.(rec);
     if (had) rec.art.focus();
   }
   function actions(rec) {
     const { c } = rec;
     const bar = h("div", { class: "actions" });
+    // Loaded on first use: own.js (edit, delete), notice.js (legal notices).
+    const lazy = (m, f, b) => () => import(`${ctx.base}/widget/${m}.js`).then((x) => x[f](T, rec, b), (e) => say(L.err(e)));
     if (c.status === "published") {
       const button = (v) => h("button", { type: "button", class: v > 0 ? "up" : "down",
         "aria-label": t(v > 0 ? "upvote" : "downvote"), onclick: () => vote(rec, v) }, icon(v > 0 ? UP : DOWN));
@@ -238,24 +257,22 @@ export async function mount(host, options) {
       rec.rbtn = h("button", { type: "button", class: "act", "aria-expanded": String(S.reply?.rec === rec), onclick: () => reply(rec) }, t("reply"));
       bar.append(h("div", { class: "vote", role: "group", "aria-label": t("votes") }, rec.up1, rec.score, rec.down1), rec.rbtn);
       votes(rec);
-      // Report to the moderators (#5): one report per reader, no reason asked for.
-      const rep = h("button", { type: "button", class: "act", onclick: () => api.post(`${at(c.id)}/report`, {})
-        .then(() => { rep.textContent = t("reported"); rep.disabled = true; say(t("reported")); }, (e) => say(L.err(e))) }, t("report"));
-      bar.append(rep);
+      const ill = h("button", { type: "button", class: "act" }, t("illegal"));
+      ill.onclick = lazy("notice", "notice", ill);
+      bar.append(h("button", { type: "button", class: "act", "data-x": "report" }, t("report")), ill);
     }
     const tok = c.status !== "deleted" && tokens.get(c.id);
     if (tok) {
-      // Editing and deleting one's own comment (own.js) load on first use.
-      const own = (f, b) => () => import(`${ctx.base}/widget/own.js`).then((m) => m[f](T, rec, b), (e) => say(L.err(e)));
       const ed = h("button", { type: "button", class: "act" }, t("edit"));
       const del = h("button", { type: "button", class: "act" }, t("del"));
-      ed.onclick = own("edit", ed);
-      del.onclick = own("remove", del);
+      ed.onclick = lazy("own", "edit", ed);
+      del.onclick = lazy("own", "remove", del);
       bar.append(ed, del);
       clearTimeout(rec.timer);
       rec.timer = setTimeout(() => (ed.remove(), del.remove()), Math.min(Date.parse(tok.u) - Date.now(), 2 ** 31 - 1));
     }
     bar.append(rec.toggle);
+    S.rx?.then((f) => f(rec, bar));
     return bar;
   }
 
@@ -330,7 +347,8 @@ export async function mount(host, options) {
     say(t(c.status === "pending" ? "pending" : "posted"));
   }
 
-  const T = { ctx, S, api, t, L, render, say, drop, setCount };
+  const T = { ctx, S, api, t, L, render, say, drop, setCount, top, tabs, choose, query };
+  const X = (n) => import(`${ctx.base}/widget/${n}.js`);
   function drop(rec, focus) {
     const next = rec.li.nextElementSibling || rec.li.previousElementSibling;
     rec.li.remove();
@@ -347,37 +365,10 @@ export async function mount(host, options) {
     news.textContent = t("fresh", { n: S.fresh.size });
     news.hidden = false;
   }
-  const find = (cs, id) => {
-    for (const c of cs || []) {
-      const hit = c.id === id ? c : find(c.replies, id);
-      if (hit) return hit;
-    }
-  };
-  async function refresh(id, gone) {
-    const my = S.seq;
-    let cursor = null;
-    let found;
-    try {
-      for (let n = 0; n < S.pages && !found; n++) {
-        const d = await query(cursor);
-        if (my !== S.seq) return;
-        if (!n) setCount(d.thread?.comment_count ?? S.total);
-        found = find(d.comments, id);
-        if (!(cursor = d.next_cursor)) break;
-      }
-    } catch {
-      return;
-    }
-    const rec = S.recs.get(id);
-    if (rec && found) {
-      rec.c = { ...found };
-      render(rec);
-    } else if (rec && gone) drop(rec, false);
-  }
   function live() {
     let es;
     try {
-      es = new EventSource(`${ctx.base}/api/v1/events?${new URLSearchParams({ site: ctx.site, page: ctx.page })}`, { withCredentials: true });
+      S.es = es = new EventSource(`${ctx.base}/api/v1/events?${new URLSearchParams({ site: ctx.site, page: ctx.page })}`, { withCredentials: true });
     } catch {
       return;
     }
@@ -390,7 +381,8 @@ export async function mount(host, options) {
       }
       if (d?.id) fn(d);
     });
-    const changed = (gone) => (d) => S.recs.has(d.id) && !S.touched.delete(d.id) && refresh(d.id, gone);
+    // Another reader's edit or deletion: refresh.js
+    const changed = (gone) => (d) => S.recs.has(d.id) && !S.touched.delete(d.id) && X("refresh").then((m) => m.refresh(T, d.id, gone));
     on("comment.created", (d) => created(d.id));
     on("comment.updated", changed(false));
     on("comment.deleted", changed(true));

@@ -4,7 +4,7 @@
   const me = document.currentScript || document.querySelector('script[src*="widget.js"]');
   if (window.Rostra || !me) return; // included twice, or not as a classic script
   const version = "0.1.0";
-  // Issue 10: the host page signs its reader in (a JWT it signed): Rostra.login(token).
+  // The host page signs its reader in (a JWT it signed): Rostra.login(token).
   window.Rostra = Object.freeze({ version, login: (token, site) => load("account").then((m) => m.login(token, site)) });
   const base = new URL(me.src, location.href).href.replace(/\/widget\.js([?#].*)?$/, "");
   const load = (name) => import(`${base}/widget/${name}.js`);

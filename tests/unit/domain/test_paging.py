@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rostra.domain.errors import ValidationError
-from rostra.domain.paging import MAX_PAGE_SIZE, Cursor, Sort, validate_limit
+from rostra.domain.paging import MAX_PAGE_SIZE, PAGED_SORTS, Cursor, Sort, validate_limit
 from rostra.domain.times import from_us, to_us
 from tests.unit.domain.factories import T0, make_comment
 
@@ -22,7 +22,7 @@ def encoded(raw: Any) -> str:
 
 
 @given(
-    sort=st.sampled_from(Sort),
+    sort=st.sampled_from(PAGED_SORTS),
     created_us=st.integers(min_value=0, max_value=2**62),
     comment_id=st.text(max_size=64),
     score=st.integers(min_value=-(2**40), max_value=2**40),
@@ -32,6 +32,13 @@ def test_cursor_survives_encode_and_decode(
 ) -> None:
     cursor = Cursor(sort, created_us, comment_id, score)
     assert Cursor.decode(cursor.encode(), sort) == cursor
+
+
+def test_the_featured_tab_takes_no_cursor() -> None:
+    text = Cursor(Sort.NEWEST, 1, "abc").encode()
+    with pytest.raises(ValidationError) as raised:
+        Cursor.decode(text, Sort.FEATURED)
+    assert raised.value.field == "cursor"
 
 
 def test_encoded_cursor_is_url_safe_text() -> None:

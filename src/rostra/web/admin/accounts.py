@@ -1,5 +1,5 @@
 """Dashboard forms for a site's reader-account settings and for deleting a reader's account on
-request (issue 10); admins only. The settings page (``views.settings_page``) shows them."""
+request; admins only. The settings page (``views.settings_page``) shows them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The dashboard's reader-support pages (issue 9): campaigns per site, their ledger, and the
+"""The dashboard's reader-support pages: campaigns per site, their ledger, and the
 form admins use to record donations that reached the newsroom outside Stripe."""
 
 from __future__ import annotations

@@ -92,6 +92,7 @@ RULE_NAMES = {
     "too_fast": "Sent too fast",
     "mode": "Review",
     "staff": "Staff",
+    "thread": "Article",
 }
 
 
@@ -126,12 +127,46 @@ SCREEN_CATEGORIES = {
 }
 
 
+# What readers said a reported comment is (domain.staff.REPORT_CATEGORIES), in editors' words.
+REPORT_LABELS = {
+    "spam": "Spam",
+    "abuse": "Abuse or harassment",
+    "off_topic": "Off topic",
+    "misinformation": "False information",
+    "other": "Something else",
+}
+# The audit log's actions and a comment's state as editors read them.
+ACTION_WORDS = {
+    "sign_in": "Signed in",
+    "sign_out": "Signed out",
+    "sign_in_failed": "Sign-in failed",
+    "approve": "Approved",
+    "reject": "Rejected",
+    "spam": "Marked as spam",
+    "ban": "Banned the author",
+    "unban": "Lifted a ban",
+    "pin": "Pinned",
+    "unpin": "Unpinned",
+    "settings": "Changed site settings",
+    "learn": "Taught the screen",
+    "campaign": "Changed a campaign",
+    "donation": "Recorded a donation",
+    "forget_reader": "Deleted a reader's account",
+}
+STATUS_WORDS = {"pending": "held", "published": "published, reported"}
+DONE_WORDS = {"approve": "Approved.", "reject": "Rejected.", "spam": "Marked as spam."}
+
+
 def _page_context(user: StaffUser, token: str, services: Services, page: str) -> dict[str, Any]:
     return {
         "user": user,
         "csrf": staff_service(services).csrf_token(token),
         "page": page,
         "screen_categories": [(c, SCREEN_CATEGORIES[c]) for c in LEARN_CATEGORIES],
+        "report_labels": REPORT_LABELS,
+        "status_words": STATUS_WORDS,
+        "action_words": ACTION_WORDS,
+        "category_words": SCREEN_CATEGORIES,
     }
 
 
@@ -246,7 +281,7 @@ async def decide(
                 )
             else:
                 await moderation.decide(user, comment_id, Decision(action), reason)
-                message = f"Done: {action}."
+                message = DONE_WORDS[action]
         else:
             ids = form.getall("ids", [])
             result = await moderation.decide_many(
@@ -401,7 +436,7 @@ async def audit_page(
         offset = max(0, int(request.query_params.get("offset") or 0))
     except ValueError:
         offset = 0
-    entries = await moderation_service(services).audit_log(user, 100, offset)
+    entries = await moderation_service(services).audit_details(user, 100, offset)
     return render(
         "audit",
         entries=entries,
@@ -518,6 +553,9 @@ async def save_settings(
             max_links=int(form.get("max_links") or 3),
             min_seconds_to_submit=int(form.get("min_seconds_to_submit") or 3),
             report_threshold=int(form.get("report_threshold") or 3),
+            read_only_after_days=int(form.get("read_only_after_days") or 0),
+            trust_approved=int(form.get("trust_approved") or 1),
+            trust_clean_days=int(form.get("trust_clean_days") or 0),
             category_holds={
                 category: float(form[f"hold:{category}"])
                 for category in LEARN_CATEGORIES

@@ -175,6 +175,7 @@ async def request_email_link(
         incoming.name,
         incoming.page_url,
         client.host if client else None,
+        incoming.lang,
     )
     return EmailLinkSentOut("sent")
 

@@ -77,7 +77,7 @@ async def list_passages(
     tags=["inline feedback"],
     responses=ERROR_RESPONSES,
     # The article's text may be 60,000 characters of any script: up to 12 bytes each once
-    # JSON-escaped, far past the app-wide 64 KiB (issue 12: the fuzzing found the 413).
+    # JSON-escaped, far past the app-wide 64 KiB (the fuzzing found the 413).
     request_max_body_size=PLACEMENTS_MAX_BYTES,
 )
 async def place_passages(

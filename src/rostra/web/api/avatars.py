@@ -1,4 +1,4 @@
-"""A signed-in reader's uploaded picture (issue 10): ``POST``/``DELETE /api/v1/me/avatar``.
+"""A signed-in reader's uploaded picture: ``POST``/``DELETE /api/v1/me/avatar``.
 
 Both need the reader's session and its CSRF token (``current_reader``); the file goes through
 the same checks as comment images (``rostra.web.api.images``, ``ImageService``)."""

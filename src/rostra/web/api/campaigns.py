@@ -1,4 +1,4 @@
-"""Reader support (issue 9): the campaign readers see, checkouts, live totals, and the payment
+"""Reader support: the campaign readers see, checkouts, live totals, and the payment
 providers' webhooks."""
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from rostra.domain.threads import CommentNode
 from rostra.services.comments import CommentDraft
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
-from rostra.services.thread_reads import ThreadQuery
+from rostra.services.thread_reads import ThreadPage, ThreadQuery
 from rostra.web.api.accounts import signed_in_reader
 from rostra.web.api.images import image_out
 from rostra.web.api.staff_auth import is_acting_staff, is_staff_request
@@ -36,11 +36,14 @@ from rostra.web.schemas import (
     CommentOut,
     CountsIn,
     CountsOut,
+    MentionableOut,
+    MentionablesOut,
     PostedCommentOut,
     PreviewIn,
     PreviewOut,
     ThreadOut,
     ThreadPageOut,
+    ThreadSettingsOut,
 )
 
 
@@ -53,6 +56,7 @@ def present(
     my_vote: int = 0,
     replies: list[CommentOut] | None = None,
     reply_count: int = 0,
+    my_reaction: str | None = None,
 ) -> CommentOut:
     """A domain comment in the shape of the contract."""
     anchor = comment.anchor
@@ -82,16 +86,38 @@ def present(
         else None,
         images=[image_out(ref) for ref in comment.images],
         pinned=comment.pinned,
+        reactions=dict(comment.reactions),
+        my_reaction=my_reaction,
+        featured=comment.featured_at is not None,
+        featured_note=comment.featured_note if comment.featured_at is not None else None,
     )
 
 
-def present_node(node: CommentNode, my_votes: dict[str, int]) -> CommentOut:
+def present_node(
+    node: CommentNode, my_votes: dict[str, int], my_reactions: dict[str, str]
+) -> CommentOut:
     """A comment with its arranged replies."""
     return present(
         node.comment,
         my_votes.get(node.comment.id, 0),
-        [present_node(child, my_votes) for child in node.replies],
+        [present_node(child, my_votes, my_reactions) for child in node.replies],
         node.reply_count,
+        my_reactions.get(node.comment.id),
+    )
+
+
+def thread_settings_out(result: ThreadPage) -> ThreadSettingsOut | None:
+    """The article's settings for readers; None for an article like any other."""
+    settings = result.settings
+    if not result.closed and settings.is_default and not result.featured_count:
+        return None
+    return ThreadSettingsOut(
+        closed=result.closed,
+        premoderated=settings.premoderated,
+        images=settings.images,
+        slow_mode_minutes=settings.slow_minutes,
+        message_html=render_markdown(settings.message) if settings.message else None,
+        featured_count=result.featured_count,
     )
 
 
@@ -130,6 +156,7 @@ async def post_comment(
             ),
             elapsed_ms=incoming.elapsed_ms,
             notify=incoming.notify,  # issue 6: the author's subscription, pending confirmation
+            lang=incoming.lang,
         ),
         caller_from(
             request,
@@ -176,7 +203,10 @@ async def list_comments(
     encoded_pages: NamedDependency[PageCache[str, bytes]],
     site: Annotated[str, QueryParameter(description="the site's registered name")],
     page: Annotated[str, QueryParameter(description="the page's path or identifier")],
-    sort: Annotated[str, QueryParameter(description="newest, oldest or votes")] = "newest",
+    sort: Annotated[
+        str,
+        QueryParameter(description="newest, oldest, votes, reactions (most reacted), featured"),
+    ] = "newest",
     limit: Annotated[int, QueryParameter(description="top-level comments, 1-100")] = (
         DEFAULT_PAGE_SIZE
     ),
@@ -192,20 +222,33 @@ async def list_comments(
     try:
         order = Sort(sort)
     except ValueError:
-        raise ValidationError("'sort' is newest, oldest or votes.", field="sort") from None
+        raise ValidationError(
+            "'sort' is newest, oldest, votes, reactions or featured.", field="sort"
+        ) from None
     voter = VoterCookies(services.keyring).read(request)
     result = await services.comments.read_thread(
         ThreadQuery(site, page, order, limit, cursor, anchored),
         caller_from(request, voter, reader=await signed_in_reader(request, services)),
     )
-    # Readers without votes on the page all get the same bytes for the same thread version.
-    shared = result.cache_key is not None and not result.my_votes
+    # Readers without votes or reactions on the page all get the same bytes for the same
+    # thread version.
+    shared = result.cache_key is not None and not result.my_votes and not result.my_reactions
     body = encoded_pages.get(result.cache_key) if shared and result.cache_key else None
     if body is None:
         body = msgspec.json.encode(
             ThreadPageOut(
-                thread=ThreadOut(result.site, result.page, result.title, result.comment_count),
-                comments=[present_node(node, result.my_votes) for node in result.comments],
+                thread=ThreadOut(
+                    result.site,
+                    result.page,
+                    result.title,
+                    result.comment_count,
+                    list(result.reactions),
+                    settings=thread_settings_out(result),
+                ),
+                comments=[
+                    present_node(node, result.my_votes, result.my_reactions)
+                    for node in result.comments
+                ],
                 next_cursor=result.next_cursor,
             )
         )
@@ -287,3 +330,26 @@ async def preview(data: Body[PreviewIn]) -> PreviewOut:
     """The sanitized HTML for a body, without storing anything."""
     incoming = decode(data, PreviewIn)
     return PreviewOut(render_markdown(incoming.body))
+
+
+# GET /api/v1/mentions
+@get(
+    "/api/v1/mentions",
+    summary="Names to mention in a thread",
+    tags=["comments"],
+    responses=ERROR_RESPONSES,
+)
+async def mentionable(
+    request: Request[Any, Any, Any],
+    services: NamedDependency[Services],
+    site: Annotated[str, QueryParameter(description="the site's registered name")],
+    page: Annotated[str, QueryParameter(description="the page's path or identifier")],
+    q: Annotated[
+        str, QueryParameter(description="the start of a name or of a word of it; empty: all")
+    ] = "",
+) -> MentionablesOut:
+    """The names of the people who wrote the thread's recent comments (up to 50, most recent
+    first), each with their latest comment: what ``@Name`` in a comment links to. No one else,
+    and no addresses; rate-limited per client address."""
+    authors = await services.mentions.suggest(site, page, q, caller_from(request))
+    return MentionablesOut([MentionableOut(a.name, a.comment_id) for a in authors])

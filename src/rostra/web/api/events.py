@@ -97,10 +97,10 @@ async def thread_events(
         ),
     ] = None,
 ) -> ServerSentEvent:
-    """``comment.created``, ``comment.updated``, ``comment.deleted`` and ``vote.changed``, each
-    with an ``id:`` (its sequence) and JSON ``data`` holding at least the comment's ``id``.
-    Reconnecting with ``Last-Event-ID`` replays what was missed; ``stream.reset`` means the
-    reader was away too long and should reload the thread. A comment line every 15 s keeps
-    proxies from closing an idle connection."""
+    """``comment.created``, ``comment.updated``, ``comment.deleted``, ``vote.changed`` and
+    ``reaction.changed``, each with an ``id:`` (its sequence) and JSON ``data`` holding at least
+    the comment's ``id``. Reconnecting with ``Last-Event-ID`` replays what was missed;
+    ``stream.reset`` means the reader was away too long and should reload the thread. A comment
+    line every 15 s keeps proxies from closing an idle connection."""
     events = await services.live.follow_thread(site, page, _sequence(last_event_id))
     return ServerSentEvent(_with_heartbeats(events), headers={"X-Accel-Buffering": "no"})

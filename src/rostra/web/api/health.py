@@ -27,9 +27,10 @@ async def healthz(services: NamedDependency[Services]) -> HealthOut:
     responses={503: ResponseSpec(ReadyOut, description="A dependency is not ready")},
 )
 async def readyz(services: NamedDependency[Services]) -> Response[ReadyOut]:
-    """200 when the database answers, Redis answers (when configured) and the database schema
-    is at this version's revision or a newer one; otherwise 503. ``checks`` says, for each,
-    ``ok`` or what is wrong. For a load balancer's or orchestrator's readiness probe during a
+    """200 when the database answers, Redis answers (when configured), the database schema
+    is at this version's revision or a newer one, and the media store can take files
+    (``media``); otherwise 503. ``checks`` says, for each, ``ok`` (or what it checked) or what
+    is wrong. For a load balancer's or orchestrator's readiness probe during a
     rolling deploy; ``/healthz`` stays the liveness probe."""
     if services.readiness is None:
         return Response(ReadyOut("ready", {}))

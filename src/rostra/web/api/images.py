@@ -1,4 +1,4 @@
-"""Images: the upload endpoint (issue 8)."""
+"""Images: the upload endpoint."""
 
 from __future__ import annotations
 

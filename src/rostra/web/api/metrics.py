@@ -1,4 +1,4 @@
-"""Prometheus metrics for operators (issue 12); docs/observability.md lists them."""
+"""Prometheus metrics for operators; docs/observability.md lists them."""
 
 from __future__ import annotations
 

@@ -53,6 +53,7 @@ def queue_item_out(item: QueueItem) -> QueueItemOut:
         page=item.page,
         report_count=item.report_count,
         report_reasons=list(item.report_reasons),
+        report_categories=dict(item.report_categories),
     )
 
 
@@ -92,6 +93,9 @@ def settings_out(settings: ModerationSettings) -> ModerationSettingsIO:
         min_seconds_to_submit=settings.min_seconds_to_submit,
         report_threshold=settings.report_threshold,
         category_holds=dict(settings.category_holds),
+        read_only_after_days=settings.read_only_after_days,
+        trust_approved=settings.trust_approved,
+        trust_clean_days=settings.trust_clean_days,
     )
 
 
@@ -107,6 +111,9 @@ def settings_in(incoming: ModerationSettingsIO) -> ModerationSettings:
         min_seconds_to_submit=incoming.min_seconds_to_submit,
         report_threshold=incoming.report_threshold,
         category_holds=dict(incoming.category_holds),
+        read_only_after_days=incoming.read_only_after_days,
+        trust_approved=incoming.trust_approved,
+        trust_clean_days=incoming.trust_clean_days,
     )
 
 
@@ -435,11 +442,13 @@ async def report(
 ) -> Response[ReportOut]:
     """One report per reader (the voter cookie, else the client address); at the site's
     threshold the comment goes to the moderation queue."""
-    reason = decode(data, ReportIn).reason if data is not None else None
+    incoming = decode(data, ReportIn) if data is not None else ReportIn()
     cookies = VoterCookies(services.keyring)
     response: Response[ReportOut] = Response(ReportOut(reported=True))
     # Issue 23: without the voter cookie the report counts for the client address; no cookie
     # is handed out here, so reports cannot collect identities.
     voter = cookies.read(request)
-    await moderation_service(services).report(comment_id, caller_from(request, voter), reason)
+    await moderation_service(services).report(
+        comment_id, caller_from(request, voter), incoming.reason, incoming.category
+    )
     return response

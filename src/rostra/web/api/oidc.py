@@ -1,4 +1,4 @@
-"""Sign-in with a site's OpenID Connect provider (issue 10), in a popup the widget opens.
+"""Sign-in with a site's OpenID Connect provider, in a popup the widget opens.
 
 ``start`` redirects to the provider and binds the login to this browser with a short-lived,
 signed ``rostra_oidc`` cookie (``SameSite=Lax``: the provider's redirect back is a top-level

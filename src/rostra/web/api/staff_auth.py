@@ -44,7 +44,7 @@ def session_token(request: Request[Any, Any, Any], services: Services) -> str | 
 
 
 async def staff_first(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Guard of the staff API (issue 23): the session (and, on writes, its CSRF token) is
+    """Guard of the staff API: the session (and, on writes, its CSRF token) is
     checked before the body is read, so an anonymous caller learns nothing of a body's shape.
     The handlers still ask ``current_staff`` for the user."""
     assert isinstance(connection, Request)  # noqa: S101 - guards of HTTP routes get the request
@@ -107,7 +107,7 @@ async def is_staff_request(request: Request[Any, Any, Any], services: Services) 
 
 async def is_acting_staff(request: Request[Any, Any, Any], services: Services) -> bool:
     """True when a live staff session *and* its CSRF token (``X-CSRF-Token``) came with a
-    state-changing request: staff may then edit or delete any comment (issue 12). Without the
+    state-changing request: staff may then edit or delete any comment. Without the
     token the request is judged as a reader's (the author's edit token still works)."""
     if not await is_staff_request(request, services):
         return False

@@ -17,6 +17,12 @@ from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from rostra.domain.errors import DomainError, NotFoundError
+from rostra.domain.languages import (
+    RIGHT_TO_LEFT,
+    preferred_language,
+    reader_language,
+    translate,
+)
 from rostra.domain.subscriptions import NotificationsDisabledError, Subscription
 from rostra.services.registry import Services
 from rostra.services.subscriptions import SubscriptionRequest, SubscriptionService
@@ -27,7 +33,7 @@ from rostra.web.schemas import NotificationSettingsOut, SubscriptionAcceptedOut,
 
 BASE = "/api/v1/subscriptions"
 TOKEN = Annotated[str, QueryParameter(description="the signed token from the email's link")]
-KIND_TEXT = {"all": "new comments on", "replies": "replies to your comments on"}
+LANG = Annotated[str | None, QueryParameter(description="the page's language (de, fr, …)")]
 
 
 def _service(services: Services) -> SubscriptionService:
@@ -36,9 +42,24 @@ def _service(services: Services) -> SubscriptionService:
     return services.subscriptions
 
 
-def _page(title: str, body: str, status: int = 200) -> Response[bytes]:
+def _lang(request: Request[Any, Any, Any], asked: str | None = None) -> str:
+    """The page's language where no subscription says it: the one its form carried, else the
+    browser's."""
+    try:
+        if asked:
+            return reader_language(asked)
+    except DomainError:
+        pass
+    return preferred_language(request.headers.get("accept-language"))
+
+
+def _page(lang: str, title: str, body: str, status: int = 200) -> Response[bytes]:
+    """A small page in ``lang``: ``title`` is English (translated here); ``body`` is HTML
+    already in ``lang``."""
+    title = translate(lang, title)
+    direction = ' dir="rtl"' if lang in RIGHT_TO_LEFT else ""
     html = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{lang or "en"}"{direction}><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="robots" content="noindex">'
         f"<title>{escape(title)}</title></head><body><main><h1>{escape(title)}</h1>"
@@ -54,21 +75,43 @@ def _page(title: str, body: str, status: int = 200) -> Response[bytes]:
     )
 
 
-def _failure(exc: DomainError) -> Response[bytes]:
+def _say(lang: str, text: str, **values: object) -> str:
+    """``<p>text</p>`` in ``lang``, its values escaped."""
+    found = escape(translate(lang, text))
+    if values:
+        found = found % {
+            k: v if isinstance(v, _Html) else escape(str(v)) for k, v in values.items()
+        }
+    return f"<p>{found}</p>"
+
+
+class _Html(str):
+    """A value already escaped for ``_say``."""
+
+
+def _failure(lang: str, exc: DomainError) -> Response[bytes]:
     status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
-    return _page("This link does not work", f"<p>{escape(exc.message)}</p>", status)
+    return _page(lang, "This link does not work", _say(lang, exc.message), status)
 
 
-def _describe(subscription: Subscription) -> str:
-    where = f"{escape(subscription.page)} ({escape(subscription.site)})"
+def _describe(lang: str, subscription: Subscription) -> _Html:
     if subscription.kind.value == "replies":
-        where = escape(subscription.site)
-    state = "" if subscription.status.value == "confirmed" else " (not confirmed yet)"
-    return f"{KIND_TEXT[subscription.kind.value]} {where}{state}"
+        text = translate(lang, "replies to your comments on %(site)s") % {
+            "site": escape(subscription.site)
+        }
+    else:
+        where = f"{escape(subscription.page)} ({escape(subscription.site)})"
+        text = translate(lang, "new comments on %(page)s") % {"page": where}
+    if subscription.status.value != "confirmed":
+        text += " " + escape(translate(lang, "(not confirmed yet)"))
+    return _Html(text)
 
 
-def _button(action: str, label: str) -> str:
-    return f'<form method="post" action="{escape(action)}"><button>{escape(label)}</button></form>'
+def _button(lang: str, action: str, label: str) -> str:
+    return (
+        f'<form method="post" action="{escape(action)}">'
+        f"<button>{escape(translate(lang, label))}</button></form>"
+    )
 
 
 # POST /api/v1/subscriptions
@@ -88,7 +131,9 @@ async def subscribe(
     address confirms. 503 ``notifications_disabled`` when the server has no mail server."""
     incoming = decode(data, SubscriptionIn)
     await _service(services).subscribe(
-        SubscriptionRequest(incoming.site, incoming.page, incoming.email, incoming.kind),
+        SubscriptionRequest(
+            incoming.site, incoming.page, incoming.email, incoming.kind, incoming.lang
+        ),
         caller_from(request),
     )
     return SubscriptionAcceptedOut(status="pending")
@@ -109,91 +154,136 @@ async def notification_settings(services: NamedDependency[Services]) -> Notifica
 
 # GET /api/v1/subscriptions/confirm
 @get(f"{BASE}/confirm", include_in_schema=False)
-async def confirm_page(token: TOKEN, services: NamedDependency[Services]) -> Response[bytes]:
-    """A page with a button: opening the link confirms nothing by itself."""
+async def confirm_page(
+    request: Request[Any, Any, Any], token: TOKEN, services: NamedDependency[Services]
+) -> Response[bytes]:
+    """A page with a button: opening the link confirms nothing by itself. It speaks the
+    language the reader subscribed in."""
     try:
         subscription = await _service(services).show("confirm", token)
     except DomainError as exc:
-        return _failure(exc)
-    action = f"{BASE}/confirm?token={quote(token)}"
+        return _failure(_lang(request), exc)
+    lang = subscription.lang
+    action = f"{BASE}/confirm?token={quote(token)}&lang={lang}"
     return _page(
+        lang,
         "Confirm your notifications",
-        f"<p>Email this address about {_describe(subscription)}?</p>"
-        + _button(action, "Yes, confirm"),
+        _say(lang, "Email this address about %(what)s?", what=_describe(lang, subscription))
+        + _button(lang, action, "Yes, confirm"),
     )
 
 
 # POST /api/v1/subscriptions/confirm
 @post(f"{BASE}/confirm", status_code=200, include_in_schema=False)
-async def confirm(token: TOKEN, services: NamedDependency[Services]) -> Response[bytes]:
+async def confirm(
+    request: Request[Any, Any, Any],
+    token: TOKEN,
+    services: NamedDependency[Services],
+    lang: LANG = None,
+) -> Response[bytes]:
     """Confirm the subscription (idempotent)."""
     try:
         subscription = await _service(services).confirm_subscription(token)
     except DomainError as exc:
-        return _failure(exc)
-    return _page("Confirmed", f"<p>You will be emailed about {_describe(subscription)}.</p>")
+        return _failure(_lang(request, lang), exc)
+    chosen = subscription.lang
+    return _page(
+        chosen,
+        "Confirmed",
+        _say(chosen, "You will be emailed about %(what)s.", what=_describe(chosen, subscription)),
+    )
 
 
 # GET /api/v1/subscriptions/unsubscribe
 @get(f"{BASE}/unsubscribe", include_in_schema=False)
-async def unsubscribe_page(token: TOKEN, services: NamedDependency[Services]) -> Response[bytes]:
+async def unsubscribe_page(
+    request: Request[Any, Any, Any], token: TOKEN, services: NamedDependency[Services]
+) -> Response[bytes]:
     """A page with a button: opening the link unsubscribes nothing by itself."""
     try:
         subscription = await _service(services).show("unsubscribe", token)
     except NotFoundError:
-        return _page("Unsubscribed", "<p>This subscription has already ended.</p>")
+        lang = _lang(request)
+        return _page(lang, "Unsubscribed", _say(lang, "This subscription has already ended."))
     except DomainError as exc:
-        return _failure(exc)
-    action = f"{BASE}/unsubscribe?token={quote(token)}"
+        return _failure(_lang(request), exc)
+    lang = subscription.lang
+    action = f"{BASE}/unsubscribe?token={quote(token)}&lang={lang}"
     return _page(
+        lang,
         "Unsubscribe",
-        f"<p>Stop emails about {_describe(subscription)}?</p>" + _button(action, "Unsubscribe"),
+        _say(lang, "Stop emails about %(what)s?", what=_describe(lang, subscription))
+        + _button(lang, action, "Unsubscribe"),
     )
 
 
 # POST /api/v1/subscriptions/unsubscribe
 @post(f"{BASE}/unsubscribe", status_code=200, include_in_schema=False)
-async def unsubscribe(token: TOKEN, services: NamedDependency[Services]) -> Response[bytes]:
+async def unsubscribe(
+    request: Request[Any, Any, Any],
+    token: TOKEN,
+    services: NamedDependency[Services],
+    lang: LANG = None,
+) -> Response[bytes]:
     """Unsubscribe at once: the page's button, and RFC 8058 one-click
     (``List-Unsubscribe=One-Click`` in the body, which is not needed)."""
+    chosen = _lang(request, lang)
     try:
         await _service(services).unsubscribe(token)
     except DomainError as exc:
-        return _failure(exc)
-    return _page("Unsubscribed", "<p>You will get no more emails about this.</p>")
+        return _failure(chosen, exc)
+    return _page(chosen, "Unsubscribed", _say(chosen, "You will get no more emails about this."))
 
 
-def _manage_page(token: str, subscriptions: list[Subscription], note: str = "") -> Response[bytes]:
-    action = f"{BASE}/manage?token={quote(token)}"
+def _manage_page(
+    lang: str, token: str, subscriptions: list[Subscription], note: str = ""
+) -> Response[bytes]:
+    action = f"{BASE}/manage?token={quote(token)}&lang={lang}"
     if not subscriptions:
-        return _page("Your notifications", f"{note}<p>This address has no subscriptions.</p>")
+        return _page(
+            lang, "Your notifications", note + _say(lang, "This address has no subscriptions.")
+        )
     rows = "".join(
-        f"<li>{_describe(s)} " + _button(f"{action}&remove={quote(s.id)}", "Unsubscribe") + "</li>"
+        f"<li>{_describe(lang, s)} "
+        + _button(lang, f"{action}&remove={quote(s.id)}", "Unsubscribe")
+        + "</li>"
         for s in subscriptions
     )
     return _page(
+        lang,
         "Your notifications",
-        f"{note}<ul>{rows}</ul>" + _button(f"{action}&remove=all", "Unsubscribe from all"),
+        f"{note}<ul>{rows}</ul>" + _button(lang, f"{action}&remove=all", "Unsubscribe from all"),
     )
 
 
 # GET /api/v1/subscriptions/manage
 @get(f"{BASE}/manage", include_in_schema=False)
-async def manage_page(token: TOKEN, services: NamedDependency[Services]) -> Response[bytes]:
-    """Every subscription of the address the link was sent to."""
+async def manage_page(
+    request: Request[Any, Any, Any], token: TOKEN, services: NamedDependency[Services]
+) -> Response[bytes]:
+    """Every subscription of the address the link was sent to, in the language of its newest."""
     try:
         managed = await _service(services).manage(token)
     except DomainError as exc:
-        return _failure(exc)
-    return _manage_page(token, managed.subscriptions)
+        return _failure(_lang(request), exc)
+    return _manage_page(_manage_lang(request, managed.subscriptions), token, managed.subscriptions)
+
+
+def _manage_lang(
+    request: Request[Any, Any, Any], found: list[Subscription], asked: str | None = None
+) -> str:
+    newest = max(found, key=lambda s: s.created_at, default=None)
+    return newest.lang if newest and newest.lang else _lang(request, asked)
 
 
 # POST /api/v1/subscriptions/manage
 @post(f"{BASE}/manage", status_code=200, include_in_schema=False)
 async def manage(
+    request: Request[Any, Any, Any],
     token: TOKEN,
     services: NamedDependency[Services],
     remove: Annotated[str, QueryParameter(description="a subscription id, or all")],
+    lang: LANG = None,
 ) -> Response[bytes]:
     """End one subscription (``remove=<id>``) or all (``remove=all``) of the address."""
     service = _service(services)
@@ -201,6 +291,7 @@ async def manage(
         removed = await service.unsubscribe_managed(token, [] if remove == "all" else [remove])
         managed = await service.manage(token)
     except DomainError as exc:
-        return _failure(exc)
-    note = f"<p>Unsubscribed from {removed}.</p>"
-    return _manage_page(token, managed.subscriptions, note)
+        return _failure(_lang(request, lang), exc)
+    chosen = _manage_lang(request, managed.subscriptions, lang)
+    note = _say(chosen, "Unsubscribed from %(n)s.", n=removed)
+    return _manage_page(chosen, token, managed.subscriptions, note)

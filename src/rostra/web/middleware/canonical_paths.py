@@ -1,4 +1,4 @@
-"""Refuse request paths that are not written the one way their route is (issue 23).
+"""Refuse request paths that are not written the one way their route is.
 
 Litestar's router skips empty segments, so ``/api/v1//moderation/queue`` and ``//admin`` run
 the staff routes, while a check made on the raw path (``startswith("/api/v1/moderation/")``)

@@ -21,21 +21,22 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 RouteOf = Callable[[str, str], str | None]
 
 ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
-ALLOW_HEADERS = "Content-Type, X-Edit-Token, X-CSRF-Token, Last-Event-ID"  # CSRF: issue 10
+ALLOW_HEADERS = "Content-Type, X-Edit-Token, X-CSRF-Token, Last-Event-ID"
 EXPOSE_HEADERS = "Retry-After"
 REFRESH_SECONDS = 5.0
-# Issue 12: writes from a page that is neither ours nor a registered site's are refused here,
+# Writes from a page that is neither ours nor a registered site's are refused here,
 # for every route (the services refine it per site). The staff API and the dashboard are
 # first-party only: no CORS answers, and writes only from our own pages.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-FIRST_PARTY_PREFIXES = ("/api/v1/moderation/", "/admin", "/demo/")
+# ``/dsa/`` is the plain notice page: its form posts from that page only.
+FIRST_PARTY_PREFIXES = ("/api/v1/moderation/", "/admin", "/demo/", "/dsa/")
 # Server-to-server calls, verified by their signature, not by a browser's Origin.
 UNGUARDED_PREFIXES = ("/api/v1/payments/webhook/",)
 
 
 class SiteOriginCors:
     """Pure ASGI middleware: credentials-capable CORS for registered origins under ``/api/``
-    (never for the staff API), and the refusal of writes from foreign pages (issue 12)."""
+    (never for the staff API), and the refusal of writes from foreign pages."""
 
     def __init__(
         self,
@@ -65,7 +66,7 @@ class SiteOriginCors:
         return origin in self._origins
 
     def _where(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
-        """The path template of the route that will run (issue 23: decisions made on the raw
+        """The path template of the route that will run (decisions made on the raw
         path missed ``/api/v1//moderation/...``, which the router runs as the staff route);
         the path itself when no route matches, as then nothing runs."""
         if self._route is None:
@@ -114,7 +115,7 @@ class SiteOriginCors:
 
         async def send_with_cors(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                # A new message: the one given may be kept by a cache (issue 23).
+                # A new message: the one given may be kept by a cache.
                 message = {
                     **message,
                     "headers": [

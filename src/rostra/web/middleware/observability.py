@@ -1,4 +1,4 @@
-"""One log line and one metrics sample per request, under a request id (issue 12).
+"""One log line and one metrics sample per request, under a request id.
 
 Pure ASGI, so Server-Sent Events stream through untouched: messages are passed on as they come,
 never buffered. The request id is the client's ``X-Request-ID`` when it is short and plain,
@@ -77,7 +77,7 @@ class RequestObserver:
                     name.lower() == b"content-type" and value.startswith(b"text/event-stream")
                     for name, value in headers
                 )
-                # A new message: the one given may be kept by a cache (issue 23).
+                # A new message: the one given may be kept by a cache.
                 message = {**message, "headers": [*headers, header]}
                 if state["stream"]:
                     self._metrics.stream_opened()

@@ -1,4 +1,4 @@
-"""Whole HTTP answers kept until the next commit (issue 4): counts and anonymous thread pages.
+"""Whole HTTP answers kept until the next commit: counts and anonymous thread pages.
 
 A counts request or a thread page asked without cookies or credentials has one answer for
 each version of the data, and a token tells whether anything was committed since: on SQLite a
@@ -127,7 +127,7 @@ def _keepable(template: str | None, messages: list[dict[str, Any]]) -> Answer | 
     headers = messages[0].get("headers", ())
     if any(name.lower() == b"set-cookie" for name, _ in headers):
         return None
-    start = {**messages[0], "headers": content_headers(headers)}  # issue 23
+    start = {**messages[0], "headers": content_headers(headers)}
     return template, [start, *messages[1:]]
 
 

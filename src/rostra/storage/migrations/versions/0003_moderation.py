@@ -1,4 +1,4 @@
-"""Screening decisions and per-site moderation settings (issue 5).
+"""Screening decisions and per-site moderation settings.
 
 Revision ID: 0003
 Revises: 0002

@@ -1,4 +1,4 @@
-"""Source identifiers that make imports idempotent (issue 11).
+"""Source identifiers that make imports idempotent.
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,4 @@
-"""Uploaded images and their attachment to comments (issue 8).
+"""Uploaded images and their attachment to comments.
 
 Revision ID: 0005
 Revises: 0004

@@ -1,4 +1,4 @@
-"""Subscriptions and the notification outbox (issue 6).
+"""Subscriptions and the notification outbox.
 
 Revision ID: 0006
 Revises: 0005

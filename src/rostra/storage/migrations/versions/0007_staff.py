@@ -1,4 +1,4 @@
-"""Staff accounts, sessions, bans, reports and the audit log (issue 5).
+"""Staff accounts, sessions, bans, reports and the audit log.
 
 Revision ID: 0007
 Revises: 0006

@@ -1,4 +1,4 @@
-"""Exemplars staff teach the semantic screen from their decisions (issue 5).
+"""Exemplars staff teach the semantic screen from their decisions.
 
 Revision ID: 0008
 Revises: 0007

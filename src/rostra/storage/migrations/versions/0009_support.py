@@ -1,4 +1,4 @@
-"""Reader support: campaigns, the donation ledger and seen payment events (issue 9).
+"""Reader support: campaigns, the donation ledger and seen payment events.
 
 Revision ID: 0009
 Revises: 0008

@@ -1,4 +1,4 @@
-"""Reader accounts: sign-in settings per site, accounts, sessions, used tokens (issue 10).
+"""Reader accounts: sign-in settings per site, accounts, sessions, used tokens.
 
 Revision ID: 0010
 Revises: 0009

@@ -1,4 +1,4 @@
-"""An author's recent comments by index: screening reads them on every post (issue 4).
+"""An author's recent comments by index: screening reads them on every post.
 
 The duplicate and rate checks ask for an author's comments of the last minutes, by email hash
 or IP hash. Indexed on the hash alone, every comment ever made from one address (a newsroom

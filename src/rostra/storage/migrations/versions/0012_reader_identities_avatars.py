@@ -1,5 +1,5 @@
 """OIDC sign-in per site, the provider identities of reader accounts, pending provider logins,
-and readers' uploaded pictures (issue 10).
+and readers' uploaded pictures.
 
 Revision ID: 0012
 Revises: 0011

@@ -1,4 +1,4 @@
-"""A comment's thread reference is checked at commit (issue 4).
+"""A comment's thread reference is checked at commit.
 
 A post inserts its comment first and locks its thread's row last, with the event it appends,
 so that posts to one thread queue only for that statement and the commit. Checked at once,

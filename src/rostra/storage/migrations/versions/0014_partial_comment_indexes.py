@@ -1,4 +1,4 @@
-"""Comments' indexes on optional columns leave out the rows where the column is empty (issue 4).
+"""Comments' indexes on optional columns leave out the rows where the column is empty.
 
 A top-level comment has no parent and no root, a guest no reader account, and most guests give
 no email: each such comment still added an entry under NULL to four indexes that are only ever

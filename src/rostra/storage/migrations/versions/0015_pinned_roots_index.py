@@ -1,4 +1,4 @@
-"""A partial index for a thread's pinned top-level comments (issue 24).
+"""A partial index for a thread's pinned top-level comments.
 
 A first page starts with the thread's pinned comments (at most three). Finding them walked
 every top-level comment of the thread in ``ix_comments_roots_by_time`` and filtered on

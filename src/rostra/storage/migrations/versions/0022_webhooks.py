@@ -1,8 +1,8 @@
 """Webhook endpoints, chat-alert settings per site, the receiver's answer on webhook
 deliveries (outbox rows), and an index for feeds of a site's latest published comments.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,152 @@
+"""Dashboard pages for deciding with context: an author's history with staff notes, and the
+EU DSA notices with their decisions and CSV export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath
+
+from rostra.domain.dsa import NoticeAction, NoticeStatus, parse_day
+from rostra.domain.errors import DomainError, PermissionDeniedError
+from rostra.domain.staff import NotSignedInError, Role, require_role
+from rostra.services.registry import Services
+from rostra.web.admin.views import _form, _headers, _page_context, _staff, _status, redirect, render
+from rostra.web.api.dsa import dsa_service
+from rostra.web.api.reader_history import history_service
+
+
+# GET /admin/comments/{comment_id}/author
+@get("/admin/comments/{comment_id:str}/author", include_in_schema=False)
+async def author_page(
+    request: Request[Any, Any, Any], comment_id: FromPath[str], services: NamedDependency[Services]
+) -> Response[Any]:
+    """The comment author's record on the site, with staff notes and a form to add one."""
+    try:
+        user, token = await _staff(request, services)
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    context = _page_context(user, token, services, "queue")
+    try:
+        history = await history_service(services).history(user, comment_id)
+    except DomainError as exc:
+        return render("error", _status(exc), heading=exc.message, **context)
+    return render(
+        "author",
+        history=history,
+        comment_id=comment_id,
+        age_days=history.age_days,
+        message=request.query_params.get("message"),
+        **context,
+    )
+
+
+# POST /admin/comments/{comment_id}/notes
+@post("/admin/comments/{comment_id:str}/notes", include_in_schema=False, status_code=303)
+async def add_note(
+    request: Request[Any, Any, Any], comment_id: FromPath[str], services: NamedDependency[Services]
+) -> Response[Any]:
+    """Leave a note on the comment's author (audited)."""
+    form = await _form(request)
+    try:
+        user, token = await _staff(request, services, form.get("csrf_token"))
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    except PermissionDeniedError as exc:
+        return render("error", _status(exc), heading=exc.message, user=None)
+    try:
+        await history_service(services).add_note(user, comment_id, form.get("body"))
+    except DomainError as exc:
+        context = _page_context(user, token, services, "queue")
+        return render("error", _status(exc), heading=exc.message, **context)
+    return redirect(f"/admin/comments/{comment_id}/author", message="The note is saved.")
+
+
+# GET /admin/notices
+@get("/admin/notices", include_in_schema=False)
+async def notices_page(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """EU DSA notices of one status (open first), each with its decision form."""
+    try:
+        user, token = await _staff(request, services)
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    try:
+        status = NoticeStatus(request.query_params.get("status") or "open")
+    except ValueError:
+        status = NoticeStatus.OPEN
+    notices = await dsa_service(services).notices(user, status=status, limit=100)
+    return render(
+        "notices",
+        notices=notices,
+        shown=status.value,
+        sites=await services.sites.list_sites(),
+        message=request.query_params.get("message"),
+        **_page_context(user, token, services, "notices"),
+    )
+
+
+# POST /admin/notices/{notice_id}/decide
+@post("/admin/notices/{notice_id:str}/decide", include_in_schema=False, status_code=303)
+async def decide_notice(
+    request: Request[Any, Any, Any], notice_id: FromPath[str], services: NamedDependency[Services]
+) -> Response[Any]:
+    """Remove the comment or keep it; the notifier is mailed the reasons."""
+    form = await _form(request)
+    try:
+        user, _ = await _staff(request, services, form.get("csrf_token"))
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    except PermissionDeniedError as exc:
+        return render("error", _status(exc), heading=exc.message, user=None)
+    try:
+        action = NoticeAction(form.get("action") or "")
+    except ValueError:
+        return redirect("/admin/notices", message="Unknown action.")
+    try:
+        await dsa_service(services).decide(user, notice_id, action, form.get("reason"))
+    except DomainError as exc:
+        return redirect("/admin/notices", message=exc.message)
+    done = "The comment is removed" if action is NoticeAction.REMOVE else "The comment stays"
+    return redirect("/admin/notices", message=f"{done}; the notifier is told.")
+
+
+# GET /admin/notices/export
+@get("/admin/notices/export", include_in_schema=False)
+async def export_notices(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
+    """The CSV of notices and decisions for a transparency report (admins only)."""
+    try:
+        user, token = await _staff(request, services)
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    query = request.query_params
+    try:
+        require_role(user, Role.ADMIN)
+        text = await dsa_service(services).export_csv(
+            site=query.get("site") or None,
+            since=parse_day(query.get("from"), "from"),
+            until=parse_day(query.get("to"), "to"),
+        )
+    except DomainError as exc:
+        context = _page_context(user, token, services, "notices")
+        return render("error", _status(exc), heading=exc.message, **context)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={**_headers(), "Content-Disposition": 'attachment; filename="dsa-notices.csv"'},
+    )
+
+
+ROUTES: list[HTTPRouteHandler] = [
+    author_page,  # GET  /admin/comments/{id}/author
+    add_note,  # POST /admin/comments/{id}/notes
+    notices_page,  # GET  /admin/notices
+    decide_notice,  # POST /admin/notices/{id}/decide
+    export_notices,  # GET  /admin/notices/export
+]

@@ -137,8 +137,8 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
         return NoRateLimits()
     rules = {"comment": settings.rate_limit_comments, "vote": settings.rate_limit_votes}
     rules["image"] = settings.rate_limit_images
-    rules["checkout"] = settings.rate_limit_checkouts  # issue 9
-    # Issue 23: per client address, whatever voter identities it presents.
+    rules["checkout"] = settings.rate_limit_checkouts
+    # Per client address, whatever voter identities it presents.
     rules["vote-address"] = settings.rate_limit_votes_per_address
     rules["vote-new-voter"] = NEW_VOTERS_PER_ADDRESS
     rules["vote-new-voter-comment"] = "1/day"
@@ -221,7 +221,7 @@ def build_notifications(
         keyring, LinkPolicy(public_url=settings.public_url or "http://127.0.0.1:8080"), clock
     )
     # Confirmation mails go to addresses strangers type in: a few per address per hour, and
-    # a few more per client address (issue 23).
+    # a few more per client address.
     rules = {"subscribe": "3/hour;10/day", "subscribe-address": SUBSCRIBE_PER_CLIENT}
     limiter = (
         LimitsRateLimiter(rules, settings.redis_url) if settings.rate_limits else NoRateLimits()
@@ -349,9 +349,9 @@ def build_services(
         # Loaded before the first request, not by the first comment: loading under load took
         # seconds (scikit-learn's import) and held the GIL from the worker's health check.
         starters.append(functools.partial(asyncio.to_thread, loaded.load))
-    payments = build_payment_providers(settings, demo)  # issue 9: reader support
+    payments = build_payment_providers(settings, demo)  # reader support
     closers.extend(provider.close for provider in payments.values() if provider is not None)
-    # Issue 10: reader accounts, and the hourly purge of IP digests, sessions, used tokens.
+    # Reader accounts, and the hourly purge of IP digests, sessions, used tokens.
     accounts = AccountService(
         database,
         live,

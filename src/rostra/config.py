@@ -31,7 +31,7 @@ class Settings:
     """Everything an instance can be told. Passed down; nothing else reads the environment."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    # issue 4: PostgreSQL read replicas, comma-separated; thread pages are read there when current
+    # PostgreSQL read replicas, comma-separated; thread pages are read there when current
     database_replica_urls: str | None = None
     redis_url: str | None = None
     smtp_url: str | None = None
@@ -40,19 +40,19 @@ class Settings:
     public_url: str | None = None
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
-    # issue 9: another address for Stripe's API (a local stand-in in tests); unset: Stripe's own
+    # Another address for Stripe's API (a local stand-in in tests); unset: Stripe's own
     stripe_api_base: str | None = None
     rate_limits: bool = True
-    # Issue 23: the proxies whose X-Forwarded-For/-Proto are believed (comma-separated
+    # The proxies whose X-Forwarded-For/-Proto are believed (comma-separated
     # addresses or networks, or "*"); unset, none are, and the client is the connection's peer.
     forwarded_allow_ips: str | None = None
     rate_limit_comments: str = "10/minute;100/hour"
     rate_limit_votes: str = "120/minute"
-    rate_limit_votes_per_address: str = "60/minute;600/hour"  # issue 23
-    rate_limit_reports: str = "5/minute;20/hour"  # issue 23: reports per client address
+    rate_limit_votes_per_address: str = "60/minute;600/hour"
+    rate_limit_reports: str = "5/minute;20/hour"  # reports per client address
     rate_limit_login: str = "5/minute;20/hour"  # staff sign-in, per address and per email
     rate_limit_images: str = "10/minute;60/hour"
-    rate_limit_checkouts: str = "10/minute;30/hour"  # issue 9: donation checkouts per address
+    rate_limit_checkouts: str = "10/minute;30/hour"  # donation checkouts per address
     image_max_bytes: int = 5 * 1024 * 1024
     image_max_pixels: int = 40_000_000
     image_max_frames: int = 100
@@ -75,9 +75,9 @@ class Settings:
     # Webhook endpoints on loopback, private or link-local addresses (and plain http): only for
     # a receiver on the same machine or network the operator trusts.
     webhooks_allow_private: bool = False
-    ip_hash_days: int = 30  # issue 10: comments keep the IP digest this many days
+    ip_hash_days: int = 30  # comments keep the IP digest this many days
     staff_digest_minutes: int = 60  # staff digest of the moderation queue per site; 0: none
-    metrics_token: str | None = None  # issue 12: bearer token for /metrics; unset: loopback only
+    metrics_token: str | None = None  # bearer token for /metrics; unset: loopback only
 
     @property
     def replica_urls(self) -> tuple[str, ...]:

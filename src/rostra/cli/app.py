@@ -6,8 +6,8 @@ import typer
 
 from rostra import __version__
 from rostra.cli import (
-    backup,  # issue 12
-    campaigns,  # issue 9
+    backup,
+    campaigns,
     demo,
     dsa,
     export,
@@ -39,13 +39,13 @@ app.command("demo")(demo.demo)
 app.command("migrate")(migrate.migrate)
 app.add_typer(sites.app, name="site")
 app.add_typer(users.app, name="user")
-app.command("worker")(worker.worker)  # issue 6
-app.add_typer(outbox.app, name="outbox")  # issue 6
+app.command("worker")(worker.worker)
+app.add_typer(outbox.app, name="outbox")
 app.add_typer(imports.app, name="import")
 app.command("export")(export.export)
-app.add_typer(campaigns.app, name="campaign")  # issue 9: reader support
-app.command("backup")(backup.backup)  # issue 12
-app.command("restore")(backup.restore)  # issue 12
+app.add_typer(campaigns.app, name="campaign")  # reader support
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 app.add_typer(media.app, name="media")
 app.add_typer(threads.app, name="thread")  # per-article settings
 app.add_typer(dsa.app, name="dsa")  # EU Digital Services Act records

@@ -103,7 +103,7 @@ def reactions(
     typer.echo(f"Site {name!r} offers reactions: {shown}")
 
 
-# Issue 10: reader accounts.
+# Reader accounts.
 def _accounts(services: Services) -> AccountService:
     if services.accounts is None:  # pragma: no cover - a wiring bug
         raise RuntimeError("AccountService is not wired")

@@ -56,7 +56,7 @@ def worker(
     async def run() -> int:
         loop = asyncio.get_running_loop()
         try:
-            if services.accounts is not None:  # issue 10: IP digests, sessions past their time
+            if services.accounts is not None:  # IP digests, sessions past their time
                 await services.accounts.purge_expired()
             if once:
                 total = 0

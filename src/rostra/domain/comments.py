@@ -59,9 +59,9 @@ class Comment:
     descendant_count: int
     anchor: Anchor | None
     pinned: bool = False  # staff featured it: first on the thread's first page
-    images: tuple[ImageRef, ...] = ()  # attached uploads, in display order (issue 8)
-    reader_id: str | None = None  # the signed-in reader account that wrote it (issue 10)
-    author_avatar: str | None = None  # the account's picture URL (issue 10)
+    images: tuple[ImageRef, ...] = ()  # attached uploads, in display order
+    reader_id: str | None = None  # the signed-in reader account that wrote it
+    author_avatar: str | None = None  # the account's picture URL
     featured_at: datetime | None = None  # staff picked it for the Featured tab
     featured_note: str | None = None  # the editor's few words on why, shown with it
     # Readers' reactions as (reaction, count) pairs, most chosen first; none: ().
@@ -162,7 +162,7 @@ def validate_author_url(url: str | None) -> str | None:
             and bool(parts.hostname)
             and (parts.port is None or 0 < parts.port < 65536)
         )
-    except ValueError:  # a malformed host or port, e.g. "[a](b)" (issue 12's XSS corpus)
+    except ValueError:  # a malformed host or port, e.g. "[a](b)" (from an XSS corpus)
         valid = False
     if len(url) > MAX_URL_LENGTH or not valid:
         raise ValidationError(

@@ -56,6 +56,6 @@ class RateLimitedError(DomainError):
 
 
 class CommentRejectedError(DomainError):
-    """Screening refused a comment; the message tells the author why, politely (issue 5)."""
+    """Screening refused a comment; the message tells the author why, politely."""
 
     code = "comment_rejected"

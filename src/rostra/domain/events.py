@@ -83,7 +83,7 @@ class ThreadUpdated(ThreadEvent):
     name: ClassVar[str] = "thread.updated"
 
 
-# Reader support (issue 9): a campaign's total changed. It travels on the event bus under the
+# Reader support: a campaign's total changed. It travels on the event bus under the
 # site and this page key, which no real page can have (control characters are stripped from
 # pages), and is never written to a thread's log: each event carries the whole new total.
 CAMPAIGN_PAGE = "\x00campaign"

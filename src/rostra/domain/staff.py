@@ -34,7 +34,7 @@ class StaffAction(StrEnum):
 
     SIGN_IN = "sign_in"
     SIGN_OUT = "sign_out"
-    SIGN_IN_FAILED = "sign_in_failed"  # issue 12: with why and the hashed address, no password
+    SIGN_IN_FAILED = "sign_in_failed"  # with why and the hashed address, no password
     APPROVE = "approve"
     REJECT = "reject"
     SPAM = "spam"
@@ -44,11 +44,11 @@ class StaffAction(StrEnum):
     UNPIN = "unpin"
     SETTINGS = "settings"
     LEARN = "learn"  # a comment stored as an example for the semantic screen
-    CAMPAIGN = "campaign"  # issue 9: a campaign created or changed
-    DONATION = "donation"  # issue 9: a donation entered by hand (bank transfer)
+    CAMPAIGN = "campaign"  # a campaign created or changed
+    DONATION = "donation"  # a donation entered by hand (bank transfer)
     NOTE = "note"  # a note on a reader, shown to all staff
     NOTICE_DECIDED = "notice_decided"  # an EU DSA notice decided
-    FORGET_READER = "forget_reader"  # a reader account and its personal data deleted (issue 10)
+    FORGET_READER = "forget_reader"  # a reader account and its personal data deleted
     CLOSE_THREAD = "close_thread"  # per-article settings (docs/editorial-controls.md)
     OPEN_THREAD = "open_thread"
     THREAD_SETTINGS = "thread_settings"

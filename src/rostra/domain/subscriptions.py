@@ -30,7 +30,7 @@ class MailKind(StrEnum):
     REPLY = "reply"
     THREAD = "thread"  # the batched "new comments on a page you follow"
     STAFF_DIGEST = "staff_digest"
-    SIGN_IN = "sign_in"  # issue 10: a passwordless sign-in link
+    SIGN_IN = "sign_in"  # A passwordless sign-in link
     FEATURED = "featured"  # staff featured the recipient's comment (editor's picks)
     NOTICE_RECEIVED = "notice_received"  # EU DSA: a notice's acknowledgement, with its reference
     NOTICE_DECIDED = "notice_decided"  # EU DSA: the decision on a notice

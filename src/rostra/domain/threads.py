@@ -144,7 +144,7 @@ class Thread:
 def validate_page(page: str) -> str:
     """A page is the article's path or the publisher's own identifier: 1-1,024 characters.
 
-    An http(s) address stands for its path and query (issue 23), as the widget sends by default
+    An http(s) address stands for its path and query, as the widget sends by default
     and the importers store, so that a thread is one thread whichever way its page is given;
     only writes check that the address is the site's (``validate_site_page``)."""
     page = clean_text(page)
@@ -165,7 +165,7 @@ def validate_page(page: str) -> str:
 
 
 def validate_site_page(page: str, origins: Iterable[str]) -> str:
-    """The page a reader comments on or subscribes to (issue 23): a path on the site
+    """The page a reader comments on or subscribes to: a path on the site
     (``/2026/article``), or an http(s) address on one of the site's ``origins``, which becomes
     its path (and query). Anything else is refused: the page becomes a link in the site's mail
     and in the moderation queue, so ``javascript:`` or another site's address must not get in.

@@ -1,4 +1,4 @@
-"""Reader accounts (issue 10): single sign-on, reader sessions with CSRF tokens, profiles and
+"""Reader accounts: single sign-on, reader sessions with CSRF tokens, profiles and
 history, and the reader's rights over their data (export, deletion), plus the purge of data
 kept only for a while (IP digests, ended sessions, used token ids)."""
 
@@ -173,7 +173,7 @@ class AccountService:
     ) -> ReaderSession:
         """Check the publisher's token and open a session for the account it names (created
         on first sign-in, updated from the token's claims every time). From a browser, only a
-        page of the site itself may sign in to it (issue 23)."""
+        page of the site itself may sign in to it."""
         validate_site_name(site)
         now = self._clock.now()
         async with self._storage.read() as tx:

@@ -1,4 +1,4 @@
-"""What the reader-account services need from storage (issue 10), beside ``ports.py``."""
+"""What the reader-account services need from storage, beside ``ports.py``."""
 
 from __future__ import annotations
 

@@ -23,11 +23,11 @@ class Caller:
     origin: str | None = None
     edit_token: str | None = None
     # A valid staff session came with the request: a staff reply; on edits and deletes (with
-    # the session's CSRF token, issue 12) staff may change any comment.
+    # the session's CSRF token) staff may change any comment.
     staff: bool = False
-    # Issue 10: the signed-in reader account (session and CSRF token checked by the web layer).
+    # The signed-in reader account (session and CSRF token checked by the web layer).
     reader: Reader | None = None
-    # Issue 23: ``voter`` was made for this request, which came without the voter cookie.
+    # ``voter`` was made for this request, which came without the voter cookie.
     new_voter: bool = False
 
 
@@ -43,7 +43,7 @@ def check_origin(site: Site, caller: Caller) -> None:
 
 
 def voter_identity(caller: Caller, digest: Callable[[str, str], str]) -> str | None:
-    """Who a vote or report counts for (issue 23): the reader's own identity (voter cookie or
+    """Who a vote or report counts for: the reader's own identity (voter cookie or
     account), else the client address, as a keyed digest (``digest`` is
     ``Keyring.digest``). Without the fallback, each request without a cookie was a new voter:
     one address cast 60 votes on one comment."""

@@ -1,4 +1,4 @@
-"""What the reader-support services need (issue 9): the campaign ledger and a payment provider.
+"""What the reader-support services need: the campaign ledger and a payment provider.
 
 Kept apart from ``ports.py`` so the concept's ports read in one place.
 """

@@ -1,4 +1,4 @@
-"""Reader support (issue 9): campaigns, checkouts, verified payment webhooks, manual entries.
+"""Reader support: campaigns, checkouts, verified payment webhooks, manual entries.
 
 Every change to a campaign's total is published as a :class:`CampaignUpdated` on the event
 bus, under the site and :data:`CAMPAIGN_PAGE`, after its transaction commits. Support widgets

@@ -73,10 +73,10 @@ class CommentDraft:
     anchor: dict[str, Any] | None = None
     honeypot: str | None = None
     elapsed_ms: int | None = None  # form opened → sent, as the widget measured it (screening)
-    # Uploads to show with the comment (issue 8). Moderation hook: a non-empty tuple means the
+    # Uploads to show with the comment. Moderation hook: a non-empty tuple means the
     # comment carries images, which screening may hold for untrusted authors.
     images: tuple[ImageAttachment, ...] = ()
-    notify: str = "none"  # issue 6: "Notify of" none | replies | all (needs author_email)
+    notify: str = "none"  # "Notify of": none | replies | all (needs author_email)
     lang: str | None = None  # the widget's language, for the mail a subscription brings
 
 
@@ -152,8 +152,8 @@ class CommentService:
         webhooks: WebhookService | None = None,
     ) -> None:
         self._webhooks = webhooks  # events to the site's other systems, in the same transaction
-        self._metrics = metrics or NoMetrics()  # issue 12: comments posted, screening verdicts
-        self._notifications = notifications  # issue 6: subscriptions and the mail outbox
+        self._metrics = metrics or NoMetrics()  # comments posted, screening verdicts
+        self._notifications = notifications  # subscriptions and the mail outbox
         # Without a model the rules still run (word lists, links, modes, timing, duplicates).
         self._screening = screening or ScreeningService(None, clock)
         self._images = images  # deletes the files of a deleted comment's images
@@ -171,7 +171,7 @@ class CommentService:
         """Validate and store a new comment (or reply) and tell the thread's live readers."""
         page = validate_page(draft.page)
         body = rules.validate_body(draft.body)
-        # Issue 10: a signed-in reader writes as their account, on the account's own site only
+        # A signed-in reader writes as their account, on the account's own site only
         # (elsewhere, as a guest).
         reader = caller.reader if caller.reader and caller.reader.site == draft.site else None
         name = reader.name if reader else rules.validate_author_name(draft.author_name)
@@ -206,9 +206,9 @@ class CommentService:
         # same address can pass the duplicate screen; the rate limit bounds how many.
         async with self._storage.glance() as tx:
             site, settings = await self._site_with_settings(tx, draft.site, caller)
-            page = validate_site_page(draft.page, site.origins)  # issue 23: a path on the site
+            page = validate_site_page(draft.page, site.origins)  # a path on the site
             mentions = await _mentions_in(tx, site.name, page, body)
-            await check_not_banned(tx, email_hash, ip_hash, now)  # staff bans (issue 5)
+            await check_not_banned(tx, email_hash, ip_hash, now)  # staff bans
             screening = await self._screening.screen_comment(
                 tx,
                 Subject(
@@ -282,7 +282,7 @@ class CommentService:
                 refs = await attach_images(tx, self._keyring, comment.id, draft.images)
                 comment = replace(comment, images=tuple(refs))
             await self._screening.record(tx, comment.id, screening)
-            if self._notifications is not None:  # issue 6: same transaction as the comment
+            if self._notifications is not None:  # same transaction as the comment
                 await self._notifications.comment_posted(
                     tx,
                     site,
@@ -311,7 +311,7 @@ class CommentService:
                 )
                 if comment.root_id is not None:
                     await tx.comments.adjust_descendants(comment.root_id, +1)
-        # Counted once committed (issue 12).
+        # Counted once committed.
         self._metrics.comment_posted(status.value)
         self._metrics.moderation_decided(screening.verdict.value, "automatic")
         if event is not None:
@@ -399,7 +399,7 @@ class CommentService:
     ) -> tuple[Comment, Thread]:
         """The comment and its thread, if the caller may change it; raises otherwise.
 
-        The signed-in author needs no edit token and may delete at any time (issue 10); edits
+        The signed-in author needs no edit token and may delete at any time; edits
         stay limited to the edit window for everyone."""
         found = await tx.comments.get(comment_id)
         if found is None:

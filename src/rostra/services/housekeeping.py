@@ -1,4 +1,4 @@
-"""The periodic purge of data kept only for a while (issue 10): IP digests past
+"""The periodic purge of data kept only for a while: IP digests past
 ``ROSTRA_IP_HASH_DAYS``, ended reader sessions, expired single-use token ids, and EU DSA
 notices decided more than two years ago (``rostra.domain.dsa.NOTICE_RETENTION``).
 

@@ -1,4 +1,4 @@
-"""What imports and exports need from storage (issue 11)."""
+"""What imports and exports need from storage."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rostra.domain.comments import CommentStatus
 
 @dataclass(frozen=True, slots=True)
 class ImportedComment:
-    """A comment written by an import (issue 11): its source id, dates and vote totals kept."""
+    """A comment written by an import: its source id, dates and vote totals kept."""
 
     id: str
     source_id: str
@@ -36,7 +36,7 @@ class ImportedComment:
 
 
 class ImportRepository(Protocol):
-    """Bulk writes and reads for imports and exports (issue 11)."""
+    """Bulk writes and reads for imports and exports."""
 
     async def known(
         self, site: str, page: str, source: str, source_ids: Sequence[str]

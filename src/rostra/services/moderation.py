@@ -51,7 +51,7 @@ from rostra.services.webhooks import WebhookService
 MAX_PAGE = 100
 # How far back the bans page looks in the audit log for the comment a ban was made from.
 BAN_AUDIT_PAGES = 10
-# Past any real queue or log; larger offsets overflow the databases' integers (issue 12).
+# Past any real queue or log; larger offsets overflow the databases' integers.
 MAX_OFFSET = 1_000_000_000
 MAX_BULK = 100
 MAX_PINNED = 3
@@ -125,8 +125,8 @@ class ModerationService:
         webhooks: WebhookService | None = None,
     ) -> None:
         self._webhooks = webhooks  # decisions and reports, to the site's other systems
-        self._limiter = limiter  # issue 23: reports per client address
-        self._metrics = metrics or NoMetrics()  # issue 12: staff decisions
+        self._limiter = limiter  # reports per client address
+        self._metrics = metrics or NoMetrics()  # staff decisions
         self._storage = storage
         self._live = live
         self._clock = clock
@@ -358,7 +358,7 @@ class ModerationService:
     async def unban(self, user: StaffUser, ban_id: int, reason: str | None = None) -> None:
         """Lift a ban."""
         note = validate_reason(reason)
-        if not 0 < ban_id < 2**63:  # ids are positive 64-bit integers (issue 12: the fuzzing)
+        if not 0 < ban_id < 2**63:  # ids are positive 64-bit integers (the fuzzing)
             raise NotFoundError("There is no such ban.", field="id")
         async with self._storage.write() as tx:
             if not await tx.staff_records.remove_ban(ban_id):
@@ -456,7 +456,7 @@ class ModerationService:
                 raise NotFoundError("There is no such comment.", field="id")
             thread = await tx.threads.get_by_id(comment.thread_id)
             site = await tx.sites.get(thread.site)
-            if site is not None:  # issue 12: only the site's own pages report its comments
+            if site is not None:  # only the site's own pages report its comments
                 check_origin(site, caller)
             settings = await self._settings(tx, thread.site)
             added = await tx.staff_records.add_report(

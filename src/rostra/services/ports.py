@@ -55,8 +55,8 @@ class NewComment:
     ip_hash: str | None
     edit_token_hash: str | None
     anchor: Anchor | None
-    author_is_staff: bool = False  # posted with a staff session (issue 5)
-    reader_id: str | None = None  # posted by a signed-in reader account (issue 10)
+    author_is_staff: bool = False  # posted with a staff session
+    reader_id: str | None = None  # posted by a signed-in reader account
     author_avatar: str | None = None
     mentions: tuple[str, ...] = ()  # the comments whose authors it mentions
     author_voter: str | None = None  # keyed digest of the poster's voter identity
@@ -492,7 +492,7 @@ class Storage(Protocol):
         """A consistent read-only view."""
 
     def replica_read(self) -> AbstractAsyncContextManager[Transaction | None]:
-        """A consistent read-only view on a read replica (issue 4), which may lag behind the
+        """A consistent read-only view on a read replica, which may lag behind the
         primary by any amount: callers check what they read against a glance at the primary.
         None when no replica is configured; ``ReplicaUnavailableError`` when none answers."""
 

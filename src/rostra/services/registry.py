@@ -55,27 +55,27 @@ class Services:
     check_health: Callable[[], Awaitable[None]]
     anchors: AnchorService
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    images: ImageService | None = None  # uploads (issue 8); None where nothing is uploaded
-    imports: ImportService | None = None  # issue 11: importing from other systems
-    exports: ExportService | None = None  # issue 11: JSON Lines export
-    staff: StaffService | None = None  # issue 5: staff accounts and sessions
-    moderation: ModerationService | None = None  # issue 5: staff decisions
+    images: ImageService | None = None  # uploads; None where nothing is uploaded
+    imports: ImportService | None = None  # importing from other systems
+    exports: ExportService | None = None  # JSON Lines export
+    staff: StaffService | None = None  # staff accounts and sessions
+    moderation: ModerationService | None = None  # staff decisions
     editorial: EditorialService | None = None  # per-article settings and editor's picks
-    subscriptions: SubscriptionService | None = None  # issue 6: "Notify of" subscriptions
-    notifications: NotificationService | None = None  # issue 6: outbox and delivery
-    # issue 6: run when the app starts (the embedded outbox worker), before serving
+    subscriptions: SubscriptionService | None = None  # "Notify of" subscriptions
+    notifications: NotificationService | None = None  # outbox and delivery
+    # Run when the app starts (the embedded outbox worker), before serving
     on_startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    screening: ScreeningService | None = None  # issue 5: automatic screening (add_exemplar)
-    # issue 6: scheduled staff digests of the moderation queue; None when turned off
+    screening: ScreeningService | None = None  # automatic screening (add_exemplar)
+    # Scheduled staff digests of the moderation queue; None when turned off
     staff_digests: StaffDigestService | None = None
-    metrics: MetricsService | None = None  # issue 12: /metrics and request metrics
-    accounts: AccountService | None = None  # issue 10: reader accounts and personal data
-    oidc: OidcService | None = None  # issue 10: sign-in with an OpenID Connect provider
-    avatars: AvatarService | None = None  # issue 10: readers' uploaded pictures
-    campaigns: CampaignService | None = None  # issue 9: reader support (campaigns, payments)
+    metrics: MetricsService | None = None  # /metrics and request metrics
+    accounts: AccountService | None = None  # reader accounts and personal data
+    oidc: OidcService | None = None  # sign-in with an OpenID Connect provider
+    avatars: AvatarService | None = None  # readers' uploaded pictures
+    campaigns: CampaignService | None = None  # reader support (campaigns, payments)
     # Only `rostra demo`: its pretend payment desk and caught-mail folder (/demo/… pages)
     demo: DemoKit | None = None
-    # issue 4: a token that moves with every commit (Database.answer_token); None: no counter
+    # A token that moves with every commit (Database.answer_token); None: no counter
     answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token
     readiness: ReadinessService | None = None  # GET /readyz
     reader_history: ReaderHistoryService | None = None  # authors' records, staff notes

@@ -67,7 +67,7 @@ class Subject:
     elapsed_ms: int | None = None
     honeypot: str | None = None
     is_edit: bool = False
-    # Issue 8: how many uploaded images the comment shows; a rule may hold untrusted authors'.
+    # How many uploaded images the comment shows; a rule may hold untrusted authors'.
     image_count: int = 0
 
 

@@ -1,4 +1,4 @@
-"""What the staff services need from storage (issue 5): accounts, the moderation queue,
+"""What the staff services need from storage: accounts, the moderation queue,
 bans, pins and the audit log."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from rostra.domain.staff import AuditEntry, Ban, BanKind, Role, StaffAction, Sta
 
 @dataclass(frozen=True, slots=True)
 class StaffCredentials:
-    """A staff account with what signing in checks (issue 5)."""
+    """A staff account with what signing in checks."""
 
     user: StaffUser
     password_hash: str
@@ -37,7 +37,7 @@ class QueueItem:
 
 
 class UserRepository(Protocol):
-    """Staff accounts and their server-side sessions (issue 5)."""
+    """Staff accounts and their server-side sessions."""
 
     async def add(self, email: str, password_hash: str, role: Role, created_at: datetime) -> None:
         """Store a new account; the email must be free."""
@@ -80,7 +80,7 @@ class UserRepository(Protocol):
 
 
 class StaffRecords(Protocol):
-    """Bans, reader reports, the moderation queue and the audit log (issue 5)."""
+    """Bans, reader reports, the moderation queue and the audit log."""
 
     async def add_ban(
         self,
@@ -159,4 +159,4 @@ class StaffRecords(Protocol):
         self, actor: str, action: StaffAction, since: datetime
     ) -> list[AuditEntry]:
         """One actor's entries of one kind at or after ``since`` (a short look back: the
-        TOTP replay check of issue 12)."""
+        TOTP replay check)."""

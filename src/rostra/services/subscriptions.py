@@ -175,7 +175,7 @@ class SubscriptionService:
                 retry_after=wait,
             )
         if caller.ip:
-            # Issue 23: one client mailed 25 addresses; the sender is limited too.
+            # One client mailed 25 addresses; the sender is limited too.
             sender = self._keyring.digest("ip", caller.ip)
             wait = await self._limiter.hit("subscribe-address", sender)
             if wait is not None:
@@ -188,7 +188,7 @@ class SubscriptionService:
             if site is None:
                 raise NotFoundError(f"There is no site called {request.site!r}.", field="site")
             check_origin(site, caller)
-            # Issue 23: the page is a link in the confirmation mail; only the site's own.
+            # The page is a link in the confirmation mail; only the site's own.
             page = validate_site_page(request.page, site.origins)
             await self.add_in(tx, site.name, page, email, kind, lang)
 

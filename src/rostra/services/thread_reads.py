@@ -1,5 +1,5 @@
 """Reading threads: one page of a thread with its replies arranged, and comment counts for many
-pages, answered from memory while nothing changed (issue 4). ``CommentService`` hands its reads
+pages, answered from memory while nothing changed. ``CommentService`` hands its reads
 here; writing comments stays in ``rostra.services.comments``."""
 
 from __future__ import annotations
@@ -282,7 +282,7 @@ class ThreadReader:
         self, tx: Transaction, roots: list[Comment], query: ThreadQuery, limit: int
     ) -> _ArrangedPage:
         """``roots`` (``limit`` + 1 asked, pinned ones first) with their replies arranged."""
-        pinned = [root for root in roots if root.pinned]  # first page only (issue 5)
+        pinned = [root for root in roots if root.pinned]  # first page only
         roots = [root for root in roots if not root.pinned]
         has_more = len(roots) > limit
         roots = roots[:limit]

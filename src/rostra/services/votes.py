@@ -28,7 +28,7 @@ async def admit_voter(
     if not voter:
         raise PermissionDeniedError("Voting needs a voter identity.", code="voter_required")
     address = address_key(caller, keyring.digest)
-    for action, key in (("vote", voter), ("vote-address", address)):  # issue 23: per address
+    for action, key in (("vote", voter), ("vote-address", address)):  # per address
         wait = await limiter.hit(action, key)
         if wait is not None:
             raise RateLimitedError(
@@ -36,7 +36,7 @@ async def admit_voter(
                 retry_after=wait,
             )
     if caller.new_voter:
-        # Issue 23: a request without the voter cookie is a new voter; one address cast 60
+        # A request without the voter cookie is a new voter; one address cast 60
         # votes on one comment that way. Such votes count once per address and comment.
         for action, key in (
             ("vote-new-voter", address),

@@ -1,4 +1,4 @@
-"""Reader accounts, their sessions, used sign-in tokens and the site settings in SQL (issue 10)."""
+"""Reader accounts, their sessions, used sign-in tokens and the site settings in SQL."""
 
 from __future__ import annotations
 

@@ -195,7 +195,7 @@ class SqlCommentRepository:
         anchored: bool | None,
     ) -> list[Comment]:
         # Pinned comments (at most 3 a thread) lead the first page of every sort and are left
-        # out of the paged order, so cursors stay exact (issue 5).
+        # out of the paged order, so cursors stay exact.
         pinned: list[Comment] = []
         if after is None:
             rows = await self._conn.execute(

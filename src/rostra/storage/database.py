@@ -84,9 +84,9 @@ class SqlTransaction:
         self.users = SqlUserRepository(conn)
         self.staff_records = SqlStaffRecords(conn)
         self.screening = SqlScreeningRepository(conn)
-        self.campaigns = SqlCampaignRepository(conn)  # issue 9: reader support
-        self.accounts = SqlAccountRepository(conn)  # issue 10: reader accounts
-        self.staff_digests = SqlStaffDigestLedger(conn)  # issue 6: staff digests
+        self.campaigns = SqlCampaignRepository(conn)  # reader support
+        self.accounts = SqlAccountRepository(conn)  # reader accounts
+        self.staff_digests = SqlStaffDigestLedger(conn)  # staff digests
         self.reader_records = SqlReaderRecords(conn)  # reader history and staff notes
         self.notices = SqlNoticeRecords(conn)  # EU DSA notices
         self.webhooks = SqlWebhookRepository(conn)

@@ -241,7 +241,7 @@ class PillowImageCodec:
 
 
 def process_avatar(data: bytes, kind: ImageKind, limits: ImageLimits, size: int) -> bytes:
-    """A reader's picture (issue 10): the upload goes through ``process_image`` (bounds, real
+    """A reader's picture: the upload goes through ``process_image`` (bounds, real
     decode, upright, metadata dropped), then its first frame is centre-cropped to a square of
     ``size`` pixels and written as PNG, or JPEG for photos."""
     processed = process_image(data, kind, limits)

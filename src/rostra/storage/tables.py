@@ -42,7 +42,7 @@ sites = sa.Table(
     sa.Column("title", sa.String(300), nullable=False, server_default=""),
     sa.Column("origins", sa.JSON, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
-    # ModerationSettings as a JSON object (issue 5); NULL means the defaults.
+    # ModerationSettings as a JSON object; NULL means the defaults.
     sa.Column("moderation", sa.JSON, nullable=True),
     # The reactions readers choose from (migration 0021): NULL the default set, [] none.
     sa.Column("reactions", sa.JSON, nullable=True),
@@ -99,11 +99,11 @@ comments = sa.Table(
     # The comments whose authors this one mentions (@Name), oldest mention first; NULL: none.
     sa.Column("mentions", sa.JSON),
     sa.Column("descendant_count", sa.Integer, nullable=False, server_default="0"),
-    # Staff pin a few top-level comments: shown first on a thread's first page (issue 5).
+    # Staff pin a few top-level comments: shown first on a thread's first page.
     sa.Column("pinned", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("ip_hash", sa.String(64)),
     sa.Column("edit_token_hash", sa.String(64)),
-    # Issue 10 (migration 0010): the signed-in reader who wrote it and their picture. No foreign
+    # Migration 0010: the signed-in reader who wrote it and their picture. No foreign
     # key: adding one makes SQLite rebuild the whole comments table; forgetting a reader clears
     # the column explicitly (services/accounts.py).
     sa.Column("reader_id", sa.String(32)),
@@ -141,7 +141,7 @@ comments = sa.Table(
     sa.Index("ix_comments_replies", "root_id", "created_us", "id", **_present("root_id")),
     sa.Index("ix_comments_parent_id", "parent_id", **_present("parent_id")),
     # Screening reads an author's recent comments, by email hash or else by IP hash, on every
-    # post (issues 5 and 4): with the time in the index, only the recent ones.
+    # post: with the time in the index, only the recent ones.
     sa.Index(
         "ix_comments_author_email_hash",
         "author_email_hash",
@@ -202,7 +202,7 @@ thread_events = sa.Table(
     sa.Index("ix_thread_events_created_us", "created_us"),
 )
 
-# Staff accounts, sessions, bans, reader reports and the audit log (issue 5, migration 0007).
+# Staff accounts, sessions, bans, reader reports and the audit log (migration 0007).
 users = sa.Table(
     "users",
     metadata,
@@ -267,7 +267,7 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_created_us", "created_us"),
 )
 
-# Issue 6: "Notify of" subscriptions and the mail outbox.
+# "Notify of" subscriptions and the mail outbox.
 subscriptions = sa.Table(
     "subscriptions",
     metadata,
@@ -352,7 +352,7 @@ webhook_endpoints = sa.Table(
     sa.Index("ix_webhook_endpoints_site_id", "site_id"),
 )
 
-# Uploaded images (issue 8). ``comment_id`` is NULL until a comment claims the upload; unclaimed
+# Uploaded images. ``comment_id`` is NULL until a comment claims the upload; unclaimed
 # rows older than a day are orphans and get cleaned with their files.
 images = sa.Table(
     "images",
@@ -396,7 +396,7 @@ import_sources = sa.Table(
     sa.Index("ix_import_sources_comment_id", "comment_id"),
 )
 
-# Every screening or staff decision on a comment, with the reasons staff see (issue 5).
+# Every screening or staff decision on a comment, with the reasons staff see.
 moderation_decisions = sa.Table(
     "moderation_decisions",
     metadata,
@@ -414,7 +414,7 @@ moderation_decisions = sa.Table(
     sa.Index("ix_moderation_decisions_comment_id", "comment_id", "id"),
 )
 
-# Comments staff picked as examples of a category for the semantic screen (issue 5, "learn").
+# Comments staff picked as examples of a category for the semantic screen ("learn").
 screening_exemplars = sa.Table(
     "screening_exemplars",
     metadata,
@@ -428,7 +428,7 @@ screening_exemplars = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
 )
 
-# Reader support (issue 9, migration 0009): campaigns, the donation ledger, and every payment
+# Reader support (migration 0009): campaigns, the donation ledger, and every payment
 # provider event seen, so a replayed webhook counts once.
 campaigns = sa.Table(
     "campaigns",
@@ -493,7 +493,7 @@ payment_events = sa.Table(
     sa.Index("ix_payment_events_received_us", "received_us"),
 )
 
-# Reader accounts (issue 10, migration 0010): per-site sign-in settings, the accounts, their
+# Reader accounts (migration 0010): per-site sign-in settings, the accounts, their
 # sessions, and the single sign-on token ids already used (replay protection until expiry).
 site_accounts = sa.Table(
     "site_accounts",

@@ -36,9 +36,9 @@ from rostra.web.schemas import Error, ErrorBody
 log = structlog.get_logger("rostra.web")
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
-    TokenRejectedError: 401,  # issue 10: a refused single sign-on token; `code` says why
-    ReaderNotSignedInError: 401,  # issue 10: reader endpoints without a session
-    NotSignedInError: 401,  # staff endpoints without a session (issue 5)
+    TokenRejectedError: 401,  # A refused single sign-on token; `code` says why
+    ReaderNotSignedInError: 401,  # reader endpoints without a session
+    NotSignedInError: 401,  # staff endpoints without a session
     ValidationError: 400,
     PermissionDeniedError: 403,
     NotFoundError: 404,
@@ -47,11 +47,11 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     RateLimitedError: 429,
     ImageTooLargeError: 413,
     UnsupportedImageError: 415,
-    NotificationsDisabledError: 503,  # issue 6: no ROSTRA_SMTP_URL
-    LinkError: 400,  # issue 6: expired or tampered signed links
-    PaymentsDisabledError: 503,  # issue 9: no payment provider keys
-    PaymentProviderError: 502,  # issue 9: the provider failed
-    OidcProviderUnavailableError: 502,  # issue 10: the OIDC provider failed
+    NotificationsDisabledError: 503,  # no ROSTRA_SMTP_URL
+    LinkError: 400,  # expired or tampered signed links
+    PaymentsDisabledError: 503,  # no payment provider keys
+    PaymentProviderError: 502,  # the provider failed
+    OidcProviderUnavailableError: 502,  # the OIDC provider failed
 }
 CODE_BY_STATUS = {
     400: "invalid",
@@ -109,7 +109,7 @@ ERROR_RESPONSES = {
         (429, "Too many requests from this reader; `Retry-After` says when to try again."),
     )
 }
-# The staff API (issue 12: the fuzzing found 401 undeclared): no staff session, or it ended.
+# The staff API (the fuzzing found 401 undeclared): no staff session, or it ended.
 STAFF_ERROR_RESPONSES = {
     **ERROR_RESPONSES,
     401: ResponseSpec(
@@ -118,7 +118,7 @@ STAFF_ERROR_RESPONSES = {
         "wrong credentials (`invalid_credentials`) or a missing code (`totp_required`).",
     ),
 }
-# Image uploads (issue 12: the access matrix met an undeclared 415).
+# Image uploads (the access matrix met an undeclared 415).
 IMAGE_ERROR_RESPONSES = {
     **ERROR_RESPONSES,
     415: ResponseSpec(
@@ -126,7 +126,7 @@ IMAGE_ERROR_RESPONSES = {
         description="The bytes are not a JPEG, PNG, WebP or GIF image (`unsupported_image_type`).",
     ),
 }
-# Endpoints that need email (issue 12): the server runs without ROSTRA_SMTP_URL.
+# Endpoints that need email: the server runs without ROSTRA_SMTP_URL.
 MAIL_ERROR_RESPONSES = {
     **ERROR_RESPONSES,
     503: ResponseSpec(
@@ -167,7 +167,7 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A bug: log it with its traceback, tell the client nothing internal."""
     if isinstance(exc, RecursionError):
-        # Input nested too deep for some parser (issue 23: JSON is refused before it gets
+        # Input nested too deep for some parser (JSON is refused before it gets
         # there): the client's doing, so one line without the traceback, which ran to 60 KB.
         log.warning("input_too_deep", path=request.url.path, method=request.method)
         return error_response(400, "invalid", "The request is nested too deeply.", None)

@@ -49,7 +49,7 @@ API_ROUTES: list[HTTPRouteHandler] = [
     anchors.place_passages,  # POST   /api/v1/anchors/placements
     health.healthz,  # GET    /healthz
     health.readyz,  # GET    /readyz
-    metrics.metrics,  # GET    /metrics (issue 12)
+    metrics.metrics,  # GET    /metrics
     subscriptions.subscribe,  # POST   /api/v1/subscriptions
     subscriptions.notification_settings,  # GET    /api/v1/subscriptions/settings
     subscriptions.confirm_page,  # GET    /api/v1/subscriptions/confirm
@@ -138,7 +138,7 @@ def route_table(*, demo: bool, demo_pages_on: bool = False) -> list[HTTPRouteHan
         *ASSET_ROUTES,
         *admin.ADMIN_ROUTES,
         *admin_campaigns.ROUTES,
-        *admin_accounts.ROUTES,  # issue 10: reader-account settings, deletion on request
+        *admin_accounts.ROUTES,  # reader-account settings, deletion on request
         *admin_threads.ROUTES,  # per-article settings and editor's picks
         *admin_context.ROUTES,  # author history and notes, EU DSA notices
         *notice_page.ROUTES,  # EU DSA notices from anyone: /dsa/notice

@@ -56,7 +56,7 @@ class AnchorIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ImageIn(msgspec.Struct, forbid_unknown_fields=True):
-    """An uploaded image to show with a new comment (issue 8)."""
+    """An uploaded image to show with a new comment."""
 
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     upload_token: Annotated[str, msgspec.Meta(max_length=128)] | None = None
@@ -199,7 +199,7 @@ class CommentOut(msgspec.Struct):
     replies: list[CommentOut]
     anchor: AnchorOut | None
     images: list[ImageOut]
-    pinned: bool = False  # staff pinned it first on the thread (issue 5)
+    pinned: bool = False  # staff pinned it first on the thread
     # Reaction counts, most chosen first, and the caller's own reaction.
     reactions: dict[str, int] = msgspec.field(default_factory=dict)
     my_reaction: str | None = None
@@ -295,7 +295,7 @@ class ReadyOut(msgspec.Struct):
 
 
 class PassageOut(msgspec.Struct):
-    """An anchored passage of a thread and the discussions started on it (issue 7)."""
+    """An anchored passage of a thread and the discussions started on it."""
 
     anchor: AnchorOut
     comment_ids: list[str]
@@ -337,7 +337,7 @@ class PlacementsOut(msgspec.Struct):
     placements: list[PlacedPassageOut]
 
 
-# Staff sign-in and the moderation API (issue 5).
+# Staff sign-in and the moderation API.
 
 
 class StaffSignInIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -537,7 +537,7 @@ class ReportOut(msgspec.Struct):
     reported: bool
 
 
-# Issue 6: "Notify of" subscriptions.
+# "Notify of" subscriptions.
 class SubscriptionIn(msgspec.Struct, forbid_unknown_fields=True):
     """A reader asks to be emailed: new comments on a page (``all``) or replies to their own
     comments on the site (``replies``)."""
@@ -564,7 +564,7 @@ class NotificationSettingsOut(msgspec.Struct):
     kinds: list[str]
 
 
-# Issue 10: reader accounts, single sign-on and personal data.
+# Reader accounts, single sign-on and personal data.
 class SsoSignInIn(msgspec.Struct, forbid_unknown_fields=True):
     """The publisher's signed token for one reader, and the site it was made for."""
 
@@ -573,7 +573,7 @@ class SsoSignInIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class OidcRedeemIn(msgspec.Struct, forbid_unknown_fields=True):
-    """The hand-off token the sign-in popup posted to the widget (issue 10, OIDC)."""
+    """The hand-off token the sign-in popup posted to the widget (OIDC)."""
 
     site: Annotated[str, msgspec.Meta(max_length=64)]
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
@@ -647,7 +647,7 @@ class ForgottenOut(msgspec.Struct):
     subscriptions_deleted: int
 
 
-# Reader support (issue 9). Money is always a decimal string in the campaign's currency.
+# Reader support. Money is always a decimal string in the campaign's currency.
 class CampaignOut(msgspec.Struct):
     """A site's current campaign: the goal bar, the buttons, and where to give."""
 

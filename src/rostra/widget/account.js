@@ -1,4 +1,4 @@
-// Reader sign-in (issue 10). Loaded only when the page asks for it: the publisher's token
+// Reader sign-in. Loaded only when the page asks for it: the publisher's token
 // (<div id="rostra-thread" data-sso-token="…"> or window.Rostra.login(token)), sign-in links by
 // email (data-sign-in="email"), the site's OpenID Connect provider (data-sign-in="oidc"; a
 // popup), or a mailed link's #rostra-signin= fragment.

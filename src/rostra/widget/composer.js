@@ -36,7 +36,7 @@ export function composer(ctx, o) {
     return h("div", {}, h("label", { class: "lab", for: input.id }, text, note && h("span", {}, ` (${note})`)), input);
   };
   const me = store.get("author") || {};
-  // "Notify of" (issue 6) shows once the server says it can send mail (ctx.notifyOn).
+  // "Notify of" shows once the server says it can send mail (ctx.notifyOn).
   const notifyBox = (box) => ((ctx.notifyOn || Promise.resolve(ctx.notify)).then((on) => { box.hidden = !on; }), box);
   const extra = [];
   const picBox = h("div");

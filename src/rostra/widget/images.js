@@ -1,5 +1,5 @@
 // Image attachments for the composer, loaded on the first "Add image": upload with progress,
-// a preview per image with its alt text and a remove button. Issue 8.
+// a preview per image with its alt text and a remove button.
 import { h } from "./dom.js";
 
 const MAX = 4;

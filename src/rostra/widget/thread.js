@@ -18,7 +18,7 @@ export async function mount(host, options) {
   const L = i18n(options.lang);
   const { t } = L;
   const ctx = { ...options, L, api: client(options.base) };
-  // issue 6: data-notify="on" forces the "Notify of" choice; otherwise the server says.
+  // Data-notify="on" forces the "Notify of" choice; otherwise the server says.
   ctx.notifyOn = options.notify ? Promise.resolve(true) : ctx.api.get("/subscriptions/settings").then((s) => !!s.enabled, () => false);
   const { api } = ctx;
   // recs: id → {c: comment, up: parent rec, level, li, art, kids, …}

@@ -22,7 +22,7 @@
       title: (og && og.content) || document.title,
     };
     const inline = document.querySelector("[data-rostra-article],[data-rostra-passage]");
-    if (thread && (td.ssoToken || td.signIn || location.hash.includes("rostra-signin="))) load("account").then((m) => m.start(thread, td)).catch(report); // issue 10
+    if (thread && (td.ssoToken || td.signIn || location.hash.includes("rostra-signin="))) load("account").then((m) => m.start(thread, td)).catch(report);
     let then = (f) => f();
     if (thread) {
       // The first page and thread.js's imports load in parallel with thread.js, not after it;

@@ -200,7 +200,7 @@ async def queue_page(
     decisions = {item.comment.id: [describe(r) for r in item.screening] for item in items}
     sites = await services.sites.list_sites()
     origins = {s.name: s.origins for s in sites}
-    # Issue 23: a page is linked only as the article's address on its site (a path joined to
+    # A page is linked only as the article's address on its site (a path joined to
     # the site's origin, or an http(s) address), never as written: an imported identifier
     # such as "javascript:…" stays text.
     links = {item.comment.id: article_url(origins.get(item.site, ()), item.page) for item in items}
@@ -298,7 +298,7 @@ async def decide(
 
 # The sign-in form has no session to bind a CSRF token to, so it gets a pre-session token:
 # random, in a signed cookie and in a hidden field; a post must bring both (double submit), so
-# another site cannot sign a browser in to an account of its choosing (issue 12).
+# another site cannot sign a browser in to an account of its choosing.
 SIGN_IN_COOKIE = "rostra_sign_in"
 SIGN_IN_MAX_AGE = 3600
 
@@ -510,7 +510,7 @@ async def _settings_page(
     if not user.is_admin:
         return render("error", 403, heading="Only admins may change site settings.", **context)
     settings = None
-    accounts = None  # issue 10: reader-account settings (web/admin/accounts.py saves them)
+    accounts = None  # reader-account settings (web/admin/accounts.py saves them)
     if site is not None:
         try:
             settings = await moderation_service(services).site_settings(user, site)

@@ -1,4 +1,4 @@
-"""Reader accounts (issue 10): single sign-on, the ``rostra_reader`` session cookie with its
+"""Reader accounts: single sign-on, the ``rostra_reader`` session cookie with its
 CSRF check, the reader's profile and history, and their data (export, deletion).
 
 The widget runs on the publisher's pages and calls us cross-site, so the session cookie is
@@ -149,7 +149,7 @@ async def sign_in_with_sso(
     session = await account_service(services).sign_in_with_sso(
         incoming.site,
         incoming.token,
-        caller_from(request),  # issue 23: the site's pages only
+        caller_from(request),  # the site's pages only
     )
     return _session_response(request, services, session)
 

@@ -65,7 +65,7 @@ def present(
         parent_id=comment.parent_id,
         author=Author(
             name=comment.author_name,
-            avatar=comment.author_avatar,  # signed-in readers' pictures (issue 10)
+            avatar=comment.author_avatar,  # signed-in readers' pictures
             is_staff=comment.author_is_staff,
             url=comment.author_url,
         ),
@@ -155,14 +155,14 @@ async def post_comment(
                 for item in incoming.images
             ),
             elapsed_ms=incoming.elapsed_ms,
-            notify=incoming.notify,  # issue 6: the author's subscription, pending confirmation
+            notify=incoming.notify,  # the author's subscription, pending confirmation
             lang=incoming.lang,
         ),
         caller_from(
             request,
             voter,
             staff=await is_staff_request(request, services),
-            reader=await signed_in_reader(request, services),  # issue 10
+            reader=await signed_in_reader(request, services),
         ),
     )
     out = present(posted.comment)
@@ -273,8 +273,8 @@ async def edit_comment(
     """The author (``X-Edit-Token``, within the edit window) replaces the text; staff (session
     and ``X-CSRF-Token``) may at any time."""
     incoming = decode(data, CommentEdit)
-    reader = await signed_in_reader(request, services)  # issue 10: the signed-in author
-    staff = await is_acting_staff(request, services)  # issue 12: the contract allows staff
+    reader = await signed_in_reader(request, services)  # the signed-in author
+    staff = await is_acting_staff(request, services)  # the contract allows staff
     comment = await services.comments.edit_comment(
         comment_id, incoming.body, caller_from(request, reader=reader, staff=staff)
     )
@@ -297,8 +297,8 @@ async def delete_comment(
 ) -> None:
     """The author (``X-Edit-Token``, within the edit window) deletes, as may staff (session and
     ``X-CSRF-Token``) at any time; replies stay."""
-    reader = await signed_in_reader(request, services)  # issue 10: the signed-in author
-    staff = await is_acting_staff(request, services)  # issue 12: the contract allows staff
+    reader = await signed_in_reader(request, services)  # the signed-in author
+    staff = await is_acting_staff(request, services)  # the contract allows staff
     await services.comments.delete_comment(
         comment_id, caller_from(request, reader=reader, staff=staff)
     )

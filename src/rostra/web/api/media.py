@@ -32,7 +32,7 @@ REDIRECT_CACHE = "public, max-age=86400"
     summary="An uploaded image",
     tags=["images"],
     include_in_schema=True,
-    responses={400: ERROR_RESPONSES[400], 404: ERROR_RESPONSES[404]},  # 400: issue 23
+    responses={400: ERROR_RESPONSES[400], 404: ERROR_RESPONSES[404]},
 )
 async def media_file(
     name: FromPath[str], services: NamedDependency[Services]

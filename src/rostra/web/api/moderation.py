@@ -445,7 +445,7 @@ async def report(
     incoming = decode(data, ReportIn) if data is not None else ReportIn()
     cookies = VoterCookies(services.keyring)
     response: Response[ReportOut] = Response(ReportOut(reported=True))
-    # Issue 23: without the voter cookie the report counts for the client address; no cookie
+    # Without the voter cookie the report counts for the client address; no cookie
     # is handed out here, so reports cannot collect identities.
     voter = cookies.read(request)
     await moderation_service(services).report(

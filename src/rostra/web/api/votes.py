@@ -23,11 +23,11 @@ async def _voting_caller(
     """Who a vote or reaction counts for: the signed-in reader, else the voter cookie, which
     the first one sets on ``response``."""
     cookies = VoterCookies(services.keyring)
-    reader = await signed_in_reader(request, services)  # issue 10: one vote per account
+    reader = await signed_in_reader(request, services)  # one vote per account
     voter = None if reader else cookies.read(request)
     new_voter = reader is None and voter is None
     if new_voter:
-        # Issue 23: the service counts such votes per client address, so dropping the cookie
+        # The service counts such votes per client address, so dropping the cookie
         # does not make a new voter each time.
         voter = cookies.issue(request, response)
     return caller_from(request, voter, reader=reader, new_voter=new_voter)

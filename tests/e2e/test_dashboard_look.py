@@ -61,13 +61,16 @@ def signed_in(browser: Browser, look_server: DemoServer) -> dict[str, Any]:
 def dashboard(
     browser: Browser, signed_in: dict[str, Any], look_server: DemoServer
 ) -> Iterator[Any]:
-    """dashboard(width, color_scheme, signed_in=True) -> a page in a fresh context; uncaught
+    """dashboard(width, color_scheme, signed_in=True, locale) -> a page in a fresh context; uncaught
     JavaScript errors fail the test."""
     contexts = []
     errors: list[str] = []
 
-    def open_context(width: int, color_scheme: str = "light", session: bool = True) -> Page:
+    def open_context(
+        width: int, color_scheme: str = "light", session: bool = True, locale: str = "en-US"
+    ) -> Page:
         context = browser.new_context(
+            locale=locale,  # also the Accept-Language header, which picks the language
             viewport={"width": width, "height": 900},
             color_scheme=color_scheme,  # type: ignore[arg-type]
             storage_state=signed_in if session else None,  # type: ignore[arg-type]
@@ -185,6 +188,33 @@ def test_no_control_label_wraps_and_no_page_scrolls_sideways(
         }"""
     )
     assert [w for w in page.evaluate(WRAPPED) if w.startswith("A caption far too long")]
+
+
+# German labels run longest; Arabic reads right to left.
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize(
+    ("locale", "queue"), [("de-DE", "Warteschlange"), ("ar", "قائمة الانتظار")]
+)
+def test_in_german_and_arabic_no_label_wraps_and_axe_passes(
+    dashboard: Any, look_server: DemoServer, width: int, locale: str, queue: str
+) -> None:
+    page = dashboard(width, locale=locale)
+    problems: list[str] = []
+    for url in pages(look_server):
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("lang", locale[:2])
+        page.locator("details.keys").evaluate_all("(all) => all.forEach((d) => d.open = true)")
+        problems += [f"{url}: {w}" for w in page.evaluate(WRAPPED)]
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > width:
+            problems.append(f"{url}: the page is {wide} px wide, wider than the window")
+        problems += serious_violations(page)
+    page.goto(look_server.url + "/admin")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(queue)
+    if locale == "ar":
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

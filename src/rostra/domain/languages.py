@@ -63,3 +63,35 @@ def catalogue(lang: str) -> dict[str, str]:
 def translate(lang: str, text: str) -> str:
     """``text`` (English) in ``lang``; English where a translation is missing."""
     return catalogue(lang).get(text, text)
+
+
+# A catalogue key with values in it ("try again in %(n)s s.") matches a sentence such as
+# "try again in 30 s.": the English text is made once with the values filled in, and this
+# finds them again.
+_VALUE = re.compile(r"%\((\w+)\)s")
+
+
+@cache
+def _patterns(lang: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    found = []
+    for english, translated in catalogue(lang).items():
+        if _VALUE.search(english):
+            parts = _VALUE.split(english)  # text, name, text, name, …, text
+            regex = "".join(
+                re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)"
+                for n, part in enumerate(parts)
+            )
+            found.append((re.compile(regex), translated))
+    return tuple(found)
+
+
+def translate_sentence(lang: str, text: str) -> str:
+    """A sentence made from an English text, values and all (an error message), in
+    ``lang``; unchanged where the catalogue does not have it."""
+    table = catalogue(lang)
+    if text in table:
+        return table[text]
+    for pattern, translated in _patterns(lang):
+        if match := pattern.fullmatch(text):
+            return translated % match.groupdict()
+    return text

@@ -18,6 +18,7 @@ from rostra import __version__
 from rostra.services.metrics_ports import NoMetrics
 from rostra.services.page_cache import PageCache
 from rostra.services.registry import Services
+from rostra.web.admin.views import dashboard_language
 from rostra.web.decoding import JsonRequest
 from rostra.web.errors import EXCEPTION_HANDLERS
 from rostra.web.middleware.canonical_paths import CanonicalPaths
@@ -67,6 +68,7 @@ def create_app(
             "encoded_pages": Provide(provide_encoded_pages, use_cache=True, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=dashboard_language,  # the dashboard page's language
         # JSON bodies' media type and depth are checked before decoding, and cached
         # answers keep no per-request headers.
         request_class=JsonRequest,

@@ -37,6 +37,7 @@ MAX_JSON_DEPTH = 32
 STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # as signed bytes: +1, +1, -1, -1
+BODY_LANGUAGE = "rostra_lang"  # the scope state key for the ``lang`` a JSON body gave
 JSON_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
 
 
@@ -70,7 +71,11 @@ class JsonRequest(Request[Any, Any, Any]):
                 raise ValidationError(
                     f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."
                 )
-        return await super().json()
+        data = await super().json()
+        if isinstance(data, dict) and isinstance(data.get("lang"), str):
+            # The widget's language, for an error answer in it (``rostra.web.errors``).
+            self.scope.setdefault("state", {})[BODY_LANGUAGE] = data["lang"]
+        return data
 
 
 # msgspec says where a value failed as "... - at `$.anchor.exact`" or "... - at `$.pages[0]`".

@@ -28,9 +28,11 @@ from rostra.domain.errors import (
     ValidationError,
 )
 from rostra.domain.images import ImageTooLargeError, UnsupportedImageError
+from rostra.domain.languages import preferred_language, reader_language, translate_sentence
 from rostra.domain.oidc import OidcProviderUnavailableError
 from rostra.domain.staff import NotSignedInError
 from rostra.domain.subscriptions import LinkError, NotificationsDisabledError
+from rostra.web.decoding import BODY_LANGUAGE
 from rostra.web.schemas import Error, ErrorBody
 
 log = structlog.get_logger("rostra.web")
@@ -68,6 +70,29 @@ CODE_BY_STATUS = {
 MISSING_PARAMETER = re.compile(r"Missing required \w* ?parameter '([^']+)'")
 
 
+# Staff read English: their API and the dashboard's own pages answer in it.
+STAFF_PATHS = ("/api/v1/moderation", "/admin")
+
+
+def reader_message(request: Request[Any, Any, Any], message: str) -> str:
+    """``message`` in the reader's language: the ``lang`` of the request's body (the
+    widget's), else the first of ``Accept-Language`` that Rostra speaks; English otherwise and
+    for staff. Only the sentence changes; ``code`` and ``field`` are what clients key on."""
+    if request.url.path.startswith(STAFF_PATHS):
+        return message
+    lang = ""
+    asked = request.scope.get("state", {}).get(BODY_LANGUAGE)
+    if asked:
+        try:
+            lang = reader_language(asked)
+        except DomainError:  # a bad 'lang' is itself the error being answered
+            lang = ""
+        if lang or str(asked).lower().startswith("en"):
+            return translate_sentence(lang, message)
+    lang = preferred_language(request.headers.get("accept-language"))
+    return translate_sentence(lang, message)
+
+
 def error_response(
     status: int,
     code: str,
@@ -85,7 +110,7 @@ def error_response(
     )
 
 
-def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     """Expected failures raised by the services."""
     status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 400)
     headers = None
@@ -93,8 +118,9 @@ def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response
     if isinstance(exc, RateLimitedError):
         retry_after = math.ceil(exc.retry_after)
         headers = {"Retry-After": str(retry_after)}
+    message = reader_message(request, exc.message)
     return error_response(
-        status, exc.code, exc.message, exc.field, headers=headers, retry_after=retry_after
+        status, exc.code, message, exc.field, headers=headers, retry_after=retry_after
     )
 
 
@@ -137,7 +163,7 @@ MAIL_ERROR_RESPONSES = {
 }
 
 
-def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+def handle_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """Litestar's query, path and header parameter errors (bodies are decoded strictly by
     ``rostra.web.decoding``), reduced to one field and one sentence."""
     details = exc.extra if isinstance(exc.extra, list) else []
@@ -145,11 +171,12 @@ def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     message = str(first.get("message") or exc.detail or "The request is not valid.")
     field: str | None = first.get("key") or None
     if field == "data":  # Litestar's name for a missing or unreadable body
-        return error_response(400, "invalid", "The request needs a JSON object as its body.", None)
+        message = reader_message(request, "The request needs a JSON object as its body.")
+        return error_response(400, "invalid", message, None)
     if missing := MISSING_PARAMETER.search(message):
         field = missing.group(1)
         message = f"'{field}' is required"
-    return error_response(400, "invalid", message.rstrip(".") + ".", field)
+    return error_response(400, "invalid", reader_message(request, message.rstrip(".") + "."), field)
 
 
 def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -160,7 +187,7 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     if isinstance(exc, NotFoundException) and message in ("Not Found", ""):
         message = f"Nothing at {request.url.path}."
     elif status == 413:
-        message = "The request body is too large."
+        message = reader_message(request, "The request body is too large.")
     return error_response(status, code, message, None, headers=exc.headers)
 
 
@@ -175,7 +202,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return error_response(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal_error",
-        "Something went wrong on our side; it has been logged.",
+        reader_message(request, "Something went wrong on our side; it has been logged."),
         None,
     )
 

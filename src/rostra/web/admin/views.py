@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from contextvars import ContextVar
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -19,6 +20,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from rostra.domain.errors import DomainError, PermissionDeniedError
+from rostra.domain.languages import (
+    LANGUAGES,
+    RIGHT_TO_LEFT,
+    preferred_language,
+    translate_sentence,
+)
 from rostra.domain.moderation import ModerationMode, ModerationSettings, Reason
 from rostra.domain.staff import (
     LEARN_CATEGORIES,
@@ -57,6 +64,50 @@ templates = Environment(
 )
 
 
+# The dashboard speaks the staff member's language: the one chosen in its language menu (a
+# cookie), else the browser's. Set for each request before its handler runs, so every page,
+# banner and error page renders in it without each route passing it along.
+LANGUAGE_COOKIE = "rostra_admin_lang"
+LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "Deutsch",
+    "fr": "Français",
+    "es": "Español",
+    "it": "Italiano",
+    "pt": "Português",
+    "pl": "Polski",
+    "ru": "Русский",
+    "uk": "Українська",
+    "ar": "العربية",
+}
+_language: ContextVar[str] = ContextVar("dashboard_language", default="")
+_here: ContextVar[str] = ContextVar("dashboard_page", default="/admin")
+
+
+async def dashboard_language(request: Request[Any, Any, Any]) -> None:
+    """Before each handler: the language of the dashboard page it may render."""
+    if not request.url.path.startswith("/admin"):
+        return
+    _here.set(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        _language.set("" if chosen == "en" else chosen)
+    else:
+        _language.set(preferred_language(request.headers.get("accept-language")))
+
+
+def t(text: Any, **values: object) -> Any:
+    """``text`` (English, as the templates and labels write it) in the page's language;
+    autoescaping happens in the template, after the values are in."""
+    if not isinstance(text, str):  # a label looked up from data: shown as it is
+        return text
+    found = translate_sentence(_language.get(), text)
+    return found % values if values else found
+
+
+templates.globals["t"] = t
+
+
 def _headers() -> dict[str, str]:
     return {
         "Content-Security-Policy": ADMIN_CSP,
@@ -67,7 +118,14 @@ def _headers() -> dict[str, str]:
 
 def render(name: str, status: int = 200, **context: Any) -> Response[str]:
     """A dashboard page."""
-    body = templates.get_template(f"{name}.html").render(**context)
+    lang = _language.get()
+    body = templates.get_template(f"{name}.html").render(
+        lang=lang or "en",
+        rtl=lang in RIGHT_TO_LEFT,
+        languages=LANGUAGE_NAMES,
+        here=_here.get(),
+        **context,
+    )
     return Response(
         body, status_code=status, media_type="text/html; charset=utf-8", headers=_headers()
     )
@@ -100,8 +158,8 @@ def describe(reason: Reason) -> str:
     """A screening reason as an editor reads it: the screen's category, score and the words
     that weighed most ("Screen: threat 0.93 (kids, school)"), or the rule and what it found."""
     if reason.rule.startswith("model:"):
-        return f"Screen: {reason.detail.replace('_', ' ')}"
-    return f"{RULE_NAMES.get(reason.rule, reason.rule)}: {reason.detail}"
+        return str(t("Screen: %(detail)s", detail=reason.detail.replace("_", " ")))
+    return f"{t(RULE_NAMES.get(reason.rule, reason.rule))}: {reason.detail}"
 
 
 async def _staff(
@@ -587,6 +645,30 @@ async def static_file(name: FromPath[str]) -> Response[bytes]:
     return Response(body, media_type=STATIC[name], headers={"Cache-Control": "public, max-age=300"})
 
 
+# POST /admin/language
+@post("/admin/language", include_in_schema=False, status_code=303)
+async def choose_language(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Remember the dashboard language chosen in its menu (signed in or not: it is only how
+    the pages read, so it needs no session), and go back to the page it was chosen on."""
+    form = await _form(request)
+    back = form.get("back") or "/admin"
+    if not back.startswith("/admin") or back.startswith("//"):
+        back = "/admin"
+    lang = form.get("lang") or ""
+    response = redirect(back)
+    if lang in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            path="/admin",
+            httponly=True,
+            secure=request.url.scheme == "https",
+            samesite="strict",
+        )
+    return response
+
+
 ADMIN_ROUTES: list[HTTPRouteHandler] = [
     queue_page,  # GET  /admin
     decide,  # POST /admin/decide
@@ -601,4 +683,5 @@ ADMIN_ROUTES: list[HTTPRouteHandler] = [
     settings_page,  # GET  /admin/settings/{site}
     save_settings,  # POST /admin/settings/{site}
     static_file,  # GET  /admin/static/{name}
+    choose_language,  # POST /admin/language
 ]

@@ -1,0 +1,173 @@
+"""Error messages a reader can meet, in the reader's language: the widget's ``lang`` in the
+body, else ``Accept-Language``; ``code`` and ``field`` never change, since clients key on
+them. On both databases."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from rostra.domain.languages import LANGUAGES, catalogue, translate_sentence
+from rostra.services.registry import Services
+from tests.api.helpers import assert_error, new_comment, post_comment
+from tests.api.staff_helpers import MODERATOR, add_staff, api_client, sign_in
+
+# Every message a reader can be shown by the routes they use (posting, editing, voting,
+# reacting, reporting, subscribing, uploading, signing in by link), as the services write it.
+READER_MESSAGES = [
+    "The comment is empty.",
+    "The comment is %(length)s characters long; the limit is %(limit)s.",
+    "Please give a name.",
+    "The name is longer than %(limit)s characters.",
+    "%(email)s is not an email address.",
+    "The web site address contains control characters.",
+    "The web site must be an http:// or https:// address.",
+    "The web site address contains spaces or quotes.",
+    "Comments are closed on this article.",
+    "Images are turned off on this article.",
+    "This article is in slow mode: one comment every %(slow)s minutes. "
+    "You can comment again in %(n)s minutes.",
+    "This article is in slow mode: one comment every %(slow)s minutes. "
+    "You can comment again in 1 minute.",
+    "Email notifications are not enabled here.",
+    "Email notifications are not enabled on this server.",
+    "The comment replied to does not exist on this page.",
+    "The comment replied to is not published.",
+    "Your comment was not published.",
+    "Your comment was not published because it contains words this site does not allow. "
+    "Please rephrase it.",
+    "Your comment was not published because this site's filter rated it as abusive. "
+    "Please rephrase it without insults or swearing.",
+    "You cannot comment on this site: the moderators have blocked your comments.",
+    "There is no such comment.",
+    "This comment was deleted.",
+    "Comments can be changed for %(minutes)s minutes after posting; that time is over.",
+    "Only the author may change this comment; the edit token is missing.",
+    "The edit token does not belong to this comment.",
+    "You are posting faster than this site allows; try again in %(n)s s.",
+    "Voting needs a voter identity.",
+    "You are voting faster than this site allows; try again in %(n)s s.",
+    "This address already voted here without the voter cookie; "
+    "allow cookies for this site to vote.",
+    "You cannot vote on your own comment.",
+    "You cannot react to your own comment.",
+    "Reporting needs the reader cookie; enable cookies and try again.",
+    "Too many reports from your address; try again in %(n)s s.",
+    "The reason is longer than %(limit)s characters.",
+    "Too many confirmation emails for this address; try again in %(n)s s.",
+    "Too many subscriptions from your address; try again in %(n)s s.",
+    "Too many sign-in links asked for; try again in %(n)s s.",
+    "You are uploading faster than this site allows; try again in %(n)s s.",
+    "'%(field)s' is required.",
+    "The request body is too large.",
+    "Something went wrong on our side; it has been logged.",
+]
+
+
+def test_every_reader_message_is_in_every_language() -> None:
+    for lang in LANGUAGES[1:]:
+        table = catalogue(lang)
+        missing = [text for text in READER_MESSAGES if text not in table]
+        assert missing == [], (lang, missing)
+        for text in READER_MESSAGES:
+            assert table[text] != text, (lang, text)
+            values = sorted(re.findall(r"%\((\w+)\)s", text))
+            assert sorted(re.findall(r"%\((\w+)\)s", table[text])) == values, (lang, text)
+
+
+def test_messages_with_values_are_found_again_with_their_values() -> None:
+    made = "You are posting faster than this site allows; try again in 12 s."
+    assert translate_sentence("de", made) == (
+        "Sie schreiben schneller, als diese Website erlaubt; versuchen Sie es in 12 s erneut."
+    )
+    assert translate_sentence("fr", "'body' is required.") == "'body' est obligatoire."
+    assert translate_sentence("de", "A sentence nobody wrote.") == "A sentence nobody wrote."
+    assert translate_sentence("", made) == made
+
+
+async def test_a_german_reader_gets_german_messages_with_the_same_code_and_field(
+    client: httpx.AsyncClient,
+) -> None:
+    # The widget's choice, in the body.
+    empty = await post_comment(client, body="   ", lang="de")
+    error = assert_error(empty, 400, "invalid", "body")
+    assert error["message"] == "Der Kommentar ist leer."
+    # The browser's choice, in the header (here for a body without 'body' at all).
+    body: dict[str, Any] = {"site": "news", "page": "/2026/11/article", "author_name": "Jonas"}
+    headers = {"Accept-Language": "nl, de-DE;q=0.8, en;q=0.5"}
+    missing = await client.post("/api/v1/comments", json=body, headers=headers)
+    error = assert_error(missing, 400, "invalid", "body")
+    assert error["message"] == "'body' fehlt."
+    # The body's language wins over the header's.
+    french = await client.post(
+        "/api/v1/comments", json={**body, "body": "  ", "lang": "fr"}, headers=headers
+    )
+    assert assert_error(french, 400, "invalid", "body")["message"] == "Le commentaire est vide."
+    vote = await client.post(
+        "/api/v1/comments/no-such-comment/vote",
+        json={"value": 1},
+        headers={"Accept-Language": "de"},
+    )
+    assert (
+        assert_error(vote, 404, "not_found", "id")["message"] == "Diesen Kommentar gibt es nicht."
+    )
+
+
+@pytest.mark.parametrize("lang", [None, "en-GB", "nl", "zh-Hant-TW"])
+async def test_english_and_languages_rostra_does_not_speak_read_english(
+    client: httpx.AsyncClient, lang: str | None
+) -> None:
+    extra = {} if lang is None else {"lang": lang}
+    headers = {"Accept-Language": "nl, zh;q=0.5"}
+    response = await client.post(
+        "/api/v1/comments",
+        json={"site": "news", "page": "/2026/11/article", "author_name": "A", "body": " ", **extra},
+        headers=headers,
+    )
+    error = assert_error(response, 400, "invalid", "body")
+    assert error["message"] == "The comment is empty."
+
+
+async def test_slow_mode_and_closed_threads_answer_in_the_readers_language(
+    client: httpx.AsyncClient, services: Services, clock: Any
+) -> None:
+    await add_staff(services, MODERATOR, "moderator")
+    await sign_in(client, MODERATOR)
+    await new_comment(client)
+    found = await client.get(
+        "/api/v1/moderation/threads", params={"site": "news", "page": "/2026/11/article"}
+    )
+    thread = f"/api/v1/moderation/threads/{found.json()['id']}"
+    assert (await client.patch(thread, json={"slow_mode_minutes": 5})).status_code == 200
+    clock.advance(minutes=5)
+    async with await api_client(services) as reader:
+        assert (await post_comment(reader, body="First.", lang="de")).status_code == 201
+        clock.advance(minutes=2)
+        slowed = await post_comment(reader, body="Second.", lang="de")
+        error = assert_error(slowed, 429, "slow_mode", None)
+        assert error["message"] == (
+            "Dieser Artikel ist im langsamen Modus: ein Kommentar alle 5 Minuten. "
+            "Sie können in 3 Minuten wieder kommentieren."
+        )
+        assert error["retry_after"] == 180
+        clock.advance(minutes=2)
+        one = await post_comment(reader, body="Second.", lang="uk")
+        assert assert_error(one, 429, "slow_mode", None)["message"].endswith(
+            "Ви зможете знову прокоментувати за хвилину."
+        )
+        assert (await client.patch(thread, json={"closed": True})).status_code == 200
+        closed = await reader.post(
+            "/api/v1/comments",
+            json={"site": "news", "page": "/2026/11/article", "author_name": "A", "body": "Hi"},
+            headers={"Accept-Language": "ar"},
+        )
+        error = assert_error(closed, 403, "thread_closed", None)
+        assert error["message"] == "التعليقات مغلقة على هذا المقال."
+    # Staff read English, whatever their browser says.
+    staff = await client.post(
+        "/api/v1/moderation/comments/no-such-comment/approve", headers={"Accept-Language": "de"}
+    )
+    assert assert_error(staff, 404, "not_found")["message"] == "There is no such comment."

@@ -251,3 +251,43 @@ async def test_forged_expired_and_empty_appeals_are_refused_by_name(
     assert "has expired" in expired.text
     await sign_in(staff, MODERATOR)  # the staff session expired with the link
     assert (await staff.get("/api/v1/moderation/dsa/appeals")).json()["appeals"] == []
+
+
+async def test_the_dashboard_shows_the_appeal_with_its_decision_and_upholds_it(
+    client: httpx.AsyncClient, services: Services, smtp_server: SmtpServer
+) -> None:
+    await confirm(client, services, smtp_server, ANN, "replies")
+    comment = await new_comment(client, author_name="Ann", author_email=ANN, body="My words.")
+    staff = await _moderator(services)
+    await _reject(staff, comment["id"], "Off-topic insults.")
+    await deliver(services)
+    [statement] = [m for m in smtp_server.to(ANN) if "was removed" in m["Subject"]]
+    token = _appeal_path(statement).split("token=", 1)[1]
+    sent = await client.post(
+        "/api/v1/dsa/appeals", json={"token": token, "explanation": EXPLANATION}
+    )
+    assert sent.status_code == 201, sent.text
+    reference = sent.json()["reference"]
+    page = await staff.get("/admin/notices")
+    assert page.status_code == 200
+    for shown in ("Appeals against removals", reference, "Off-topic insults.", "My words."):
+        assert shown in page.text, shown
+    assert "the words are his, not mine." in page.text
+    csrf = staff.headers["X-CSRF-Token"]
+    no_reason = await staff.post(
+        f"/admin/appeals/{reference}/decide", data={"csrf_token": csrf, "action": "uphold"}
+    )
+    assert no_reason.status_code == 303
+    assert "reason" in no_reason.headers["location"]
+    upheld = await staff.post(
+        f"/admin/appeals/{reference}/decide",
+        data={"csrf_token": csrf, "action": "uphold", "reason": "Still off-topic."},
+    )
+    assert upheld.status_code == 303
+    assert "The+removal+stands" in upheld.headers["location"]
+    assert comment["id"] not in {c["id"] for c in (await read_thread(client))["comments"]}
+    done = await staff.get("/admin/notices?appeals=upheld")
+    assert "Upheld by" in done.text and "Still off-topic." in done.text
+    await deliver(services)
+    [outcome] = [m for m in smtp_server.to(ANN) if "Decision on your appeal" in m["Subject"]]
+    assert "the removal stands" in text_of(outcome)

@@ -13,6 +13,8 @@ import httpx
 
 from rostra.domain.moderation import ModerationMode, ModerationSettings
 from rostra.services.registry import Services
+from tests.api.account_helpers import enable_sso, mint
+from tests.api.account_helpers import sign_in as reader_sign_in
 from tests.api.helpers import assert_error, new_comment, post_comment, read_thread
 from tests.api.staff_helpers import ADMIN, MODERATOR, add_staff, api_client, sign_in
 from tests.conftest import MovableClock
@@ -291,3 +293,19 @@ async def test_the_dashboard_shows_the_appeal_with_its_decision_and_upholds_it(
     await deliver(services)
     [outcome] = [m for m in smtp_server.to(ANN) if "Decision on your appeal" in m["Subject"]]
     assert "the removal stands" in text_of(outcome)
+
+
+async def test_a_reader_account_author_gets_the_statement_at_the_account_address(
+    client: httpx.AsyncClient, services: Services, smtp_server: SmtpServer, clock: MovableClock
+) -> None:
+    await enable_sso(services)
+    await reader_sign_in(client, mint(clock.now(), email="zed@mail.example"))
+    comment = await new_comment(client, body="Signed in and removed.")
+    client.headers.pop("X-CSRF-Token", None)
+    client.cookies.clear()
+    staff = await _moderator(services)
+    await _reject(staff, comment["id"], "Personal attack.")
+    assert await deliver(services) == 1
+    [statement] = smtp_server.to("zed@mail.example")
+    assert "Ground: Personal attack." in text_of(statement)
+    assert "Signed in and removed." in text_of(statement)

@@ -37,6 +37,8 @@ from rostra.services.clock import SystemClock
 from rostra.services.comments import CommentPolicy, CommentService
 from rostra.services.demo import DemoKit
 from rostra.services.dsa import DsaService
+from rostra.services.dsa_appeals import AppealService
+from rostra.services.dsa_statements import StatementService
 from rostra.services.editorial import EditorialService
 from rostra.services.exports import ExportService
 from rostra.services.feeds import FeedService
@@ -145,6 +147,7 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     rules["report-address"] = settings.rate_limit_reports
     rules["mentions"] = MENTION_LOOKUPS_PER_ADDRESS
     rules["notice-address"] = settings.rate_limit_reports  # EU DSA notices, per address
+    rules["appeal-address"] = settings.rate_limit_reports  # EU DSA appeals, per address
     return LimitsRateLimiter(rules, settings.redis_url)
 
 
@@ -383,6 +386,7 @@ def build_services(
         WebhookPolicy(allow_private=settings.webhooks_allow_private),
         chat=chat,
     )
+    statements = StatementService(clock, keyring, notifications, subscriptions.public_link)
     moderation = ModerationService(
         database,
         live,
@@ -394,9 +398,13 @@ def build_services(
         metrics=metrics,
         limiter=limiter,
         webhooks=webhooks,
+        statements=statements,
     )
     dsa = DsaService(
         database, clock, keyring, moderation, notifications=notifications, limiter=limiter
+    )
+    appeals = AppealService(
+        database, clock, keyring, statements, moderation, notifications, limiter=limiter
     )
     housekeeper = Housekeeper(accounts, dsa)
     starters.append(housekeeper.start)
@@ -441,6 +449,7 @@ def build_services(
         moderation=moderation,
         reader_history=ReaderHistoryService(database, clock),
         dsa=dsa,
+        appeals=appeals,
         editorial=EditorialService(database, live, clock, notifications=notifications),
         screening=screening,
         subscriptions=subscriptions,

@@ -14,6 +14,7 @@ import pytest
 from rostra.services.registry import Services
 from tests.api.helpers import ORIGIN, assert_error, new_comment, read_thread
 from tests.api.staff_helpers import ADMIN, MODERATOR, add_staff, api_client, sign_in
+from tests.conftest import MovableClock
 
 NOTICE = {
     "category": "defamation",
@@ -174,11 +175,12 @@ async def test_decisions_refuse_bad_input_and_strangers(
 
 
 async def test_admins_export_notices_and_decisions_as_csv_without_personal_data(
-    client: httpx.AsyncClient, services: Services, staff: httpx.AsyncClient
+    client: httpx.AsyncClient, services: Services, staff: httpx.AsyncClient, clock: MovableClock
 ) -> None:
     first = await new_comment(client, body="=HYPERLINK(1) first.")
     second = await new_comment(client, body="Second one here.")
     one = (await _notice(client, first["id"])).json()["reference"]
+    clock.advance(seconds=1)  # rows come in order of arrival; the same moment would tie
     two = (await _notice(client, second["id"], category="scam_fraud")).json()["reference"]
     await staff.post(
         f"/api/v1/moderation/dsa/notices/{one}/decision",

@@ -63,7 +63,7 @@ async def test_export_writes_the_notices_of_the_period(
     target = tmp_path / "out.csv"
     written = cli("dsa", "export", "--to", "2000-01-01", "-o", str(target))
     assert written.returncode == 0, written.stderr
-    assert "Wrote 0 notices" in written.stderr
+    assert "Wrote 0 records" in written.stderr
     assert target.read_text().startswith("reference,site,")
 
 

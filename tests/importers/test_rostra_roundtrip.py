@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from rostra.bootstrap import build_services
 from rostra.config import Settings
-from rostra.domain.dsa import NoticeAction
+from rostra.domain.dsa import NoticeAction, Statement
 from rostra.domain.paging import Sort
 from rostra.domain.subscriptions import SubscriptionKind
 from rostra.importers.rostra import RostraExport
@@ -123,6 +123,14 @@ async def populate(services: Services, clock: MovableClock, settings: Settings) 
     database = Database(settings.database_url)
     try:
         async with database.write() as tx:
+            # A statement of reasons (mail is off here, so written directly) and its appeal.
+            statement = Statement(
+                "SROUNDTRIP00001", "news", reply.comment.id, "reject", "Off-topic.",
+                "Excerpt.", None, True, "mod@news.example", "author@example.org",
+                clock.now(),
+            )  # fmt: skip
+            await tx.statements.add(statement)
+            await tx.statements.appeal(statement.id, "It was on topic.", clock.now())
             await services.subscriptions.add_in(
                 tx, "news", "/a", "reader@example.org", SubscriptionKind("all")
             )
@@ -153,13 +161,15 @@ async def test_export_then_restore_into_an_empty_database_is_exact(
     assert picked["featured_note"] == "Worth reading."
     assert [line["type"] for line in exported].count("reader_note") == 1
     assert [line["type"] for line in exported].count("dsa_notice") == 1
+    [statement] = [line for line in exported if line["type"] == "dsa_statement"]
+    assert (statement["appeal_status"], statement["automated"]) == ("open", True)
     assert [line["type"] for line in exported].count("reaction") == 4
     assert exported[0]["reactions"] == ["Agree", "😂", "Insightful"]
 
     report = await run_import(empty_services, ImportSource.ROSTRA, file)
 
     assert (report.added, report.votes, report.reactions, report.subscriptions) == (6, 3, 4, 1)
-    assert report.staff_records == 2
+    assert report.staff_records == 3
     assert await export_lines(empty_services) == exported
     target = empty_services.imports._storage.url  # type: ignore[union-attr]
     for table, leave_out in (
@@ -171,6 +181,7 @@ async def test_export_then_restore_into_an_empty_database_is_exact(
         ("subscriptions", {"site_id"}),
         ("reader_notes", {"id", "site_id"}),
         ("dsa_notices", {"site_id"}),
+        ("dsa_statements", {"site_id"}),
     ):
         source_rows = await table_rows(settings.database_url, table, leave_out)
         target_rows = await table_rows(target, table, leave_out)

@@ -197,6 +197,14 @@ def on_notice(form: bool) -> Build:
     return build
 
 
+def appeal_form() -> Build:
+    async def build(world: World, persona: str) -> Call:
+        data = {"csrf_token": world.csrf.get(persona, ""), "action": "uphold", "reason": "Fine."}
+        return "POST", "/admin/appeals/SNONE/decide", {"data": data}
+
+    return build
+
+
 def note_form() -> Build:
     async def build(world: World, persona: str) -> Call:
         comment = await world.comment()
@@ -490,6 +498,36 @@ ACCESS: dict[tuple[str, str], Rule] = {
         "public",
         simple("POST", "/dsa/notice", data={"csrf_token": "forged", "comment": "x"}),
         frozenset({403}),
+    ),
+    # Appeals against removals: the author's signed link is the only key (a changed one is
+    # refused for everyone); staff decide. An unknown appeal answers 404 once access is granted.
+    ("POST", "/api/v1/dsa/appeals"): Rule(
+        "public",
+        simple("POST", "/api/v1/dsa/appeals", json={"token": "forged", "explanation": "x" * 20}),
+        frozenset({400}),
+    ),
+    ("GET", "/dsa/appeal"): Rule(
+        "public", simple("GET", "/dsa/appeal?token=forged"), frozenset({400})
+    ),
+    ("POST", "/dsa/appeal"): Rule(
+        "public",
+        simple("POST", "/dsa/appeal", data={"csrf_token": "forged", "token": "forged"}),
+        frozenset({400}),
+    ),
+    ("GET", "/api/v1/moderation/dsa/appeals"): Rule(
+        "staff", simple("GET", "/api/v1/moderation/dsa/appeals")
+    ),
+    ("POST", "/api/v1/moderation/dsa/appeals/{statement_id}/decision"): Rule(
+        "staff",
+        simple(
+            "POST",
+            "/api/v1/moderation/dsa/appeals/SNONE/decision",
+            json={"action": "uphold", "reason": "Fine."},
+        ),
+        frozenset({404}),
+    ),
+    ("POST", "/admin/appeals/{statement_id}/decide"): Rule(
+        "staff-form", appeal_form(), frozenset({303})
     ),
     ("GET", "/admin/comments/{comment_id}/author"): Rule(
         "staff-page", on_comment("GET", "/admin/comments/{id}/author")

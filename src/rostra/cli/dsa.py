@@ -36,8 +36,9 @@ def export(
     database: str | None = DATABASE_OPTION,
     config: Path | None = CONFIG_OPTION,
 ) -> None:
-    """Write the notices received in [--from, --to) and their decisions as CSV, for a
-    transparency report (without the notifiers' names and addresses).
+    """Write the notices received in [--from, --to) with their decisions, and the statements
+    of reasons sent with their appeals, as CSV for a transparency report (without the
+    notifiers' and authors' names and addresses).
 
     Example: `rostra dsa export --site dailynews --from 2026-01-01 --to 2027-01-01 -o dsa.csv`
     """
@@ -58,4 +59,4 @@ def export(
     except OSError as exc:
         raise fail(f"Cannot write {output}: {exc.strerror}.") from exc
     rows = text.count("\n") - 1
-    typer.echo(f"Wrote {rows:,} notice{'s' if rows != 1 else ''} to {output}.", err=True)
+    typer.echo(f"Wrote {rows:,} record{'s' if rows != 1 else ''} to {output}.", err=True)

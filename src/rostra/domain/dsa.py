@@ -148,3 +148,59 @@ def parse_day(value: str | None, field: str) -> datetime | None:
             f"'{field}' must be a date such as 2026-01-31.", field=field
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# Art. 17 and 20: the author of a removed comment is told why and may appeal for this long
+# (the DSA asks for at least six months).
+APPEAL_WINDOW = timedelta(days=183)
+MIN_APPEAL = 10
+MAX_APPEAL = 5000
+
+
+class AppealStatus(StrEnum):
+    """Where an appeal against a removal stands."""
+
+    OPEN = "open"  # waits for staff
+    UPHELD = "upheld"  # the removal stands
+    REVERSED = "reversed"  # the comment is published again
+
+
+class AppealAction(StrEnum):
+    """What staff decide about an appeal."""
+
+    UPHOLD = "uphold"
+    REVERSE = "reverse"
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A statement of reasons mailed to the author of a removed comment, with the author's
+    appeal against it when there is one (at most one per statement)."""
+
+    id: str
+    site: str
+    comment_id: str
+    decision: str  # the staff decision: reject or spam
+    ground: str  # the reason staff (or screening) gave
+    comment_excerpt: str
+    notice_id: str | None  # the Art. 16 notice the removal answered, if any
+    automated: bool  # the automatic screening had held or flagged the comment
+    decided_by: str
+    recipient: str
+    created_at: datetime
+    appeal_text: str | None = None
+    appeal_status: AppealStatus | None = None
+    appealed_at: datetime | None = None
+    appeal_reason: str | None = None
+    appeal_decided_by: str | None = None
+    appeal_decided_at: datetime | None = None
+
+    @property
+    def appeal_until(self) -> datetime:
+        """The last moment an appeal is accepted."""
+        return self.created_at + APPEAL_WINDOW
+
+
+def validate_appeal(text: str | None) -> str:
+    """The author's explanation of why the removal is wrong; 10 to 5,000 characters."""
+    return _text(text, "explanation", MIN_APPEAL, MAX_APPEAL, "The explanation of your appeal")

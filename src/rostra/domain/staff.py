@@ -48,6 +48,7 @@ class StaffAction(StrEnum):
     DONATION = "donation"  # a donation entered by hand (bank transfer)
     NOTE = "note"  # a note on a reader, shown to all staff
     NOTICE_DECIDED = "notice_decided"  # an EU DSA notice decided
+    APPEAL_DECIDED = "appeal_decided"  # an author's appeal against a removal decided
     FORGET_READER = "forget_reader"  # a reader account and its personal data deleted
     CLOSE_THREAD = "close_thread"  # per-article settings (docs/editorial-controls.md)
     OPEN_THREAD = "open_thread"

@@ -34,6 +34,8 @@ class MailKind(StrEnum):
     FEATURED = "featured"  # staff featured the recipient's comment (editor's picks)
     NOTICE_RECEIVED = "notice_received"  # EU DSA: a notice's acknowledgement, with its reference
     NOTICE_DECIDED = "notice_decided"  # EU DSA: the decision on a notice
+    STATEMENT = "statement_of_reasons"  # EU DSA: why the author's comment was removed
+    APPEAL_DECIDED = "appeal_decided"  # EU DSA: the decision on the author's appeal
     # Not mail: a webhook delivery and a chat alert share the outbox's queue, leases and
     # retries; their own service claims them (services/webhooks.py).
     WEBHOOK = "webhook"

@@ -49,6 +49,9 @@ EXPORT_COLUMNS = (
     "decision_reason",
     "automated_detection",
     "hours_to_decision",
+    "record",
+    "appeal_status",
+    "appeal_decided_at",
 )
 
 
@@ -275,17 +278,50 @@ class DsaService:
                             _safe(notice.decision_reason),
                             "yes" if automated else "no",
                             hours,
+                            "notice",
+                            "",
+                            "",
                         )
                     )
                 if len(batch) < 500:
                     break
                 offset += 500
+            offset = 0
+            while True:  # the statements of reasons sent, each with its appeal's outcome
+                statements = await tx.statements.listed(
+                    site=site, since=since, until=until, limit=500, offset=offset
+                )
+                for statement in statements:
+                    writer.writerow(
+                        (
+                            statement.id,
+                            statement.site,
+                            statement.comment_id,
+                            "",
+                            _iso(statement.created_at),
+                            statement.decision,
+                            _iso(statement.created_at),
+                            statement.decided_by,
+                            _safe(statement.ground),
+                            "yes" if statement.automated else "no",
+                            "",
+                            "statement",
+                            statement.appeal_status.value if statement.appeal_status else "",
+                            _iso(statement.appeal_decided_at),
+                        )
+                    )
+                if len(statements) < 500:
+                    break
+                offset += 500
         return out.getvalue()
 
     async def purge_expired(self) -> int:
-        """Delete notices decided longer ago than the retention period."""
+        """Delete notices decided, and statements of reasons sent (their appeals decided),
+        longer ago than the retention period."""
+        before = self._clock.now() - NOTICE_RETENTION
         async with self._storage.write(bulk=True) as tx:
-            return await tx.notices.purge_decided_before(self._clock.now() - NOTICE_RETENTION)
+            notices = await tx.notices.purge_decided_before(before)
+            return notices + await tx.statements.purge_before(before)
 
 
 def _iso(moment: datetime | None) -> str:

@@ -3,7 +3,8 @@
 One JSON object per line, each with a ``type``: first the ``site``, then each ``thread`` (with its
 per-article ``settings`` when it has any) followed by its ``comment`` lines (parents before
 replies), its ``vote`` and ``reaction`` lines, then the site's ``subscription`` lines, then staff
-notes on readers (``reader_note``) and EU DSA notices (``dsa_notice``). Threads are read one at a
+notes on readers (``reader_note``), EU DSA notices (``dsa_notice``) and statements of reasons
+with their appeals (``dsa_statement``). Threads are read one at a
 time, so memory holds one thread, not the site.
 Edit-token digests are never exported: they are secrets, and the edit window of an exported
 comment is long closed.
@@ -22,7 +23,11 @@ FORMAT = "rostra-export"
 VERSION = 1
 THREAD_BATCH = 200
 # Line types of the staff records that follow the subscriptions, and their tables.
-STAFF_RECORDS = {"reader_note": "reader_notes", "dsa_notice": "dsa_notices"}
+STAFF_RECORDS = {
+    "reader_note": "reader_notes",
+    "dsa_notice": "dsa_notices",
+    "dsa_statement": "dsa_statements",  # statements of reasons, with their appeals
+}
 # Derived on restore (or secret), so not written.
 LEFT_OUT = frozenset(
     {"thread_id", "edit_token_hash", "body_html", "is_anchored", "score", "descendant_count",

@@ -37,6 +37,7 @@ from rostra.domain.threads import Thread, validate_read_only_days
 from rostra.domain.webhooks import comment_data
 from rostra.services.audit import AuditDetail, describe_entries
 from rostra.services.callers import Caller, address_key, check_origin, voter_identity
+from rostra.services.dsa_statements import StatementService
 from rostra.services.images import ImageService
 from rostra.services.live import LiveService
 from rostra.services.metrics_ports import Metrics, NoMetrics
@@ -123,7 +124,9 @@ class ModerationService:
         metrics: Metrics | None = None,
         limiter: RateLimiter | None = None,
         webhooks: WebhookService | None = None,
+        statements: StatementService | None = None,
     ) -> None:
+        self._statements = statements  # EU DSA: the author of a removed comment is told why
         self._webhooks = webhooks  # decisions and reports, to the site's other systems
         self._limiter = limiter  # reports per client address
         self._metrics = metrics or NoMetrics()  # staff decisions
@@ -176,10 +179,17 @@ class ModerationService:
         return QueuePage(explained, offset + limit if len(items) == limit else None)
 
     async def decide(
-        self, user: StaffUser, comment_id: str, decision: Decision, reason: str | None = None
+        self,
+        user: StaffUser,
+        comment_id: str,
+        decision: Decision,
+        reason: str | None = None,
+        *,
+        reinstate: bool = False,
     ) -> Comment:
         """Approve (publish, or keep a reported comment), reject, or reject as spam (which also
-        bans the author's email and address digests for a week)."""
+        bans the author's email and address digests for a week). ``reinstate`` lets an
+        approval publish a rejected comment again (an upheld appeal against its removal)."""
         note = validate_reason(reason)
         taught = False
         events: list[ThreadEvent] = []
@@ -189,7 +199,9 @@ class ModerationService:
             thread = await tx.threads.get_by_id(comment.thread_id)
             now = self._clock.now()
             if decision is Decision.APPROVE:
-                if comment.status is CommentStatus.PENDING:
+                if comment.status is CommentStatus.PENDING or (
+                    reinstate and comment.status is CommentStatus.REJECTED
+                ):
                     if comment.parent_id is not None:
                         parent = await tx.comments.get(comment.parent_id)
                         if parent is None or parent.status is not CommentStatus.PUBLISHED:
@@ -228,6 +240,13 @@ class ModerationService:
                     await tx.staff_records.set_pinned(comment.id, False)
                 if comment.featured_at is not None:  # a rejected comment is nobody's pick
                     await tx.staff_records.set_featured(comment.id, None, None)
+                if self._statements is not None and comment.status in (
+                    CommentStatus.PUBLISHED,
+                    CommentStatus.PENDING,
+                ):
+                    await self._statements.removed(
+                        tx, comment, thread.site, decision.value, note, user.email, now
+                    )
                 if decision is Decision.SPAM:
                     await self._ban_author(
                         tx,
@@ -239,7 +258,10 @@ class ModerationService:
                     )
             await tx.staff_records.clear_reports(comment.id)
             verdict = Verdict.PUBLISH if decision is Decision.APPROVE else Verdict.REJECT
-            published = decision is Decision.APPROVE and comment.status is CommentStatus.PENDING
+            published = decision is Decision.APPROVE and comment.status in (
+                CommentStatus.PENDING,
+                CommentStatus.REJECTED,
+            )
             if self._webhooks is not None and (published or decision is not Decision.APPROVE):
                 await self._emit(
                     tx,

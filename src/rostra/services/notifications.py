@@ -400,6 +400,8 @@ PERSONAL = (
     MailKind.SIGN_IN,
     MailKind.NOTICE_RECEIVED,
     MailKind.NOTICE_DECIDED,
+    MailKind.STATEMENT,
+    MailKind.APPEAL_DECIDED,
 )
 
 

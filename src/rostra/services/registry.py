@@ -13,6 +13,7 @@ from rostra.services.chat_alerts import ChatAlertService
 from rostra.services.comments import CommentService
 from rostra.services.demo import DemoKit
 from rostra.services.dsa import DsaService
+from rostra.services.dsa_appeals import AppealService
 from rostra.services.editorial import EditorialService
 from rostra.services.exports import ExportService
 from rostra.services.feeds import FeedService
@@ -80,6 +81,7 @@ class Services:
     readiness: ReadinessService | None = None  # GET /readyz
     reader_history: ReaderHistoryService | None = None  # authors' records, staff notes
     dsa: DsaService | None = None  # EU Digital Services Act notices
+    appeals: AppealService | None = None  # EU DSA appeals against removals
     webhooks: WebhookService | None = None  # endpoints, events, signed deliveries
     feeds: FeedService | None = None  # RSS and Atom of the latest published comments
     chat_alerts: ChatAlertService | None = None  # staff alerts to Slack or Matrix

@@ -38,6 +38,7 @@ from rostra.storage.screening import SqlScreeningRepository
 from rostra.storage.sites import SqlSiteRepository
 from rostra.storage.staff_digests import SqlStaffDigestLedger
 from rostra.storage.staff_records import SqlStaffRecords
+from rostra.storage.statements import SqlStatementRecords
 from rostra.storage.subscriptions import SqlSubscriptionRepository
 from rostra.storage.thread_turns import HeldThreads, ThreadTurns
 from rostra.storage.threads import SqlThreadRepository
@@ -89,6 +90,7 @@ class SqlTransaction:
         self.staff_digests = SqlStaffDigestLedger(conn)  # staff digests
         self.reader_records = SqlReaderRecords(conn)  # reader history and staff notes
         self.notices = SqlNoticeRecords(conn)  # EU DSA notices
+        self.statements = SqlStatementRecords(conn)  # EU DSA statements of reasons, appeals
         self.webhooks = SqlWebhookRepository(conn)
         self.feeds = SqlFeedRepository(conn)  # RSS and Atom of the latest comments
         self.chat_alerts = SqlChatAlertRepository(conn)  # staff alerts to Slack or Matrix

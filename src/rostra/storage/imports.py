@@ -17,6 +17,7 @@ from rostra.services.import_ports import ImportedComment
 from rostra.storage.tables import (
     comments,
     dsa_notices,
+    dsa_statements,
     import_sources,
     metadata,
     reactions,
@@ -29,7 +30,11 @@ from rostra.storage.tables import (
 # Both SQLite (32,766) and PostgreSQL (32,767) bound the parameters of one statement.
 CHUNK = 900
 # Staff records of a site that travel with its export: notes on readers, EU DSA notices.
-STAFF_RECORDS = {"reader_notes": reader_notes, "dsa_notices": dsa_notices}
+STAFF_RECORDS = {
+    "reader_notes": reader_notes,
+    "dsa_notices": dsa_notices,
+    "dsa_statements": dsa_statements,
+}
 # Columns an import computes itself; a restored export never sets them directly.
 COMPUTED = frozenset(
     {

@@ -636,3 +636,30 @@ dsa_notices = sa.Table(
     sa.Index("ix_dsa_notices_site_created", "site_id", "created_us"),
     sa.Index("ix_dsa_notices_status", "status", "created_us"),
 )
+
+# Migration 0023: Art. 17 statements of reasons mailed to the authors of removed comments, each
+# with the author's appeal (Art. 20; one per statement) in the same row. No foreign key to the
+# comment, like the notices: the record outlives the comment for transparency reports.
+dsa_statements = sa.Table(
+    "dsa_statements",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("site_id", sa.Integer, sa.ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("comment_id", sa.String(32), nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("ground", sa.Text, nullable=False),
+    sa.Column("comment_excerpt", sa.Text, nullable=False),
+    sa.Column("notice_id", sa.String(32)),
+    sa.Column("automated", sa.Boolean, nullable=False),
+    sa.Column("decided_by", sa.String(254), nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("appeal_text", sa.Text),
+    sa.Column("appeal_status", sa.String(16)),
+    sa.Column("appealed_us", sa.BigInteger),
+    sa.Column("appeal_reason", sa.Text),
+    sa.Column("appeal_decided_by", sa.String(254)),
+    sa.Column("appeal_decided_us", sa.BigInteger),
+    sa.Index("ix_dsa_statements_site_created", "site_id", "created_us"),
+    sa.Index("ix_dsa_statements_appeal", "appeal_status", "appealed_us"),
+)

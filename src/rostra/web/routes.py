@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.handlers import HTTPRouteHandler
 
-from rostra.web import demo_pages, notice_page, pages
+from rostra.web import appeal_page, demo_pages, notice_page, pages
 from rostra.web.admin import accounts as admin_accounts
 from rostra.web.admin import campaigns as admin_campaigns
 from rostra.web.admin import context as admin_context
@@ -18,6 +18,7 @@ from rostra.web.api import (
     campaigns,
     comments,
     dsa,
+    dsa_appeals,
     editorial,
     events,
     feeds,
@@ -90,6 +91,9 @@ API_ROUTES: list[HTTPRouteHandler] = [
     dsa.list_notices,  # GET    /api/v1/moderation/dsa/notices
     dsa.decide_notice,  # POST   /api/v1/moderation/dsa/notices/{id}/decision
     dsa.export_notices,  # GET    /api/v1/moderation/dsa/export
+    dsa_appeals.send_appeal,  # POST   /api/v1/dsa/appeals
+    dsa_appeals.list_appeals,  # GET    /api/v1/moderation/dsa/appeals
+    dsa_appeals.decide_appeal,  # POST   /api/v1/moderation/dsa/appeals/{id}/decision
     campaigns.get_campaign,  # GET    /api/v1/campaigns/{site}
     campaigns.start_checkout,  # POST   /api/v1/campaigns/{site}/checkout
     campaigns.campaign_events,  # GET    /api/v1/campaigns/{site}/events
@@ -142,6 +146,7 @@ def route_table(*, demo: bool, demo_pages_on: bool = False) -> list[HTTPRouteHan
         *admin_threads.ROUTES,  # per-article settings and editor's picks
         *admin_context.ROUTES,  # author history and notes, EU DSA notices
         *notice_page.ROUTES,  # EU DSA notices from anyone: /dsa/notice
+        *appeal_page.ROUTES,  # EU DSA appeals from authors of removed comments: /dsa/appeal
         *admin_integrations.ROUTES,  # webhooks: endpoints, deliveries
         start_page,
     ]

@@ -840,6 +840,50 @@ class NoticeDecisionIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: str
 
 
+class AppealIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An author's appeal against a removal: the token from the statement-of-reasons mail
+    and why the decision is wrong (10 to 5,000 characters)."""
+
+    token: str | None = None
+    explanation: str | None = None
+
+
+class AppealOut(msgspec.Struct):
+    """A statement of reasons with the author's appeal, as staff see it."""
+
+    id: str
+    site: str
+    comment_id: str
+    decision: str
+    ground: str
+    comment_excerpt: str
+    notice_id: str | None
+    automated: bool
+    decided_by: str
+    created_at: str
+    appeal_text: str | None
+    appeal_status: str | None
+    appealed_at: str | None
+    appeal_reason: str | None
+    appeal_decided_by: str | None
+    appeal_decided_at: str | None
+
+
+class AppealsOut(msgspec.Struct):
+    """Appeals, oldest first."""
+
+    appeals: list[AppealOut]
+    next_offset: int | None
+
+
+class AppealDecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Uphold the removal or reverse it (publish the comment again), with the reasons the
+    author is sent."""
+
+    action: Literal["uphold", "reverse"]
+    reason: str
+
+
 # Webhooks: endpoints a site registers and their deliveries (docs/integrations.md).
 class WebhookIn(msgspec.Struct, forbid_unknown_fields=True):
     """An endpoint to register: an https URL and the events it wants."""

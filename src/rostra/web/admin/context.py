@@ -10,12 +10,13 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 
-from rostra.domain.dsa import NoticeAction, NoticeStatus, parse_day
+from rostra.domain.dsa import AppealAction, AppealStatus, NoticeAction, NoticeStatus, parse_day
 from rostra.domain.errors import DomainError, PermissionDeniedError
 from rostra.domain.staff import NotSignedInError, Role, require_role
 from rostra.services.registry import Services
 from rostra.web.admin.views import _form, _headers, _page_context, _staff, _status, redirect, render
 from rostra.web.api.dsa import dsa_service
+from rostra.web.api.dsa_appeals import appeal_service
 from rostra.web.api.reader_history import history_service
 
 
@@ -80,10 +81,17 @@ async def notices_page(
     except ValueError:
         status = NoticeStatus.OPEN
     notices = await dsa_service(services).notices(user, status=status, limit=100)
+    try:
+        appeal_status = AppealStatus(request.query_params.get("appeals") or "open")
+    except ValueError:
+        appeal_status = AppealStatus.OPEN
+    appeals = await appeal_service(services).appeals(user, status=appeal_status, limit=100)
     return render(
         "notices",
         notices=notices,
         shown=status.value,
+        appeals=appeals,
+        appeals_shown=appeal_status.value,
         sites=await services.sites.list_sites(),
         message=request.query_params.get("message"),
         **_page_context(user, token, services, "notices"),
@@ -113,6 +121,35 @@ async def decide_notice(
         return redirect("/admin/notices", message=exc.message)
     done = "The comment is removed" if action is NoticeAction.REMOVE else "The comment stays"
     return redirect("/admin/notices", message=f"{done}; the notifier is told.")
+
+
+# POST /admin/appeals/{statement_id}/decide
+@post("/admin/appeals/{statement_id:str}/decide", include_in_schema=False, status_code=303)
+async def decide_appeal(
+    request: Request[Any, Any, Any],
+    statement_id: FromPath[str],
+    services: NamedDependency[Services],
+) -> Response[Any]:
+    """Uphold a removal or reverse it (the comment is published again); the author is mailed."""
+    form = await _form(request)
+    try:
+        user, _ = await _staff(request, services, form.get("csrf_token"))
+    except NotSignedInError:
+        return redirect("/admin/sign-in")
+    except PermissionDeniedError as exc:
+        return render("error", _status(exc), heading=exc.message, user=None)
+    try:
+        action = AppealAction(form.get("action") or "")
+    except ValueError:
+        return redirect("/admin/notices", message="Unknown action.")
+    try:
+        await appeal_service(services).decide(user, statement_id, action, form.get("reason"))
+    except DomainError as exc:
+        return redirect("/admin/notices", message=exc.message)
+    done = (
+        "The comment is published again" if action is AppealAction.REVERSE else "The removal stands"
+    )
+    return redirect("/admin/notices", message=f"{done}; the author is told.")
 
 
 # GET /admin/notices/export
@@ -148,5 +185,6 @@ ROUTES: list[HTTPRouteHandler] = [
     add_note,  # POST /admin/comments/{id}/notes
     notices_page,  # GET  /admin/notices
     decide_notice,  # POST /admin/notices/{id}/decide
+    decide_appeal,  # POST /admin/appeals/{id}/decide
     export_notices,  # GET  /admin/notices/export
 ]

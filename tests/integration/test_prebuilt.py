@@ -142,7 +142,7 @@ def roots_parameters(key: RootsKey, thread: int, first: Any) -> dict[str, Any]:
             "after_id": first.id,
             "after_score": first.score + (1 if descending else -1),
         }
-        if key.sort is not Sort.VOTES:
+        if key.sort not in (Sort.VOTES, Sort.REACTIONS):  # the sorts with a score in the key
             del parameters["after_score"]
     return parameters
 

@@ -338,7 +338,8 @@ async def test_concurrent_replies_to_one_comment_are_all_counted(services: Servi
 
 
 async def test_concurrent_votes_by_different_readers_all_count(services: Services) -> None:
-    target = (await post(services, "/votes", 0)).comment.id
+    # Written by a reader who does not vote: nobody votes on their own comment.
+    target = (await post(services, "/votes", WRITERS + 1)).comment.id
     await all_of(*(services.votes.cast_vote(target, 1, reader(n)) for n in range(WRITERS)))
     listed = await services.comments.read_thread(ThreadQuery("news", "/votes"), Caller())
     voted = listed.comments[0].comment
@@ -354,7 +355,7 @@ async def test_concurrent_votes_by_different_readers_all_count(services: Service
 
 
 async def test_concurrent_votes_and_replies_on_one_comment_all_succeed(services: Services) -> None:
-    root = (await post(services, "/mixed", 0)).comment.id
+    root = (await post(services, "/mixed", WRITERS + 1)).comment.id  # a reader who does not vote
     await all_of(
         *(services.votes.cast_vote(root, 1, reader(n)) for n in range(WRITERS)),
         *(post(services, "/mixed", n, root) for n in range(1, WRITERS + 1)),

@@ -246,6 +246,40 @@ SETTINGS = {
 SETTINGS_FORM = {k: str(v) for k, v in SETTINGS.items() if not isinstance(v, list)}
 READ = "/api/v1/comments?site=news&page=/a"
 
+
+async def _thread_id(world: World) -> int:
+    """The id of the thread of /a on the site "news" (made if nobody commented there yet)."""
+    assert world.services.editorial is not None
+    thread = await world.services.editorial.find_thread("news", "/a", create=True)
+    return thread.id
+
+
+def on_thread(method: str, template: str, **kwargs: Any) -> Build:
+    async def build(world: World, persona: str) -> Call:
+        return method, template.replace("{id}", str(await _thread_id(world))), dict(kwargs)
+
+    return build
+
+
+def thread_form(action: str) -> Build:
+    """The dashboard's one-click close (or reopen) of an article."""
+
+    async def build(world: World, persona: str) -> Call:
+        data = {"csrf_token": world.csrf.get(persona, ""), "reason": "Legal hold."}
+        return "POST", f"/admin/threads/{await _thread_id(world)}/{action}", {"data": data}
+
+    return build
+
+
+def feature_form() -> Build:
+    async def build(world: World, persona: str) -> Call:
+        comment = await world.comment()
+        data = {"csrf_token": world.csrf.get(persona, ""), "note": "Worth reading."}
+        return "POST", f"/admin/comments/{comment['id']}/feature", {"data": data}
+
+    return build
+
+
 # Kinds: public (anyone), author (edit token, or staff), staff, admin (staff API), staff-page,
 # admin-page, staff-form, admin-form (the dashboard), reader-account (a signed-in reader of
 # issue 10 only), signed-link (a signed, single-purpose URL only), webhook (a signature only),
@@ -561,7 +595,52 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/campaigns/{campaign_id}/donations"): Rule(
         "admin-form", on_campaign("POST", "/donations", {"amount": "5.00"}), frozenset({303})
     ),
-    # Issue 29: feeds and the latest-comments embed are public; webhooks and chat alerts are
+    # Per-article settings and editor's picks: every staff member.
+    ("GET", "/api/v1/moderation/threads"): Rule(
+        "staff",
+        simple("GET", "/api/v1/moderation/threads?site=news&page=/a"),
+        frozenset({200, 404}),
+    ),
+    ("POST", "/api/v1/moderation/threads"): Rule(
+        "staff", simple("POST", "/api/v1/moderation/threads", json={"site": "news", "page": "/a"})
+    ),
+    ("GET", "/api/v1/moderation/threads/{thread_id}"): Rule(
+        "staff", on_thread("GET", "/api/v1/moderation/threads/{id}")
+    ),
+    ("PATCH", "/api/v1/moderation/threads/{thread_id}"): Rule(
+        "staff", on_thread("PATCH", "/api/v1/moderation/threads/{id}", json={"images": False})
+    ),
+    ("POST", "/api/v1/moderation/comments/{comment_id}/feature"): Rule(
+        "staff", on_comment("POST", "/api/v1/moderation/comments/{id}/feature", {"note": "Good."})
+    ),
+    ("DELETE", "/api/v1/moderation/comments/{comment_id}/feature"): Rule(
+        "staff", on_comment("DELETE", "/api/v1/moderation/comments/{id}/feature"), frozenset({204})
+    ),
+    ("GET", "/admin/threads"): Rule("staff-page", simple("GET", "/admin/threads")),
+    ("POST", "/admin/threads"): Rule(
+        "staff-form", admin_form("/admin/threads", {"site": "news", "page": "/b"}), frozenset({303})
+    ),
+    ("GET", "/admin/threads/{thread_id}"): Rule(
+        "staff-page", on_thread("GET", "/admin/threads/{id}")
+    ),
+    ("POST", "/admin/threads/{thread_id}/{action}"): Rule(
+        "staff-form", thread_form("close"), frozenset({303})
+    ),
+    ("POST", "/admin/comments/{comment_id}/{action}"): Rule(
+        "staff-form", feature_form(), frozenset({303})
+    ),
+    # Reactions and mention suggestions: readers, as votes are.
+    ("POST", "/api/v1/comments/{comment_id}/reaction"): Rule(
+        "public", on_comment("POST", "/api/v1/comments/{id}/reaction", {"reaction": "👍"})
+    ),
+    ("GET", "/api/v1/mentions"): Rule(
+        "public", simple("GET", "/api/v1/mentions?site=news&page=/a&q=")
+    ),
+    # The dashboard's language menu needs no session: it only sets how the pages read.
+    ("POST", "/admin/language"): Rule(
+        "public", simple("POST", "/admin/language", data={"lang": "de"}), frozenset({303})
+    ),
+    # Feeds and the latest-comments embed are public; webhooks and chat alerts are
     # for admins (a public address literal: no resolver involved).
     ("GET", "/api/v1/feeds/{site}"): Rule("public", simple("GET", "/api/v1/feeds/news")),
     ("GET", "/api/v1/feeds/{site}/rss"): Rule("public", simple("GET", "/api/v1/feeds/news/rss")),

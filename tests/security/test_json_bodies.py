@@ -49,6 +49,10 @@ async def _url(world: World, template: str) -> str:
     if "{comment_id}" in template:
         comment = await world.comment()
         template = template.replace("{comment_id}", comment["id"])
+    if "{thread_id}" in template:
+        assert world.services.editorial is not None
+        thread = await world.services.editorial.find_thread("news", "/a", create=True)
+        template = template.replace("{thread_id}", str(thread.id))
     return template.replace("{site}", "news")
 
 

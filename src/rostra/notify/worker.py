@@ -100,8 +100,8 @@ class OutboxWorker:
     async def stop(self) -> None:
         """Finish the current message, release the other claimed ones and stop (the app's
         shutdown hook)."""
-        log.info("outbox_worker_stopping", worker=self.name)
         self._stop.set()
         if self._task is not None:
+            log.info("outbox_worker_stopping", worker=self.name)
             task, self._task = self._task, None
             await task

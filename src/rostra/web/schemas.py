@@ -239,7 +239,7 @@ class ThreadOut(msgspec.Struct, omit_defaults=True):
     page: str
     title: str | None
     comment_count: int
-    # The reactions its site offers readers, in the order shown; empty: none.
+    # The reactions its site offers readers, in the order shown; left out: none.
     reactions: list[str] = msgspec.field(default_factory=list)
     # Left out while the article is like every other of its site and nothing is featured.
     settings: ThreadSettingsOut | None = None

@@ -55,12 +55,14 @@ export async function mount(host, options) {
   const top = composer(ctx, { mode: "new", start, done: (c) => done(c, null) });
   const follow = h("button", { type: "button", class: "act", "data-x": "follow", "aria-expanded": "false", hidden: true }, t("notify"));
   ctx.notifyOn.then((on) => (follow.hidden = !on));
-  // Features loaded on first use: data-x names the module (report, follow, view).
+  // Feature modules load on first use (import() of widget/NAME.js); data-x on an element
+  // names the module its click loads (report, follow, view).
+  const X = (n) => import(`${ctx.base}/widget/${n}.js`);
   root.addEventListener("click", (e) => {
     const el = e.target.closest("[data-x]");
     if (!el || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
-    import(`${ctx.base}/widget/${el.dataset.x}.js`).then((m) => m.run(T, el), (e) => say(L.err(e)));
+    X(el.dataset.x).then((m) => m.run(T, el), (e) => say(L.err(e)));
   });
   root.append(h("section", { "aria-label": t("section"), dir: L.rtl && "rtl" },
     top.el,
@@ -141,7 +143,7 @@ export async function mount(host, options) {
     }
     settle();
     X("unread").then((m) => m.mark(T), () => {});
-    if (d.thread?.settings) import(`${ctx.base}/widget/editorial.js`).then((m) => m.on(T, d), () => {});
+    if (d.thread?.settings) X("editorial").then((m) => m.on(T, d), () => {});
     return added;
   }
   async function loadMore() {
@@ -245,7 +247,7 @@ export async function mount(host, options) {
     const { c } = rec;
     const bar = h("div", { class: "actions" });
     // Loaded on first use: own.js (edit, delete), notice.js (legal notices).
-    const lazy = (m, f, b) => () => import(`${ctx.base}/widget/${m}.js`).then((x) => x[f](T, rec, b), (e) => say(L.err(e)));
+    const lazy = (m, f, b) => () => X(m).then((x) => x[f](T, rec, b), (e) => say(L.err(e)));
     if (c.status === "published") {
       const button = (v) => h("button", { type: "button", class: v > 0 ? "up" : "down",
         "aria-label": t(v > 0 ? "upvote" : "downvote"), onclick: () => vote(rec, v) }, icon(v > 0 ? UP : DOWN));
@@ -348,7 +350,6 @@ export async function mount(host, options) {
   }
 
   const T = { ctx, S, api, t, L, render, say, drop, setCount, top, tabs, choose, query };
-  const X = (n) => import(`${ctx.base}/widget/${n}.js`);
   function drop(rec, focus) {
     const next = rec.li.nextElementSibling || rec.li.previousElementSibling;
     rec.li.remove();

@@ -1,4 +1,4 @@
-"""Single sign-on tokens and reader sign-in for the account tests (issue 10)."""
+"""Single sign-on tokens and reader sign-in for the account tests."""
 
 from __future__ import annotations
 

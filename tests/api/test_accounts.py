@@ -1,4 +1,4 @@
-"""Signed-in readers (issue 10): sessions and CSRF, posting, voting, editing and deleting as the
+"""Signed-in readers: sessions and CSRF, posting, voting, editing and deleting as the
 account, history, claiming guest comments, and the purge of IP digests."""
 
 from __future__ import annotations

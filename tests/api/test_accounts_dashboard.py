@@ -1,4 +1,4 @@
-"""The dashboard's reader-account forms (issue 10): site settings and deletion on request,
+"""The dashboard's reader-account forms: site settings and deletion on request,
 admins only, with the staff CSRF token."""
 
 from __future__ import annotations

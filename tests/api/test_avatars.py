@@ -1,4 +1,4 @@
-"""A signed-in reader's uploaded picture (issue 10): POST/DELETE /api/v1/me/avatar, served from
+"""A signed-in reader's uploaded picture: POST/DELETE /api/v1/me/avatar, served from
 /media/, shown on the account and its comments, in the export, and gone with the account.
 Every file is made by the test with Pillow."""
 

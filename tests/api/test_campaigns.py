@@ -1,4 +1,4 @@
-"""Reader support over HTTP (issue 9): the campaign, checkouts against a local stand-in of
+"""Reader support over HTTP: the campaign, checkouts against a local stand-in of
 Stripe's API (the real ``stripe`` client runs), and webhooks signed exactly as Stripe signs them."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The dashboard's reader-support pages (issue 9): admins start campaigns and record bank
+"""The dashboard's reader-support pages: admins start campaigns and record bank
 transfers with who entered them; moderators may look; nothing changes without the CSRF token."""
 
 from __future__ import annotations

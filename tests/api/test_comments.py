@@ -408,7 +408,7 @@ async def test_comment_for_unknown_site_is_refused(client: httpx.AsyncClient) ->
 async def test_notify_is_refused_on_a_server_without_mail(
     client: httpx.AsyncClient, notify: str
 ) -> None:
-    # Issue 6: without ROSTRA_SMTP_URL nobody could confirm; tests/api/test_subscriptions.py
+    # Without ROSTRA_SMTP_URL nobody could confirm; tests/api/test_subscriptions.py
     # covers the server with mail.
     response = await post_comment(client, notify=notify, author_email="ann@example.org")
     assert_error(response, 503, "notifications_disabled", field="notify")

@@ -1,4 +1,4 @@
-"""Passwordless sign-in links by email (issue 10), through the real outbox and a real SMTP
+"""Passwordless sign-in links by email, through the real outbox and a real SMTP
 server (aiosmtpd): single use, expiring, tied to the site, claimed guest comments."""
 
 from __future__ import annotations

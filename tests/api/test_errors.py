@@ -115,7 +115,7 @@ async def test_empty_body_is_refused_with_a_readable_message(client: httpx.Async
 
 
 async def test_form_encoded_body_is_refused(client: httpx.AsyncClient) -> None:
-    # Issue 23: a body that is not sent as JSON is 415, as this page's contract says.
+    # A body that is not sent as JSON is 415, as this page's contract says.
     response = await client.post("/api/v1/comments", data={"site": "news", "page": PAGE})
     assert_error(response, 415, code="unsupported_media_type")
     assert await comment_count(client) == 0

@@ -1,4 +1,4 @@
-"""POST /api/v1/images, GET /media/{name}, and images attached to comments (issue 8).
+"""POST /api/v1/images, GET /media/{name}, and images attached to comments.
 
 Every file here is made by the test with Pillow; refused uploads must leave nothing on disk.
 """
@@ -260,7 +260,7 @@ async def test_metadata_of_png_and_webp_is_gone_after_upload(
 
 async def test_unknown_media_name_is_404(api: httpx.AsyncClient) -> None:
     assert (await api.get("/media/nothing.png")).status_code == 404
-    # Issue 23: an encoded slash is refused before routing.
+    # An encoded slash is refused before routing.
     assert (await api.get("/media/..%2Fsecrets.png")).status_code == 400
     assert (await api.get("/media/x.svg")).status_code == 404
 

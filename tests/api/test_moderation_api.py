@@ -317,7 +317,7 @@ async def test_reports_put_a_comment_in_the_queue_at_the_threshold_once_per_read
     comment = await new_comment(admin)
     from rostra.web.app import create_app
 
-    # Issue 23: readers without the voter cookie are told apart by their address.
+    # Readers without the voter cookie are told apart by their address.
     readers = [
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=create_app(services), client=(f"10.7.0.{n}", 4000)),  # type: ignore[arg-type]

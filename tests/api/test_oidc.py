@@ -1,4 +1,4 @@
-"""Sign-in with a site's OpenID Connect provider (issue 10): Rostra's real authlib client
+"""Sign-in with a site's OpenID Connect provider: Rostra's real authlib client
 against a real provider on 127.0.0.1 (``tests/oidc_provider.py``, authlib's own server).
 
 The provider approves at once; the browser's part (following redirects, carrying the

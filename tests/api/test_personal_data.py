@@ -1,4 +1,4 @@
-"""A reader's data rights (issue 10): export everything, then delete it, and check by reading
+"""A reader's data rights: export everything, then delete it, and check by reading
 EVERY table of the schema that nothing personal is left, under both site policies, on SQLite and
 PostgreSQL. Mail goes through the real outbox to a real SMTP server (aiosmtpd)."""
 

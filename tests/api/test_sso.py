@@ -1,4 +1,4 @@
-"""Single sign-on from the publisher's site (issue 10): the token validation matrix over HTTP.
+"""Single sign-on from the publisher's site: the token validation matrix over HTTP.
 
 Every refused token gets a 401 with its own code; the publisher's real signing code is PyJWT,
 as most publishers' back ends would use it (or its equivalent in their language).

@@ -59,7 +59,7 @@ async def test_unknown_or_malformed_module_names_are_not_found(
 
 
 async def test_an_encoded_slash_in_a_module_name_is_refused(client: httpx.AsyncClient) -> None:
-    # Issue 23: refused before routing, as every non-canonical path is.
+    # Refused before routing, as every non-canonical path is.
     response = await client.get("/widget/..%2Fapp.js")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "path_not_canonical"

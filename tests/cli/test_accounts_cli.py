@@ -1,4 +1,4 @@
-"""``rostra site sso``, ``rostra site deletion-policy``, ``rostra user export|forget`` (issue 10)
+"""``rostra site sso``, ``rostra site deletion-policy``, ``rostra user export|forget``
 from the real command line, against a SQLite file the test also opens through the services."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Starting and stopping `rostra serve` subprocesses for the reliability tests (issue 12).
+"""Starting and stopping `rostra serve` subprocesses for the reliability tests.
 
 Every wait has a deadline and fails with the server's output.
 """

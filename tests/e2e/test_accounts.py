@@ -1,4 +1,4 @@
-"""Single sign-on inside the widget on a publisher's page (issue 10), in Chromium: the page
+"""Single sign-on inside the widget on a publisher's page, in Chromium: the page
 carries a token its server signed; the widget signs the reader in cross-site and their comment
 is shown under the account's name."""
 

@@ -1,4 +1,4 @@
-"""Backup and restore (issue 12): `rostra backup` while comments are being written, then
+"""Backup and restore: `rostra backup` while comments are being written, then
 `rostra restore` into a new database, and a server on it serves the same threads and images.
 
 The procedure is docs/operations.md's; run on SQLite and on PostgreSQL (pg_dump/pg_restore).

@@ -1,4 +1,4 @@
-"""Crash safety (issue 12): SIGKILL `rostra serve` in the middle of a stream of comment posts.
+"""Crash safety: SIGKILL `rostra serve` in the middle of a stream of comment posts.
 
 After a restart every acknowledged comment (201/202) is there, and nothing half-written is:
 thread and reply counts match the rows, every stored comment has its live-update event, its

@@ -1,4 +1,4 @@
-"""Images in the widget (issue 8): attach in the composer, post, see the thumbnail in the thread."""
+"""Images in the widget: attach in the composer, post, see the thumbnail in the thread."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`rostra serve --keep-alive`: idle connections stay open as long as configured (issue 12).
+"""`rostra serve --keep-alive`: idle connections stay open as long as configured.
 
 The server must close idle connections later than the clients and proxies in front of it, or
 a request sent as it closes one is lost (bench/keepalive_race.py shows it with uvicorn's 5 s).

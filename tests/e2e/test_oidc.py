@@ -1,5 +1,5 @@
-"""Sign-in with the site's OpenID Connect provider inside the widget on a publisher's page
-(issue 10), in Chromium: the popup goes through a real provider on 127.0.0.1 (authlib's own
+"""Sign-in with the site's OpenID Connect provider inside the widget on a publisher's page,
+in Chromium: the popup goes through a real provider on 127.0.0.1 (authlib's own
 server, ``tests/oidc_provider.py``) and back, and the widget on the host page is signed in."""
 
 from __future__ import annotations

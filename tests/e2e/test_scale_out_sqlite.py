@@ -1,5 +1,5 @@
 """Two `rostra serve` processes on one SQLite file and no Redis: a comment posted to one reaches
-the live readers of the other, relayed through the event log in the database (issue 4)."""
+the live readers of the other, relayed through the event log in the database."""
 
 from __future__ import annotations
 

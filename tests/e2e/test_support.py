@@ -1,4 +1,4 @@
-"""The support widget in Chromium (issue 9): the goal bar, its live update after a verified
+"""The support widget in Chromium: the goal bar, its live update after a verified
 webhook, amount validation, and the redirect to the (stand-in) Stripe Checkout page."""
 
 from __future__ import annotations

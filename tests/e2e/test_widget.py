@@ -549,7 +549,7 @@ def test_loader_fills_count_badges_once_and_leaves_missing_modules_alone(
     assert page.evaluate("window.Rostra.version") == "0.1.0"
     expect(thread_of(page).locator("section")).to_have_count(1)
     expect(thread_of(page).locator("form")).to_have_count(1)
-    # The demo seeds a campaign (issue 9): the support widget mounts once, in its shadow root.
+    # The demo seeds a campaign: the support widget mounts once, in its shadow root.
     expect(page.locator("[data-rostra-support]")).to_have_attribute("data-rostra-mounted", "")
     assert page.locator("[data-rostra-support]").evaluate("el => !!el.shadowRoot")
 

@@ -1,4 +1,4 @@
-"""Campaign totals reach support widgets on every worker (issue 9): the snapshot first, then each
+"""Campaign totals reach support widgets on every worker: the snapshot first, then each
 change, in-process and through Redis."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""PostgreSQL read replicas (issue 4): thread pages are read on a replica only when it holds the
+"""PostgreSQL read replicas: thread pages are read on a replica only when it holds the
 thread's current version, so nobody, the writer included, reads a page older than what was
 committed before the read; a replica that is down or behind costs a read on the primary.
 

@@ -281,8 +281,8 @@ def feature_form() -> Build:
 
 
 # Kinds: public (anyone), author (edit token, or staff), staff, admin (staff API), staff-page,
-# admin-page, staff-form, admin-form (the dashboard), reader-account (a signed-in reader of
-# issue 10 only), signed-link (a signed, single-purpose URL only), webhook (a signature only),
+# admin-page, staff-form, admin-form (the dashboard), reader-account (a signed-in reader
+# only), signed-link (a signed, single-purpose URL only), webhook (a signature only),
 # operator (this machine or the metrics token only).
 ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/comments"): Rule(
@@ -574,7 +574,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/notices/{notice_id}/decide"): Rule(
         "staff-form", on_notice(form=True), frozenset({303})
     ),
-    # Issue 10's reader-account settings of a site: admins only.
+    # The reader-account settings of a site: admins only.
     ("POST", "/admin/settings/{site}/accounts"): Rule(
         "admin-form", admin_form("/admin/settings/news/accounts"), frozenset({303, 400})
     ),
@@ -583,7 +583,7 @@ ACCESS: dict[tuple[str, str], Rule] = {
         admin_form("/admin/settings/news/forget", {"email": "nobody@example.org"}),
         frozenset({303, 400, 404}),
     ),
-    # Issue 9's campaign pages: every staff member may look, only admins change.
+    # The campaign pages: every staff member may look, only admins change.
     ("GET", "/admin/campaigns"): Rule("staff-page", simple("GET", "/admin/campaigns")),
     ("POST", "/admin/campaigns"): Rule(
         "admin-form", admin_form("/admin/campaigns", CAMPAIGN_FORM), frozenset({303})

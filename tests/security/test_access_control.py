@@ -178,7 +178,7 @@ STAFF_BODIES = {
 
 @SQLITE_ONLY
 async def test_the_staff_api_checks_the_session_before_the_body(world: World) -> None:
-    # Issue 23: a bad body answered 400 before the session was checked, telling anonymous
+    # A bad body answered 400 before the session was checked, telling anonymous
     # callers the body's shape; now 401 comes first, whatever the body.
     for path, bodies in STAFF_BODIES.items():
         for body in bodies:

@@ -1,5 +1,5 @@
 """Cached answers carry their body and content headers only, never the previous caller's
-CORS headers, cookies or request id (issue 23, finding 6).
+CORS headers, cookies or request id.
 
 ``GET /api/v1/subscriptions/settings`` (kept 60 s) answered the next caller with two
 ``Access-Control-Allow-Origin`` values, the previous caller's among them, and the previous

@@ -1,4 +1,4 @@
-"""Forwarded headers are believed only from the proxies the operator names (issue 23).
+"""Forwarded headers are believed only from the proxies the operator names.
 
 uvicorn believes ``X-Forwarded-For`` from 127.0.0.1 by default; rotating it went round the
 per-address sign-in limit. ``rostra serve`` now turns proxy headers off unless

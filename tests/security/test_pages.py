@@ -1,6 +1,5 @@
 """The ``page`` of a comment or subscription is a path on the site, or an address on one of
-its origins (kept as its path); anything else is ``400 invalid`` naming ``page`` (issue 23,
-finding 4).
+its origins (kept as its path); anything else is ``400 invalid`` naming ``page``.
 
 ``POST /api/v1/subscriptions`` with ``"page": "https://evil.example/account/verify"`` sent the
 site's confirmation mail with that link, and ``page: "javascript:…"`` was stored and shown as

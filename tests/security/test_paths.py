@@ -1,4 +1,4 @@
-"""Non-canonical paths never reach a route (issue 23, finding 1).
+"""Non-canonical paths never reach a route.
 
 The router skips empty segments, so ``/api/v1//moderation/...`` used to run the staff route
 while the origin guard, which compared the raw path's prefix, took it for a reader route: a

@@ -1,4 +1,4 @@
-"""Staff sign-in hardening (issue 12): the dashboard's sign-in form carries a CSRF token, an
+"""Staff sign-in hardening: the dashboard's sign-in form carries a CSRF token, an
 authenticator code works once, and failed sign-ins are in the audit log without the password
 or the address."""
 

@@ -1,4 +1,4 @@
-"""Votes and reports from one client address without cookies count once (issue 23, finding 5).
+"""Votes and reports from one client address without cookies count once.
 
 60 ``POST …/vote`` from one address without a cookie jar made a score of 60, and four reports
 from one address put a comment in the queue: each request without the voter cookie was a new

@@ -1,5 +1,4 @@
-"""A single sign-on token the library cannot read is ``401 token_malformed``, never a 500
-(issue 23, finding 3).
+"""A single sign-on token the library cannot read is ``401 token_malformed``, never a 500.
 
 ``POST /api/v1/auth/sso`` with ``"crit": ["x"]`` in the token's header answered 500: PyJWT
 refuses it with ``InvalidTokenError``, which the check did not expect from reading the header.
@@ -151,7 +150,7 @@ async def test_a_non_finite_expiry_is_refused(
 async def test_a_token_for_site_a_is_refused_from_a_page_of_site_b(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    # Issue 23 ("also tighten"): the token's audience was checked, the page's origin was not.
+    # The token's audience was checked, the page's origin was not.
     await enable_sso(services)
     await services.sites.add_site("other", ["https://other.example"], "The Other Paper")
     now = datetime.now(UTC)

@@ -1,4 +1,4 @@
-"""Reading Stripe events into ledger changes (issue 9): only what is ours and paid counts."""
+"""Reading Stripe events into ledger changes: only what is ours and paid counts."""
 
 from __future__ import annotations
 

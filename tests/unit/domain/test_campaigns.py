@@ -1,4 +1,4 @@
-"""Money, currencies and campaign rules (issue 9): exact, never floats."""
+"""Money, currencies and campaign rules: exact, never floats."""
 
 from __future__ import annotations
 

@@ -33,19 +33,14 @@ from rostra.services.callers import Caller
 from rostra.services.comments import CommentService
 from rostra.services.thread_reads import ThreadPage, ThreadQuery, ThreadReader
 from rostra.storage.migrate import upgrade
-from rostra.web.api.comments import ThreadOut, ThreadPageOut, present_node
+from rostra.web.api.comments import page_out
 
 SIZES = (1_000, 100_000, 1_000_000)
 
 
 def encode(page: ThreadPage) -> bytes:
-    return msgspec.json.encode(
-        ThreadPageOut(
-            thread=ThreadOut(page.site, page.page, page.title, page.comment_count),
-            comments=[present_node(node, page.my_votes) for node in page.comments],
-            next_cursor=page.next_cursor,
-        )
-    )
+    """The page's JSON, as the API answers it."""
+    return msgspec.json.encode(page_out(page))
 
 
 async def measure(url: str, sizes: tuple[int, ...], rounds: int) -> list[str]:

@@ -93,6 +93,24 @@ def present(
     )
 
 
+def page_out(result: ThreadPage) -> ThreadPageOut:
+    """A page of a thread in the shape of the contract."""
+    return ThreadPageOut(
+        thread=ThreadOut(
+            result.site,
+            result.page,
+            result.title,
+            result.comment_count,
+            list(result.reactions),
+            settings=thread_settings_out(result),
+        ),
+        comments=[
+            present_node(node, result.my_votes, result.my_reactions) for node in result.comments
+        ],
+        next_cursor=result.next_cursor,
+    )
+
+
 def present_node(
     node: CommentNode, my_votes: dict[str, int], my_reactions: dict[str, str]
 ) -> CommentOut:
@@ -235,23 +253,7 @@ async def list_comments(
     shared = result.cache_key is not None and not result.my_votes and not result.my_reactions
     body = encoded_pages.get(result.cache_key) if shared and result.cache_key else None
     if body is None:
-        body = msgspec.json.encode(
-            ThreadPageOut(
-                thread=ThreadOut(
-                    result.site,
-                    result.page,
-                    result.title,
-                    result.comment_count,
-                    list(result.reactions),
-                    settings=thread_settings_out(result),
-                ),
-                comments=[
-                    present_node(node, result.my_votes, result.my_reactions)
-                    for node in result.comments
-                ],
-                next_cursor=result.next_cursor,
-            )
-        )
+        body = msgspec.json.encode(page_out(result))
         if shared and result.cache_key:
             encoded_pages.put(result.cache_key, body)
     return Response(body, media_type="application/json")  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from rostra.domain.campaigns import Campaign, draft_from_text, format_money
 from rostra.domain.errors import DomainError, PermissionDeniedError
 from rostra.domain.staff import NotSignedInError
 from rostra.services.registry import Services
-from rostra.web.admin.views import _page_context, _status, redirect, render
+from rostra.web.admin.views import _page_context, _status, redirect, render, t
 from rostra.web.api.campaigns import campaign_service
 from rostra.web.api.staff_auth import current_staff
 
@@ -115,7 +115,7 @@ async def create_campaign(
     except DomainError as exc:
         context = _page_context(user, token, services, "campaigns")
         return render("error", _status(exc), heading=_explain(exc), **context)
-    return redirect(f"/admin/campaigns/{campaign.id}", message="The campaign is started.")
+    return redirect(f"/admin/campaigns/{campaign.id}", message=t("The campaign is started."))
 
 
 # GET /admin/campaigns/{campaign_id}
@@ -177,7 +177,7 @@ async def update_campaign(
     except DomainError as exc:
         context = _page_context(user, token, services, "campaigns")
         return render("error", _status(exc), heading=_explain(exc), **context)
-    return redirect(f"/admin/campaigns/{campaign_id}", message="Saved.")
+    return redirect(f"/admin/campaigns/{campaign_id}", message=t("Saved."))
 
 
 # POST /admin/campaigns/{campaign_id}/donations
@@ -204,7 +204,7 @@ async def add_donation(
     except DomainError as exc:
         context = _page_context(user, token, services, "campaigns")
         return render("error", _status(exc), heading=_explain(exc), **context)
-    return redirect(f"/admin/campaigns/{campaign_id}", message="The donation is recorded.")
+    return redirect(f"/admin/campaigns/{campaign_id}", message=t("The donation is recorded."))
 
 
 def _explain(exc: DomainError) -> str:

@@ -38,7 +38,7 @@ NOW_US = to_us(datetime(2026, 12, 6, tzinfo=UTC))
 
 
 async def seed(services: Services) -> None:
-    """A thread with a comment by a reader with an email, and a reply."""
+    """A thread with a comment by a reader with an email, picked by an editor, and a reply."""
     first = await services.comments.post_comment(
         CommentDraft(
             "news", "/a", "The bridge reopens on Monday.", "Ann", author_email="ann@example.com"
@@ -49,6 +49,8 @@ async def seed(services: Services) -> None:
         CommentDraft("news", "/a", "Good news for cyclists.", "Ben", parent_id=first.comment.id),
         reader(2),
     )
+    assert services.editorial is not None
+    await services.editorial.feature("editor", first.comment.id)  # an editor's pick
 
 
 def cases(path: Path) -> list[tuple[Any, dict[str, Any]]]:
@@ -110,7 +112,8 @@ def cases_for(first: Any, reply: Any, thread: int) -> list[tuple[Any, dict[str, 
         (comments._GET, {"id": reply.id}),
         (comments._GET_LOCKED, {"id": first.id}),
         (comments._ADJUST_DESCENDANTS, {"root": first.id, "delta": -1}),
-        (comments._REPLIES, {"roots": [first.id, "no-such-comment"]}),
+        (comments.REPLIES, {"roots": [first.id, "no-such-comment"]}),
+        (comments.FEATURED, {"thread_id": thread, "limit": 5}),
         (images._FOR_COMMENTS, {"ids": [first.id, reply.id]}),
         (votes._FOR_VOTER, {"voter": "v", "ids": [reply.id, first.id]}),
         (

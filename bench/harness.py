@@ -242,7 +242,7 @@ class Processes:
                 found[line.strip()[:160]] += 1
 
 
-# uvicorn/gunicorn/nginx access lines, and Rostra's own request lines (issue 12: `rostra serve`
+# uvicorn/gunicorn/nginx access lines, and Rostra's own request lines (`rostra serve`
 # turns uvicorn's access log off), console (status=500) or JSON ("status": 500).
 ACCESS_STATUS = re.compile(r'HTTP/1\.[01]" (\d{3})|\bstatus=(\d{3})\b|"status": ?(\d{3})\b')
 # structlog's console renderer pads the level ("[error    ]"); nginx writes "[error]".

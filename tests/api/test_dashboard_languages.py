@@ -36,7 +36,7 @@ LABELS = {
         "ADMINS_ONLY",
     ),
     "context.py": ("KNOWN_BY", "STATE_WORDS", "VERDICT_WORDS"),
-    "integrations.py": ("EVENT_LABELS", "STATE_LABELS"),
+    "integrations.py": ("EVENT_LABELS", "EVENT_HINTS", "STATE_LABELS"),
 }
 # What a handler hands a page to show: these keywords, and the message of these helpers
 # (by position).
@@ -190,7 +190,7 @@ async def test_the_other_pages_and_their_messages_speak_the_language(
     for shown in ("Modus", "Vormoderation: alles wartet", "Leserkonten", "Beibehalten: aus"):
         assert shown in settings.text, shown
     webhooks = await client.get("/admin/webhooks/news", headers=german)
-    assert "<h2>Endpunkte</h2>" in webhooks.text and "Noch keine Endpunkte." in webhooks.text
+    assert ">Endpunkte</h2>" in webhooks.text and "Noch keine Endpunkte." in webhooks.text
     # A handler's message reads German too, on the page it leads back to.
     saved = await client.post(
         "/admin/settings/news", data={"csrf_token": csrf, "mode": "pre"}, headers=german

@@ -18,12 +18,14 @@ from rostra.web.admin.views import _form, _page_context, _staff, _status, redire
 from rostra.web.api.webhooks import chat_service, webhook_service
 
 EVENT_LABELS = (
-    ("comment.created", "A comment is posted (also when held for review)"),
+    ("comment.created", "A comment is posted"),
     ("comment.published", "A comment is published"),
     ("comment.rejected", "A comment is rejected"),
     ("report.created", "A reader reports a comment"),
     ("donation.completed", "A donation completes"),
 )
+# Shown under an event's label, so the label itself stays short enough for one line.
+EVENT_HINTS = {"comment.created": "also when held for review"}
 STATE_LABELS = {
     "pending": "Waiting",
     "sent": "Delivered",
@@ -79,6 +81,7 @@ async def _page(
         secret=secret,
         chat=chat,
         event_labels=EVENT_LABELS,
+        event_hints=EVENT_HINTS,
         state_labels=STATE_LABELS,
         message=request.query_params.get("message"),
         **context,

@@ -46,7 +46,11 @@ def look_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
     account with a second factor. Webhooks may go to loopback, where nobody listens, so the
     delivery fails and its row shows an error."""
     with running_demo(
-        tmp_path_factory.mktemp("look"), ROSTRA_WEBHOOKS_ALLOW_PRIVATE="on"
+        tmp_path_factory.mktemp("look"),
+        ROSTRA_WEBHOOKS_ALLOW_PRIVATE="on",
+        # Each test signs the second-factor account in again to reach its code step; more
+        # than the default five a minute from this one address.
+        ROSTRA_RATE_LIMIT_LOGIN="60/minute",
     ) as server:
         pre_moderate(server)
         held = post_as_reader(server, "The new footbridge lights are far too bright at night.")

@@ -78,6 +78,33 @@ async def test_the_decoders_messages_are_translated_and_still_name_the_field(
     )
 
 
+async def test_a_notice_from_the_widget_is_answered_in_its_language(
+    client: httpx.AsyncClient,
+) -> None:
+    comment = await new_comment(client)
+    notice = {
+        "comment_id": comment["id"],
+        "category": "defamation",
+        "explanation": "Too short",
+        "name": "Jonas",
+        "email": "jonas@mail.example",
+        "good_faith": True,
+    }
+    german = {"Accept-Language": "de"}
+    short = await client.post("/api/v1/dsa/notices", json=notice, headers=german)
+    error = assert_error(short, 400, "invalid", "explanation")
+    assert error["message"] == (
+        "Die Begründung, warum der Kommentar rechtswidrig ist, braucht mindestens 10 Zeichen."
+    )
+    notice["explanation"] = "It says I took bribes, which is false."
+    sent = await client.post("/api/v1/dsa/notices", json=notice, headers={"Accept-Language": "pl"})
+    assert sent.status_code == 201, sent.text
+    reference = sent.json()["reference"]
+    assert sent.json()["message"].startswith(
+        f"Dziękujemy. Otrzymaliśmy Twoje zgłoszenie; jego numer to {reference}."
+    )
+
+
 @pytest.mark.parametrize("lang", [None, "en-GB", "nl", "zh-Hant-TW"])
 async def test_english_and_languages_rostra_does_not_speak_read_english(
     client: httpx.AsyncClient, lang: str | None

@@ -76,6 +76,14 @@ async def test_the_decoders_messages_are_translated_and_still_name_the_field(
     assert assert_error(not_json, 415, None, None)["message"] == (
         "Der Inhalt muss JSON sein, gesendet mit 'Content-Type: application/json'."
     )
+    malformed = await client.post(
+        "/api/v1/comments",
+        content=b'{"body": ',
+        headers={**german, "Content-Type": "application/json"},
+    )
+    assert assert_error(malformed, 400, "invalid", None)["message"] == (
+        "Der Inhalt ist kein gültiges JSON (Input data was truncated)."
+    )
 
 
 async def test_a_notice_from_the_widget_is_answered_in_its_language(

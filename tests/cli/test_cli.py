@@ -12,15 +12,25 @@ from pathlib import Path
 
 import pytest
 
+from tests.in_process import run_rostra
+
 TIMEOUT = 60  # a command that hangs (a server that started by mistake) fails the test
 
 
 class Cli:
-    """Runs ``python -m rostra`` with a clean environment in its own folder."""
+    """Runs ``python -m rostra`` with a clean environment in its own folder.
 
-    def __init__(self, folder: Path) -> None:
+    With ``in_process``, calling it runs the same command line inside the test's process
+    instead (tests/in_process.py): for the tests of what a command does, where the process
+    boundary is not the point. ``process`` always starts a process: for stdin that is not a
+    terminal, secrets kept off the output, output as the shell gets it. This module, and at
+    least one test of each command group, use processes.
+    """
+
+    def __init__(self, folder: Path, *, in_process: bool = False) -> None:
         self.folder = folder
         self.database = folder / "rostra.db"
+        self.in_process = in_process
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("ROSTRA_")}
         # Wide, plain output so that help text is not wrapped or coloured.
         self.env.update(
@@ -30,16 +40,27 @@ class Cli:
             TERM="dumb",
         )
 
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        if self.in_process:
+            return self.inside(*args, stdin=stdin)
+        return self.process(*args, stdin=stdin)
+
+    def process(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``python -m rostra ARGS`` in a process of its own, ``stdin`` piped in if given."""
         return subprocess.run(
             [sys.executable, "-m", "rostra", *args],
             cwd=self.folder,
             env=self.env,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
             check=False,
         )
+
+    def inside(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """The same command line run in this process (tests/in_process.py)."""
+        return run_rostra(args, self.env, self.folder, stdin)
 
 
 @pytest.fixture

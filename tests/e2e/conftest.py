@@ -24,6 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.in_process import run_rostra
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -55,6 +57,14 @@ class DemoServer:
 
     def output(self) -> str:
         return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')}" for log in self.logs)
+
+    def rostra(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`rostra ARGS --database` this demo's database, run in this process (setup: the
+        command line itself is tested in tests/cli); fails the test if it fails."""
+        done = run_rostra([*args, "--database", self.database], os.environ, Path.cwd(), stdin)
+        if done.returncode != 0:
+            pytest.fail(f"rostra {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+        return done
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], server: DemoServer) -> None:

@@ -8,8 +8,6 @@ import html
 import json
 import re
 import secrets
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -46,10 +44,7 @@ def test_reader_signed_in_by_the_host_page_posts_under_their_account(new_page, s
         ["site", "add", "courier", "--origin", page_url],
         ["site", "sso", "courier", "--hs256-secret", "-"],
     ):
-        subprocess.run(
-            [sys.executable, "-m", "rostra", *command, "--database", server.database],
-            input=SECRET + "\n", text=True, check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+        server.rostra(*command, stdin=SECRET + "\n")
     page = new_page(url=page_url + "/")
     bar = page.locator(".rostra-account")
     expect(bar).to_contain_text("Signed in as Zebulon Quixote")
@@ -106,10 +101,7 @@ def test_mailed_sign_in_link_opens_the_article_signed_in(new_page, server, publi
         ["site", "add", "gazette", "--origin", page_url],
         ["site", "email-sign-in", "gazette", "on"],
     ):
-        subprocess.run(
-            [sys.executable, "-m", "rostra", *command, "--database", server.database],
-            check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+        server.rostra(*command)
     page = new_page(url=page_url + "/")
     bar = page.locator(".rostra-account")
     bar.get_by_label("Name").fill("Ines Link")

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -49,10 +47,7 @@ def test_reader_signs_in_with_the_provider_in_a_popup(new_page, server, publishe
         ["site", "oidc", "herald", "--issuer", provider.url, "--client-id", CLIENT_ID,
          "--client-secret", "-", "--name", "Example ID"],
     ):  # fmt: skip
-        subprocess.run(
-            [sys.executable, "-m", "rostra", *command, "--database", server.database],
-            input=CLIENT_SECRET + "\n", text=True, check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+        server.rostra(*command, stdin=CLIENT_SECRET + "\n")
     page = new_page(url=page_url + "/")
     bar = page.locator(".rostra-account")
     with page.expect_popup() as opened:
@@ -109,10 +104,7 @@ def test_refused_provider_sign_in_leaves_the_reader_signed_out(
         ["site", "oidc", "herald2", "--issuer", provider.url, "--client-id", CLIENT_ID,
          "--client-secret", "-", "--name", "Example ID"],
     ):  # fmt: skip
-        subprocess.run(
-            [sys.executable, "-m", "rostra", *command, "--database", server.database],
-            input=CLIENT_SECRET + "\n", text=True, check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+        server.rostra(*command, stdin=CLIENT_SECRET + "\n")
     provider.deny = True
     page = new_page(url=page_url + "/")
     bar = page.locator(".rostra-account")

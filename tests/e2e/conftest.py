@@ -39,11 +39,19 @@ STARTUP_SECONDS = 60.0  # the demo seeds its thread first; slow on a busy shared
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+_GIVEN_PORTS: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on right now (127.0.0.1 only)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port nobody listens on right now (127.0.0.1 only), and not one this process
+    handed out before: servers launched side by side get a port each before either binds."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(port)
+            return port
 
 
 @dataclass

@@ -128,15 +128,6 @@ def launch_server(
     return launch_program(command, port, env, log, cwd=cwd)
 
 
-def start_program(
-    module_and_args: list[str], port: int, env: dict[str, str], log: Path, *, cwd: Path | None
-) -> Server:
-    """``python -m MODULE ARGS`` serving on ``port``, once /healthz answers 200."""
-    server = launch_program(module_and_args, port, env, log, cwd=cwd)
-    wait_until_serving(server)
-    return server
-
-
 def launch_program(
     module_and_args: list[str], port: int, env: dict[str, str], log: Path, *, cwd: Path | None
 ) -> Server:

@@ -1,4 +1,4 @@
-"""CPU per request through the whole ASGI app, without a socket (issue 4).
+"""CPU per request through the whole ASGI app, without a socket.
 
 Builds the production app on a fresh SQLite file, sends ``N`` requests straight to it (after
 500 to warm up) and prints the process CPU time per request. A yardstick for one change at a

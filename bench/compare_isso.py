@@ -1,4 +1,4 @@
-"""Rostra against Isso, its peer, on this machine, in one run (issue 4).
+"""Rostra against Isso, its peer, on this machine, in one run.
 
 Seeds the same 1,000-comment thread (30 % replies, fixed random seed: bench/seed.py) into
 Rostra on SQLite, Rostra on PostgreSQL and Isso (from PyPI, in bench/.isso-venv, under

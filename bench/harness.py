@@ -242,7 +242,7 @@ class Processes:
                 found[line.strip()[:160]] += 1
 
 
-# uvicorn/gunicorn/nginx access lines, and Rostra's own request lines (issue 12: `rostra serve`
+# uvicorn/gunicorn/nginx access lines, and Rostra's own request lines (`rostra serve`
 # turns uvicorn's access log off), console (status=500) or JSON ("status": 500).
 ACCESS_STATUS = re.compile(r'HTTP/1\.[01]" (\d{3})|\bstatus=(\d{3})\b|"status": ?(\d{3})\b')
 # structlog's console renderer pads the level ("[error    ]"); nginx writes "[error]".
@@ -389,6 +389,7 @@ class WrkRun:
     statuses: dict[str, int]
     bytes: int
     other_load: float = 0.0  # share of the machine used by processes not in this measurement
+    server_cpu: float = 0.0  # CPU seconds the server's processes used during the run
 
     @property
     def rps(self) -> float:
@@ -439,8 +440,11 @@ def run_wrk(
     )
     elapsed = time.monotonic() - started
     ours = children_ticks() - children
+    server_cpu = 0.0
     if server_pgid is not None:
-        ours += group_ticks(server_pgid) - server
+        server_ticks = group_ticks(server_pgid) - server
+        ours += server_ticks
+        server_cpu = server_ticks / CLOCK_TICKS
     other = max(0.0, (machine_busy_ticks() - machine - ours) / (CLOCK_TICKS * CPUS * elapsed))
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if done.returncode != 0 or line is None:
@@ -454,6 +458,7 @@ def run_wrk(
         statuses={str(k): v for k, v in data["statuses"].items()},
         bytes=data["bytes"],
         other_load=other if server_pgid is not None else 0.0,
+        server_cpu=server_cpu,
     )
 
 

@@ -167,6 +167,21 @@ class HotResult:
     lag: Lag
     quiet_lag: Lag
     calm_lag: Lag  # writers and the prober only, no wrk
+    calm_cpu: float  # CPU seconds of the server in the calm run
+    calm: Writing  # what the writers of the calm run stored
+
+    @property
+    def read_cpu_ms(self) -> float:
+        """Server CPU per read with no writes (ms)."""
+        return self.quiet.server_cpu / self.quiet.requests * 1000 if self.quiet.requests else 0.0
+
+    @property
+    def post_cpu_ms(self) -> float:
+        """Server CPU per post in the calm run, the prober's reads taken off (ms)."""
+        if not self.calm.posted:
+            return 0.0
+        reads = self.calm.probes * self.read_cpu_ms / 1000
+        return max(0.0, self.calm_cpu - reads) / self.calm.posted * 1000
 
     @property
     def kept(self) -> float:
@@ -178,6 +193,7 @@ def run_setup(
 ) -> HotResult:
     """One quiet and one writing run on fresh servers of ``start``."""
     runs: dict[str, tuple[h.WrkRun | None, Lag]] = {}
+    calm_cpu = 0.0
     writing, unloaded = Writing(), Writing()
     # "calm": the writers and the prober without wrk, so that a worker's loop lag shows what
     # one step (a page build, a post) holds it up, not the queue of a saturated server.
@@ -204,7 +220,9 @@ def run_setup(
             run = None
             try:
                 if mode == "calm":
+                    ticks = h.group_ticks(server.pgid)
                     time.sleep(seconds)
+                    calm_cpu = (h.group_ticks(server.pgid) - ticks) / h.CLOCK_TICKS
                 else:
                     run = h.run_wrk(
                         f"http://127.0.0.1:{server.port}{read_path(size)}",
@@ -223,7 +241,16 @@ def run_setup(
     quiet, hot = runs["quiet"][0], runs["hot"][0]
     assert quiet is not None and hot is not None
     result = HotResult(
-        setup, size, quiet, hot, writing, runs["hot"][1], runs["quiet"][1], runs["calm"][1]
+        setup,
+        size,
+        quiet,
+        hot,
+        writing,
+        runs["hot"][1],
+        runs["quiet"][1],
+        runs["calm"][1],
+        calm_cpu,
+        unloaded,
     )
     stale = result.writing.staleness()
     h.log(
@@ -250,14 +277,18 @@ def report(results: list[HotResult], seconds: float) -> str:
         "this delay includes the requests queued ahead of the timer, not only a single long "
         "step; a third run without wrk (the writers and the prober alone) shows what one step "
         "holds a loop up: *worst loop lag* is the upper bound of the highest histogram bucket "
-        "any quarter second reached.",
+        "any quarter second reached. *Server cores*: CPU seconds of the server's processes "
+        "per second of wrk's run; *CPU a read* divides the quiet run's by its requests, *CPU "
+        "a post* the run without wrk's (less its prober's reads) by the comments posted: what "
+        "a post costs the cores readers share.",
         "",
         "| setup | comments | no writes: req/s | p99 ms | while writing: req/s | p99 ms | "
         "kept | posts/s stored | stale p99 / max ms | loop lag > 5 ms (writing) | "
         "loop lag > 5 ms (no writes) | loop lag > 5 ms (writes, no wrk) | worst loop lag "
-        "(writes, no wrk) |",
+        "(writes, no wrk) | server cores (no writes / writing) | CPU a read ms | "
+        "CPU a post ms |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-        "| ---: |",
+        "| ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         stale = sorted(r.writing.staleness())
@@ -271,7 +302,10 @@ def report(results: list[HotResult], seconds: float) -> str:
             f"{r.lag.over_limit:.0f} of {r.lag.periods:.0f} | "
             f"{r.quiet_lag.over_limit:.0f} of {r.quiet_lag.periods:.0f} | "
             f"{r.calm_lag.over_limit:.0f} of {r.calm_lag.periods:.0f} | "
-            f"≤ {r.calm_lag.worst_bucket * 1000:g} ms |"
+            f"≤ {r.calm_lag.worst_bucket * 1000:g} ms | "
+            f"{r.quiet.server_cpu / r.quiet.seconds:.2f} / "
+            f"{r.hot.server_cpu / r.hot.seconds:.2f} | "
+            f"{r.read_cpu_ms:.2f} | {r.post_cpu_ms:.1f} |"
         )
     notes = []
     for r in results:

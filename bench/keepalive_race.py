@@ -1,4 +1,4 @@
-"""Keep-alive race: requests lost when the server closes idle connections first (issue 12).
+"""Keep-alive race: requests lost when the server closes idle connections first.
 
 A client reuses a pooled connection until its own idle expiry; the server closes idle
 connections after its keep-alive timeout. When the server's timeout is not longer than the
@@ -161,9 +161,7 @@ def main() -> None:
     text = report(args, outcomes, problems)
     print(text)
     if not args.no_docs:
-        write_section(
-            "keepalive", "Keep-alive race: who closes an idle connection (issue 12)", text
-        )
+        write_section("keepalive", "Keep-alive race: who closes an idle connection", text)
 
 
 if __name__ == "__main__":

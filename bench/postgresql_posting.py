@@ -1,4 +1,4 @@
-"""Posting to one thread on PostgreSQL: what limits it (issue 4).
+"""Posting to one thread on PostgreSQL: what limits it.
 
 Starts `rostra serve --workers N` on a fresh PostgreSQL database (rate limits off, default
 screening), posts a distinct comment per request with `wrk -c50` and

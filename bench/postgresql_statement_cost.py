@@ -1,5 +1,5 @@
 """CPU of one small statement on PostgreSQL: through SQLAlchemy's asyncio engine, and as the
-same prepared statement straight on asyncpg (issue 4: what a post's ten round trips cost
+same prepared statement straight on asyncpg (what a post's ten round trips cost
 Rostra's workers, docs/performance.md).
 
 Runs a post's thread lookup (``storage/threads.py``'s ``_FIND``, an indexed join) against an

@@ -1,4 +1,4 @@
-"""Where a post's CPU goes: py-spy on `rostra serve` while wrk posts comments (issue 4).
+"""Where a post's CPU goes: py-spy on `rostra serve` while wrk posts comments.
 
 Starts `rostra serve --workers N` on a fresh SQLite file (rate limits off, default screening),
 drives it with `wrk -c50` and `bench/wrk/post_comment.lua` (a distinct comment per request, as

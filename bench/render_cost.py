@@ -1,4 +1,4 @@
-"""CPU of rendering a comment's Markdown, with and without the quick "no link here" (issue 4).
+"""CPU of rendering a comment's Markdown, with and without the quick "no link here".
 
 Renders comments built as ``bench/wrk/post_comment.lua`` builds them, and the same words as
 plain sentences without any of a link's marks, through Rostra's parser

@@ -1,4 +1,4 @@
-"""CPU of screening's text work for one comment like the posting bench's (issue 4).
+"""CPU of screening's text work for one comment like the posting bench's.
 
 Times ``normalize_text`` and the profanity model's ``score_sync`` (both variants of the text,
 as a post scores them) over comments built as ``bench/wrk/post_comment.lua`` builds them, best

@@ -1,4 +1,4 @@
-"""Soak: hold a mixed read / write / SSE load on `rostra serve` for minutes (issue 12).
+"""Soak: hold a mixed read / write / SSE load on `rostra serve` for minutes.
 
 Starts `rostra serve --workers N` on a fresh SQLite file (or ``--database URL``) on a free
 127.0.0.1 port, seeds a few threads, then for ``--seconds`` runs at once:
@@ -557,9 +557,9 @@ def main() -> None:
     body = report(args, load, samples, problems)
     print(body)
     if not args.no_docs:
-        title = "Soak: mixed read, write and SSE load (issue 12)"
+        title = "Soak: mixed read, write and SSE load"
         if args.section != "soak":
-            title = f"Soak: memory over {args.seconds / 60:g} minutes (issue 12)"
+            title = f"Soak: memory over {args.seconds / 60:g} minutes"
         write_section(args.section, title, body)
         h.log(f"Wrote the {args.section} section of docs/performance.md")
     print(json.dumps({"errors": sum(load.errors.values()), "streams_open": load.streams_open}))

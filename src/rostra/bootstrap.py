@@ -440,6 +440,7 @@ def build_services(
         keyring=keyring,
         check_health=database.ping,
         answer_token=database.answer_token,
+        answer_shelf=database.answer_shelf,
         anchors=AnchorService(database, policy.cached_pages),
         on_shutdown=closers,
         images=images,

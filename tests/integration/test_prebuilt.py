@@ -20,7 +20,17 @@ from rostra.domain.paging import Sort
 from rostra.domain.times import to_us
 from rostra.services.comments import CommentDraft
 from rostra.services.registry import Services
-from rostra.storage import comments, events, images, screening, sites, staff_records, threads, votes
+from rostra.storage import (
+    comments,
+    events,
+    images,
+    screening,
+    sites,
+    staff_records,
+    threads,
+    votes,
+    webhooks,
+)
 from rostra.storage.comments import ROOTS, RootsKey
 from rostra.storage.database import async_url
 from rostra.storage.inline import InlineSqlite
@@ -38,7 +48,7 @@ NOW_US = to_us(datetime(2026, 12, 6, tzinfo=UTC))
 
 
 async def seed(services: Services) -> None:
-    """A thread with a comment by a reader with an email, and a reply."""
+    """A thread with a comment by a reader with an email, picked by an editor, and a reply."""
     first = await services.comments.post_comment(
         CommentDraft(
             "news", "/a", "The bridge reopens on Monday.", "Ann", author_email="ann@example.com"
@@ -49,6 +59,8 @@ async def seed(services: Services) -> None:
         CommentDraft("news", "/a", "Good news for cyclists.", "Ben", parent_id=first.comment.id),
         reader(2),
     )
+    assert services.editorial is not None
+    await services.editorial.feature("editor", first.comment.id)  # an editor's pick
 
 
 def cases(path: Path) -> list[tuple[Any, dict[str, Any]]]:
@@ -110,9 +122,11 @@ def cases_for(first: Any, reply: Any, thread: int) -> list[tuple[Any, dict[str, 
         (comments._GET, {"id": reply.id}),
         (comments._GET_LOCKED, {"id": first.id}),
         (comments._ADJUST_DESCENDANTS, {"root": first.id, "delta": -1}),
-        (comments._REPLIES, {"roots": [first.id, "no-such-comment"]}),
+        (comments.REPLIES, {"roots": [first.id, "no-such-comment"]}),
+        (comments.FEATURED, {"thread_id": thread, "limit": 5}),
         (images._FOR_COMMENTS, {"ids": [first.id, reply.id]}),
         (votes._FOR_VOTER, {"voter": "v", "ids": [reply.id, first.id]}),
+        (webhooks._FOR_SITE, {"site": "news"}),
         (
             events._APPEND,
             {
@@ -281,6 +295,11 @@ VOTE_AND_IMAGE = [
         "INSERT INTO images (id, comment_id, position, kind, width, height, thumbnail_width,"
         " thumbnail_height, byte_size, alt, upload_token_hash, created_us) SELECT 'img1', id, 0,"
         " 'png', 4, 3, 4, 3, 99, 'A map', 'h', 0 FROM comments WHERE author_email_hash IS NOT NULL"
+    ),
+    sa.text(
+        "INSERT INTO webhook_endpoints (id, site_id, url, events, description, secret, created_us)"
+        " SELECT 'hook1', id, 'https://hooks.example/in', '[\"comment.created\"]', 'CMS', 's', 0"
+        " FROM sites WHERE name = 'news'"
     ),
 ]
 

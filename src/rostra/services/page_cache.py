@@ -1,4 +1,5 @@
-"""A small least-recently-used cache for thread pages inside one worker.
+"""A small least-recently-used cache for thread pages inside one worker, and the shelf where
+workers share whole answers.
 
 Entries are keyed by the thread's version (the sequence of its latest event), read from the
 database on every request: a write anywhere, through any worker, changes the version, so a
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -42,3 +43,12 @@ class PageCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class AnswerShelf(Protocol):
+    """Whole answers shared by the workers of a deployment, each under the commit token it was
+    made at (rostra.storage.shared_answers); a failure reads as a miss, never an error."""
+
+    async def get(self, token: Hashable, key: bytes) -> bytes | None: ...
+
+    async def put(self, token: Hashable, key: bytes, value: bytes) -> None: ...

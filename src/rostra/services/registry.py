@@ -25,6 +25,7 @@ from rostra.services.metrics import MetricsService
 from rostra.services.moderation import ModerationService
 from rostra.services.notifications import NotificationService
 from rostra.services.oidc import OidcService
+from rostra.services.page_cache import AnswerShelf
 from rostra.services.reactions import ReactionService
 from rostra.services.reader_history import ReaderHistoryService
 from rostra.services.readiness import ReadinessService
@@ -78,6 +79,8 @@ class Services:
     demo: DemoKit | None = None
     # A token that moves with every commit (Database.answer_token); None: no counter
     answer_token: Callable[[], Awaitable[Hashable | None]] = _no_token
+    # Where workers share the answers made under one token (PostgreSQL with Redis); None: none
+    answer_shelf: AnswerShelf | None = None
     readiness: ReadinessService | None = None  # GET /readyz
     reader_history: ReaderHistoryService | None = None  # authors' records, staff notes
     dsa: DsaService | None = None  # EU Digital Services Act notices

@@ -160,6 +160,8 @@ class ThreadReader:
         if built is None:  # none under way, or it failed: this reader builds
             built = await self._build(key, thread, query, limit, after)
         thread, arranged = built
+        if _voter_on(caller, arranged) is None:  # no connection to take for an anonymous reader
+            return self._page(thread, query, limit, arranged, {}, {})
         async with self._storage.glance() as look:
             mine = await _mine(look, caller, thread, arranged)
         return self._page(thread, query, limit, arranged, *mine)
@@ -325,17 +327,23 @@ class ThreadReader:
         return {page: found.get(clean, 0) for page, clean in zip(pages, checked, strict=True)}
 
 
+def _voter_on(caller: Caller, arranged: _ArrangedPage) -> str | None:
+    """The reader's voter id when the page may hold their votes or reactions, else None."""
+    return caller.voter if caller.voter and arranged.comment_ids else None
+
+
 async def _mine(
     tx: Transaction, caller: Caller, thread: Thread, arranged: _ArrangedPage
 ) -> tuple[dict[str, int], dict[str, str]]:
     """The reader's own votes and reactions on the comments of a page (none for readers
     without a voter id; no reactions where the site offers none)."""
-    if not caller.voter or not arranged.comment_ids:
+    voter = _voter_on(caller, arranged)
+    if voter is None:
         return {}, {}
-    votes = await tx.votes.for_voter(caller.voter, arranged.comment_ids)
+    votes = await tx.votes.for_voter(voter, arranged.comment_ids)
     if not thread.reactions:
         return votes, {}
-    return votes, await tx.reactions.for_voter(caller.voter, arranged.comment_ids)
+    return votes, await tx.reactions.for_voter(voter, arranged.comment_ids)
 
 
 async def site_named(tx: Transaction, name: str) -> Site:

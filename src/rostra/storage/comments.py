@@ -36,10 +36,21 @@ _GET_LOCKED = prebuilt(_GET.with_for_update(key_share=True))
 # The replies under a page's top-level comments, oldest first. Which of them are shown is
 # decided after reading: with a condition on ``status`` the planner may walk a status index
 # across the whole table instead of the replies' own index.
-_REPLIES = prebuilt(
+REPLIES = prebuilt(
     sa.select(*PUBLIC_COLUMNS)
     .where(in_list(comments.c.root_id, "roots"))
     .order_by(comments.c.created_us, comments.c.id)
+)
+# The editors' picks that lead a first page, newest pick first.
+FEATURED = prebuilt(
+    sa.select(*PUBLIC_COLUMNS)
+    .where(
+        comments.c.thread_id == sa.bindparam("thread_id"),
+        comments.c.featured_us.is_not(None),
+        comments.c.status == CommentStatus.PUBLISHED.value,
+    )
+    .order_by(comments.c.featured_us.desc(), comments.c.id)
+    .limit(sa.bindparam("limit"))
 )
 _ADJUST_DESCENDANTS = prebuilt(
     comments.update()
@@ -211,18 +222,8 @@ class SqlCommentRepository:
         return pinned + to_comments(result)
 
     async def list_featured(self, thread_id: int, limit: int) -> list[Comment]:
-        c = comments.c
-        result = await self._conn.execute(
-            sa.select(*PUBLIC_COLUMNS)
-            .where(
-                c.thread_id == thread_id,
-                c.featured_us.is_not(None),
-                c.status == CommentStatus.PUBLISHED.value,
-            )
-            .order_by(c.featured_us.desc(), c.id)
-            .limit(limit)
-        )
-        return [to_comment(row) for row in result]
+        result = await self._conn.execute(FEATURED, {"thread_id": thread_id, "limit": limit})
+        return to_comments(result)
 
     async def last_by_author(
         self, thread_id: int, *, reader_id: str | None, ip_hash: str | None
@@ -240,7 +241,7 @@ class SqlCommentRepository:
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
         if not root_ids:
             return []
-        result = await self._conn.execute(_REPLIES, {"roots": list(root_ids)})
+        result = await self._conn.execute(REPLIES, {"roots": list(root_ids)})
         return [reply for reply in to_comments(result) if reply.status.value in SHOWN]
 
     async def update_body(

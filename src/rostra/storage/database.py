@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import structlog
@@ -46,6 +46,9 @@ from rostra.storage.urls import backend_of
 from rostra.storage.users import SqlUserRepository
 from rostra.storage.votes import SqlVoteRepository
 from rostra.storage.webhooks import SqlWebhookRepository
+
+if TYPE_CHECKING:
+    from rostra.storage.shared_answers import RedisAnswerShelf
 
 POOL_SIZE = 20
 POOL_OVERFLOW = 20
@@ -157,10 +160,14 @@ class Database:
         self._replays = None if self.is_sqlite else Replays(self.engine.dialect)
         # PostgreSQL has no commit counter of its own; SQLite's data_version needs none.
         self._change_clock = None
+        # Workers share the answers made under that counter's token instead of each making them.
+        self.answer_shelf: RedisAnswerShelf | None = None
         if redis_url and not self.is_sqlite:
             from rostra.storage.change_clock import RedisChangeClock  # only where configured
+            from rostra.storage.shared_answers import RedisAnswerShelf
 
             self._change_clock = RedisChangeClock(redis_url)
+            self.answer_shelf = RedisAnswerShelf(redis_url)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[SqlTransaction]:
@@ -281,6 +288,8 @@ class Database:
             await replica.engine.dispose()
         if self._change_clock is not None:
             await self._change_clock.close()
+        if self.answer_shelf is not None:
+            await self.answer_shelf.close()
 
 
 def _insert(conn: AsyncConnection) -> Any:

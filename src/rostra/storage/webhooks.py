@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from rostra.domain.subscriptions import JobStatus, MailKind
 from rostra.domain.times import from_us, to_us
 from rostra.domain.webhooks import Delivery, WebhookEndpoint
+from rostra.storage.prebuilt import prebuilt
 from rostra.storage.tables import outbox, sites, webhook_endpoints
 
 _ENDPOINT_COLUMNS = (
@@ -25,6 +26,14 @@ _ENDPOINT_COLUMNS = (
     webhook_endpoints.c.created_us,
 )
 _JOINED = webhook_endpoints.join(sites, sites.c.id == webhook_endpoints.c.site_id)
+_ORDER = (webhook_endpoints.c.created_us, webhook_endpoints.c.id)
+# Every comment posted asks for its site's endpoints: built once.
+_FOR_SITE = prebuilt(
+    sa.select(*_ENDPOINT_COLUMNS)
+    .select_from(_JOINED)
+    .where(sites.c.name == sa.bindparam("site"))
+    .order_by(*_ORDER)
+)
 
 
 def _endpoint(row: Any) -> WebhookEndpoint:
@@ -88,12 +97,12 @@ class SqlWebhookRepository:
         return _endpoint(row) if row is not None else None
 
     async def list_endpoints(self, site: str | None = None) -> list[WebhookEndpoint]:
-        query = sa.select(*_ENDPOINT_COLUMNS).select_from(_JOINED)
         if site is not None:
-            query = query.where(sites.c.name == site)
-        result = await self._conn.execute(
-            query.order_by(webhook_endpoints.c.created_us, webhook_endpoints.c.id)
-        )
+            result = await self._conn.execute(_FOR_SITE, {"site": site})
+        else:
+            result = await self._conn.execute(
+                sa.select(*_ENDPOINT_COLUMNS).select_from(_JOINED).order_by(*_ORDER)
+            )
         return [_endpoint(row) for row in result]
 
     async def remove_endpoint(self, endpoint_id: str) -> bool:

@@ -89,7 +89,9 @@ def create_app(
         debug=debug,
         logging_config=None,  # rostra.web.logs configures logging, once per process
     )
-    inner: Any = SettledAnswers(app, services.answer_token, SETTLED_ROUTES)
+    inner: Any = SettledAnswers(
+        app, services.answer_token, SETTLED_ROUTES, shelf=services.answer_shelf
+    )
     # Non-canonical paths are refused before anything decides on the path, and the
     # origin rules are chosen by the route that will run, not by the path's prefix.
     secured = SecurityHeaders(

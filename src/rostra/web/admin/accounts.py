@@ -13,7 +13,16 @@ from litestar.params import FromPath
 from rostra.domain.errors import DomainError, PermissionDeniedError
 from rostra.domain.staff import NotSignedInError, StaffUser
 from rostra.services.registry import Services
-from rostra.web.admin.views import _form, _page_context, _staff, _status, redirect, render
+from rostra.web.admin.views import (
+    ADMINS_ONLY,
+    _form,
+    _page_context,
+    _staff,
+    _status,
+    redirect,
+    render,
+    t,
+)
 from rostra.web.api.accounts import account_service
 
 SSO_CHOICES = ("keep", "off", "HS256", "RS256", "ES256")
@@ -32,7 +41,7 @@ async def _admin(
         return render("error", _status(exc), heading=exc.message, user=None)
     context = _page_context(user, token, services, "settings")
     if not user.is_admin:
-        return render("error", 403, heading="Only admins may change site settings.", **context)
+        return render("error", 403, heading=t(ADMINS_ONLY), **context)
     return user, context
 
 
@@ -53,7 +62,7 @@ async def save_account_settings(
     oidc = form.get("oidc") or "keep"
     try:
         if sso not in SSO_CHOICES or oidc not in OIDC_CHOICES:
-            return render("error", 400, heading="Choose a sign-on setting.", **context)
+            return render("error", 400, heading=t("Choose a sign-on setting."), **context)
         await accounts.set_deletion_policy(site, form.get("deletion_policy") or "", user.email)
         await accounts.set_email_sign_in(site, form.get("email_sign_in") == "on", user.email)
         if sso == "off":
@@ -73,7 +82,7 @@ async def save_account_settings(
             )
     except DomainError as exc:
         return render("error", _status(exc), heading=exc.message, **context)
-    return redirect(f"/admin/settings/{site}", message="Reader account settings saved.")
+    return redirect(f"/admin/settings/{site}", message=t("Reader account settings saved."))
 
 
 # POST /admin/settings/{site}/forget
@@ -95,9 +104,9 @@ async def forget_reader(
     except DomainError as exc:
         return render("error", _status(exc), heading=exc.message, **context)
     message = (
-        "The reader's account and personal data are deleted."
+        t("The reader's account and personal data are deleted.")
         if found
-        else "No reader account has that address on this site."
+        else t("No reader account has that address on this site.")
     )
     return redirect(f"/admin/settings/{site}", message=message)
 

@@ -15,7 +15,7 @@ from rostra.domain.campaigns import Campaign, draft_from_text, format_money
 from rostra.domain.errors import DomainError, PermissionDeniedError
 from rostra.domain.staff import NotSignedInError
 from rostra.services.registry import Services
-from rostra.web.admin.views import _page_context, _status, redirect, render
+from rostra.web.admin.views import _page_context, _status, redirect, render, t
 from rostra.web.api.campaigns import campaign_service
 from rostra.web.api.staff_auth import current_staff
 
@@ -115,7 +115,7 @@ async def create_campaign(
     except DomainError as exc:
         context = _page_context(user, token, services, "campaigns")
         return render("error", _status(exc), heading=_explain(exc), **context)
-    return redirect(f"/admin/campaigns/{campaign.id}", message="The campaign is started.")
+    return redirect(f"/admin/campaigns/{campaign.id}", message=t("The campaign is started."))
 
 
 # GET /admin/campaigns/{campaign_id}
@@ -177,7 +177,7 @@ async def update_campaign(
     except DomainError as exc:
         context = _page_context(user, token, services, "campaigns")
         return render("error", _status(exc), heading=_explain(exc), **context)
-    return redirect(f"/admin/campaigns/{campaign_id}", message="Saved.")
+    return redirect(f"/admin/campaigns/{campaign_id}", message=t("Saved."))
 
 
 # POST /admin/campaigns/{campaign_id}/donations
@@ -204,11 +204,30 @@ async def add_donation(
     except DomainError as exc:
         context = _page_context(user, token, services, "campaigns")
         return render("error", _status(exc), heading=_explain(exc), **context)
-    return redirect(f"/admin/campaigns/{campaign_id}", message="The donation is recorded.")
+    return redirect(f"/admin/campaigns/{campaign_id}", message=t("The donation is recorded."))
+
+
+# The form's own words for the fields an error names (never the field's internal name).
+FIELD_LABELS = {
+    "title": "Title",
+    "goal": "Goal",
+    "milestones": "Milestones",
+    "preset_amounts": "Preset amounts",
+    "starts_at": "Starts",
+    "ends_at": "Ends",
+    "thank_you": "Thank-you message",
+    "amount": "Amount",
+    "donor_name": "Donor name",
+    "note": "Note for staff",
+    "currency": "Currency",
+    "site": "Site",
+}
 
 
 def _explain(exc: DomainError) -> str:
-    return f"{exc.message} ({exc.field})" if exc.field else exc.message
+    """The error as the editor reads it: the form's label of the field, then the message."""
+    label = FIELD_LABELS.get(exc.field or "")
+    return f"{t(label)}: {t(exc.message)}" if label else str(t(exc.message))
 
 
 ROUTES: list[HTTPRouteHandler] = [

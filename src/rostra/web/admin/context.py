@@ -14,10 +14,35 @@ from rostra.domain.dsa import AppealAction, AppealStatus, NoticeAction, NoticeSt
 from rostra.domain.errors import DomainError, PermissionDeniedError
 from rostra.domain.staff import NotSignedInError, Role, require_role
 from rostra.services.registry import Services
-from rostra.web.admin.views import _form, _headers, _page_context, _staff, _status, redirect, render
+from rostra.web.admin.views import (
+    _form,
+    _headers,
+    _page_context,
+    _staff,
+    _status,
+    redirect,
+    render,
+    t,
+)
 from rostra.web.api.dsa import dsa_service
 from rostra.web.api.dsa_appeals import appeal_service
 from rostra.web.api.reader_history import history_service
+
+# What ties an author's comments together, their comments' states and staff verdicts, as the
+# author page says them.
+KNOWN_BY = {
+    "account": "Known by their reader account's email address.",
+    "email": "Known by their email address.",
+    "address": "Known by their network address (kept for a limited time; readers behind one "
+    "address look like one).",
+}
+STATE_WORDS = {
+    "published": "Published",
+    "pending": "Held",
+    "rejected": "Rejected",
+    "deleted": "Deleted",
+}
+VERDICT_WORDS = {"publish": "Approved", "hold": "Held", "reject": "Rejected"}
 
 
 # GET /admin/comments/{comment_id}/author
@@ -40,6 +65,9 @@ async def author_page(
         history=history,
         comment_id=comment_id,
         age_days=history.age_days,
+        known_by=KNOWN_BY,
+        state_words=STATE_WORDS,
+        verdict_words=VERDICT_WORDS,
         message=request.query_params.get("message"),
         **context,
     )
@@ -63,7 +91,7 @@ async def add_note(
     except DomainError as exc:
         context = _page_context(user, token, services, "queue")
         return render("error", _status(exc), heading=exc.message, **context)
-    return redirect(f"/admin/comments/{comment_id}/author", message="The note is saved.")
+    return redirect(f"/admin/comments/{comment_id}/author", message=t("The note is saved."))
 
 
 # GET /admin/notices
@@ -114,13 +142,17 @@ async def decide_notice(
     try:
         action = NoticeAction(form.get("action") or "")
     except ValueError:
-        return redirect("/admin/notices", message="Unknown action.")
+        return redirect("/admin/notices", message=t("Unknown action."))
     try:
         await dsa_service(services).decide(user, notice_id, action, form.get("reason"))
     except DomainError as exc:
         return redirect("/admin/notices", message=exc.message)
-    done = "The comment is removed" if action is NoticeAction.REMOVE else "The comment stays"
-    return redirect("/admin/notices", message=f"{done}; the notifier is told.")
+    done = (
+        t("The comment is removed; the notifier is told.")
+        if action is NoticeAction.REMOVE
+        else t("The comment stays; the notifier is told.")
+    )
+    return redirect("/admin/notices", message=done)
 
 
 # POST /admin/appeals/{statement_id}/decide
@@ -141,15 +173,17 @@ async def decide_appeal(
     try:
         action = AppealAction(form.get("action") or "")
     except ValueError:
-        return redirect("/admin/notices", message="Unknown action.")
+        return redirect("/admin/notices", message=t("Unknown action."))
     try:
         await appeal_service(services).decide(user, statement_id, action, form.get("reason"))
     except DomainError as exc:
         return redirect("/admin/notices", message=exc.message)
     done = (
-        "The comment is published again" if action is AppealAction.REVERSE else "The removal stands"
+        t("The comment is published again; the author is told.")
+        if action is AppealAction.REVERSE
+        else t("The removal stands; the author is told.")
     )
-    return redirect("/admin/notices", message=f"{done}; the author is told.")
+    return redirect("/admin/notices", message=done)
 
 
 # GET /admin/notices/export

@@ -14,7 +14,7 @@ from rostra.domain.chat_alerts import ChatAlertSettings
 from rostra.domain.errors import DomainError, ValidationError
 from rostra.domain.staff import NotSignedInError, StaffUser
 from rostra.services.registry import Services
-from rostra.web.admin.views import _form, _page_context, _staff, _status, redirect, render
+from rostra.web.admin.views import _form, _page_context, _staff, _status, redirect, render, t
 from rostra.web.api.webhooks import chat_service, webhook_service
 
 EVENT_LABELS = (
@@ -44,7 +44,7 @@ async def _admin(
         return render("error", _status(exc), heading=exc.message, user=None)
     context = _page_context(user, token, services, "webhooks")
     if not user.is_admin:
-        return render("error", 403, heading="Only admins may manage webhooks.", **context)
+        return render("error", 403, heading=t("Only admins may manage webhooks."), **context)
     return user, context
 
 
@@ -137,7 +137,9 @@ async def remove_webhook(
         removed = await webhook_service(services).remove_endpoint(user, endpoint_id)
     except DomainError as exc:
         return render("error", _status(exc), heading=exc.message, **context)
-    return redirect(f"/admin/webhooks/{removed.site}", message=f"Removed {removed.url}.")
+    return redirect(
+        f"/admin/webhooks/{removed.site}", message=t("Removed %(url)s.", url=removed.url)
+    )
 
 
 # POST /admin/webhook-endpoints/{endpoint_id}/test
@@ -156,7 +158,7 @@ async def test_webhook(
         site = (await webhooks.deliveries_site(user, delivery_id)) or ""
     except DomainError as exc:
         return render("error", _status(exc), heading=exc.message, **context)
-    return redirect(f"/admin/webhooks/{site}", message="A test event is on its way.")
+    return redirect(f"/admin/webhooks/{site}", message=t("A test event is on its way."))
 
 
 # POST /admin/webhook-deliveries/{delivery_id}/resend
@@ -177,13 +179,13 @@ async def resend_delivery(
         site = (await webhooks.deliveries_site(user, new_id)) or ""
     except DomainError as exc:
         return render("error", _status(exc), heading=exc.message, **context)
-    return redirect(f"/admin/webhooks/{site}", message="The delivery will be sent again.")
+    return redirect(f"/admin/webhooks/{site}", message=t("The delivery will be sent again."))
 
 
 def _count(form: Any, name: str) -> int:
     text = (form.get(name) or "0").strip()
     if not text.isdigit():
-        raise ValidationError("Enter a whole number (0 turns the alert off).", field=name)
+        raise ValidationError(t("Enter a whole number (0 turns the alert off)."), field=name)
     return int(text)
 
 
@@ -210,7 +212,7 @@ async def save_chat_alerts(
         await chat_service(services).configure(user, site, settings)
     except DomainError as exc:
         return render("error", _status(exc), heading=exc.message, **context)
-    return redirect(f"/admin/webhooks/{site}", message="Chat alerts saved.")
+    return redirect(f"/admin/webhooks/{site}", message=t("Chat alerts saved."))
 
 
 ROUTES: list[HTTPRouteHandler] = [

@@ -22,7 +22,7 @@ from rostra.services.callers import Caller
 from rostra.services.editorial import ThreadChanges
 from rostra.services.registry import Services
 from rostra.services.thread_reads import ThreadQuery
-from rostra.web.admin.views import _form, _page_context, _staff, _status, redirect, render
+from rostra.web.admin.views import _form, _page_context, _staff, _status, redirect, render, t
 from rostra.web.api.editorial import editorial_service
 
 SHOWN_COMMENTS = 100  # top-level comments listed on an article's page, newest first
@@ -164,16 +164,21 @@ async def close_or_open(
     try:
         if action == "close":
             thread = await editorial.close(user.email, thread_id, reason)
-            message = "Comments are closed on this article."
+            message = t("Comments are closed on this article.")
         elif action == "open":
             thread = await editorial.reopen(user.email, thread_id, reason)
-            message = "Comments are open on this article again."
-            if editorial.is_closed(thread):
-                message += " The site's read-only age still keeps it closed."
+            message = (
+                t(
+                    "Comments are open on this article again. The site's read-only age still "
+                    "keeps it closed."
+                )
+                if editorial.is_closed(thread)
+                else t("Comments are open on this article again.")
+            )
         elif action == "settings":
             slow = (form.get("slow_minutes") or "0").strip()
             if not slow.lstrip("-").isdigit():
-                return _back(thread_id, "Slow mode takes a whole number of minutes.")
+                return _back(thread_id, t("Slow mode takes a whole number of minutes."))
             thread = await editorial.update_thread(
                 user.email,
                 thread_id,
@@ -185,9 +190,9 @@ async def close_or_open(
                 ),
                 reason,
             )
-            message = "Saved."
+            message = t("Saved.")
         else:
-            return render("error", 404, heading="There is no such action.", **context)
+            return render("error", 404, heading=t("There is no such action."), **context)
     except DomainError as exc:
         return _back(thread_id, exc.message)
     return _to(form, f"/admin/threads/{thread.id}", message)
@@ -211,12 +216,12 @@ async def feature(
     try:
         if action == "feature":
             comment = await editorial.feature(user.email, comment_id, form.get("note") or None)
-            message = "Featured."
+            message = t("Featured.")
         elif action == "unfeature":
             comment = await editorial.unfeature(user.email, comment_id)
-            message = "No longer featured."
+            message = t("No longer featured.")
         else:
-            return render("error", 404, heading="There is no such action.", **context)
+            return render("error", 404, heading=t("There is no such action."), **context)
     except DomainError as exc:
         return render("error", _status(exc), heading=exc.message, **context)
     return _back(comment.thread_id, message)

@@ -283,7 +283,11 @@ BAN_CHOICES = {
     "ip": [BanKind.IP],
     "both": [BanKind.EMAIL, BanKind.IP],
 }
-BAN_WORDS = {"email": "email address", "ip": "network address", "both": "email and network address"}
+BAN_DONE = {
+    "email": "The author is banned by email address.",
+    "ip": "The author is banned by network address.",
+    "both": "The author is banned by email and network address.",
+}
 
 
 def _without_message(back: str) -> str:
@@ -323,9 +327,7 @@ async def decide(
                 if by is None:
                     raise ValueError(form.get(f"by:{comment_id}"))
                 await moderation.ban(user, comment_id, by, days=days, reason=reason)
-                message = (
-                    f"The author is banned by {BAN_WORDS[form.get(f'by:{comment_id}') or 'email']}."
-                )
+                message = t(BAN_DONE[form.get(f"by:{comment_id}") or "email"])
             elif action == "learn":
                 chosen = form.get(f"learn:{comment_id}") or ""
                 category = learn_category(chosen)
@@ -333,21 +335,31 @@ async def decide(
                     raise ValueError(chosen)
                 await moderation.decide(user, comment_id, Decision.REJECT, reason)
                 learned = await moderation.learn(user, comment_id, category)
-                label = category.replace("_", " ")
-                message = f"Rejected, and learned as {label}." + (
-                    "" if learned else " (Stored for when the trained screen is switched on.)"
+                label = t(SCREEN_CATEGORIES.get(category, category))
+                message = (
+                    t("Rejected, and learned as %(category)s.", category=label)
+                    if learned
+                    else t(
+                        "Rejected, and learned as %(category)s (stored for when the trained "
+                        "screen is switched on).",
+                        category=label,
+                    )
                 )
             else:
                 await moderation.decide(user, comment_id, Decision(action), reason)
-                message = DONE_WORDS[action]
+                message = t(DONE_WORDS[action])
         else:
             ids = form.getall("ids", [])
             result = await moderation.decide_many(
                 user, ids, Decision(form.get("action") or ""), reason
             )
-            message = f"Done for {len(result.done)}; failed for {len(result.failed)}."
+            message = t(
+                "Done for %(done)s; failed for %(failed)s.",
+                done=len(result.done),
+                failed=len(result.failed),
+            )
     except (DomainError, ValueError) as exc:
-        message = exc.message if isinstance(exc, DomainError) else "Unknown action."
+        message = exc.message if isinstance(exc, DomainError) else t("Unknown action.")
     separator = "&" if "?" in back else "?"
     return Redirect(
         f"{back}{separator}{urlencode({'message': message})}", status_code=303, headers=_headers()
@@ -418,7 +430,7 @@ async def sign_in(
     form = await _form(request)
     email = (form.get("email") or "")[:254]
     if not _sign_in_token_matches(request, services, form):
-        return _sign_in_form(request, services, "sign_in", 403, error=EXPIRED_FORM, email=email)
+        return _sign_in_form(request, services, "sign_in", 403, error=t(EXPIRED_FORM), email=email)
     client = request.client
     try:
         session = await staff_service(services).sign_in(
@@ -445,7 +457,7 @@ async def sign_in_totp(
     client = request.client
     challenge = form.get("challenge") or ""
     if not _sign_in_token_matches(request, services, form):
-        return _sign_in_form(request, services, "sign_in", 403, error=EXPIRED_FORM)
+        return _sign_in_form(request, services, "sign_in", 403, error=t(EXPIRED_FORM))
     try:
         session = await staff_service(services).complete_sign_in(
             challenge, form.get("code") or "", client.host if client else None
@@ -536,7 +548,10 @@ async def lift_ban(
         return redirect("/admin/sign-in")
     except DomainError as exc:
         return render("error", _status(exc), heading=exc.message, user=None)
-    return redirect("/admin/bans", message="The ban is lifted.")
+    return redirect("/admin/bans", message=t("The ban is lifted."))
+
+
+ADMINS_ONLY = "Only admins may change site settings."
 
 
 # GET /admin/settings
@@ -566,7 +581,7 @@ async def _settings_page(
         return redirect("/admin/sign-in")
     context = _page_context(user, token, services, "settings")
     if not user.is_admin:
-        return render("error", 403, heading="Only admins may change site settings.", **context)
+        return render("error", 403, heading=t(ADMINS_ONLY), **context)
     settings = None
     accounts = None  # reader-account settings (web/admin/accounts.py saves them)
     if site is not None:
@@ -621,14 +636,14 @@ async def save_settings(
             },
         )
     except ValueError:
-        return render("error", 400, heading="A number or the mode is not valid.", **context)
+        return render("error", 400, heading=t("A number or the mode is not valid."), **context)
     try:
         await moderation_service(services).update_site_settings(
             user, site, settings, form.get("reason") or None
         )
     except DomainError as exc:
         return render("error", _status(exc), heading=exc.message, **context)
-    return redirect(f"/admin/settings/{site}", message="Saved.")
+    return redirect(f"/admin/settings/{site}", message=t("Saved."))
 
 
 def _lines(text: str | None) -> tuple[str, ...]:

@@ -17,14 +17,22 @@ through to the app, the others wait for it (single flight) instead of each build
 again. A hot thread otherwise collapsed: every commit sent every waiting reader into the same
 rebuild (docs/performance.md, hot threads). The shared answer is made after its token was read,
 so it is never older than the commit that a waiting reader's own token names.
+
+Where the token is the same in every worker (PostgreSQL with Redis), a ``shelf`` shares the
+answers between workers too: a worker that misses first asks the shelf for the answer another
+worker made under the same token, and leaves on it the answers it makes itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
+import msgspec
+
+from rostra.services.page_cache import AnswerShelf
 from rostra.web.middleware.cors import ASGIApp, Receive, Scope, Send
 from rostra.web.response_cache import content_headers
 
@@ -46,8 +54,11 @@ class SettledAnswers:
         answer_token: Callable[[], Awaitable[Hashable | None]],
         routes: frozenset[tuple[str, str]],
         max_bytes: int = 8 << 20,
+        shelf: AnswerShelf | None = None,
     ) -> None:
         self._app = app
+        self._shelf = shelf
+        self._sharing: set[asyncio.Task[None]] = set()  # held so they are not collected mid-run
         self._answer_token = answer_token
         self._routes = routes
         self._max_bytes = max_bytes
@@ -101,13 +112,26 @@ class SettledAnswers:
             await send(message)
 
         answer: Answer | None = None
+        shared = None
         try:
-            await self._app(scope, receive, recording_send)
-            answer = _keepable(scope.get("path_template"), messages)
+            if self._shelf is not None:
+                shared = _unpacked(await self._shelf.get(stamp, _shelf_key(key)))
+            if shared is not None:
+                answer = shared
+            else:
+                await self._app(scope, receive, recording_send)
+                answer = _keepable(scope.get("path_template"), messages)
         finally:
             if self._making.get(key, (None, None))[1] is making:
                 del self._making[key]
             making.set_result(answer)  # None: the waiting readers go through themselves
+        if shared is not None:
+            await _replay(shared, scope, send)
+        elif answer is not None and self._shelf is not None:
+            # After the reader's answer: leaving it on the shelf delays nobody.
+            task = asyncio.create_task(self._shelf.put(stamp, _shelf_key(key), _packed(answer)))
+            self._sharing.add(task)
+            task.add_done_callback(self._sharing.discard)
         if answer is not None and stamp == self._stamp:
             self._keep(key, answer)
 
@@ -129,6 +153,28 @@ def _keepable(template: str | None, messages: list[dict[str, Any]]) -> Answer | 
         return None
     start = {**messages[0], "headers": content_headers(headers)}
     return template, [start, *messages[1:]]
+
+
+def _shelf_key(key: tuple[object, ...]) -> bytes:
+    # The key holds str and bytes only, whose repr is the same in every worker.
+    return hashlib.sha256(repr(key).encode()).digest()
+
+
+def _packed(answer: Answer) -> bytes:
+    return msgspec.msgpack.encode(answer)
+
+
+def _unpacked(data: bytes | None) -> Answer | None:
+    """An answer from the shelf, or None for a miss or anything that is not one."""
+    if data is None:
+        return None
+    try:
+        template, messages = msgspec.msgpack.decode(data)
+        start = messages[0]
+        start["headers"] = [(bytes(name), bytes(value)) for name, value in start["headers"]]
+    except (msgspec.DecodeError, ValueError, TypeError, KeyError, IndexError):
+        return None
+    return template, messages
 
 
 async def _replay(answer: Answer, scope: Scope, send: Send) -> None:

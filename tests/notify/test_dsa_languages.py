@@ -1,8 +1,8 @@
 """The EU DSA pages and mails in the reader's language: the notice form in the widget's
-language (its link says it) or the browser's, the acknowledgement mail in the language the
-notice was sent in; the statement of reasons, the appeal page behind its link and the appeal's
-decision in the language the author subscribed in. Against a real SMTP server (aiosmtpd), on
-both databases."""
+language (its link says it) or the browser's, the acknowledgement mail and the notice's
+decision in the language the notice was sent in; the statement of reasons, the appeal page
+behind its link and the appeal's decision in the language the author subscribed in. Against a
+real SMTP server (aiosmtpd), on both databases."""
 
 from __future__ import annotations
 
@@ -73,6 +73,23 @@ async def test_the_notice_page_and_its_mail_speak_the_widgets_language(
     assert "Catégorie : Diffamation" in text
     assert "Le maire a volé la caisse." in text
     assert '<html lang="fr">' in html_of(mail)
+
+    # The decision reaches Léa in the language she sent the notice in, whoever decides it.
+    await add_staff(services, MODERATOR, "moderator")
+    staff = await api_client(services)
+    await sign_in(staff, MODERATOR)
+    decided = await staff.post(
+        f"/api/v1/moderation/dsa/notices/{reference.group(1)}/decision",
+        json={"action": "keep", "reason": "A statement of opinion."},
+        headers={"Accept-Language": "en"},
+    )
+    assert decided.status_code == 200, decided.text
+    assert await deliver(services) == 1
+    outcome = smtp_server.to("lea@mail.example")[-1]
+    assert outcome["Subject"].startswith(f"Décision sur votre signalement {reference.group(1)}")
+    assert "Décision : le commentaire reste en ligne" in text_of(outcome)
+    assert "A statement of opinion." in text_of(outcome)  # staff's own words as written
+    await staff.aclose()
 
     # Without a language in the link, the browser's; Arabic reads right to left.
     arabic = await client.get(

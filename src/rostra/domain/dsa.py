@@ -76,6 +76,7 @@ class Notice:
     decided_by: str | None
     decided_at: datetime | None
     created_at: datetime
+    lang: str = ""  # the notifier's language ("" is English): the decision is mailed in it
 
     @property
     def category_label(self) -> str:

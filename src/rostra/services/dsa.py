@@ -140,6 +140,7 @@ class DsaService:
                 decided_by=None,
                 decided_at=None,
                 created_at=now,
+                lang=form.lang,
             )
             await tx.notices.add(notice)
             mailed = False
@@ -227,6 +228,7 @@ class DsaService:
                     MailKind.NOTICE_DECIDED,
                     notice.notifier_email,
                     {
+                        "lang": notice.lang,
                         "site": notice.site,
                         "page": "",
                         "name": notice.notifier_name,

@@ -23,7 +23,8 @@ def preflight_headers(origin: str, method: str = "POST") -> dict[str, str]:
     return {
         "Origin": origin,
         "Access-Control-Request-Method": method,
-        "Access-Control-Request-Headers": "content-type, x-edit-token",
+        # The widget's language rides along: safelisted, but not when its value is unusual.
+        "Access-Control-Request-Headers": "content-type, x-edit-token, accept-language",
     }
 
 
@@ -44,7 +45,7 @@ async def test_preflight_from_a_registered_origin_is_allowed(
     assert response.headers["access-control-allow-credentials"] == "true"
     assert method.lower() in comma_set(response.headers["access-control-allow-methods"])
     allowed_headers = comma_set(response.headers["access-control-allow-headers"])
-    assert {"content-type", "x-edit-token"} <= allowed_headers
+    assert {"content-type", "x-edit-token", "accept-language"} <= allowed_headers
     assert "origin" in comma_set(response.headers["vary"])
 
 

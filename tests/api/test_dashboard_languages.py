@@ -37,6 +37,7 @@ LABELS = {
     ),
     "context.py": ("KNOWN_BY", "STATE_WORDS", "VERDICT_WORDS"),
     "integrations.py": ("EVENT_LABELS", "EVENT_HINTS", "STATE_LABELS"),
+    "campaigns.py": ("FIELD_LABELS",),
 }
 # What a handler hands a page to show: these keywords, and the message of these helpers
 # (by position).

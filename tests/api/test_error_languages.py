@@ -4,78 +4,17 @@ them. On both databases."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import httpx
 import pytest
 
-from rostra.domain.languages import LANGUAGES, catalogue, translate_sentence
+from rostra.domain.languages import translate_sentence
 from rostra.services.registry import Services
 from tests.api.helpers import assert_error, new_comment, post_comment
 from tests.api.staff_helpers import MODERATOR, add_staff, api_client, sign_in
 
-# Every message a reader can be shown by the routes they use (posting, editing, voting,
-# reacting, reporting, subscribing, uploading, signing in by link), as the services write it.
-READER_MESSAGES = [
-    "The comment is empty.",
-    "The comment is %(length)s characters long; the limit is %(limit)s.",
-    "Please give a name.",
-    "The name is longer than %(limit)s characters.",
-    "%(email)s is not an email address.",
-    "The web site address contains control characters.",
-    "The web site must be an http:// or https:// address.",
-    "The web site address contains spaces or quotes.",
-    "Comments are closed on this article.",
-    "Images are turned off on this article.",
-    "This article is in slow mode: one comment every %(slow)s minutes. "
-    "You can comment again in %(n)s minutes.",
-    "This article is in slow mode: one comment every %(slow)s minutes. "
-    "You can comment again in 1 minute.",
-    "Email notifications are not enabled here.",
-    "Email notifications are not enabled on this server.",
-    "The comment replied to does not exist on this page.",
-    "The comment replied to is not published.",
-    "Your comment was not published.",
-    "Your comment was not published because it contains words this site does not allow. "
-    "Please rephrase it.",
-    "Your comment was not published because this site's filter rated it as abusive. "
-    "Please rephrase it without insults or swearing.",
-    "You cannot comment on this site: the moderators have blocked your comments.",
-    "There is no such comment.",
-    "This comment was deleted.",
-    "Comments can be changed for %(minutes)s minutes after posting; that time is over.",
-    "Only the author may change this comment; the edit token is missing.",
-    "The edit token does not belong to this comment.",
-    "You are posting faster than this site allows; try again in %(n)s s.",
-    "Voting needs a voter identity.",
-    "You are voting faster than this site allows; try again in %(n)s s.",
-    "This address already voted here without the voter cookie; "
-    "allow cookies for this site to vote.",
-    "You cannot vote on your own comment.",
-    "You cannot react to your own comment.",
-    "Reporting needs the reader cookie; enable cookies and try again.",
-    "Too many reports from your address; try again in %(n)s s.",
-    "The reason is longer than %(limit)s characters.",
-    "Too many confirmation emails for this address; try again in %(n)s s.",
-    "Too many subscriptions from your address; try again in %(n)s s.",
-    "Too many sign-in links asked for; try again in %(n)s s.",
-    "You are uploading faster than this site allows; try again in %(n)s s.",
-    "'%(field)s' is required.",
-    "The request body is too large.",
-    "Something went wrong on our side; it has been logged.",
-]
-
-
-def test_every_reader_message_is_in_every_language() -> None:
-    for lang in LANGUAGES[1:]:
-        table = catalogue(lang)
-        missing = [text for text in READER_MESSAGES if text not in table]
-        assert missing == [], (lang, missing)
-        for text in READER_MESSAGES:
-            assert table[text] != text, (lang, text)
-            values = sorted(re.findall(r"%\((\w+)\)s", text))
-            assert sorted(re.findall(r"%\((\w+)\)s", table[text])) == values, (lang, text)
+# Which messages are in every catalogue is tests/unit/test_reader_messages.py's to check.
 
 
 def test_messages_with_values_are_found_again_with_their_values() -> None:
@@ -113,6 +52,64 @@ async def test_a_german_reader_gets_german_messages_with_the_same_code_and_field
     )
     assert (
         assert_error(vote, 404, "not_found", "id")["message"] == "Diesen Kommentar gibt es nicht."
+    )
+
+
+async def test_the_decoders_messages_are_translated_and_still_name_the_field(
+    client: httpx.AsyncClient,
+) -> None:
+    # What the widget sends on every call: the page's language, whatever the browser's.
+    german = {"Accept-Language": "de"}
+    body = {"site": "news", "page": "/2026/11/article", "author_name": 5, "body": "Hi"}
+    wrong_type = await client.post("/api/v1/comments", json=body, headers=german)
+    error = assert_error(wrong_type, 400, "invalid", "author_name")
+    assert error["message"] == "Erwartet wurde `str`, nicht `int`."
+    vote = await client.post(
+        "/api/v1/comments/x/vote", json={"value": 1, "extra": 1}, headers=german
+    )
+    assert assert_error(vote, 400, "invalid", None)["message"] == (
+        "Das Objekt enthält das unbekannte Feld `extra`."
+    )
+    not_json = await client.post(
+        "/api/v1/comments", content=b"body=Hi", headers={**german, "Content-Type": "text/plain"}
+    )
+    assert assert_error(not_json, 415, None, None)["message"] == (
+        "Der Inhalt muss JSON sein, gesendet mit 'Content-Type: application/json'."
+    )
+    malformed = await client.post(
+        "/api/v1/comments",
+        content=b'{"body": ',
+        headers={**german, "Content-Type": "application/json"},
+    )
+    assert assert_error(malformed, 400, "invalid", None)["message"] == (
+        "Der Inhalt ist kein gültiges JSON (Input data was truncated)."
+    )
+
+
+async def test_a_notice_from_the_widget_is_answered_in_its_language(
+    client: httpx.AsyncClient,
+) -> None:
+    comment = await new_comment(client)
+    notice = {
+        "comment_id": comment["id"],
+        "category": "defamation",
+        "explanation": "Too short",
+        "name": "Jonas",
+        "email": "jonas@mail.example",
+        "good_faith": True,
+    }
+    german = {"Accept-Language": "de"}
+    short = await client.post("/api/v1/dsa/notices", json=notice, headers=german)
+    error = assert_error(short, 400, "invalid", "explanation")
+    assert error["message"] == (
+        "Die Begründung, warum der Kommentar rechtswidrig ist, braucht mindestens 10 Zeichen."
+    )
+    notice["explanation"] = "It says I took bribes, which is false."
+    sent = await client.post("/api/v1/dsa/notices", json=notice, headers={"Accept-Language": "pl"})
+    assert sent.status_code == 201, sent.text
+    reference = sent.json()["reference"]
+    assert sent.json()["message"].startswith(
+        f"Dziękujemy. Otrzymaliśmy Twoje zgłoszenie; jego numer to {reference}."
     )
 
 

@@ -1,45 +1,78 @@
 """A hot thread: readers while comments, deletions and decisions pour into the same thread.
 
-Readers share one app (one worker's caches and its single-flight builds); anonymous readers
-go through the kept answers (web/middleware/settled.py), a reader with a cookie through the
-thread reader's page cache. Whatever a reader gets must hold everything acknowledged before
-the read began, with no comment twice while they page on.
+Readers share one app (one worker's caches and its single-flight builds), or are spread over
+two workers of one database and one Redis, which share the answers made under one commit token
+(storage/shared_answers.py on PostgreSQL); anonymous readers go through the kept answers
+(web/middleware/settled.py), a reader with a cookie through the thread reader's page cache.
+Whatever a reader gets must hold everything acknowledged before the read began, with no comment
+twice while they page on.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
+from rostra.bootstrap import build_services
+from rostra.config import Settings
 from rostra.services.moderation import Decision
 from rostra.services.registry import Services
 from rostra.web.app import create_app
 from tests.api.helpers import new_comment, read_thread
 from tests.api.staff_helpers import MODERATOR, add_staff
+from tests.conftest import REDIS_URL, _answers, service_missing
 
 WRITES = 24
 READERS = 4
 
 
-@pytest.fixture
-async def clients(services: Services) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """A writer and several readers of the same app (one worker), each with its own cookies;
-    the last reader carries a voter cookie, so it is never answered from the kept answers."""
-    app = create_app(services)
+@dataclass
+class Cluster:
+    """The clients of a writer and several readers, and the services staff decide through."""
+
+    clients: list[httpx.AsyncClient]
+    services: Services
+
+
+@pytest.fixture(params=["one worker", pytest.param("two workers", marks=pytest.mark.redis)])
+async def cluster(
+    request: pytest.FixtureRequest, services: Services, settings: Settings
+) -> AsyncIterator[Cluster]:
+    """A writer and several readers, each with its own cookies, of one app (one worker) or
+    spread over two workers sharing the database and Redis; the last reader carries a voter
+    cookie, so it is never answered from the kept answers."""
+    workers = [services]
+    if request.param == "two workers":
+        if not _answers(REDIS_URL, 6379):
+            service_missing("Redis", REDIS_URL)
+        redis = Redis.from_url(REDIS_URL)
+        await redis.flushdb()
+        await redis.aclose()
+        shared = settings.with_overrides(redis_url=REDIS_URL)
+        workers = [build_services(shared) for _ in range(2)]
+    apps = [create_app(worker) for worker in workers]
     made = [
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")  # type: ignore[arg-type]
-        for _ in range(READERS + 1)
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=apps[n % len(apps)]),  # type: ignore[arg-type]
+            base_url="http://testserver",
+        )
+        for n in range(READERS + 1)
     ]
     made[-1].cookies.set("rostra_voter", "a-reader-who-votes")
     try:
-        yield made
+        yield Cluster(made, workers[0])
     finally:
         for client in made:
             await client.aclose()
+        for worker in workers if len(workers) > 1 else ():
+            for hook in worker.on_shutdown:
+                await hook()
 
 
 def ids(listed: dict[str, Any]) -> list[str]:
@@ -47,9 +80,9 @@ def ids(listed: dict[str, Any]) -> list[str]:
 
 
 async def test_readers_miss_nothing_acknowledged_and_see_nothing_twice_while_comments_pour_in(
-    clients: list[httpx.AsyncClient],
+    cluster: Cluster,
 ) -> None:
-    writer, *readers = clients
+    writer, *readers = cluster.clients
     loop = asyncio.get_running_loop()
     acknowledged: list[tuple[float, str]] = []  # (when the 201 arrived, id)
     writing = True
@@ -111,9 +144,10 @@ async def test_readers_miss_nothing_acknowledged_and_see_nothing_twice_while_com
 
 
 async def test_a_deletion_and_a_rejection_show_on_the_next_read_of_every_reader(
-    clients: list[httpx.AsyncClient], services: Services
+    cluster: Cluster,
 ) -> None:
-    writer, *readers = clients
+    writer, *readers = cluster.clients
+    services = cluster.services
     posted = [
         await new_comment(writer, author_name=f"Writer {n}", body=f"Post {n}") for n in range(4)
     ]

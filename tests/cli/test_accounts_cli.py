@@ -1,5 +1,7 @@
 """``rostra site sso``, ``rostra site deletion-policy``, ``rostra user export|forget``
-from the real command line, against a SQLite file the test also opens through the services."""
+from the real command line, against a SQLite file the test also opens through the services.
+Secrets come on a process's stdin; the other commands run in this process
+(tests.cli.test_cli.Cli)."""
 
 from __future__ import annotations
 
@@ -25,11 +27,8 @@ SECRET = "a-shared-secret-with-at-least-32-characters"
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
-    added = cli("site", "add", "news", "--origin", "https://news.example")
-    assert added.returncode == 0, added.stderr
-    return cli
+def cli(news_cli: Cli) -> Cli:
+    return news_cli
 
 
 def sign_in_and_comment(cli: Cli, token: str) -> str:
@@ -67,7 +66,7 @@ def token(key: object = SECRET, algorithm: str = "HS256") -> str:
 
 
 def test_hs256_secret_from_stdin_then_export_and_forget(cli: Cli) -> None:
-    result = run(cli, "site", "sso", "news", "--hs256-secret", "-", stdin=SECRET + "\n")
+    result = cli.process("site", "sso", "news", "--hs256-secret", "-", stdin=SECRET + "\n")
     assert result.returncode == 0, result.stderr
     assert SECRET not in result.stdout
     with sqlite3.connect(cli.database) as conn:
@@ -124,7 +123,7 @@ def test_public_key_file_and_bad_choices(cli: Cli, tmp_path: Path) -> None:
 def test_site_oidc_sets_the_provider_with_the_secret_from_stdin_and_turns_it_off(cli: Cli) -> None:
     secret = "the-oidc-client-secret-from-stdin"
     args = ("site", "oidc", "news", "--issuer", "https://id.example", "--client-id", "rostra")
-    done = run(cli, *args, "--client-secret", "-", "--name", "Example ID", stdin=secret + "\n")
+    done = cli.process(*args, "--client-secret", "-", "--name", "Example ID", stdin=secret + "\n")
     assert done.returncode == 0, done.stderr
     assert "Sign in with Example ID" in done.stdout
     with sqlite3.connect(cli.database) as db:

@@ -1,4 +1,6 @@
-"""``rostra campaign``: campaigns and manual donations from the real command line."""
+"""``rostra campaign``: campaigns and manual donations from the real command line: the
+database is prepared by processes, the campaigns are run in this process
+(tests.cli.test_cli.Cli) but for the refusal of a moderator's donation."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ PASSWORD = "a long enough passphrase"
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with a site, an admin and a moderator (password hashing runs once)."""
     folder = tmp_path_factory.mktemp("campaign-cli")
-    cli = Cli(folder)
+    cli = Cli(folder, in_process=True)
     assert cli("site", "add", "news", "--origin", "https://news.example").returncode == 0
     for email, role in ((ADMIN, "admin"), (MODERATOR, "moderator")):
         added = run(cli, "user", "add", email, "--role", role, "--password-stdin", stdin=PASSWORD)
@@ -29,7 +31,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def cli(tmp_path: Path, prepared: Path) -> Cli:
-    cli = Cli(tmp_path)
+    cli = Cli(tmp_path, in_process=True)
     cli.database.write_bytes(prepared.read_bytes())
     return cli
 
@@ -80,9 +82,9 @@ def test_bad_input_is_refused_with_a_message(cli: Cli) -> None:
 
 
 def test_moderators_cannot_record_donations(cli: Cli) -> None:
-    created = cli("campaign", "create", "news", "--goal", "100", "--by", ADMIN)
+    created = cli.process("campaign", "create", "news", "--goal", "100", "--by", ADMIN)
     campaign_id = created.stdout.split("Created campaign ")[1].split("\t")[0]
-    result = cli("campaign", "donate", campaign_id, "10", "--by", MODERATOR)
+    result = cli.process("campaign", "donate", campaign_id, "10", "--by", MODERATOR)
     assert result.returncode == 1
     assert "Only admins" in result.stderr
     assert ledger_rows(cli.database) == []

@@ -1,4 +1,5 @@
-"""The real ``rostra`` command line, run as a subprocess on a temporary SQLite file."""
+"""The real ``rostra`` command line, run as a subprocess on a temporary SQLite file (the
+``site`` commands but one in this process: see ``Cli``)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,25 @@ from pathlib import Path
 
 import pytest
 
+from tests.in_process import run_rostra
+
 TIMEOUT = 60  # a command that hangs (a server that started by mistake) fails the test
 
 
 class Cli:
-    """Runs ``python -m rostra`` with a clean environment in its own folder."""
+    """Runs ``python -m rostra`` with a clean environment in its own folder.
 
-    def __init__(self, folder: Path) -> None:
+    With ``in_process``, calling it runs the same command line inside the test's process
+    instead (tests/in_process.py): for the tests of what a command does, where the process
+    boundary is not the point. ``process`` always starts a process: for stdin that is not a
+    terminal, secrets kept off the output, output as the shell gets it. This module, and at
+    least one test of each command group, use processes.
+    """
+
+    def __init__(self, folder: Path, *, in_process: bool = False) -> None:
         self.folder = folder
         self.database = folder / "rostra.db"
+        self.in_process = in_process
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("ROSTRA_")}
         # Wide, plain output so that help text is not wrapped or coloured.
         self.env.update(
@@ -30,16 +41,27 @@ class Cli:
             TERM="dumb",
         )
 
-    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        if self.in_process:
+            return self.inside(*args, stdin=stdin)
+        return self.process(*args, stdin=stdin)
+
+    def process(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``python -m rostra ARGS`` in a process of its own, ``stdin`` piped in if given."""
         return subprocess.run(
             [sys.executable, "-m", "rostra", *args],
             cwd=self.folder,
             env=self.env,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
             check=False,
         )
+
+    def inside(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """The same command line run in this process (tests/in_process.py)."""
+        return run_rostra(args, self.env, self.folder, stdin)
 
 
 @pytest.fixture
@@ -110,23 +132,28 @@ def test_database_flag_wins_over_the_environment(cli: Cli) -> None:
     assert not cli.database.exists()
 
 
-# site
+# site: in this process (tests/in_process.py), but for a refusal
 
 
-def test_added_site_is_listed_with_its_origins(cli: Cli) -> None:
-    added = cli("site", "add", "daily", "--origin", "https://x.example", "--origin",
-                "https://WWW.x.example:443/", "--title", "The Daily")  # fmt: skip
+@pytest.fixture
+def site_cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path, in_process=True)
+
+
+def test_added_site_is_listed_with_its_origins(site_cli: Cli) -> None:
+    added = site_cli("site", "add", "daily", "--origin", "https://x.example", "--origin",
+                     "https://WWW.x.example:443/", "--title", "The Daily")  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert "daily" in added.stdout
-    listed = cli("site", "list")
+    listed = site_cli("site", "list")
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.splitlines() == [
         "daily\thttps://x.example https://www.x.example\tThe Daily"
     ]
 
 
-def test_site_list_on_an_empty_database_says_how_to_add_one(cli: Cli) -> None:
-    listed = cli("site", "list")
+def test_site_list_on_an_empty_database_says_how_to_add_one(site_cli: Cli) -> None:
+    listed = site_cli("site", "list")
     assert listed.returncode == 0, listed.stderr
     assert "rostra site add" in listed.stdout
 
@@ -141,37 +168,37 @@ def test_adding_a_site_twice_fails_naming_the_problem(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize("origin", ["ftp://x", "not a url", "https://x.example/path"])
-def test_invalid_origin_fails_naming_it_and_stores_nothing(cli: Cli, origin: str) -> None:
-    result = cli("site", "add", "daily", "--origin", origin)
+def test_invalid_origin_fails_naming_it_and_stores_nothing(site_cli: Cli, origin: str) -> None:
+    result = site_cli("site", "add", "daily", "--origin", origin)
     assert result.returncode != 0
     assert f"{origin!r} is not an origin" in result.stderr
     assert "https://example.org" in result.stderr  # what an origin looks like
     assert "Traceback" not in result.stderr
-    assert stored_sites(cli) == []
+    assert stored_sites(site_cli) == []
 
 
 @pytest.mark.parametrize("name", ["Daily News", "_daily", "x" * 64])
 def test_invalid_site_name_fails_explaining_the_rule_and_stores_nothing(
-    cli: Cli, name: str
+    site_cli: Cli, name: str
 ) -> None:
-    result = cli("site", "add", name, "--origin", "https://x.example")
+    result = site_cli("site", "add", name, "--origin", "https://x.example")
     assert result.returncode != 0
     assert "site name is 1-63 characters" in result.stderr
     assert "Traceback" not in result.stderr
-    assert stored_sites(cli) == []
+    assert stored_sites(site_cli) == []
 
 
-def test_allowing_origins_adds_to_a_site(cli: Cli) -> None:
-    assert cli("site", "add", "daily", "--origin", "https://x.example").returncode == 0
-    allowed = cli("site", "allow", "daily", "--origin", "https://m.x.example")
+def test_allowing_origins_adds_to_a_site(site_cli: Cli) -> None:
+    assert site_cli("site", "add", "daily", "--origin", "https://x.example").returncode == 0
+    allowed = site_cli("site", "allow", "daily", "--origin", "https://m.x.example")
     assert allowed.returncode == 0, allowed.stderr
-    assert cli("site", "list").stdout.splitlines() == [
+    assert site_cli("site", "list").stdout.splitlines() == [
         "daily\thttps://x.example https://m.x.example\t"
     ]
 
 
-def test_allowing_origins_for_an_unknown_site_fails(cli: Cli) -> None:
-    result = cli("site", "allow", "nope", "--origin", "https://x.example")
+def test_allowing_origins_for_an_unknown_site_fails(site_cli: Cli) -> None:
+    result = site_cli("site", "allow", "nope", "--origin", "https://x.example")
     assert result.returncode != 0
     assert "no site called 'nope'" in result.stderr
 

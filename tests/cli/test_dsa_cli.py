@@ -1,4 +1,5 @@
-"""``rostra dsa export`` as people run it: the CSV, its bounds, and clear errors."""
+"""``rostra dsa export`` as people run it: the CSV, its bounds, and clear errors (the refusals
+in this process, tests.cli.test_cli.Cli)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,9 @@ from tests.conftest import SECRET_KEY
 
 
 @pytest.fixture
-async def cli_with_notice(tmp_path: Path) -> tuple[Cli, str]:
+async def cli_with_notice(news_cli: Cli) -> tuple[Cli, str]:
     """A site with one comment and one notice about it; the notice's reference."""
-    cli = Cli(tmp_path)
-    added = cli("site", "add", "news", "--origin", "https://news.example")
-    assert added.returncode == 0, added.stderr
+    cli = news_cli
     settings = Settings(
         database_url=f"sqlite:///{cli.database}", secret_key=SECRET_KEY, rate_limits=False
     )
@@ -53,7 +52,7 @@ async def test_export_writes_the_notices_of_the_period(
     cli_with_notice: tuple[Cli, str], tmp_path: Path
 ) -> None:
     cli, reference = cli_with_notice
-    result = cli("dsa", "export", "--site", "news")
+    result = cli.process("dsa", "export", "--site", "news")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["reference"], r["category"], r["status"]) for r in rows] == [
@@ -61,7 +60,7 @@ async def test_export_writes_the_notices_of_the_period(
     ]
     assert "gil" not in result.stdout.lower()
     target = tmp_path / "out.csv"
-    written = cli("dsa", "export", "--to", "2000-01-01", "-o", str(target))
+    written = cli.process("dsa", "export", "--to", "2000-01-01", "-o", str(target))
     assert written.returncode == 0, written.stderr
     assert "Wrote 0 records" in written.stderr
     assert target.read_text().startswith("reference,site,")

@@ -1,4 +1,5 @@
-"""``rostra import …`` and ``rostra export`` as people run them: exit codes and messages."""
+"""``rostra import …`` and ``rostra export`` as people run them: exit codes and messages (in
+this process, tests.cli.test_cli.Cli, but for the refusal of a broken file)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,8 @@ ARTICLE = Page("t1", "https://news.example/2019/03/article/", "An article")
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
-    added = cli("site", "add", "news", "--origin", "https://news.example")
-    assert added.returncode == 0, added.stderr
-    return cli
+def cli(news_cli: Cli) -> Cli:
+    return news_cli
 
 
 def comment_count(cli: Cli, database: Path | None = None) -> int:
@@ -64,7 +62,7 @@ def test_a_broken_file_with_strict_exits_non_zero_naming_the_line(cli: Cli, tmp_
     file = write_disqus(tmp_path / "disqus.xml", [ARTICLE], [Post("1", "t1"), Post("2", "t1")])
     file.write_text(file.read_text().replace("<isSpam>false</isSpam>", "<isSpam>", 1))
 
-    result = cli("import", "disqus", str(file), "--site", "news", "--strict")
+    result = cli.process("import", "disqus", str(file), "--site", "news", "--strict")
 
     assert result.returncode == 1
     assert "Error: disqus.xml: line 5: not well-formed XML" in result.stderr
@@ -97,7 +95,7 @@ def test_export_then_restore_into_a_new_database(cli: Cli, tmp_path: Path) -> No
     assert lines[2]["body"] == "Hi *there*"
 
     restored_db = tmp_path / "restored.db"
-    restore = Cli(tmp_path)
+    restore = Cli(tmp_path, in_process=True)
     restore.env["ROSTRA_DATABASE_URL"] = f"sqlite:///{restored_db}"
     restored = restore("import", "rostra", str(out), "--site", "news")
 

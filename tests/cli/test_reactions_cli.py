@@ -1,9 +1,7 @@
 """``rostra site reactions``: show, choose, turn off and restore a site's reactions, from the
-real command line."""
+real command line (in this process, tests.cli.test_cli.Cli, once through a process's stdout)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -11,15 +9,12 @@ from tests.cli.test_cli import Cli
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    cli = Cli(tmp_path)
-    added = cli("site", "add", "news", "--origin", "https://news.example")
-    assert added.returncode == 0, added.stderr
-    return cli
+def cli(news_cli: Cli) -> Cli:
+    return news_cli
 
 
 def test_a_site_shows_chooses_and_restores_its_reactions(cli: Cli) -> None:
-    shown = cli("site", "reactions", "news")
+    shown = cli.process("site", "reactions", "news")  # the emoji through a real stdout
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == "👍 ❤️ 😂 😮 😢 😡"
     chosen = cli("site", "reactions", "news", "Agree", "Well sourced", "👍")

@@ -1,5 +1,5 @@
 """``rostra thread``: an article's settings from the real command line (exit codes, messages,
-what is stored and audited)."""
+what is stored and audited), run in this process (tests.cli.test_cli.Cli) but for its help."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ ARTICLE = "https://news.example/2026/story?part=2"
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated database with the site "news" (the migration runs once)."""
     folder = tmp_path_factory.mktemp("thread-cli")
-    cli = Cli(folder)
+    cli = Cli(folder, in_process=True)
     assert cli("site", "add", "news", "--origin", "https://news.example").returncode == 0
     return cli.database
 
 
 @pytest.fixture
 def cli(tmp_path: Path, prepared: Path) -> Cli:
-    cli = Cli(tmp_path)
+    cli = Cli(tmp_path, in_process=True)
     cli.database.write_bytes(prepared.read_bytes())
     return cli
 
@@ -104,7 +104,7 @@ def test_bad_input_exits_non_zero_with_a_message_and_changes_nothing(
 
 
 def test_help_names_the_commands(cli: Cli) -> None:
-    result = cli("thread", "--help")
+    result = cli.process("thread", "--help")
     assert result.returncode == 0
     for command in ("show", "close", "open", "set"):
         assert command in result.stdout

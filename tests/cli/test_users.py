@@ -1,32 +1,23 @@
-"""``rostra user``: staff accounts from the real command line (subprocesses, SQLite file)."""
+"""``rostra user``: staff accounts from the real command line (SQLite file). Passwords come on
+a process's stdin; the other tests run the command in this process (tests.cli.test_cli.Cli)."""
 
 from __future__ import annotations
 
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 
-from tests.cli.test_cli import TIMEOUT, Cli
+from tests.cli.test_cli import Cli
 
 PASSWORD = "a long enough passphrase"
 
 
 def run(cli: Cli, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m rostra ARGS`` with ``stdin`` piped in (never a terminal)."""
-    return subprocess.run(
-        [sys.executable, "-m", "rostra", *args],
-        cwd=cli.folder,
-        env=cli.env,
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    """``rostra ARGS`` with ``stdin`` piped in (never a terminal)."""
+    return cli(*args, stdin=stdin if stdin is not None else "")
 
 
 def stored_users(database: Path) -> list[tuple[str, str, str]]:
@@ -42,12 +33,12 @@ def stored_users(database: Path) -> list[tuple[str, str, str]]:
 
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
-    return Cli(tmp_path)
+    return Cli(tmp_path, in_process=True)
 
 
 def test_password_from_stdin_is_stored_as_argon2(cli: Cli) -> None:
-    result = run(cli, "user", "add", "Mod@Example.org", "--role", "moderator",
-                 "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    result = cli.process("user", "add", "Mod@Example.org", "--role", "moderator",
+                         "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Added moderator mod@example.org" in result.stdout
     assert PASSWORD not in result.stdout
@@ -57,7 +48,7 @@ def test_password_from_stdin_is_stored_as_argon2(cli: Cli) -> None:
 
 
 def test_without_a_terminal_a_password_is_generated_and_printed_once(cli: Cli) -> None:
-    result = run(cli, "user", "add", "admin@example.org", "--role", "admin")
+    result = cli.process("user", "add", "admin@example.org", "--role", "admin", stdin="")
     assert result.returncode == 0, result.stderr
     (line,) = [line for line in result.stdout.splitlines() if line.startswith("Password: ")]
     password = line.removeprefix("Password: ")

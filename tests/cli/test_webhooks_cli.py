@@ -1,4 +1,5 @@
-"""``rostra webhook``: endpoints from the real command line, a test event to a real receiver."""
+"""``rostra webhook``: endpoints from the real command line, a test event to a real receiver
+(in this process, tests.cli.test_cli.Cli, but for the unknown endpoint)."""
 
 from __future__ import annotations
 
@@ -23,15 +24,15 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with a site (made once: every command is a process of its own)."""
-    cli = Cli(tmp_path_factory.mktemp("webhook-cli"))
+    """A database with a site (made once for the module)."""
+    cli = Cli(tmp_path_factory.mktemp("webhook-cli"), in_process=True)
     assert cli("site", "add", "news", "--origin", "https://news.example").returncode == 0
     return cli.database
 
 
 @pytest.fixture
 def cli(tmp_path: Path, prepared: Path) -> Cli:
-    cli = Cli(tmp_path)
+    cli = Cli(tmp_path, in_process=True)
     cli.database.write_bytes(prepared.read_bytes())
     cli.env["ROSTRA_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # the receiver is on loopback
     return cli
@@ -59,7 +60,7 @@ def test_add_list_and_remove(cli: Cli, receiver: Receiver) -> None:
 
 def test_an_unknown_endpoint_is_named(cli: Cli) -> None:
     for command in ("remove", "test"):
-        result = cli("webhook", command, "no-such-endpoint")
+        result = cli.process("webhook", command, "no-such-endpoint")
         assert result.returncode == 1
         assert "There is no such webhook endpoint." in result.stderr
 

@@ -24,6 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.in_process import run_rostra
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -37,11 +39,19 @@ STARTUP_SECONDS = 60.0  # the demo seeds its thread first; slow on a busy shared
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+_GIVEN_PORTS: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on right now (127.0.0.1 only)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port nobody listens on right now (127.0.0.1 only), and not one this process
+    handed out before: servers launched side by side get a port each before either binds."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(port)
+            return port
 
 
 @dataclass
@@ -55,6 +65,14 @@ class DemoServer:
 
     def output(self) -> str:
         return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')}" for log in self.logs)
+
+    def rostra(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`rostra ARGS --database` this demo's database, run in this process (setup: the
+        command line itself is tested in tests/cli); fails the test if it fails."""
+        done = run_rostra([*args, "--database", self.database], os.environ, Path.cwd(), stdin)
+        if done.returncode != 0:
+            pytest.fail(f"rostra {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+        return done
 
 
 def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], server: DemoServer) -> None:

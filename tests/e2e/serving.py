@@ -21,6 +21,7 @@ import pytest
 
 from tests.conftest import ORIGIN, SECRET_KEY
 from tests.e2e.conftest import free_port
+from tests.in_process import run_rostra
 
 STARTUP_SECONDS = 60.0  # two workers on a busy 2-core machine
 STOP_SECONDS = 15.0
@@ -55,8 +56,18 @@ def rostra(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return done
 
 
-def add_news_site(env: dict[str, str]) -> None:
-    rostra(env, "site", "add", "news", "--origin", ORIGIN)
+def rostra_here(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`rostra` run as ``rostra`` does, but in this process (tests/in_process.py): for setting
+    up and checking, where a process of its own would add only its start-up time."""
+    done = run_rostra(args, env, Path.cwd())
+    if done.returncode != 0:
+        pytest.fail(f"rostra {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+    return done
+
+
+def add_news_site(env: dict[str, str], name: str = "news") -> None:
+    """`rostra site add NAME --origin ORIGIN` on ``env`` (in this process)."""
+    rostra_here(env, "site", "add", name, "--origin", ORIGIN)
 
 
 @dataclass
@@ -97,15 +108,30 @@ def start_server(
 ) -> Server:
     """`rostra serve [options]` on a free port (in the folder ``cwd``, as a host of its own
     would be), once /healthz answers 200."""
+    server = launch_server(env, log, workers=workers, options=options, cwd=cwd)
+    wait_until_serving(server)
+    return server
+
+
+def launch_server(
+    env: dict[str, str],
+    log: Path,
+    *,
+    workers: int = 1,
+    options: tuple[str, ...] = (),
+    cwd: Path | None = None,
+) -> Server:
+    """`rostra serve [options]` on a free port, started but not yet answering: start several
+    so, then ``wait_until_serving`` each, and they start side by side."""
     port = free_port()
     command = ["rostra", "serve", "--port", str(port), "--workers", str(workers), *options]
-    return start_program(command, port, env, log, cwd=cwd)
+    return launch_program(command, port, env, log, cwd=cwd)
 
 
-def start_program(
+def launch_program(
     module_and_args: list[str], port: int, env: dict[str, str], log: Path, *, cwd: Path | None
 ) -> Server:
-    """``python -m MODULE ARGS`` serving on ``port``, once /healthz answers 200."""
+    """``python -m MODULE ARGS``, to serve on ``port`` (not waited for)."""
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", *module_and_args],
@@ -115,14 +141,20 @@ def start_program(
             start_new_session=True,
             cwd=cwd,
         )
-    server = Server(f"http://127.0.0.1:{port}", process, log)
+    return Server(f"http://127.0.0.1:{port}", process, log)
+
+
+def wait_until_serving(server: Server) -> None:
+    """Return once ``server`` answers /healthz with 200; fail with its output (and kill it) if
+    it exits or does not answer within STARTUP_SECONDS."""
+    process = server.process
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the server exited with {process.returncode}:\n{server.output()}")
         try:
             if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
-                return server
+                return
         except httpx.TransportError:
             pass
         time.sleep(0.1)  # polling a condition with a deadline

@@ -8,18 +8,30 @@ import html
 import json
 import re
 import secrets
-import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import jwt
+import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import DemoServer
 from tests.e2e.test_widget import first_article, loaded, thread_of
 
 SECRET = "the-courier-sso-secret-with-32-or-more-characters"
+
+
+@pytest.fixture
+def server(shared_server: DemoServer) -> DemoServer:
+    """One demo for the module: each test adds a site of its own and reads only that."""
+    return shared_server
+
+
+@pytest.fixture
+def new_page(shared_page: Callable[..., object]) -> Callable[..., object]:
+    return shared_page
 
 
 AVATAR = "http://127.0.0.1:9/avatar.png"  # nothing listens there: no request leaves the host
@@ -46,10 +58,7 @@ def test_reader_signed_in_by_the_host_page_posts_under_their_account(new_page, s
         ["site", "add", "courier", "--origin", page_url],
         ["site", "sso", "courier", "--hs256-secret", "-"],
     ):
-        subprocess.run(
-            [sys.executable, "-m", "rostra", *command, "--database", server.database],
-            input=SECRET + "\n", text=True, check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+        server.rostra(*command, stdin=SECRET + "\n")
     page = new_page(url=page_url + "/")
     bar = page.locator(".rostra-account")
     expect(bar).to_contain_text("Signed in as Zebulon Quixote")
@@ -106,10 +115,7 @@ def test_mailed_sign_in_link_opens_the_article_signed_in(new_page, server, publi
         ["site", "add", "gazette", "--origin", page_url],
         ["site", "email-sign-in", "gazette", "on"],
     ):
-        subprocess.run(
-            [sys.executable, "-m", "rostra", *command, "--database", server.database],
-            check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+        server.rostra(*command)
     page = new_page(url=page_url + "/")
     bar = page.locator(".rostra-account")
     bar.get_by_label("Name").fill("Ines Link")
@@ -117,7 +123,7 @@ def test_mailed_sign_in_link_opens_the_article_signed_in(new_page, server, publi
     bar.get_by_role("button", name="Email me a sign-in link").click()
     expect(bar.get_by_role("status")).to_contain_text("Check your email for the sign-in link")
 
-    link = _mailed_link(server.url)
+    link = _mailed_link(server.url, page_url)
     page.goto("about:blank")  # the mail opens the link as a new page load, not a hash change
     page.goto(link)
     expect(bar).to_contain_text("Signed in as Ines Link")
@@ -137,16 +143,17 @@ def test_mailed_sign_in_link_opens_the_article_signed_in(new_page, server, publi
     expect(page.locator(".rostra-account")).to_contain_text("Email me a sign-in link")
 
 
-def _mailed_link(demo_url: str) -> str:
-    """The sign-in link the widget's request sent, read where the reader of the demo reads it:
-    the demo's own mailbox (its worker delivers through its own SMTP catcher)."""
+def _mailed_link(demo_url: str, page_url: str) -> str:
+    """The sign-in link to ``page_url`` the widget's request sent, read where the reader of the
+    demo reads it: the demo's own mailbox (its worker delivers through its own SMTP catcher),
+    which other tests of the module's demo may also have sent mail to."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         mailbox = httpx.get(f"{demo_url}/demo/mail", timeout=10).text
         for key in re.findall(r'href="/demo/mail/([^"]+)"', mailbox):
             message = httpx.get(f"{demo_url}/demo/mail/{key}", timeout=10).text
-            found = re.search(r'href="(http://[^"]*#rostra-signin=[^"]+)"', message)
-            if found:
-                return html.unescape(found.group(1))
+            for found in re.findall(r'href="(http://[^"]*#rostra-signin=[^"]+)"', message):
+                if html.unescape(found).startswith(page_url):
+                    return html.unescape(found)
         time.sleep(0.2)
     raise AssertionError(f"no sign-in link reached the demo's mailbox within 30 s:\n{mailbox}")

@@ -31,7 +31,7 @@ from tests.conftest import (
     postgresql_url_of,
     service_missing,
 )
-from tests.e2e.serving import add_news_site, rostra, server_env, start_server
+from tests.e2e.serving import add_news_site, rostra, rostra_here, server_env, start_server
 
 PAGES = ["/2026/11/a", "/2026/11/b", "/2026/11/c"]
 WRITE_SECONDS = 30.0  # the writer's own deadline; it normally stops as soon as told
@@ -175,7 +175,7 @@ def test_backup_during_writes_restores_to_a_server_serving_the_same_threads(
     assert len([p for p in media_copy.rglob("*") if p.is_file()]) >= 1
 
     restore_env = server_env(restored_url, ROSTRA_MEDIA_DIR=str(tmp_path / "restored-media"))
-    rostra(restore_env, "restore", str(backup_file))
+    rostra_here(restore_env, "restore", str(backup_file))
     restored = start_server(restore_env, tmp_path / "restored.log")
     try:
         copy = threads(restored.url)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import http.server
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,11 +74,7 @@ def strict_publisher(server: DemoServer) -> Iterator[tuple[str, list[str]]]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Publisher)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{httpd.server_address[1]}"
-    subprocess.run(
-        [sys.executable, "-m", "rostra", "site", "add", "strict", "--origin", origin,
-         "--database", server.database],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    server.rostra("site", "add", "strict", "--origin", origin)
     yield origin, [plain, nonced]
     httpd.shutdown()
     httpd.server_close()

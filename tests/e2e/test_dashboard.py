@@ -7,8 +7,6 @@ The demo prints a moderator's email and password on start; an admin is added wit
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -53,11 +51,8 @@ def staff_headers(server: DemoServer, email: str, password: str) -> dict[str, st
 
 def pre_moderate(server: DemoServer) -> None:
     """Add an admin with the real CLI and switch the demo site to pre-moderation."""
-    added = subprocess.run(
-        [sys.executable, "-m", "rostra", "user", "add", ADMIN, "--role", "admin",
-         "--password-stdin", "--database", server.database],
-        input=ADMIN_PASSWORD + "\n", capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    added = server.rostra("user", "add", ADMIN, "--role", "admin", "--password-stdin",
+                          stdin=ADMIN_PASSWORD + "\n")  # fmt: skip
     assert added.returncode == 0, added.stderr
     headers = staff_headers(server, ADMIN, ADMIN_PASSWORD)
     settings = server.http.get(f"/api/v1/moderation/sites/{SITE}/settings", headers=headers)

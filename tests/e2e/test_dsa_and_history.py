@@ -33,9 +33,11 @@ def test_reader_sends_a_notice_from_the_widget_and_gets_a_reference(
     form.get_by_label("Your name").fill("Mia Mayor")
     form.get_by_label("Your email (for the answer)").fill("mia@example.org")
     form.get_by_label(re.compile("in good faith")).check()
-    # The same form is a page of its own, for readers who prefer it.
+    # The same form is a page of its own, for readers who prefer it, in the widget's language.
     link = form.get_by_role("link", name="Open as a page")
-    expect(link).to_have_attribute("href", f"{server.url}/dsa/notice?comment={comment['id']}")
+    expect(link).to_have_attribute(
+        "href", f"{server.url}/dsa/notice?comment={comment['id']}&lang=en"
+    )
     form.get_by_role("button", name="Send notice").click()
     done = art.get_by_text(re.compile("reference is"))
     expect(done).to_contain_text(re.compile(r"reference is N[0-9A-Z_-]{15}"))

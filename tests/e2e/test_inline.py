@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -304,11 +302,7 @@ def test_feedback_follows_an_edited_article_or_is_listed_as_orphaned(
 ):
     api = server.url.replace("127.0.0.1", "localhost")  # another site than the pages'
     before, after = publisher(_publisher_page(api, BEFORE)), publisher(_publisher_page(api, AFTER))
-    subprocess.run(
-        [sys.executable, "-m", "rostra", "site", "add", "courier", "--origin", before,
-         "--origin", after, "--database", server.database],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    server.rostra("site", "add", "courier", "--origin", before, "--origin", after)
     page = new_page(url=before + "/")
     if highlights == "marks":  # a browser without the CSS Custom Highlight API
         page.context.add_init_script("delete window.Highlight")

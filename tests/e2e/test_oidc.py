@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import DemoServer
 from tests.e2e.test_widget import first_article, loaded, thread_of
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, start_provider
 
@@ -24,6 +23,17 @@ def provider() -> Iterator[Provider]:
     yield found
     http.shutdown()
     http.server_close()
+
+
+@pytest.fixture
+def server(shared_server: DemoServer) -> DemoServer:
+    """One demo for the module: each test adds a site of its own and reads only that."""
+    return shared_server
+
+
+@pytest.fixture
+def new_page(shared_page: Callable[..., object]) -> Callable[..., object]:
+    return shared_page
 
 
 def on_localhost(url: str) -> str:
@@ -49,10 +59,7 @@ def test_reader_signs_in_with_the_provider_in_a_popup(new_page, server, publishe
         ["site", "oidc", "herald", "--issuer", provider.url, "--client-id", CLIENT_ID,
          "--client-secret", "-", "--name", "Example ID"],
     ):  # fmt: skip
-        subprocess.run(
-            [sys.executable, "-m", "rostra", *command, "--database", server.database],
-            input=CLIENT_SECRET + "\n", text=True, check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+        server.rostra(*command, stdin=CLIENT_SECRET + "\n")
     page = new_page(url=page_url + "/")
     bar = page.locator(".rostra-account")
     with page.expect_popup() as opened:
@@ -109,10 +116,7 @@ def test_refused_provider_sign_in_leaves_the_reader_signed_out(
         ["site", "oidc", "herald2", "--issuer", provider.url, "--client-id", CLIENT_ID,
          "--client-secret", "-", "--name", "Example ID"],
     ):  # fmt: skip
-        subprocess.run(
-            [sys.executable, "-m", "rostra", *command, "--database", server.database],
-            input=CLIENT_SECRET + "\n", text=True, check=True, capture_output=True, timeout=60,
-        )  # fmt: skip
+        server.rostra(*command, stdin=CLIENT_SECRET + "\n")
     provider.deny = True
     page = new_page(url=page_url + "/")
     bar = page.locator(".rostra-account")

@@ -27,10 +27,11 @@ from tests.e2e.conftest import free_port
 from tests.e2e.serving import (
     Server,
     add_news_site,
-    rostra,
+    launch_program,
+    launch_server,
+    rostra_here,
     server_env,
-    start_program,
-    start_server,
+    wait_until_serving,
 )
 from tests.e2e.test_scale_out import shared_database
 
@@ -95,7 +96,7 @@ def old_and_new(shared_database: str, tmp_path: Path) -> Iterator[tuple[Server, 
     }
     assert head_revision() not in old_revisions  # it really predates the new schema
     env = server_env(shared_database)
-    rostra(env, "migrate")  # the new release migrates first
+    rostra_here(env, "migrate")  # the new release migrates first
     add_news_site(env)
     # The old release's environment: its own source first, and only settings it knows.
     old_env = {
@@ -120,13 +121,13 @@ def old_and_new(shared_database: str, tmp_path: Path) -> Iterator[tuple[Server, 
     assert imported.startswith(str(old_source)), imported
     servers: list[Server] = []
     try:
-        servers.append(start_server(env, tmp_path / "new.log", cwd=tmp_path))
+        servers.append(launch_server(env, tmp_path / "new.log", cwd=tmp_path))
         # A worker of the old release as `rostra serve --workers N` starts each: its app
         # factory under uvicorn (the workers do not migrate; the new release did).
         port = free_port()
         uvicorn = ["uvicorn", "--factory", "rostra.bootstrap:asgi_app_from_environment"]
         servers.append(
-            start_program(
+            launch_program(
                 [*uvicorn, "--host", "127.0.0.1", "--port", str(port)],
                 port,
                 old_env,
@@ -134,6 +135,8 @@ def old_and_new(shared_database: str, tmp_path: Path) -> Iterator[tuple[Server, 
                 cwd=tmp_path,
             )
         )
+        for server in servers:  # the two started side by side
+            wait_until_serving(server)
         yield servers[1], servers[0], commit
     finally:
         for server in servers:

@@ -27,7 +27,7 @@ from tests.conftest import (
     service_missing,
 )
 from tests.e2e.conftest import free_port
-from tests.e2e.serving import first_event
+from tests.e2e.serving import add_news_site, first_event
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.redis]
 STARTUP_SECONDS = 30.0
@@ -90,20 +90,16 @@ def two_servers(
         "ROSTRA_RATE_LIMITS": "on",
         "ROSTRA_RATE_LIMIT_COMMENTS": "3/minute",
     }
-    subprocess.run(
-        [sys.executable, "-m", "rostra", "site", "add", "news", "--origin", "https://news.example"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    processes, urls = [], []
+    add_news_site(env)  # in this process: setup
+    processes, urls, logs = [], [], []
     try:
-        for name in ("a", "b"):
+        for name in ("a", "b"):  # started side by side
             port, log = free_port(), tmp_path / f"server-{name}.log"
-            process = _start(port, env, log)
-            processes.append(process)
+            processes.append(_start(port, env, log))
             urls.append(f"http://127.0.0.1:{port}")
-            _wait_healthy(urls[-1], process, log)
+            logs.append(log)
+        for url, process, log in zip(urls, processes, logs, strict=True):
+            _wait_healthy(url, process, log)
         yield urls[0], urls[1]
     finally:
         for process in processes:

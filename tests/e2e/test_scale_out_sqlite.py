@@ -9,18 +9,27 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import ORIGIN
-from tests.e2e.serving import add_news_site, first_event, rostra, server_env, start_server
+from tests.e2e.serving import (
+    add_news_site,
+    first_event,
+    launch_server,
+    rostra_here,
+    server_env,
+    wait_until_serving,
+)
 
 PAGE = "/2026/12/two-processes"
 
 
 async def test_comment_posted_to_one_process_reaches_readers_of_the_other(tmp_path: Path) -> None:
     env = server_env(f"sqlite:///{tmp_path / 'shared.db'}")
-    rostra(env, "migrate")
+    rostra_here(env, "migrate")
     add_news_site(env)
-    first = start_server(env, tmp_path / "first.log")
-    second = start_server(env, tmp_path / "second.log")
+    first = launch_server(env, tmp_path / "first.log")
+    second = launch_server(env, tmp_path / "second.log")
     try:
+        for server in (first, second):  # started side by side
+            wait_until_serving(server)
         ready = asyncio.Event()
         listener = asyncio.create_task(first_event(second.url, PAGE, ready, "comment.created"))
         await asyncio.wait_for(ready.wait(), 10)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -564,11 +562,7 @@ def test_widget_embedded_on_another_site_loads_posts_and_keeps_votes(new_page, s
         '<div id="rostra-thread" data-site="courier" data-page="/elsewhere"></div>'
         f'<script src="{api}/widget.js" async></script></body></html>'
     )
-    subprocess.run(
-        [sys.executable, "-m", "rostra", "site", "add", "courier", "--origin", page_url,
-         "--database", server.database],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    server.rostra("site", "add", "courier", "--origin", page_url)
     neighbour = post(server, "A neighbour's view of the story.", site="courier", page="/elsewhere")
     page = new_page(url=page_url + "/")
     thread = thread_of(page)
@@ -605,11 +599,7 @@ def test_a_home_page_shows_its_sites_latest_comments(new_page, server, publisher
         '<div data-rostra-latest="2" data-site="gazette"><p>Loading…</p></div>'
         f'<script src="{api}/widget.js" async></script></body></html>'
     )
-    subprocess.run(
-        [sys.executable, "-m", "rostra", "site", "add", "gazette", "--origin", home,
-         "--database", server.database],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    server.rostra("site", "add", "gazette", "--origin", home)
     older = post(server, "An older word on <b>taxes</b>.", site="gazette", page="/taxes")
     newer = post(server, "The newest word on trains.", site="gazette", page="/trains")
     page = new_page(url=home + "/")

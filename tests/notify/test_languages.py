@@ -11,8 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from rostra.domain.dsa import NOTICE_CATEGORIES
 from rostra.domain.languages import LANGUAGES, catalogue, preferred_language, reader_language
+from rostra.services.dsa_statements import DEFAULT_GROUNDS
 from rostra.services.registry import Services
+from rostra.web.api.dsa import ACKNOWLEDGED, ACKNOWLEDGED_MAILED
+from rostra.web.api.dsa_appeals import RECEIVED
 from tests.api.helpers import PAGE, assert_error, new_comment
 from tests.notify.smtp import SmtpServer, deliver, html_of, link, text_of
 
@@ -128,12 +132,19 @@ async def test_a_broken_link_page_follows_the_browsers_language(client: httpx.As
 
 def test_every_text_the_mail_and_pages_use_is_in_every_language() -> None:
     used = set()
-    for template in (SRC / "notify" / "templates").glob("*/*"):
-        used |= set(re.findall(r'\bt\("([^"]+)"', template.read_text()))
+    templates = [*(SRC / "notify" / "templates").glob("*/*"), *(SRC / "web" / "pages").glob("*")]
+    for template in templates:
+        for text in re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', template.read_text()):
+            used.add(text.replace('\\"', '"'))
     pages = (SRC / "web" / "api" / "subscriptions.py").read_text()
     used |= set(re.findall(r'(?:_page|_say|translate)\(\s*\w+,\s*"([^"]+)"', pages))
     used |= set(re.findall(r'_button\(\s*\w+,\s*[^,]+,\s*"([^"]+)"', pages))
+    # The EU DSA pages: their labels, categories and Rostra's own words in them.
+    used |= {*NOTICE_CATEGORIES.values(), *DEFAULT_GROUNDS.values()}
+    used |= {RECEIVED, ACKNOWLEDGED, ACKNOWLEDGED_MAILED}
     assert "Hello," in used and "Yes, confirm" in used and "Unsubscribe from all" in used
+    assert "Send the notice" in used and "Reasons:" in used and "Diffamation" not in used
+    assert any(text.startswith("Use this form") and '"Report"' in text for text in used)
     for lang in LANGUAGES[1:]:
         table = catalogue(lang)
         assert used <= set(table), (lang, sorted(used - set(table)))

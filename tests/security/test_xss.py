@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -158,11 +156,8 @@ def _post_corpus(server: DemoServer) -> dict[str, int]:
 
 def _approve(server: DemoServer, ids: list[str]) -> None:
     """A moderator (added with the CLI) approves the held payloads, so every one is shown."""
-    subprocess.run(
-        [sys.executable, "-m", "rostra", "user", "add", STAFF, "--role", "moderator",
-         "--password-stdin", "--database", server.database],
-        input=STAFF_PASSWORD + "\n", text=True, check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
+    server.rostra("user", "add", STAFF, "--role", "moderator", "--password-stdin",
+                  stdin=STAFF_PASSWORD + "\n")  # fmt: skip
     with httpx.Client(base_url=server.url, timeout=10) as staff:
         signed_in = staff.post(
             "/api/v1/moderation/session", json={"email": STAFF, "password": STAFF_PASSWORD}

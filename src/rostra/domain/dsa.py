@@ -76,6 +76,7 @@ class Notice:
     decided_by: str | None
     decided_at: datetime | None
     created_at: datetime
+    lang: str = ""  # the notifier's language ("" is English): the decision is mailed in it
 
     @property
     def category_label(self) -> str:
@@ -83,15 +84,15 @@ class Notice:
         return NOTICE_CATEGORIES.get(self.category, self.category)
 
 
-def _text(value: str | None, field: str, low: int, high: int, what: str) -> str:
+def _text(value: str | None, field: str, low: int, high: int, short: str, long: str) -> str:
+    """``value`` stripped, ``low`` to ``high`` characters. The sentences for too short and too
+    long come whole from the caller: the reader reads them translated, and a sentence made
+    of parts would not translate."""
     text = (value or "").strip()
     if len(text) < low:
-        raise ValidationError(
-            f"{what} is required." if low <= 1 else f"{what} needs at least {low} characters.",
-            field=field,
-        )
+        raise ValidationError(short, field=field)
     if len(text) > high:
-        raise ValidationError(f"{what} has at most {high} characters.", field=field)
+        raise ValidationError(long, field=field)
     return text
 
 
@@ -115,9 +116,18 @@ def validate_notice(
         "explanation",
         MIN_EXPLANATION,
         MAX_EXPLANATION,
-        "The explanation of why the comment is illegal",
+        f"The explanation of why the comment is illegal needs at least {MIN_EXPLANATION} "
+        "characters.",
+        f"The explanation of why the comment is illegal has at most {MAX_EXPLANATION} characters.",
     )
-    who = _text(name, "name", 1, MAX_NAME, "Your name")
+    who = _text(
+        name,
+        "name",
+        1,
+        MAX_NAME,
+        "Your name is required.",
+        f"Your name has at most {MAX_NAME} characters.",
+    )
     if CONTROL_CHARACTERS.search(who):
         raise ValidationError("Your name has characters that cannot be shown.", field="name")
     address = validate_email(email, field="email")
@@ -133,7 +143,14 @@ def validate_notice(
 
 def validate_decision_reason(reason: str | None) -> str:
     """The reasons given to the notifier; required, at most 2,000 characters."""
-    return _text(reason, "reason", 1, MAX_DECISION_REASON, "The reason for the decision")
+    return _text(
+        reason,
+        "reason",
+        1,
+        MAX_DECISION_REASON,
+        "The reason for the decision is required.",
+        f"The reason for the decision has at most {MAX_DECISION_REASON} characters.",
+    )
 
 
 def parse_day(value: str | None, field: str) -> datetime | None:
@@ -203,4 +220,11 @@ class Statement:
 
 def validate_appeal(text: str | None) -> str:
     """The author's explanation of why the removal is wrong; 10 to 5,000 characters."""
-    return _text(text, "explanation", MIN_APPEAL, MAX_APPEAL, "The explanation of your appeal")
+    return _text(
+        text,
+        "explanation",
+        MIN_APPEAL,
+        MAX_APPEAL,
+        f"The explanation of your appeal needs at least {MIN_APPEAL} characters.",
+        f"The explanation of your appeal has at most {MAX_APPEAL} characters.",
+    )

@@ -180,6 +180,7 @@ class Recipient:
     kind: SubscriptionKind
     email: str
     next_digest_at: datetime
+    lang: str = ""  # the subscription's language ("" is English)
 
 
 @dataclass(frozen=True, slots=True)

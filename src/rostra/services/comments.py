@@ -122,9 +122,14 @@ async def _apply_thread_settings(
         if last is not None and now < last + timedelta(minutes=settings.slow_minutes):
             wait = (last + timedelta(minutes=settings.slow_minutes) - now).total_seconds()
             minutes = max(1, math.ceil(wait / 60))
+            slow = settings.slow_minutes
+            # Whole sentences, not "minute" + "s": each one translates as it is.
             raise RateLimitedError(
-                f"This article is in slow mode: one comment every {settings.slow_minutes} "
-                f"minutes. You can comment again in {minutes} minute{'s' * (minutes != 1)}.",
+                f"This article is in slow mode: one comment every {slow} minutes. "
+                "You can comment again in 1 minute."
+                if minutes == 1
+                else f"This article is in slow mode: one comment every {slow} minutes. "
+                f"You can comment again in {minutes} minutes.",
                 retry_after=wait,
                 code="slow_mode",
             )

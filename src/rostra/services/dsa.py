@@ -23,6 +23,7 @@ from rostra.domain.dsa import (
     validate_notice,
 )
 from rostra.domain.errors import NotFoundError, RateLimitedError, ValidationError
+from rostra.domain.languages import translate
 from rostra.domain.moderation import Verdict
 from rostra.domain.staff import StaffAction, StaffUser
 from rostra.domain.subscriptions import MailKind, excerpt
@@ -65,6 +66,7 @@ class NoticeForm:
     name: str | None
     email: str | None
     good_faith: bool
+    lang: str = ""  # the notifier's language, for the acknowledgement mail ("" is English)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ class DsaService:
                 decided_by=None,
                 decided_at=None,
                 created_at=now,
+                lang=form.lang,
             )
             await tx.notices.add(notice)
             mailed = False
@@ -147,11 +150,12 @@ class DsaService:
                     MailKind.NOTICE_RECEIVED,
                     notice.notifier_email,
                     {
+                        "lang": form.lang,
                         "site": notice.site,
                         "page": thread.page,
                         "name": notice.notifier_name,
                         "reference": notice.id,
-                        "category": notice.category_label,
+                        "category": translate(form.lang, notice.category_label),
                         "comment_excerpt": excerpt(comment.body, 200),
                     },
                 )
@@ -224,6 +228,7 @@ class DsaService:
                     MailKind.NOTICE_DECIDED,
                     notice.notifier_email,
                     {
+                        "lang": notice.lang,
                         "site": notice.site,
                         "page": "",
                         "name": notice.notifier_name,

@@ -141,6 +141,7 @@ class AppealService:
                 MailKind.APPEAL_DECIDED,
                 statement.recipient,
                 {
+                    "lang": await self._statements.language(tx, statement),
                     "site": statement.site,
                     "page": "",
                     "reference": statement.id,

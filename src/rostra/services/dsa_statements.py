@@ -18,6 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 
 from rostra.domain.comments import Comment
 from rostra.domain.dsa import APPEAL_WINDOW, Statement
+from rostra.domain.languages import translate
 from rostra.domain.moderation import Verdict
 from rostra.domain.subscriptions import LinkError, MailKind, excerpt
 from rostra.services.dsa_ports import NoticeTransaction
@@ -63,6 +64,20 @@ class StatementService:
         """The signed appeal token of a statement."""
         return str(self._links.dumps(statement_id))
 
+    def appeal_path(self, statement_id: str, lang: str) -> str:
+        """The appeal page's address: the signed token, and the author's language for the
+        page (not signed: it only chooses the words)."""
+        path = f"{APPEAL_PATH}?token={self.token(statement_id)}"
+        return f"{path}&lang={lang}" if lang else path
+
+    async def language(self, transaction: Transaction, statement: Statement) -> str:
+        """The language of a statement's author: their subscription's, else English."""
+        tx = cast(NoticeTransaction, transaction)
+        subscribed = await tx.subscriptions.author_subscription(
+            statement.site, statement.comment_id
+        )
+        return subscribed.lang if subscribed is not None else ""
+
     def statement_id(self, token: str) -> str:
         """The statement an appeal token names; ``LinkError`` when it is forged or expired."""
         try:
@@ -104,8 +119,10 @@ class StatementService:
         if comment.reader_id is not None:
             reader = await tx.accounts.get_reader(comment.reader_id)
             recipient = reader.email if reader is not None else None
+        # The author's language is their subscription's, the one language stored for them.
+        subscribed = await tx.subscriptions.author_subscription(site, comment.id)
+        lang = subscribed.lang if subscribed is not None else ""
         if recipient is None:
-            subscribed = await tx.subscriptions.author_subscription(site, comment.id)
             recipient = subscribed.email if subscribed is not None else None
         if recipient is None:
             return None
@@ -114,7 +131,8 @@ class StatementService:
             d.actor is None and d.verdict is not Verdict.PUBLISH
             for d in await tx.screening.decisions(comment.id)
         )
-        ground = note or DEFAULT_GROUNDS.get(decision, DEFAULT_GROUNDS["reject"])
+        default = DEFAULT_GROUNDS.get(decision, DEFAULT_GROUNDS["reject"])
+        ground = note or default
         statement = Statement(
             id="S" + self._keyring.new_id()[:15].upper(),
             site=site,
@@ -139,12 +157,15 @@ class StatementService:
                 "reference": statement.id,
                 "author": comment.author_name,
                 "spam": decision == "spam",
-                "ground": ground,
-                "notice_category": notices[0].category_label if notices else "",
+                "lang": lang,
+                # Staff's own words stay as written; the default ones are Rostra's to translate.
+                "ground": ground if note else translate(lang, default),
+                "notice_category": translate(lang, notices[0].category_label) if notices else "",
                 "comment_excerpt": statement.comment_excerpt,
                 "automated": automated,
-                "appeal_url": self._public_link(f"{APPEAL_PATH}?token={self.token(statement.id)}"),
-                "appeal_until": statement.appeal_until.strftime("%d %B %Y"),
+                "appeal_url": self._public_link(self.appeal_path(statement.id, lang)),
+                # Digits read the same in every language, where month names do not.
+                "appeal_until": statement.appeal_until.strftime("%Y-%m-%d"),
             },
         )
         return statement

@@ -30,6 +30,7 @@ def _notice(row: Any) -> Notice:
         decided_by=row.decided_by,
         decided_at=from_us(row.decided_us) if row.decided_us is not None else None,
         created_at=from_us(row.created_us),
+        lang=row.lang,
     )
 
 
@@ -58,6 +59,7 @@ class SqlNoticeRecords:
                 status=notice.status.value,
                 decision_reason=notice.decision_reason,
                 created_us=to_us(notice.created_at),
+                lang=notice.lang,
             )
         )
 

@@ -142,6 +142,7 @@ class SqlSubscriptionRepository:
                     subscriptions.c.kind,
                     subscriptions.c.email,
                     subscriptions.c.next_digest_us,
+                    subscriptions.c.lang,
                 )
                 .where(
                     subscriptions.c.site_id == site_id,
@@ -155,7 +156,9 @@ class SqlSubscriptionRepository:
         ).first()
         if row is None:
             return None
-        return Recipient(row.id, SubscriptionKind(row.kind), row.email, from_us(row.next_digest_us))
+        return Recipient(
+            row.id, SubscriptionKind(row.kind), row.email, from_us(row.next_digest_us), row.lang
+        )
 
     async def recipients(
         self, site: str, page: str, comment_id: str, parent_id: str | None

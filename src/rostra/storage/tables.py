@@ -633,6 +633,8 @@ dsa_notices = sa.Table(
     sa.Column("decided_by", sa.String(254)),
     sa.Column("decided_us", sa.BigInteger),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+    # The notifier's language (migration 0024; "" is English): the decision is mailed in it.
+    sa.Column("lang", sa.String(8), nullable=False, server_default=""),
     sa.Index("ix_dsa_notices_site_created", "site_id", "created_us"),
     sa.Index("ix_dsa_notices_status", "status", "created_us"),
 )

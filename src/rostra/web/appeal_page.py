@@ -21,10 +21,13 @@ from litestar.handlers import HTTPRouteHandler
 
 from rostra.domain.dsa import MAX_APPEAL, Statement
 from rostra.domain.errors import DomainError
+from rostra.domain.languages import translate, translate_sentence
+from rostra.services.dsa_statements import DEFAULT_GROUNDS
 from rostra.services.registry import Services
 from rostra.web.api.dsa_appeals import RECEIVED, appeal_service
 from rostra.web.errors import STATUS_BY_ERROR
 from rostra.web.identity import LOOPBACK, caller_from
+from rostra.web.page_language import page_language, page_words
 
 PATH = "/dsa/appeal"
 COOKIE = "rostra_appeal"
@@ -47,12 +50,23 @@ def _status(exc: DomainError) -> int:
 def _page(
     request: Request[Any, Any, Any],
     services: Services,
+    lang: str,
     status: int = 200,
     **context: Any,
 ) -> Response[str]:
     csrf = secrets.token_urlsafe(32)
     context.setdefault("explanation", "")
-    html = _PAGE.render(path=PATH, csrf=csrf, max_appeal=MAX_APPEAL, **context)
+    if context.get("error"):
+        context["error"] = translate_sentence(lang, context["error"])
+    if context.get("received"):
+        context["received"] = translate(lang, context["received"])
+    statement = context.get("statement")
+    if statement is not None and statement.ground in DEFAULT_GROUNDS.values():
+        # Rostra's own words for a removal without a reason; staff's stay as written.
+        context["ground"] = translate(lang, statement.ground)
+    elif statement is not None:
+        context["ground"] = statement.ground
+    html = _PAGE.render(path=PATH, csrf=csrf, max_appeal=MAX_APPEAL, **page_words(lang), **context)
     response = Response(
         html,
         status_code=status,
@@ -81,13 +95,15 @@ def _decision(statement: Statement) -> dict[str, Any]:
 async def appeal_page(
     request: Request[Any, Any, Any], services: NamedDependency[Services]
 ) -> Response[str]:
-    """The decision appealed, and the form to explain why it is wrong."""
+    """The decision appealed, and the form to explain why it is wrong, in the language of the
+    mail's link (``lang``) or else the browser's."""
+    lang = page_language(request, request.query_params.get("lang"))
     token = (request.query_params.get("token") or "")[:512]
     try:
         statement = await appeal_service(services).statement(token)
     except DomainError as exc:
-        return _page(request, services, _status(exc), error=exc.message, code=exc.code)
-    return _page(request, services, token=token, **_decision(statement))
+        return _page(request, services, lang, _status(exc), error=exc.message, code=exc.code)
+    return _page(request, services, lang, token=token, **_decision(statement))
 
 
 # POST /dsa/appeal
@@ -97,13 +113,14 @@ async def send_appeal_form(
 ) -> Response[str]:
     """Store the appeal and confirm it, or show the form again with what is wrong."""
     form = await request.form()
+    lang = page_language(request, form.get("lang"))
     token = str(form.get("token") or "")[:512]
     explanation = str(form.get("explanation") or "")
     service = appeal_service(services)
     try:
         statement = await service.statement(token)
     except DomainError as exc:
-        return _page(request, services, _status(exc), error=exc.message, code=exc.code)
+        return _page(request, services, lang, _status(exc), error=exc.message, code=exc.code)
     raw = request.cookies.get(COOKIE) or ""
     try:
         expected = _serializer(services).loads(raw, max_age=MAX_AGE)
@@ -116,6 +133,7 @@ async def send_appeal_form(
         return _page(
             request,
             services,
+            lang,
             403,
             token=token,
             explanation=explanation,
@@ -129,6 +147,7 @@ async def send_appeal_form(
         return _page(
             request,
             services,
+            lang,
             _status(exc),
             token=token,
             explanation=explanation,
@@ -136,7 +155,7 @@ async def send_appeal_form(
             code=exc.code,
             **_decision(statement),
         )
-    return _page(request, services, 201, received=RECEIVED)
+    return _page(request, services, lang, 201, received=RECEIVED)
 
 
 ROUTES: list[HTTPRouteHandler] = [appeal_page, send_appeal_form]

@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeAlias, TypeVar
 import msgspec
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, SerializationException
 from litestar.params import BodyKwarg, SkipValidationMarker
 
 from rostra.domain.errors import ValidationError
@@ -71,7 +71,13 @@ class JsonRequest(Request[Any, Any, Any]):
                 raise ValidationError(
                     f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."
                 )
-        data = await super().json()
+        try:
+            data = await super().json()
+        except SerializationException as exc:
+            # msgspec's words name the place ("Input data was truncated"); the sentence around
+            # them is Rostra's, so that it translates.
+            detail = str(exc).rstrip(".")
+            raise ValidationError(f"The body is not valid JSON ({detail}).") from None
         if isinstance(data, dict) and isinstance(data.get("lang"), str):
             # The widget's language, for an error answer in it (``rostra.web.errors``).
             self.scope.setdefault("state", {})[BODY_LANGUAGE] = data["lang"]

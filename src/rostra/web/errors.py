@@ -74,13 +74,10 @@ MISSING_PARAMETER = re.compile(r"Missing required \w* ?parameter '([^']+)'")
 STAFF_PATHS = ("/api/v1/moderation", "/admin")
 
 
-def reader_message(request: Request[Any, Any, Any], message: str) -> str:
-    """``message`` in the reader's language: the ``lang`` of the request's body (the
-    widget's), else the first of ``Accept-Language`` that Rostra speaks; English otherwise and
-    for staff. Only the sentence changes; ``code`` and ``field`` are what clients key on."""
-    if request.url.path.startswith(STAFF_PATHS):
-        return message
-    lang = ""
+def request_language(request: Request[Any, Any, Any]) -> str:
+    """The reader's language for this request: the ``lang`` of its body (the widget's), else
+    the first of ``Accept-Language`` that Rostra speaks (the widget sends the page's language
+    there on every call); "" for English."""
     asked = request.scope.get("state", {}).get(BODY_LANGUAGE)
     if asked:
         try:
@@ -88,9 +85,16 @@ def reader_message(request: Request[Any, Any, Any], message: str) -> str:
         except DomainError:  # a bad 'lang' is itself the error being answered
             lang = ""
         if lang or str(asked).lower().startswith("en"):
-            return translate_sentence(lang, message)
-    lang = preferred_language(request.headers.get("accept-language"))
-    return translate_sentence(lang, message)
+            return lang
+    return preferred_language(request.headers.get("accept-language"))
+
+
+def reader_message(request: Request[Any, Any, Any], message: str) -> str:
+    """``message`` in the reader's language (``request_language``); English for staff. Only
+    the sentence changes; ``code`` and ``field`` are what clients key on."""
+    if request.url.path.startswith(STAFF_PATHS):
+        return message
+    return translate_sentence(request_language(request), message)
 
 
 def error_response(
@@ -187,8 +191,8 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     if isinstance(exc, NotFoundException) and message in ("Not Found", ""):
         message = f"Nothing at {request.url.path}."
     elif status == 413:
-        message = reader_message(request, "The request body is too large.")
-    return error_response(status, code, message, None, headers=exc.headers)
+        message = "The request body is too large."
+    return error_response(status, code, reader_message(request, message), None, headers=exc.headers)
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -197,7 +201,8 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         # Input nested too deep for some parser (JSON is refused before it gets
         # there): the client's doing, so one line without the traceback, which ran to 60 KB.
         log.warning("input_too_deep", path=request.url.path, method=request.method)
-        return error_response(400, "invalid", "The request is nested too deeply.", None)
+        message = reader_message(request, "The request is nested too deeply.")
+        return error_response(400, "invalid", message, None)
     log.exception("unhandled_error", path=request.url.path, method=request.method)
     return error_response(
         HTTP_500_INTERNAL_SERVER_ERROR,

@@ -20,11 +20,13 @@ from litestar.handlers import HTTPRouteHandler
 
 from rostra.domain.dsa import MAX_EXPLANATION, MAX_NAME, NOTICE_CATEGORIES
 from rostra.domain.errors import DomainError
+from rostra.domain.languages import translate, translate_sentence
 from rostra.services.dsa import NoticeForm
 from rostra.services.registry import Services
 from rostra.web.api.dsa import acknowledgement_text, dsa_service
 from rostra.web.errors import STATUS_BY_ERROR
 from rostra.web.identity import LOOPBACK, caller_from
+from rostra.web.page_language import page_language, page_words
 
 PATH = "/dsa/notice"
 COOKIE = "rostra_notice"
@@ -47,15 +49,19 @@ async def _excerpt(services: Services, comment_id: str) -> str:
 def _page(
     request: Request[Any, Any, Any],
     services: Services,
+    lang: str,
     status: int = 200,
     **context: Any,
 ) -> Response[str]:
     token = secrets.token_urlsafe(32)
     context.setdefault("form", {"category": "", "explanation": "", "name": "", "email": ""})
+    if context.get("error"):
+        context["error"] = translate_sentence(lang, context["error"])
     html = _PAGE.render(
         path=PATH,
         csrf=token,
-        categories=list(NOTICE_CATEGORIES.items()),
+        categories=[(key, translate(lang, label)) for key, label in NOTICE_CATEGORIES.items()],
+        **page_words(lang),
         max_explanation=MAX_EXPLANATION,
         max_name=MAX_NAME,
         **context,
@@ -83,12 +89,15 @@ def _page(
 async def notice_page(
     request: Request[Any, Any, Any], services: NamedDependency[Services]
 ) -> Response[str]:
-    """The notice form for one comment."""
+    """The notice form for one comment, in the widget's language (``lang``) or the browser's."""
+    lang = page_language(request, request.query_params.get("lang"))
     comment = (request.query_params.get("comment") or "")[:64]
     excerpt = await _excerpt(services, comment)
     if not excerpt:
-        return _page(request, services, 404, comment=comment, error="There is no such comment.")
-    return _page(request, services, comment=comment, excerpt=excerpt)
+        return _page(
+            request, services, lang, 404, comment=comment, error="There is no such comment."
+        )
+    return _page(request, services, lang, comment=comment, excerpt=excerpt)
 
 
 # POST /dsa/notice
@@ -98,6 +107,7 @@ async def send_notice_form(
 ) -> Response[str]:
     """Store the notice and show its reference, or the form again with what is wrong."""
     form = await request.form()
+    lang = page_language(request, form.get("lang"))
     fields = {k: str(form.get(k) or "") for k in ("category", "explanation", "name", "email")}
     comment = str(form.get("comment") or "")[:64]
     excerpt = await _excerpt(services, comment)
@@ -113,6 +123,7 @@ async def send_notice_form(
         return _page(
             request,
             services,
+            lang,
             403,
             comment=comment,
             excerpt=excerpt,
@@ -128,6 +139,7 @@ async def send_notice_form(
                 fields["name"],
                 fields["email"],
                 form.get("good_faith") == "yes",
+                lang,
             ),
             caller_from(request),
         )
@@ -136,13 +148,15 @@ async def send_notice_form(
         return _page(
             request,
             services,
+            lang,
             status,
             comment=comment,
             excerpt=excerpt,
             form=fields,
             error=exc.message,
         )
-    return _page(request, services, 201, reference=ack.notice.id, message=acknowledgement_text(ack))
+    message = acknowledgement_text(ack, lang)
+    return _page(request, services, lang, 201, reference=ack.notice.id, message=message)
 
 
 ROUTES: list[HTTPRouteHandler] = [notice_page, send_notice_form]

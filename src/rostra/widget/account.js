@@ -2,12 +2,12 @@
 // (<div id="rostra-thread" data-sso-token="…"> or window.Rostra.login(token)), sign-in links by
 // email (data-sign-in="email"), the site's OpenID Connect provider (data-sign-in="oidc"; a
 // popup), or a mailed link's #rostra-signin= fragment.
-import { client, session } from "./api.js";
+import { client, said, session } from "./api.js";
 import { h, store } from "./dom.js";
 import { i18n, tables, want } from "./i18n.js";
 
 const base = new URL("..", import.meta.url).href.replace(/\/$/, "");
-const api = client(base);
+let api = client(base);
 const CSS = ":host{display:block;font:14px/1.4 system-ui,sans-serif;margin:0 0 8px}" +
   "p{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:0}img{width:24px;height:24px;border-radius:50%}" +
   "form{display:flex;flex-wrap:wrap;gap:6px}input{font:inherit}ul{margin:4px 0;padding-left:18px}" +
@@ -41,6 +41,7 @@ async function speak() {
   lang = document.querySelector("#rostra-thread")?.dataset.lang || document.querySelector("script[src*='widget.js']")?.dataset.lang || document.documentElement.lang || "en";
   await want(base, lang);
   L = i18n(lang);
+  api = client(base, lang);
 }
 
 /** Sign in with ``token`` (a JWT the publisher signed for this reader); resolves to the reader. */
@@ -173,7 +174,7 @@ async function picture(host, f, note) {
   if (!f) return;
   const body = new FormData();
   body.append("file", f);
-  const res = await fetch(`${base}/api/v1/me/avatar`, { method: "POST", body, credentials: "include", headers: { "X-CSRF-Token": session.csrf } });
+  const res = await fetch(`${base}/api/v1/me/avatar`, { method: "POST", body, credentials: "include", headers: { "X-CSRF-Token": session.csrf, ...said(lang) } });
   const data = await res.json().catch(() => null);
   if (!res.ok) throw new Error(data?.error?.message || t("a_upload"));
   session.reader = data;

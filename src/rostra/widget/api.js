@@ -4,10 +4,14 @@ import { store } from "./dom.js";
 // A signed-in reader (account.js): writes carry the session's CSRF token.
 export const session = { csrf: null, reader: null };
 
-/** Client for `<base>/api/v1`; failures throw an Error with the API's code and field. */
-export function client(base) {
+// The widget's language goes with every call, so the API's messages come back in the page's
+// language, not the browser's. Only a plain tag: another value would cost a CORS preflight.
+export const said = (lang) => (/^[a-z]{2,3}(-[a-z\d]{1,8})*$/i.test(lang) ? { "Accept-Language": lang } : {});
+
+/** Client for `<base>/api/v1` speaking `lang`; failures throw an Error with the API's code and field. */
+export function client(base, lang) {
   const call = async (method, path, body, headers = {}) => {
-    const init = { method, credentials: "include", headers: { Accept: "application/json", ...headers } };
+    const init = { method, credentials: "include", headers: { Accept: "application/json", ...said(lang), ...headers } };
     if (session.csrf && method !== "GET") init.headers["X-CSRF-Token"] = session.csrf;
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";

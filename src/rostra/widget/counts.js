@@ -7,7 +7,7 @@ tables.en.label ??= { one: "{n} comment", other: "{n} comments" };
 export async function count(badges, ctx) {
   await want(ctx.base, ctx.lang);
   const L = i18n(ctx.lang);
-  const api = client(ctx.base);
+  const api = client(ctx.base, ctx.lang);
   const bySite = new Map();
   for (const b of badges) bySite.set(b.site, [...(bySite.get(b.site) || []), b]);
   await Promise.all([...bySite].map(async ([site, group]) => {

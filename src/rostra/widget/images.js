@@ -1,5 +1,6 @@
 // Image attachments for the composer, loaded on the first "Add image": upload with progress,
 // a preview per image with its alt text and a remove button.
+import { said } from "./api.js";
 import { h } from "./dom.js";
 
 const MAX = 4;
@@ -30,6 +31,7 @@ function send(ctx, file, progress) {
     const x = new XMLHttpRequest();
     x.open("POST", `${ctx.base}/api/v1/images`);
     x.withCredentials = true;
+    for (const [k, v] of Object.entries(said(ctx.lang))) x.setRequestHeader(k, v);
     x.upload.onprogress = (e) => e.lengthComputable && (progress.value = e.loaded / e.total);
     x.onerror = () => reject(Object.assign(new Error(""), { code: "network" }));
     x.onload = () => {

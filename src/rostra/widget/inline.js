@@ -28,7 +28,7 @@ export async function mount(o /* {base, site, page, lang} */) {
   await want(o.base, o.lang);
   const L = i18n(o.lang);
   const { t } = L;
-  const ctx = { ...o, L, api: client(o.base) };
+  const ctx = { ...o, L, api: client(o.base, o.lang) };
   const q = new URLSearchParams({ site: o.site, page: o.page });
   const HL = window.Highlight && CSS.highlights; // else <mark>s
   try {

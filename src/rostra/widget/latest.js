@@ -11,7 +11,7 @@ export async function mount(el, ctx) {
   const L = i18n(ctx.lang);
   const limit = Math.min(20, Math.max(1, parseInt(el.dataset.rostraLatest, 10) || 5));
   try {
-    const { comments } = await client(ctx.base).get(`/latest?${new URLSearchParams({ site: ctx.site, limit })}`);
+    const { comments } = await client(ctx.base, ctx.lang).get(`/latest?${new URLSearchParams({ site: ctx.site, limit })}`);
     el.replaceChildren(h("ol", { class: "rostra-latest" }, ...comments.map((c) =>
       h("li", { "data-id": c.id },
         c.url ? h("a", { href: c.url }, c.excerpt) : c.excerpt,

@@ -55,7 +55,7 @@ export function notice(T, rec, btn) {
   row("email", t("n_email"), h("input", { type: "email", required: true, autocomplete: "email" })),
   h("label", { class: "ck" }, faith, t("n_faith")),
   h("div", { class: "confirm" }, h("button", { type: "submit", class: "btn" }, t("n_send")), cancel,
-    h("a", { href: `${ctx.base}/dsa/notice?comment=${encodeURIComponent(rec.c.id)}`, target: "_blank", rel: "noopener" }, t("n_page"))));
+    h("a", { href: `${ctx.base}/dsa/notice?${new URLSearchParams({ comment: rec.c.id, lang: ctx.lang })}`, target: "_blank", rel: "noopener" }, t("n_page"))));
   rec.bar.after(form);
   btn.disabled = true;
   cat.focus();

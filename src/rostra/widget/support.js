@@ -64,7 +64,7 @@ export async function mount(el, options) {
   await want(options.base, options.lang);
   const L = i18n(options.lang);
   const { t } = L;
-  const api = client(options.base);
+  const api = client(options.base, options.lang);
   const path = `/campaigns/${encodeURIComponent(options.site)}`;
   let c;
   try {

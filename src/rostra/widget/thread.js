@@ -17,7 +17,7 @@ export async function mount(host, options) {
   await want(options.base, options.lang);
   const L = i18n(options.lang);
   const { t } = L;
-  const ctx = { ...options, L, api: client(options.base) };
+  const ctx = { ...options, L, api: client(options.base, options.lang) };
   // Data-notify="on" forces the "Notify of" choice; otherwise the server says.
   ctx.notifyOn = options.notify ? Promise.resolve(true) : ctx.api.get("/subscriptions/settings").then((s) => !!s.enabled, () => false);
   const { api } = ctx;

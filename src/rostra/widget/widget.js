@@ -29,7 +29,9 @@
       // the other features wait until the first comments are shown: a browser opens only six
       // connections, and their work would hold up the thread's first render.
       const q = new URLSearchParams({ site: td.site, page: td.page, sort: "newest", limit: 20 });
-      const first = fetch(`${base}/api/v1/comments?${q}`, { credentials: "include", headers: { Accept: "application/json" } })
+      // The page's language, as api.js sends it (a plain tag: no CORS preflight).
+      const lang = /^[a-z\d-]{2,35}$/i.test(ctx.lang) ? { "Accept-Language": ctx.lang } : {};
+      const first = fetch(`${base}/api/v1/comments?${q}`, { credentials: "include", headers: { Accept: "application/json", ...lang } })
         .then((r) => (r.ok ? r.json() : Promise.reject(r)));
       first.catch(() => {}); // thread.js asks again on failure, and says why
       ["api", "dom", "i18n", "styles", "composer"].forEach((n) => load(n).catch(() => {}));

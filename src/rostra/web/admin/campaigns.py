@@ -207,8 +207,27 @@ async def add_donation(
     return redirect(f"/admin/campaigns/{campaign_id}", message=t("The donation is recorded."))
 
 
+# The form's own words for the fields an error names (never the field's internal name).
+FIELD_LABELS = {
+    "title": "Title",
+    "goal": "Goal",
+    "milestones": "Milestones",
+    "preset_amounts": "Preset amounts",
+    "starts_at": "Starts",
+    "ends_at": "Ends",
+    "thank_you": "Thank-you message",
+    "amount": "Amount",
+    "donor_name": "Donor name",
+    "note": "Note for staff",
+    "currency": "Currency",
+    "site": "Site",
+}
+
+
 def _explain(exc: DomainError) -> str:
-    return f"{exc.message} ({exc.field})" if exc.field else exc.message
+    """The error as the editor reads it: the form's label of the field, then the message."""
+    label = FIELD_LABELS.get(exc.field or "")
+    return f"{t(label)}: {t(exc.message)}" if label else str(t(exc.message))
 
 
 ROUTES: list[HTTPRouteHandler] = [

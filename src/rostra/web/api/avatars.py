@@ -49,7 +49,6 @@ async def upload_avatar(
         request,
         MAX_AVATAR_BYTES,
         noun="picture",
-        limit_text=f"a picture may have {MAX_AVATAR_BYTES:,}",
     )
     updated = await avatars.upload_avatar(
         reader, data, caller_from(request, reader=reader), str(request.base_url)

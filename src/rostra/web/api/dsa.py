@@ -12,12 +12,13 @@ from litestar.params import FromPath, QueryParameter
 
 from rostra.domain.dsa import Notice, NoticeAction, NoticeStatus, parse_day
 from rostra.domain.errors import ValidationError
+from rostra.domain.languages import translate
 from rostra.domain.staff import Role, require_role
 from rostra.services.dsa import MAX_OFFSET, Acknowledgement, DsaService, NoticeForm
 from rostra.services.registry import Services
 from rostra.web.api.staff_auth import STAFF_GUARDS, current_staff
 from rostra.web.decoding import Body, decode
-from rostra.web.errors import ERROR_RESPONSES, STAFF_ERROR_RESPONSES
+from rostra.web.errors import ERROR_RESPONSES, STAFF_ERROR_RESPONSES, request_language
 from rostra.web.identity import caller_from
 from rostra.web.schemas import (
     NoticeDecisionIn,
@@ -39,13 +40,18 @@ def dsa_service(services: Services) -> DsaService:
     return services.dsa
 
 
-def acknowledgement_text(ack: Acknowledgement) -> str:
-    """What the notifier reads once the notice is stored."""
-    mail = " A copy is on its way to your email address." if ack.mailed else ""
-    return (
-        f"Thank you. We received your notice; its reference is {ack.notice.id}. "
-        f"The moderators will review the comment and tell you their decision by email.{mail}"
-    )
+# What the notifier reads once the notice is stored, with and without a copy by mail.
+ACKNOWLEDGED = (
+    "Thank you. We received your notice; its reference is %(reference)s. The moderators will "
+    "review the comment and tell you their decision by email."
+)
+ACKNOWLEDGED_MAILED = ACKNOWLEDGED + " A copy is on its way to your email address."
+
+
+def acknowledgement_text(ack: Acknowledgement, lang: str) -> str:
+    """What the notifier reads once the notice is stored, in their language."""
+    text = ACKNOWLEDGED_MAILED if ack.mailed else ACKNOWLEDGED
+    return translate(lang, text) % {"reference": ack.notice.id}
 
 
 def notice_out(notice: Notice) -> NoticeOut:
@@ -83,6 +89,7 @@ async def send_notice(
     carries the notice's reference; with mail configured, an acknowledgement and later the
     decision go to ``email``. Limited per client address like reports."""
     incoming = decode(data, NoticeIn)
+    lang = request_language(request)
     ack = await dsa_service(services).submit(
         NoticeForm(
             incoming.comment_id,
@@ -91,6 +98,7 @@ async def send_notice(
             incoming.name,
             incoming.email,
             incoming.good_faith,
+            lang,
         ),
         caller_from(request),
     )
@@ -98,7 +106,7 @@ async def send_notice(
         reference=ack.notice.id,
         status=ack.notice.status.value,
         mailed=ack.mailed,
-        message=acknowledgement_text(ack),
+        message=acknowledgement_text(ack, lang),
     )
 
 

@@ -14,12 +14,13 @@ from litestar.params import FromPath, QueryParameter
 
 from rostra.domain.dsa import AppealAction, AppealStatus, Statement
 from rostra.domain.errors import ValidationError
+from rostra.domain.languages import translate
 from rostra.services.dsa import MAX_OFFSET
 from rostra.services.dsa_appeals import AppealService
 from rostra.services.registry import Services
 from rostra.web.api.staff_auth import STAFF_GUARDS, current_staff
 from rostra.web.decoding import Body, decode
-from rostra.web.errors import ERROR_RESPONSES, STAFF_ERROR_RESPONSES
+from rostra.web.errors import ERROR_RESPONSES, STAFF_ERROR_RESPONSES, request_language
 from rostra.web.identity import caller_from
 from rostra.web.schemas import AppealDecisionIn, AppealIn, AppealOut, AppealsOut
 
@@ -80,7 +81,8 @@ async def send_appeal(
     stored = await appeal_service(services).appeal(
         incoming.token or "", incoming.explanation, caller_from(request)
     )
-    return {"reference": stored.id, "status": "open", "message": RECEIVED}
+    message = translate(request_language(request), RECEIVED)
+    return {"reference": stored.id, "status": "open", "message": message}
 
 
 # GET /api/v1/moderation/dsa/appeals

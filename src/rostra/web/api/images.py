@@ -65,7 +65,6 @@ async def upload_image(
         request,
         images.limits.max_bytes,
         noun="image",
-        limit_text=f"images are limited to {images.limits.max_bytes:,} bytes",
     )
     uploaded = await images.upload_image(data, caller_from(request))
     ref = uploaded.image.as_ref()
@@ -81,16 +80,15 @@ async def upload_image(
     )
 
 
-async def read_upload(
-    request: Request[Any, Any, Any], max_bytes: int, *, noun: str, limit_text: str
-) -> bytes:
+async def read_upload(request: Request[Any, Any, Any], max_bytes: int, *, noun: str) -> bytes:
     """The bytes of the multipart field ``file`` (at most ``max_bytes`` + 1, so the service
     sees an oversized file as such); refused before reading when the declared body is larger
     than the file allowed plus the form's own overhead."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes + FORM_OVERHEAD:
         raise ImageTooLargeError(
-            f"The upload is {int(declared):,} bytes; {limit_text}.", field="file"
+            f"The upload is {int(declared):,} bytes; the limit is {max_bytes:,} bytes.",
+            field="file",
         )
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ValidationError(

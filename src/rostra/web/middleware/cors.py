@@ -21,7 +21,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 RouteOf = Callable[[str, str], str | None]
 
 ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
-ALLOW_HEADERS = "Content-Type, X-Edit-Token, X-CSRF-Token, Last-Event-ID"
+ALLOW_HEADERS = "Content-Type, Accept-Language, X-Edit-Token, X-CSRF-Token, Last-Event-ID"
 EXPOSE_HEADERS = "Retry-After"
 REFRESH_SECONDS = 5.0
 # Writes from a page that is neither ours nor a registered site's are refused here,

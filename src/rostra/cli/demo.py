@@ -225,7 +225,7 @@ def demo(
         # server; with ROSTRA_SMTP_URL set, it sends through that server instead.
         from rostra.notify.sink import MailSink  # aiosmtpd: only this command needs it
 
-        sink = MailSink(mail_folder)
+        sink = MailSink(mail_folder, avoid=frozenset({port}))
         sink.start()
     settings = base.with_overrides(
         smtp_url=sink.url if sink else None,

@@ -37,11 +37,9 @@ class _KeepInMaildir:
 class MailSink:
     """An SMTP server in a background thread of this process."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, avoid: frozenset[int] = frozenset()) -> None:
         self.folder = folder
-        with socket.socket() as sock:  # aiosmtpd checks its port by connecting: name one
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
+        self.port = _free_port(avoid)
         self._controller = Controller(
             _KeepInMaildir(folder),
             hostname="127.0.0.1",
@@ -59,3 +57,14 @@ class MailSink:
 
     def stop(self) -> None:
         self._controller.stop()
+
+
+def _free_port(avoid: frozenset[int]) -> int:
+    """A port nothing listens on, other than ``avoid``: the demo's web port is named before it
+    is bound, and the system may offer that same port as free meanwhile."""
+    while True:
+        with socket.socket() as sock:  # aiosmtpd checks its port by connecting: name one
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in avoid:
+            return port

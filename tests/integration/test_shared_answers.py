@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Hashable
 from typing import Any
 
+import msgspec
 import pytest
 from redis.asyncio import Redis
 
@@ -119,11 +120,21 @@ async def test_what_is_not_an_answer_on_the_shelf_is_a_miss(
     await shelved(1)
     redis = Redis.from_url(REDIS_URL)
     try:
-        for key in await redis.keys(PREFIX + "*"):
-            await redis.set(key, b"\xc1 not msgpack")
+        [key] = await redis.keys(PREFIX + "*")
+        for junk in (
+            b"\xc1 not msgpack",
+            msgspec.msgpack.encode(["x", [{"headers": []}]]),  # no ASGI message types
+            msgspec.msgpack.encode(["x", [{"type": "http.response.start", "status": 500}]]),
+            msgspec.msgpack.encode(7),
+        ):
+            await redis.set(key, junk)
+            built = b.built
+            assert (await b.ask())[2] == b'{"built_by":"b","build":%d}' % (built + 1)
+            await asyncio.gather(*b.answers._sharing)  # its own answer reaches the shelf first
+            b.answers = SettledAnswers(b.app, b.clock.token, frozenset({ROUTE}), shelf=b.shelf)
     finally:
         await redis.aclose()
-    assert (await b.ask())[2] == b'{"built_by":"b","build":1}'
+    assert b.built == 4
 
 
 async def test_an_unanswering_redis_costs_only_the_sharing() -> None:

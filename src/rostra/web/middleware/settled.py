@@ -172,7 +172,10 @@ def _unpacked(data: bytes | None) -> Answer | None:
         template, messages = msgspec.msgpack.decode(data)
         start = messages[0]
         start["headers"] = [(bytes(name), bytes(value)) for name, value in start["headers"]]
-    except (msgspec.DecodeError, ValueError, TypeError, KeyError, IndexError):
+        bodies_ok = all(m["type"] == "http.response.body" for m in messages[1:])
+    except (msgspec.DecodeError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+    if start.get("type") != "http.response.start" or start.get("status") != 200 or not bodies_ok:
         return None
     return template, messages
 

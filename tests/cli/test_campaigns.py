@@ -18,11 +18,11 @@ PASSWORD = "a long enough passphrase"
 
 
 @pytest.fixture(scope="module")
-def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with a site, an admin and a moderator (password hashing runs once)."""
+def prepared(tmp_path_factory: pytest.TempPathFactory, news_database: Path) -> Path:
+    """The "news" database with an admin and a moderator (password hashing runs once)."""
     folder = tmp_path_factory.mktemp("campaign-cli")
     cli = Cli(folder, in_process=True)
-    assert cli("site", "add", "news", "--origin", "https://news.example").returncode == 0
+    cli.database.write_bytes(news_database.read_bytes())
     for email, role in ((ADMIN, "admin"), (MODERATOR, "moderator")):
         added = run(cli, "user", "add", email, "--role", role, "--password-stdin", stdin=PASSWORD)
         assert added.returncode == 0, added.stderr

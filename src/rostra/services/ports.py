@@ -496,6 +496,9 @@ class Storage(Protocol):
         primary by any amount: callers check what they read against a glance at the primary.
         None when no replica is configured; ``ReplicaUnavailableError`` when none answers."""
 
+    def has_replicas(self) -> bool:
+        """Whether ``replica_read`` has a replica to try (else it always gives None)."""
+
     def write(self, *, bulk: bool = False) -> AbstractAsyncContextManager[Transaction]:
         """A transaction committed when the block ends without error, rolled back otherwise.
         ``bulk``: it scans or writes many rows (imports, purges), so on SQLite it runs on a

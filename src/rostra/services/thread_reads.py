@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import cast
@@ -144,6 +145,10 @@ class ThreadReader:
                 else None
             )
             arranged = self._pages.get(key) if key else None
+            if thread and key and arranged is None and self._builds_here(key):
+                # Built on this connection from the version just read: a second check-out and
+                # lookup of the thread cost about a tenth of a build on PostgreSQL.
+                thread, arranged = await self._build(key, thread, query, limit, after, look)
             if thread is not None and arranged is not None:
                 return self._page(
                     thread, query, limit, arranged, *await _mine(look, caller, thread, arranged)
@@ -166,6 +171,13 @@ class ThreadReader:
             mine = await _mine(look, caller, thread, arranged)
         return self._page(thread, query, limit, arranged, *mine)
 
+    def _builds_here(self, key: tuple[object, ...]) -> bool:
+        """Whether a reader who found no page for ``key`` builds it on the connection of its
+        glance: when no other reader builds it already (it waits for that one, holding no
+        connection) and no replica could serve it (the primary's connection is not held
+        while a replica reads)."""
+        return key not in self._making and not self._storage.has_replicas()
+
     async def _build(
         self,
         key: tuple[object, ...],
@@ -173,17 +185,20 @@ class ThreadReader:
         query: ThreadQuery,
         limit: int,
         after: Cursor | None,
+        look: Transaction | None = None,
     ) -> tuple[Thread, _ArrangedPage]:
         """Arrange the page for ``current``'s version (or a later one) and keep it; readers of
-        the same ``key`` meanwhile get this result."""
+        the same ``key`` meanwhile get this result. ``look``: the primary's glance that read
+        ``current``, to build on (no replica is tried then)."""
         making: asyncio.Future[tuple[Thread, _ArrangedPage] | None]
         making = asyncio.get_running_loop().create_future()
         self._making[key] = making
         built: tuple[Thread, _ArrangedPage] | None = None
         try:
-            built = await self._read_on_replica(current, query, limit, after)
+            if look is None:
+                built = await self._read_on_replica(current, query, limit, after)
             if built is None:
-                built = await self._build_on_primary(current, query, limit, after)
+                built = await self._build_on_primary(current, query, limit, after, look)
             thread, arranged = built
             self._pages.put(
                 (thread.id, thread.version, query.sort, limit, after, query.anchored), arranged
@@ -244,15 +259,24 @@ class ThreadReader:
         )
 
     async def _build_on_primary(
-        self, current: Thread, query: ThreadQuery, limit: int, after: Cursor | None
+        self,
+        current: Thread,
+        query: ThreadQuery,
+        limit: int,
+        after: Cursor | None,
+        look: Transaction | None = None,
     ) -> tuple[Thread, _ArrangedPage]:
         """The page from the primary database, by index lookups that each see the latest
         commit (on SQLite they run on this thread: the hand-offs to a driver thread cost more
-        than the statements). The thread's version is read first, so the page is never older
-        than the version it is kept under. A page whose comments have many replies reads
-        those in a transaction on the driver's thread, so as not to hold up other requests."""
-        async with self._storage.glance() as look:
-            thread = await look.threads.find(current.site, current.page) or current
+        than the statements), on ``look`` when given. The thread's version is read first
+        (``current`` from ``look``, else again here), so the page is never older than the
+        version it is kept under. A page whose comments have many replies reads those in a
+        transaction on the driver's thread, so as not to hold up other requests."""
+        opened = look is None
+        async with self._storage.glance() if look is None else nullcontext(look) as look:
+            thread = current
+            if opened:
+                thread = await look.threads.find(current.site, current.page) or current
             if query.sort is Sort.FEATURED:
                 return thread, await self._featured(look, thread.id, limit)
             roots = await look.comments.list_roots(

@@ -194,6 +194,9 @@ class Database:
         finally:
             await conn.close()
 
+    def has_replicas(self) -> bool:
+        return bool(self._replicas)
+
     async def _replica_connection(self) -> tuple[_Replica, AsyncConnection]:
         for _ in range(len(self._replicas)):
             replica = self._replicas[self._turn % len(self._replicas)]

@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+import sqlalchemy as sa
 
 from rostra.bootstrap import build_services
 from rostra.config import Settings
 from rostra.domain.paging import Sort
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft
+from rostra.services.metrics_ports import NoMetrics
 from rostra.services.registry import Services
-from rostra.services.thread_reads import ThreadQuery
+from rostra.services.thread_reads import ThreadQuery, ThreadReader
+from rostra.storage.database import Database
 from tests.conftest import ORIGIN, MovableClock
 
 ANONYMOUS = Caller(ip="192.0.2.1", origin=ORIGIN)
@@ -78,3 +81,34 @@ async def test_counts_of_an_unknown_site_are_refused_every_time(services: Servic
         with pytest.raises(Exception, match="no site") as raised:
             await services.comments.count_comments("nowhere", ["/a"])
         assert getattr(raised.value, "code", None) == "not_found"
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_page_missing_from_memory_is_built_on_the_connection_that_found_its_thread(
+    services: Services, database_url: str, clock: MovableClock
+) -> None:
+    """One pooled connection a read, whether the page is built or found in memory (SQLite's
+    glances take none: they run on the event loop's own connection)."""
+    await post(services, "/a", "first")
+    storage = Database(database_url)
+    taken: list[object] = []
+    sa.event.listen(storage.engine.sync_engine, "checkout", lambda *_: taken.append(1))
+    reader = ThreadReader(storage, 10, 5, NoMetrics())
+    query = ThreadQuery("news", "/a", Sort.NEWEST, 20)
+
+    async def bodies() -> list[str]:
+        page = await reader.read_thread(query, ANONYMOUS)
+        return [node.comment.body for node in page.comments]
+
+    try:
+        assert await bodies() == ["first"]  # built
+        assert len(taken) == 1
+        assert await bodies() == ["first"]  # from memory
+        assert len(taken) == 2
+        clock.advance(seconds=1)
+        await post(services, "/a", "second")
+        assert await bodies() == ["second", "first"]  # built for the new version
+        assert len(taken) == 3
+    finally:
+        await storage.close()

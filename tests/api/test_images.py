@@ -25,6 +25,7 @@ from rostra.web.app import create_app
 from tests.api.helpers import (
     ORIGIN,
     assert_error,
+    new_comment,
     post_comment,
     read_thread,
     within_one_rate_window,
@@ -299,6 +300,25 @@ async def test_comment_shows_attached_images_with_alt_text(api: httpx.AsyncClien
     assert set(shown[0]) >= {"id", "url", "thumbnail_url", "width", "height", "alt"}
     listed = (await read_thread(api))["comments"][0]["images"]
     assert listed == shown
+
+
+async def test_a_page_shows_each_comments_images_and_none_on_the_others(
+    api: httpx.AsyncClient,
+) -> None:
+    """The page's one read of images puts each where it belongs: on a reply, on a top-level
+    comment, and on no other."""
+    plain = await new_comment(api, body="No pictures here.")
+    reply_image, root_image = await uploaded(api), await uploaded(api, "JPEG")
+    reply = await new_comment(
+        api, parent_id=plain["id"], body="A picture in reply.", images=[reply_image["id"]]
+    )
+    pictured = await new_comment(api, body="A picture on top.", images=[root_image["id"]])
+    listed = {c["id"]: c for c in (await read_thread(api, sort="oldest"))["comments"]}
+    assert listed[plain["id"]]["images"] == []
+    assert [i["id"] for i in listed[pictured["id"]]["images"]] == [root_image["id"]]
+    [shown_reply] = listed[plain["id"]]["replies"]
+    assert shown_reply["id"] == reply["id"]
+    assert [i["id"] for i in shown_reply["images"]] == [reply_image["id"]]
 
 
 async def test_an_upload_with_the_wrong_token_cannot_be_attached(api: httpx.AsyncClient) -> None:

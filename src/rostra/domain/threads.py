@@ -128,9 +128,6 @@ class Thread:
     created_at: datetime | None = None  # its first comment (or the earliest imported one)
     read_only_days: int = 0  # the site's read-only age; 0: never
     featured_count: int = 0  # published comments staff featured
-    # Whether staff pinned any of its top-level comments (True when not known): a first page
-    # without any skips reading them.
-    has_pinned: bool = True
 
     def read_only_from(self) -> datetime | None:
         """When the site's read-only age closes this thread (None: it never does)."""

@@ -143,11 +143,9 @@ class CommentRepository(Protocol):
         after: Cursor | None,
         limit: int,
         anchored: bool | None,
-        pinned: bool = True,
     ) -> list[Comment]:
         """Top-level comments worth showing (published, or deleted with replies), in ``sort``
-        order, starting after ``after``; at most ``limit``. A first page (no ``after``) starts
-        with the pinned ones, unless ``pinned`` is False: the thread is known to have none."""
+        order, starting after ``after``; at most ``limit``."""
 
     async def list_replies(self, root_ids: Sequence[str]) -> list[Comment]:
         """Published and deleted replies under the given top-level comments, oldest first."""

@@ -223,7 +223,7 @@ class ThreadReader:
                 if thread is None or thread.version < current.version:
                     self._metrics.replica_read("behind")
                     return None
-                arranged = await self._arrange(tx, thread, query, after, limit)
+                arranged = await self._arrange(tx, thread.id, query, after, limit)
         except ReplicaUnavailableError:
             self._metrics.replica_read("unavailable")
             return None
@@ -280,12 +280,7 @@ class ThreadReader:
             if query.sort is Sort.FEATURED:
                 return thread, await self._featured(look, thread.id, limit)
             roots = await look.comments.list_roots(
-                thread.id,
-                sort=query.sort,
-                after=after,
-                limit=limit + 1,
-                anchored=query.anchored,
-                pinned=thread.has_pinned,
+                thread.id, sort=query.sort, after=after, limit=limit + 1, anchored=query.anchored
             )
             if sum(root.descendant_count for root in roots) <= GLANCED_REPLIES:
                 return thread, await self._arranged(look, roots, query, limit)
@@ -293,17 +288,12 @@ class ThreadReader:
             return thread, await self._arranged(tx, roots, query, limit)
 
     async def _arrange(
-        self, tx: Transaction, thread: Thread, query: ThreadQuery, after: Cursor | None, limit: int
+        self, tx: Transaction, thread_id: int, query: ThreadQuery, after: Cursor | None, limit: int
     ) -> _ArrangedPage:
         if query.sort is Sort.FEATURED:
-            return await self._featured(tx, thread.id, limit)
+            return await self._featured(tx, thread_id, limit)
         roots = await tx.comments.list_roots(
-            thread.id,
-            sort=query.sort,
-            after=after,
-            limit=limit + 1,
-            anchored=query.anchored,
-            pinned=thread.has_pinned,
+            thread_id, sort=query.sort, after=after, limit=limit + 1, anchored=query.anchored
         )
         return await self._arranged(tx, roots, query, limit)
 

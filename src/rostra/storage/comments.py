@@ -202,16 +202,15 @@ class SqlCommentRepository:
         after: Cursor | None,
         limit: int,
         anchored: bool | None,
-        pinned: bool = True,
     ) -> list[Comment]:
         # Pinned comments (at most 3 a thread) lead the first page of every sort and are left
         # out of the paged order, so cursors stay exact.
-        found: list[Comment] = []
-        if after is None and pinned:
+        pinned: list[Comment] = []
+        if after is None:
             rows = await self._conn.execute(
                 ROOTS[RootsKey(None, anchored, False)], {"thread_id": thread_id}
             )
-            found = to_comments(rows)
+            pinned = to_comments(rows)
         parameters: dict[str, Any] = {"thread_id": thread_id, "limit": limit}
         if after is not None:
             parameters |= {"after_us": after.created_us, "after_id": after.comment_id}
@@ -220,7 +219,7 @@ class SqlCommentRepository:
         result = await self._conn.execute(
             ROOTS[RootsKey(sort, anchored, after is not None)], parameters
         )
-        return found + to_comments(result)
+        return pinned + to_comments(result)
 
     async def list_featured(self, thread_id: int, limit: int) -> list[Comment]:
         result = await self._conn.execute(FEATURED, {"thread_id": thread_id, "limit": limit})

@@ -34,18 +34,6 @@ _FEATURED_COUNT = (
     .scalar_subquery()
 )
 
-# Whether the thread has pinned top-level comments, through their partial index ("= true", the
-# form it is declared with): nearly always an empty range, and then a build skips reading them.
-_HAS_PINNED = (
-    sa.exists()
-    .where(
-        comments.c.thread_id == threads.c.id,
-        comments.c.depth == 0,
-        comments.c.pinned == sa.true(),
-    )
-    .correlate(threads)
-)
-
 THREAD_COLUMNS = (
     threads.c.id,
     sites.c.name.label("site"),
@@ -59,7 +47,6 @@ THREAD_COLUMNS = (
     # The site's read-only age, from its moderation settings (JSON on both databases).
     sites.c.moderation["read_only_after_days"].as_integer().label("read_only_days"),
     _FEATURED_COUNT.label("featured_count"),
-    _HAS_PINNED.label("has_pinned"),
 )
 
 
@@ -91,7 +78,6 @@ def _thread(row: Any) -> Thread:
         created_at=from_us(row.created_us),
         read_only_days=row.read_only_days or 0,
         featured_count=row.featured_count or 0,
-        has_pinned=bool(row.has_pinned),
     )
 
 

@@ -34,6 +34,17 @@ GLANCED_REPLIES = 300
 
 
 @dataclass(frozen=True, slots=True)
+class PageRevision:
+    """What a page for readers without votes was made from: the thread's row (its version,
+    settings, featured count, its site's reactions and read-only age) and whether the thread
+    was closed as of that read. While both are the same, so is the page, whatever else was
+    committed meanwhile (``ThreadReader.still_current``)."""
+
+    thread: Thread
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadQuery:
     """Which part of a thread a reader asks for."""
 
@@ -69,6 +80,7 @@ class ThreadPage:
     featured_count: int = 0
     read_only_from: datetime | None = None
     closed: bool = False
+    revision: PageRevision | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +125,19 @@ class ThreadReader:
         # The site's read-only age closes a thread without any write: judged at each read.
         if self._clock.now() < found.read_only_from:
             return found
-        return replace(found, closed=True, cache_key=f"{found.cache_key}:closed")
+        revision = found.revision and replace(found.revision, closed=True)
+        return replace(found, closed=True, cache_key=f"{found.cache_key}:closed", revision=revision)
+
+    async def still_current(self, revision: PageRevision) -> bool:
+        """Whether a page made from ``revision`` is still the page: one indexed look at the
+        thread's row, where building the page again would read and arrange its comments."""
+        made = revision.thread
+        async with self._storage.glance() as look:
+            thread = await look.threads.find(made.site, made.page)
+        if thread != made or thread is None:
+            return False
+        closed = thread.is_closed(self._clock.now()) if self._clock else thread.settings.closed
+        return closed == revision.closed
 
     async def _read_page(self, query: ThreadQuery, caller: Caller) -> ThreadPage:
         page = validate_page(query.page)
@@ -241,6 +265,7 @@ class ThreadReader:
             closed=thread.settings.closed,
             reactions=thread.reactions,
             my_reactions=my_reactions,
+            revision=PageRevision(thread, thread.settings.closed),
         )
 
     async def _build_on_primary(

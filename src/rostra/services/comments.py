@@ -381,9 +381,9 @@ class CommentService:
         """One page of a thread's top-level comments, each with its replies nested."""
         return await self._reader.read_thread(query, caller)
 
-    async def still_current(self, revision: PageRevision) -> bool:
-        """Whether a thread page made from ``revision`` would be made the same now."""
-        return await self._reader.still_current(revision)
+    async def still_current(self, revisions: Sequence[PageRevision]) -> list[bool]:
+        """Whether thread pages made from ``revisions`` would be made the same now."""
+        return await self._reader.still_current(revisions)
 
     async def count_comments(self, site_name: str, pages: Sequence[str]) -> dict[str, int]:
         """Published-comment counts for up to 100 pages of one site; unknown pages count 0."""

@@ -128,16 +128,21 @@ class ThreadReader:
         revision = found.revision and replace(found.revision, closed=True)
         return replace(found, closed=True, cache_key=f"{found.cache_key}:closed", revision=revision)
 
-    async def still_current(self, revision: PageRevision) -> bool:
-        """Whether a page made from ``revision`` is still the page: one indexed look at the
-        thread's row, where building the page again would read and arrange its comments."""
-        made = revision.thread
+    async def still_current(self, revisions: Sequence[PageRevision]) -> list[bool]:
+        """Whether pages made from ``revisions`` are still the pages: one statement reads the
+        threads' rows by id, where building the pages again would read and arrange their
+        comments."""
         async with self._storage.glance() as look:
-            thread = await look.threads.find(made.site, made.page)
-        if thread != made or thread is None:
-            return False
-        closed = thread.is_closed(self._clock.now()) if self._clock else thread.settings.closed
-        return closed == revision.closed
+            found = await look.threads.find_many(list({r.thread.id for r in revisions}))
+        now = self._clock.now() if self._clock else None
+        held = []
+        for revision in revisions:
+            thread = found.get(revision.thread.id)
+            closed = None
+            if thread is not None:
+                closed = thread.is_closed(now) if now else thread.settings.closed
+            held.append(thread == revision.thread and closed == revision.closed)
+        return held
 
     async def _read_page(self, query: ThreadQuery, caller: Caller) -> ThreadPage:
         page = validate_page(query.page)

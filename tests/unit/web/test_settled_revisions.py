@@ -1,5 +1,5 @@
-"""Kept answers that outlive commits elsewhere (rostra.web.middleware.settled): an answer the
-app marks with a revision is checked once per question and commit, replayed while the check
+"""Kept answers that outlive commits elsewhere (rostra.web.middleware.settled): answers the
+app marks with a revision are checked together once per commit, replayed while the check
 holds, made afresh when it does not or when the check fails, and kept within the byte budget
 without dropping every page of a round of readers."""
 
@@ -23,7 +23,7 @@ class Pages:
         self.token = 1
         self.versions: dict[bytes, int] = {}
         self.made = 0
-        self.checks = 0
+        self.checks: list[int] = []  # how many revisions each call checked
         self.broken = False
 
     async def app(self, scope: Any, receive: Any, send: Any) -> None:
@@ -38,13 +38,12 @@ class Pages:
     async def answer_token(self) -> Hashable:
         return self.token
 
-    async def still_current(self, revision: tuple[bytes, int]) -> bool:
-        self.checks += 1
-        await asyncio.sleep(0.005)  # as an indexed look is: readers arrive meanwhile
+    async def still_current(self, revisions: list[tuple[bytes, int]]) -> list[bool]:
+        self.checks.append(len(revisions))
+        await asyncio.sleep(0.005)  # as a statement is: readers arrive meanwhile
         if self.broken:
             raise ConnectionError("the database went away")
-        page, version = revision
-        return self.versions.get(page) == version
+        return [self.versions.get(page) == version for page, version in revisions]
 
     def commit(self, page: bytes | None = None) -> None:
         self.token += 1
@@ -84,9 +83,23 @@ async def test_a_commit_to_another_page_is_checked_once_and_the_answer_replayed(
     pages.commit(b"/b")  # a comment on another page
     answers = await asyncio.gather(*(ask(middleware) for _ in range(20)))
     assert set(answers) == {b"/a v1 #1"}
-    assert (pages.made, pages.checks) == (1, 1)  # one check for all twenty readers
+    assert (pages.made, pages.checks) == (1, [1])  # one check for all twenty readers
     assert await ask(middleware) == b"/a v1 #1"
-    assert pages.checks == 1  # under the same token, no check again
+    assert pages.checks == [1]  # under the same token, no check again
+
+
+async def test_after_a_commit_the_pages_read_lately_are_checked_in_one_call() -> None:
+    pages = Pages()
+    middleware = middleware_for(pages)
+    round_of = [f"/p{n}".encode() for n in range(30)]
+    for page in round_of:
+        await ask(middleware, page)
+    pages.commit(b"/p7")
+    answers = await asyncio.gather(*(ask(middleware, page) for page in round_of))
+    assert pages.checks == [30]
+    assert pages.made == 31  # the thirty first answers, and /p7 made afresh
+    assert answers[7] == b"/p7 v2 #31"
+    assert answers[8] == b"/p8 v1 #9"
 
 
 async def test_a_commit_to_the_page_itself_makes_it_afresh() -> None:
@@ -106,7 +119,7 @@ async def test_a_failing_check_makes_the_answer_afresh_instead_of_failing_the_re
     pages.commit(b"/b")
     pages.broken = True
     assert await ask(middleware) == b"/a v1 #2"
-    assert pages.checks == 1
+    assert pages.checks == [1]
 
 
 async def test_without_a_check_answers_last_until_the_next_commit_as_before() -> None:
@@ -115,7 +128,7 @@ async def test_without_a_check_answers_last_until_the_next_commit_as_before() ->
     await ask(middleware)
     pages.commit(b"/b")
     assert await ask(middleware) == b"/a v1 #2"
-    assert pages.checks == 0
+    assert pages.checks == []
 
 
 async def test_readers_going_round_more_pages_than_fit_still_find_most_of_them() -> None:

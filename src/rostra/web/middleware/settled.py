@@ -10,15 +10,16 @@ request log and metrics stay outside and run for every request as before. Where 
 such counter (PostgreSQL without Redis) every request goes through.
 
 An answer the app marks with a revision (``REVISION``: a thread page, with the thread row it
-was made from) outlives commits elsewhere: after a commit it is checked once against that
-row (``still_current``: one indexed look) and replayed under the new token while the row is
-the same. Without that, every comment posted anywhere on a site sent every page's readers
-through the app again, and a hot thread slowed the reading of all the others. The other
-answers (counts of many pages) are dropped by the first request after a commit. Both kinds
-together hold at most ``max_bytes``. When that is full, a revised answer nobody asked for in
-``COLD_SECONDS`` makes room for a new one; while all are in use the new one is not kept, so
-readers going round more pages than fit still find most of them (dropping the least recently
-used would drop each page just before its turn came again).
+was made from) outlives commits elsewhere. The first reader after a commit has every answer
+read lately checked against its row in one call (``still_current``: one statement), and each
+is replayed under the new token while its row is the same. Without that, every comment posted
+anywhere on a site sent every page's readers through the app again, and a hot thread slowed
+the reading of all the others. The other answers (counts of many pages) are dropped by the
+first request after a commit. Both kinds together hold at most ``max_bytes``. When that is
+full, a revised answer nobody asked for in ``COLD_SECONDS`` makes room for a new one; while
+all are in use the new one is not kept, so readers going round more pages than fit still
+find most of them (dropping the least recently used would drop each page just before its
+turn came again).
 
 After a commit, the readers waiting for the same question share one answer: the first goes
 through to the app, the others wait for it (single flight) instead of each building the page
@@ -53,6 +54,7 @@ PERSONAL_HEADERS = frozenset({b"cookie", b"authorization", b"x-edit-token", b"x-
 MAX_BODY = 16384  # a larger question is not worth keeping (counts for 100 pages is ~6 KB)
 MAX_ANSWER = 1 << 20
 COLD_SECONDS = 30.0
+MAX_CHECKED = 500  # kept answers checked together after a commit
 # The route template (for the request log) and the ASGI messages of a kept answer.
 Answer = tuple[str | None, list[dict[str, Any]]]
 log = structlog.get_logger("rostra.settled")
@@ -83,15 +85,17 @@ class SettledAnswers:
         routes: frozenset[tuple[str, str]],
         max_bytes: int = 32 << 20,
         shelf: AnswerShelf | None = None,
-        still_current: Callable[[Any], Awaitable[bool]] | None = None,
+        still_current: Callable[[list[Any]], Awaitable[list[bool]]] | None = None,
     ) -> None:
         self._app = app
         self._shelf = shelf
         self._still_current = still_current
         self._revised: OrderedDict[tuple[object, ...], _Revised] = OrderedDict()
         self._revised_bytes = 0
-        # Checks under way: (question, token) -> whether the kept answer holds.
-        self._checking: dict[tuple[tuple[object, ...], Hashable], asyncio.Future[bool]] = {}
+        # The check under way for a token: the questions it covers, and those that hold.
+        self._checking: dict[
+            Hashable, tuple[set[tuple[object, ...]], asyncio.Task[set[tuple[object, ...]]]]
+        ] = {}
         self._sharing: set[asyncio.Task[None]] = set()  # held so they are not collected mid-run
         self._answer_token = answer_token
         self._routes = routes
@@ -183,25 +187,49 @@ class SettledAnswers:
             self._keep(key, answer)
 
     async def _holds(self, key: tuple[object, ...], revised: _Revised, stamp: Hashable) -> bool:
-        """Whether ``revised`` is still the answer under ``stamp``: asked once per question
-        and token, however many readers wait for it."""
-        checking = self._checking.get((key, stamp))
-        if checking is not None:
-            return await asyncio.shield(checking)
-        checking = asyncio.get_running_loop().create_future()
-        self._checking[(key, stamp)] = checking
-        holds = False
-        try:
-            assert self._still_current is not None  # noqa: S101 (only revised answers are kept)
-            holds = await self._still_current(revised.revision)
-        except Exception:  # a miss: the app answers afresh, and says what went wrong
-            log.warning("revision_check_failed", exc_info=True)
-        finally:
-            del self._checking[(key, stamp)]
-            checking.set_result(holds)
-        if holds and self._revised.get(key) is revised:
-            revised.token = stamp
-        return holds
+        """Whether ``revised`` is still the answer under ``stamp``. The first reader after a
+        commit checks, in one call, every kept answer read lately (up to ``MAX_CHECKED``):
+        the readers of the other pages then find theirs checked, or waiting in that call."""
+        checking = self._checking.get(stamp)
+        if checking is None or key not in checking[0]:
+            batch = [(key, revised)]
+            for other, kept in reversed(self._revised.items()):  # the latest read first
+                if len(batch) >= MAX_CHECKED:
+                    break
+                if kept.token != stamp and other != key:
+                    batch.append((other, kept))
+            checking = ({k for k, _ in batch}, self._check(batch, stamp))
+            if self._checking.get(stamp) is None:
+                self._checking[stamp] = checking
+        held = await asyncio.shield(checking[1])
+        return key in held
+
+    def _check(
+        self, batch: list[tuple[tuple[object, ...], _Revised]], stamp: Hashable
+    ) -> asyncio.Task[set[tuple[object, ...]]]:
+        """The questions of ``batch`` whose answers hold under ``stamp``, marked so."""
+
+        async def check() -> set[tuple[object, ...]]:
+            held: set[tuple[object, ...]] = set()
+            try:
+                assert self._still_current is not None  # noqa: S101 (only then kept)
+                results = await self._still_current([kept.revision for _, kept in batch])
+                for (key, kept), holds in zip(batch, results, strict=True):
+                    if holds:
+                        held.add(key)
+                        if self._revised.get(key) is kept:
+                            kept.token = stamp
+                    elif self._revised.get(key) is kept:
+                        self._drop_revised(key)  # it would only be checked again
+            except Exception:  # misses: the app answers afresh, and says what went wrong
+                log.warning("revision_check_failed", exc_info=True)
+            finally:
+                if (checking := self._checking.get(stamp)) and checking[1] is task:
+                    del self._checking[stamp]
+            return held
+
+        task = asyncio.get_running_loop().create_task(check())
+        return task
 
     @staticmethod
     def _size(answer: Answer) -> int:

@@ -576,7 +576,11 @@ def part_hot(bench: Bench) -> list[hot_threads.HotResult]:
         bench.add_site(url)
         seed.bulk_seed_rostra(
             url,
-            [(hot_threads.page_path(size), size) for size in sizes],
+            [(hot_threads.page_path(size), size) for size in sizes]
+            + [
+                (hot_threads.spread_path(n), hot_threads.SPREAD_SIZE)
+                for n in range(hot_threads.SPREAD)
+            ],
             budget_seconds=bench.plan.seed_budget,
             progress=h.log,
         )
@@ -594,6 +598,12 @@ def part_hot(bench: Bench) -> list[hot_threads.HotResult]:
                 return bench.rostra(name, workers=workers, url=urls[name], redis=redis)
 
             results.append(hot_threads.run_setup(start, setup, size, seconds, bench.procs.stop))
+        # Readers of many other pages while the smallest hot thread is written to.
+        results.append(
+            hot_threads.run_setup(
+                start, setup, sizes[0], seconds, bench.procs.stop, spread=hot_threads.SPREAD
+            )
+        )
     bench.facts["hot_seconds"] = seconds
     return results
 

@@ -25,6 +25,10 @@ import harness as h
 import seed
 
 SIZES = (1_000, 100_000)
+# Readers spread over this many other threads of the site (SPREAD_SIZE comments each) while
+# the hot one is written to: what a commit costs the readers of pages it did not change.
+SPREAD = 200
+SPREAD_SIZE = 60
 WRITES_PER_SECOND = 20
 WRITERS = 4  # clients posting at once: one alone waits for each answer and falls behind
 PROBE_EVERY = 0.05
@@ -35,6 +39,14 @@ ROSTRA_SETUPS = (("SQLite", 1, False), ("SQLite", 2, False), ("PostgreSQL", 2, T
 
 def page_path(size: int) -> str:
     return f"/hot/{size}"
+
+
+def spread_path(n: int) -> str:
+    return f"/spread/{n}"
+
+
+def spread_read_path(n: int) -> str:
+    return "/api/v1/comments?" + urlencode({"site": seed.SITE, "page": spread_path(n), "limit": 50})
 
 
 def read_path(size: int) -> str:
@@ -169,6 +181,7 @@ class HotResult:
     calm_lag: Lag  # writers and the prober only, no wrk
     calm_cpu: float  # CPU seconds of the server in the calm run
     calm: Writing  # what the writers of the calm run stored
+    spread: int = 0  # wrk read this many other threads in turn (0: the hot thread itself)
 
     @property
     def read_cpu_ms(self) -> float:
@@ -189,9 +202,18 @@ class HotResult:
 
 
 def run_setup(
-    start: Callable[[], h.Server], setup: str, size: int, seconds: float, stop_server: Callable
+    start: Callable[[], h.Server],
+    setup: str,
+    size: int,
+    seconds: float,
+    stop_server: Callable,
+    spread: int = 0,
 ) -> HotResult:
-    """One quiet and one writing run on fresh servers of ``start``."""
+    """One quiet and one writing run on fresh servers of ``start``; with ``spread``, wrk
+    reads that many other threads in turn instead of the hot one."""
+    read = {"script": "get.lua", "env": None}
+    if spread:
+        read = {"script": "pages.lua", "env": {"WRK_PAGES": str(spread), "WRK_SITE": seed.SITE}}
     runs: dict[str, tuple[h.WrkRun | None, Lag]] = {}
     calm_cpu = 0.0
     writing, unloaded = Writing(), Writing()
@@ -202,6 +224,8 @@ def run_setup(
         server = start()
         try:
             h.warm_up(server.port, "GET", read_path(size))
+            for n in range(spread):  # each page read once before wrk starts
+                h.warm_up(server.port, "GET", spread_read_path(n), count=1)
             before = lag_buckets(server.port)
             stop = threading.Event()
             helpers = []
@@ -229,6 +253,7 @@ def run_setup(
                         connections=CONNECTIONS,
                         seconds=seconds,
                         server_pgid=server.pgid,
+                        **read,  # type: ignore[arg-type]
                     )
             finally:
                 time.sleep(1.0 if mode != "quiet" else 0)  # the last comments' probe
@@ -251,10 +276,12 @@ def run_setup(
         runs["calm"][1],
         calm_cpu,
         unloaded,
+        spread,
     )
     stale = result.writing.staleness()
     h.log(
-        f"  {setup:<30} {size:>9,}: quiet {result.quiet.rps:>7,.0f} req/s p99 "
+        f"  {setup:<30} {size:>9,}{f' ({spread} pages read)' if spread else ''}: "
+        f"quiet {result.quiet.rps:>7,.0f} req/s p99 "
         f"{result.quiet.latency_us['p99'] / 1000:6.1f} ms | writing {result.hot.rps:>7,.0f} req/s "
         f"p99 {result.hot.latency_us['p99'] / 1000:6.1f} ms ({result.kept:.0%}), "
         f"{writing.posted} posted, staleness max {max(stale, default=0) * 1000:.0f} ms, "
@@ -280,7 +307,10 @@ def report(results: list[HotResult], seconds: float) -> str:
         "any quarter second reached. *Server cores*: CPU seconds of the server's processes "
         "per second of wrk's run; *CPU a read* divides the quiet run's by its requests, *CPU "
         "a post* the run without wrk's (less its prober's reads) by the comments posted: what "
-        "a post costs the cores readers share.",
+        "a post costs the cores readers share. Rows marked *wrk on N others*: wrk reads the "
+        f"first pages of {SPREAD} other threads of the site ({SPREAD_SIZE} comments each) in "
+        "turn while the hot thread is written to, as readers spread over a site are: what a "
+        "commit to one thread costs the readers of the others.",
         "",
         "| setup | comments | no writes: req/s | p99 ms | while writing: req/s | p99 ms | "
         "kept | posts/s stored | stale p99 / max ms | loop lag > 5 ms (writing) | "
@@ -294,7 +324,8 @@ def report(results: list[HotResult], seconds: float) -> str:
         stale = sorted(r.writing.staleness())
         p99 = stale[max(0, int(len(stale) * 0.99) - 1)] if stale else 0.0
         lines.append(
-            f"| {r.setup} | {r.size:,} | {r.quiet.rps:,.0f} | "
+            f"| {r.setup} | {r.size:,}{f' (wrk on {r.spread} others)' if r.spread else ''} | "
+            f"{r.quiet.rps:,.0f} | "
             f"{r.quiet.latency_us['p99'] / 1000:.1f} | {r.hot.rps:,.0f} | "
             f"{r.hot.latency_us['p99'] / 1000:.1f} | {r.kept:.0%} | "
             f"{r.writing.posted / seconds:.1f} | "

@@ -213,3 +213,17 @@ async def test_open_event_streams_are_counted_and_still_stream(
         status="200",
     )
     assert streams == 1
+
+
+def test_new_request_ids_differ_between_a_process_and_its_forked_child() -> None:
+    import multiprocessing
+
+    from rostra.web.middleware.observability import request_id_from
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        child = pool.apply(request_id_from, ([],))
+    here = [request_id_from([]) for _ in range(3)]
+    assert len({child, *here}) == 4
+    assert all(re.fullmatch(r"[0-9a-f]{32}", value) for value in (child, *here))
+    assert child[:16] != here[0][:16]  # the random half is drawn again after a fork

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from rostra.services.registry import Services
-from tests.api.helpers import ORIGIN, PAGE, new_comment
+from tests.api.helpers import ORIGIN, OTHER_PAGE, PAGE, new_comment, read_thread
+from tests.api.staff_helpers import ADMIN, add_staff, sign_in
 
 COUNTS = "/api/v1/counts"
 
@@ -110,3 +112,91 @@ async def test_replayed_answers_are_counted_under_their_route(client: httpx.Asyn
         'route="/api/v1/counts",status="200"} 3.0'
     )
     assert line in text.splitlines()
+
+
+class Reads:
+    """Counts the thread pages the app itself reads (kept answers never reach it)."""
+
+    def __init__(self, services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        real = services.comments.read_thread
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(services.comments, "read_thread", counted)
+
+
+async def test_a_kept_page_outlives_comments_posted_to_other_pages(
+    client: httpx.AsyncClient,
+    second_client: httpx.AsyncClient,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if await services.answer_token() is None:
+        pytest.skip("PostgreSQL without Redis has no commit token: every read goes through")
+    await new_comment(second_client)
+    first = await client.get("/api/v1/comments", params={"site": "news", "page": PAGE})
+    reads = Reads(services, monkeypatch)
+    for n in range(3):  # comments elsewhere on the site
+        await new_comment(second_client, page=OTHER_PAGE, body=f"Elsewhere {n}.")
+        again = await client.get("/api/v1/comments", params={"site": "news", "page": PAGE})
+        assert again.content == first.content
+    assert reads.count == 0
+    await new_comment(second_client, body="On this very page.")
+    after = await read_thread(client)
+    assert reads.count == 1
+    assert after["thread"]["comment_count"] == 2
+    assert any("On this very page." in c["body_html"] for c in after["comments"])
+
+
+async def test_a_kept_page_shows_a_vote_a_closing_and_a_new_read_only_age(
+    client: httpx.AsyncClient,
+    second_client: httpx.AsyncClient,
+    services: Services,
+    clock: Any,
+) -> None:
+    posted = await new_comment(second_client)
+    assert (await read_thread(client))["comments"][0]["score"] == 0
+    voted = await second_client.post(f"/api/v1/comments/{posted['id']}/vote", json={"value": 1})
+    assert voted.status_code == 200, voted.text
+    assert (await read_thread(client))["comments"][0]["score"] == 1
+
+    clock.advance(days=3)
+    await add_staff(services, ADMIN, "admin")
+    await sign_in(second_client, ADMIN)
+    settings = (await second_client.get("/api/v1/moderation/sites/news/settings")).json()
+    assert (await read_thread(client))["thread"].get("settings") is None
+    saved = await second_client.put(
+        "/api/v1/moderation/sites/news/settings", json={**settings, "read_only_after_days": 2}
+    )
+    assert saved.status_code == 200, saved.text
+    assert (await read_thread(client))["thread"]["settings"]["closed"] is True  # the site's age
+
+    reopened = await second_client.put(
+        "/api/v1/moderation/sites/news/settings", json={**settings, "read_only_after_days": 0}
+    )
+    assert reopened.status_code == 200, reopened.text
+    assert (await read_thread(client))["thread"].get("settings") is None
+    thread = await services.editorial.find_thread("news", PAGE)  # type: ignore[union-attr]
+    await services.editorial.close("admin", thread.id)  # type: ignore[union-attr]
+    assert (await read_thread(client))["thread"]["settings"]["closed"] is True
+
+
+async def test_a_kept_page_of_a_thread_crossing_its_read_only_age_shows_it_closed(
+    client: httpx.AsyncClient, second_client: httpx.AsyncClient, services: Services, clock: Any
+) -> None:
+    await add_staff(services, ADMIN, "admin")
+    await sign_in(second_client, ADMIN)
+    settings = (await second_client.get("/api/v1/moderation/sites/news/settings")).json()
+    saved = await second_client.put(
+        "/api/v1/moderation/sites/news/settings", json={**settings, "read_only_after_days": 2}
+    )
+    assert saved.status_code == 200, saved.text
+    await new_comment(second_client)
+    assert (await read_thread(client))["thread"].get("settings") is None
+    clock.advance(days=2, seconds=1)
+    # Something is committed elsewhere; this thread's row is unchanged, but its age passed.
+    await new_comment(second_client, page=OTHER_PAGE)
+    assert (await read_thread(client))["thread"]["settings"]["closed"] is True

@@ -209,6 +209,8 @@ def cases(big: int, page: list[str]) -> list[tuple[str, Any, dict[str, Any], tup
         ("featured", FEATURED, {"thread_id": big, "limit": 3}, ("ix_comments_featured",)),
         ("images", images._FOR_COMMENTS, {"ids": page}, ("ix_images_comment_id",)),
         ("thread", threads._FIND, {"site": "news", "page": "/big"}, ("threads",)),
+        # Kept pages checked after a commit elsewhere: their threads' rows by id.
+        ("threads by id", threads._FIND_MANY, {"ids": [big, big + 1]}, ("threads", "pk_threads")),
         # A reader's votes on the page: by the page's ids, or by the reader (who has few).
         ("votes", votes._FOR_VOTER, {"voter": "voter3", "ids": page}, ("votes", "ix_votes_voter")),
     ]

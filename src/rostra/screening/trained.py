@@ -100,7 +100,7 @@ class TrainedModel:
                 self.load_seconds = time.perf_counter() - started
 
     def rate_sync(self, text: str, site: str | None = None) -> ModelRating:
-        """Scores and reasons for ``text`` (blocking: about 5-15 ms of numpy)."""
+        """Scores and reasons for ``text`` (blocking: a few milliseconds of CPU)."""
         self.load()
         assert self._encoder is not None and self._weights is not None  # noqa: S101
         cleaned = features.clean(text)
@@ -145,7 +145,7 @@ class TrainedModel:
         return self.rate_sync(text, site).scores
 
     async def rate(self, text: str, site: str | None = None) -> ModelRating:
-        # Milliseconds of numpy: off the event loop, in batches when comments arrive together.
+        # Milliseconds of CPU: off the event loop, in batches when comments arrive together.
         return await self._batched((text, site))
 
     async def score(self, text: str, site: str | None = None) -> dict[str, float]:

@@ -236,7 +236,7 @@ def train_and_save(root: Path) -> Weights:
     corpus = sorted((root / "tests" / "data" / "moderation" / "train").glob("*.jsonl"))
     examples = read_corpus(corpus)
     print(f"{len(examples)} training comments from {len(corpus)} files")
-    cache_path = root / ".cache" / "screening-vectors-v2.npz"
+    cache_path = root / ".cache" / "screening-vectors-v3.npz"
     cache: dict[str, Array] = {}
     if cache_path.exists():
         with np.load(cache_path) as stored:

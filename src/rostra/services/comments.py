@@ -48,6 +48,7 @@ from rostra.services.ports import (
 )
 from rostra.services.screening import ScreeningService, Subject, rejection_message
 from rostra.services.thread_reads import (
+    PageRevision,
     ThreadPage,
     ThreadQuery,
     ThreadReader,
@@ -379,6 +380,10 @@ class CommentService:
     async def read_thread(self, query: ThreadQuery, caller: Caller) -> ThreadPage:
         """One page of a thread's top-level comments, each with its replies nested."""
         return await self._reader.read_thread(query, caller)
+
+    async def still_current(self, revisions: Sequence[PageRevision]) -> list[bool]:
+        """Whether thread pages made from ``revisions`` would be made the same now."""
+        return await self._reader.still_current(revisions)
 
     async def count_comments(self, site_name: str, pages: Sequence[str]) -> dict[str, int]:
         """Published-comment counts for up to 100 pages of one site; unknown pages count 0."""

@@ -92,6 +92,9 @@ class ThreadRepository(Protocol):
     async def find(self, site: str, page: str) -> Thread | None:
         """The thread of a page, or None before its first comment."""
 
+    async def find_many(self, thread_ids: Sequence[int]) -> dict[int, Thread]:
+        """The threads of these ids that exist, by id (one statement)."""
+
     async def get_or_create(
         self, site: str, page: str, title: str | None, now: datetime | None = None
     ) -> Thread:

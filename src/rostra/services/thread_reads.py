@@ -35,6 +35,17 @@ GLANCED_REPLIES = 300
 
 
 @dataclass(frozen=True, slots=True)
+class PageRevision:
+    """What a page for readers without votes was made from: the thread's row (its version,
+    settings, featured count, its site's reactions and read-only age) and whether the thread
+    was closed as of that read. While both are the same, so is the page, whatever else was
+    committed meanwhile (``ThreadReader.still_current``)."""
+
+    thread: Thread
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadQuery:
     """Which part of a thread a reader asks for."""
 
@@ -70,6 +81,7 @@ class ThreadPage:
     featured_count: int = 0
     read_only_from: datetime | None = None
     closed: bool = False
+    revision: PageRevision | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +126,24 @@ class ThreadReader:
         # The site's read-only age closes a thread without any write: judged at each read.
         if self._clock.now() < found.read_only_from:
             return found
-        return replace(found, closed=True, cache_key=f"{found.cache_key}:closed")
+        revision = found.revision and replace(found.revision, closed=True)
+        return replace(found, closed=True, cache_key=f"{found.cache_key}:closed", revision=revision)
+
+    async def still_current(self, revisions: Sequence[PageRevision]) -> list[bool]:
+        """Whether pages made from ``revisions`` are still the pages: one statement reads the
+        threads' rows by id, where building the pages again would read and arrange their
+        comments."""
+        async with self._storage.glance() as look:
+            found = await look.threads.find_many(list({r.thread.id for r in revisions}))
+        now = self._clock.now() if self._clock else None
+        held = []
+        for revision in revisions:
+            thread = found.get(revision.thread.id)
+            closed = None
+            if thread is not None:
+                closed = thread.is_closed(now) if now else thread.settings.closed
+            held.append(thread == revision.thread and closed == revision.closed)
+        return held
 
     async def _read_page(self, query: ThreadQuery, caller: Caller) -> ThreadPage:
         page = validate_page(query.page)
@@ -256,6 +285,7 @@ class ThreadReader:
             closed=thread.settings.closed,
             reactions=thread.reactions,
             my_reactions=my_reactions,
+            revision=PageRevision(thread, thread.settings.closed),
         )
 
     async def _build_on_primary(

@@ -58,6 +58,14 @@ _FIND = prebuilt(
 )
 
 
+# Many threads by id at once: whether kept pages still hold after a commit elsewhere.
+_FIND_MANY = (
+    sa.select(*THREAD_COLUMNS)
+    .join_from(threads, sites, threads.c.site_id == sites.c.id)
+    .where(threads.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
+
+
 _ADJUST_COUNT = prebuilt(
     threads.update()
     .where(threads.c.id == sa.bindparam("thread"))
@@ -94,6 +102,12 @@ class SqlThreadRepository:
     async def find(self, site: str, page: str) -> Thread | None:
         row = (await self._conn.execute(_FIND, {"site": site, "page": page})).first()
         return _thread(row) if row else None
+
+    async def find_many(self, thread_ids: Sequence[int]) -> dict[int, Thread]:
+        if not thread_ids:
+            return {}
+        result = await self._conn.execute(_FIND_MANY, {"ids": list(thread_ids)})
+        return {thread.id: thread for thread in map(_thread, result)}
 
     async def get_by_id(self, thread_id: int) -> Thread:
         result = await self._conn.execute(self._select().where(threads.c.id == thread_id))

@@ -90,7 +90,11 @@ def create_app(
         logging_config=None,  # rostra.web.logs configures logging, once per process
     )
     inner: Any = SettledAnswers(
-        app, services.answer_token, SETTLED_ROUTES, shelf=services.answer_shelf
+        app,
+        services.answer_token,
+        SETTLED_ROUTES,
+        shelf=services.answer_shelf,
+        still_current=services.comments.still_current,
     )
     # Non-canonical paths are refused before anything decides on the path, and the
     # origin rules are chosen by the route that will run, not by the path's prefix.

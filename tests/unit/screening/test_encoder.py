@@ -1,4 +1,4 @@
-"""The numpy MiniLM: the same sentence vectors as sentence-transformers (where the semantic
+"""The shipped MiniLM: the same sentence vectors as sentence-transformers (where the semantic
 extra is installed, as in CI), unit length, and meaning-bearing."""
 
 from __future__ import annotations
@@ -60,5 +60,6 @@ def test_vectors_match_sentence_transformers() -> None:
     texts = [t for t in TEXTS if t.strip()][:-1]
     expected = reference.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     for text, wanted in zip(texts, expected, strict=True):
-        # int8 weights: the same direction to within a fraction of a percent.
-        assert float(encoder.embed(text) @ wanted) > 0.995, text
+        # int8 weights and int8 products: the same direction to within about one percent
+        # (0.987-0.993 on these texts, measured when the graph was exported).
+        assert float(encoder.embed(text) @ wanted) > 0.98, text

@@ -27,6 +27,7 @@ from rostra.web.api.staff_auth import is_acting_staff, is_staff_request
 from rostra.web.decoding import Body, decode
 from rostra.web.errors import ERROR_RESPONSES
 from rostra.web.identity import VoterCookies, caller_from
+from rostra.web.middleware.settled import REVISION
 from rostra.web.schemas import (
     AnchorOut,
     Author,
@@ -256,6 +257,9 @@ async def list_comments(
         body = msgspec.json.encode(page_out(result))
         if shared and result.cache_key:
             encoded_pages.put(result.cache_key, body)
+    if shared and result.revision is not None:
+        # A kept answer for readers without cookies then outlives commits to other threads.
+        request.scope[REVISION] = result.revision
     return Response(body, media_type="application/json")  # type: ignore[arg-type]
 
 

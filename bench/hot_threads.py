@@ -211,9 +211,9 @@ def run_setup(
 ) -> HotResult:
     """One quiet and one writing run on fresh servers of ``start``; with ``spread``, wrk
     reads that many other threads in turn instead of the hot one."""
-    read = {"script": "get.lua", "env": None}
+    script, wrk_env = "get.lua", None
     if spread:
-        read = {"script": "pages.lua", "env": {"WRK_PAGES": str(spread), "WRK_SITE": seed.SITE}}
+        script, wrk_env = "pages.lua", {"WRK_PAGES": str(spread), "WRK_SITE": seed.SITE}
     runs: dict[str, tuple[h.WrkRun | None, Lag]] = {}
     calm_cpu = 0.0
     writing, unloaded = Writing(), Writing()
@@ -253,7 +253,8 @@ def run_setup(
                         connections=CONNECTIONS,
                         seconds=seconds,
                         server_pgid=server.pgid,
-                        **read,  # type: ignore[arg-type]
+                        script=script,
+                        env=wrk_env,
                     )
             finally:
                 time.sleep(1.0 if mode != "quiet" else 0)  # the last comments' probe

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -205,6 +206,22 @@ def shared_page(browser: object, shared_server: DemoServer) -> Iterator[object]:
     """``new_page`` on the module's ``shared_server``."""
     with _page_opener(browser, shared_server) as open_page:
         yield open_page
+
+
+def sharing_one_demo() -> tuple[Any, Any]:
+    """``server, new_page = sharing_one_demo()`` at the top of a module: its tests (and the
+    fixtures they use) get the module's ``shared_server`` and ``shared_page`` under the usual
+    names. For modules whose tests each add a site of their own and read only that."""
+
+    @pytest.fixture
+    def server(shared_server: DemoServer) -> DemoServer:
+        return shared_server
+
+    @pytest.fixture
+    def new_page(shared_page: Callable[..., object]) -> Callable[..., object]:
+        return shared_page
+
+    return server, new_page
 
 
 @pytest.fixture

@@ -9,29 +9,20 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import jwt
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DemoServer
+from tests.e2e.conftest import sharing_one_demo
 from tests.e2e.test_widget import first_article, loaded, thread_of
 
 SECRET = "the-courier-sso-secret-with-32-or-more-characters"
 
 
-@pytest.fixture
-def server(shared_server: DemoServer) -> DemoServer:
-    """One demo for the module: each test adds a site of its own and reads only that."""
-    return shared_server
-
-
-@pytest.fixture
-def new_page(shared_page: Callable[..., object]) -> Callable[..., object]:
-    return shared_page
+# One demo for the module: each test adds a site of its own and reads only that.
+server, new_page = sharing_one_demo()
 
 
 AVATAR = "http://127.0.0.1:9/avatar.png"  # nothing listens there: no request leaves the host

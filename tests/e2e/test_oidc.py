@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DemoServer
+from tests.e2e.conftest import sharing_one_demo
 from tests.e2e.test_widget import first_article, loaded, thread_of
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, start_provider
 
@@ -25,15 +25,8 @@ def provider() -> Iterator[Provider]:
     http.server_close()
 
 
-@pytest.fixture
-def server(shared_server: DemoServer) -> DemoServer:
-    """One demo for the module: each test adds a site of its own and reads only that."""
-    return shared_server
-
-
-@pytest.fixture
-def new_page(shared_page: Callable[..., object]) -> Callable[..., object]:
-    return shared_page
+# One demo for the module: each test adds a site of its own and reads only that.
+server, new_page = sharing_one_demo()
 
 
 def on_localhost(url: str) -> str:

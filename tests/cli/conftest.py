@@ -19,9 +19,15 @@ def news_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return cli.database
 
 
+def cli_on_copy(folder: Path, database: Path) -> Cli:
+    """The command line (in this process) on a copy of ``database`` in ``folder``: a test
+    starts from a database prepared once instead of migrating one of its own."""
+    cli = Cli(folder, in_process=True)
+    cli.database.write_bytes(database.read_bytes())
+    return cli
+
+
 @pytest.fixture
 def news_cli(tmp_path: Path, news_database: Path) -> Cli:
     """The command line (in this process) on a copy of ``news_database`` in ``tmp_path``."""
-    cli = Cli(tmp_path, in_process=True)
-    cli.database.write_bytes(news_database.read_bytes())
-    return cli
+    return cli_on_copy(tmp_path, news_database)

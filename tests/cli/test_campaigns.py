@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import cli_on_copy
 from tests.cli.test_cli import Cli
 from tests.cli.test_users import run
 
@@ -20,9 +21,7 @@ PASSWORD = "a long enough passphrase"
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory, news_database: Path) -> Path:
     """The "news" database with an admin and a moderator (password hashing runs once)."""
-    folder = tmp_path_factory.mktemp("campaign-cli")
-    cli = Cli(folder, in_process=True)
-    cli.database.write_bytes(news_database.read_bytes())
+    cli = cli_on_copy(tmp_path_factory.mktemp("campaign-cli"), news_database)
     for email, role in ((ADMIN, "admin"), (MODERATOR, "moderator")):
         added = run(cli, "user", "add", email, "--role", role, "--password-stdin", stdin=PASSWORD)
         assert added.returncode == 0, added.stderr
@@ -31,9 +30,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory, news_database: Path) -> P
 
 @pytest.fixture
 def cli(tmp_path: Path, prepared: Path) -> Cli:
-    cli = Cli(tmp_path, in_process=True)
-    cli.database.write_bytes(prepared.read_bytes())
-    return cli
+    return cli_on_copy(tmp_path, prepared)
 
 
 def ledger_rows(database: Path) -> list[tuple[str, int, str | None, str]]:

@@ -14,20 +14,9 @@ from tests.cli.test_cli import Cli
 ARTICLE = "https://news.example/2026/story?part=2"
 
 
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated database with the site "news" (the migration runs once)."""
-    folder = tmp_path_factory.mktemp("thread-cli")
-    cli = Cli(folder, in_process=True)
-    assert cli("site", "add", "news", "--origin", "https://news.example").returncode == 0
-    return cli.database
-
-
 @pytest.fixture
-def cli(tmp_path: Path, prepared: Path) -> Cli:
-    cli = Cli(tmp_path, in_process=True)
-    cli.database.write_bytes(prepared.read_bytes())
-    return cli
+def cli(news_cli: Cli) -> Cli:
+    return news_cli
 
 
 def stored(database: Path) -> list[tuple[int, str, dict[str, object] | None]]:

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -22,20 +21,10 @@ def receiver() -> Iterator[Receiver]:
     receiver.stop()
 
 
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with a site (made once for the module)."""
-    cli = Cli(tmp_path_factory.mktemp("webhook-cli"), in_process=True)
-    assert cli("site", "add", "news", "--origin", "https://news.example").returncode == 0
-    return cli.database
-
-
 @pytest.fixture
-def cli(tmp_path: Path, prepared: Path) -> Cli:
-    cli = Cli(tmp_path, in_process=True)
-    cli.database.write_bytes(prepared.read_bytes())
-    cli.env["ROSTRA_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # the receiver is on loopback
-    return cli
+def cli(news_cli: Cli) -> Cli:
+    news_cli.env["ROSTRA_WEBHOOKS_ALLOW_PRIVATE"] = "true"  # the receiver is on loopback
+    return news_cli
 
 
 def added(cli: Cli, url: str) -> tuple[str, str]:

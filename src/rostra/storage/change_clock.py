@@ -34,11 +34,12 @@ log = structlog.get_logger("rostra.storage")
 class RedisChangeClock:
     """``tick()`` after each commit; ``token()`` differs from any earlier token after a tick."""
 
-    def __init__(self, url: str, *, epoch_seconds: float = EPOCH_SECONDS) -> None:
+    def __init__(self, url: str, *, epoch_seconds: float | None = None) -> None:
         self._redis: Redis = Redis.from_url(
             url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
         )
-        self._epoch_seconds = epoch_seconds
+        # Epochs start at multiples of the length, the same instants in every worker.
+        self._epoch_seconds = EPOCH_SECONDS if epoch_seconds is None else epoch_seconds
         self._resting_until = 0.0
         self._next: asyncio.Future[Hashable | None] | None = None  # the read not yet started
         self._reader: asyncio.Task[None] | None = None

@@ -21,6 +21,7 @@ from rostra.config import Settings
 from rostra.domain.comments import CommentStatus
 from rostra.domain.errors import ValidationError
 from rostra.domain.events import CommentCreated
+from rostra.domain.threads import Thread, ThreadSettings
 from rostra.services.callers import Caller
 from rostra.services.comments import CommentDraft, PostedComment
 from rostra.services.ports import NewComment
@@ -240,6 +241,36 @@ async def test_concurrent_comments_on_one_thread_are_all_stored_and_counted(
     assert listed.comment_count == WRITERS
     assert {node.comment.id for node in listed.comments} == {p.comment.id for p in posted}
     assert await services.comments.count_comments("news", [page]) == {page: WRITERS}
+
+
+async def test_a_thread_read_again_unchanged_is_the_same_object_and_any_change_makes_a_new_one(
+    services: Services, settings: Settings
+) -> None:
+    """Threads are made from their rows once per row (the kept pages' check reads hundreds of
+    them after every commit); a change to the thread's row or to its site's is never missed."""
+    storage = build_database(settings)
+    ids = [(await post(services, f"/interned/{n}", n)).comment.thread_id for n in range(3)]
+
+    async def read() -> dict[int, Thread]:
+        async with storage.read() as tx:
+            return await tx.threads.find_many(ids)
+
+    try:
+        first, again = await read(), await read()
+        assert all(again[i] is first[i] for i in ids)
+        await post(services, "/interned/0", 9)
+        async with storage.write() as tx:
+            await tx.threads.set_settings(ids[1], ThreadSettings(closed=True))
+        changed = await read()
+        assert changed[ids[0]].comment_count == first[ids[0]].comment_count + 1
+        assert changed[ids[1]].settings.closed and not first[ids[1]].settings.closed
+        assert changed[ids[2]] is first[ids[2]]
+        async with storage.write() as tx:
+            await tx.sites.set_reactions("news", ["like"])
+        assert [thread.reactions for thread in (await read()).values()] == [("like",)] * 3
+        assert [first[i].reactions for i in ids] != [("like",)] * 3
+    finally:
+        await storage.close()
 
 
 async def test_a_reader_of_the_log_misses_no_event_while_posts_commit_at_once(

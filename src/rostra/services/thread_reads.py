@@ -142,7 +142,8 @@ class ThreadReader:
             closed = None
             if thread is not None:
                 closed = thread.is_closed(now) if now else thread.settings.closed
-            held.append(thread == revision.thread and closed == revision.closed)
+            same = thread is revision.thread or thread == revision.thread
+            held.append(same and closed == revision.closed)
         return held
 
     async def _read_page(self, query: ThreadQuery, caller: Caller) -> ThreadPage:

@@ -73,7 +73,27 @@ _ADJUST_COUNT = prebuilt(
 )
 
 
+# The Thread last made from each thread's row, with the row: an unchanged row gives the same
+# (immutable) object again. After each commit the kept pages' threads are read back by the
+# hundred to see whether they changed (``find_many``); making each one anew cost ten times the
+# statement, and the same object lets the comparison stop at identity.
+_MADE: dict[int, tuple[tuple[Any, ...], Thread]] = {}
+_MADE_MAX = 4_096  # more than the pages a worker keeps checking (MAX_CHECKED)
+
+
 def _thread(row: Any) -> Thread:
+    raw = tuple(row)
+    made = _MADE.get(row.id)
+    if made is not None and made[0] == raw:
+        return made[1]
+    thread = _new_thread(row)
+    if len(_MADE) >= _MADE_MAX:
+        _MADE.clear()  # a rebuilt map costs one Thread per row read; no bookkeeping meanwhile
+    _MADE[row.id] = (raw, thread)
+    return thread
+
+
+def _new_thread(row: Any) -> Thread:
     return Thread(
         row.id,
         row.site,

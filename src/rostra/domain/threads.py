@@ -213,7 +213,6 @@ class CommentNode:
     level: int
     replies: list[CommentNode] = field(default_factory=list)
     reply_count: int = 0
-    parent: CommentNode | None = field(default=None, repr=False)
 
 
 def arrange_replies(
@@ -239,14 +238,19 @@ def arrange_replies(
     # Walk from the root so every parent is placed before its replies, whatever the clocks of
     # the workers that wrote them said; an explicit stack keeps long reply chains off the
     # Python call stack.
+    # Each node's container is noted here, not on the node: a link up would make every
+    # arranged page a reference cycle, which only the collector's full passes free (pages are
+    # kept and replaced by the hundred, and those passes stalled the event loop).
     stack = [top]
+    above: dict[int, CommentNode] = {}
     while stack:
         parent = stack.pop()
         home = parent
-        while home.level >= max_depth and home.parent is not None:
-            home = home.parent
+        while home.level >= max_depth and (up := above.get(id(home))) is not None:
+            home = up
         for reply in children.pop(parent.comment.id, ()):
-            node = CommentNode(reply, home.level + 1, parent=home)
+            node = CommentNode(reply, home.level + 1)
+            above[id(node)] = home
             home.replies.append(node)
             stack.append(node)
     for node in _walk(top):

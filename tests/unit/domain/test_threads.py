@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from rostra.domain.anchors import Anchor
 from rostra.domain.comments import CommentStatus
 from rostra.domain.threads import CommentNode, arrange_replies
@@ -181,3 +183,19 @@ def test_reply_count_includes_flattened_replies_once() -> None:
     assert top is not None
     assert top.reply_count == 5
     assert by_id(top, "a").reply_count == 4
+
+
+def test_an_arranged_thread_is_freed_without_the_cycle_collector() -> None:
+    """Pages are kept and replaced by the hundred: a tree with links up as well as down
+    would wait for the collector's full passes, which stop everything while they run."""
+    chain = [make_comment("c0", "r", second=1)]
+    chain += [make_comment(f"c{n}", f"c{n - 1}", second=n + 1) for n in range(1, 12)]
+    gc.collect()
+    gc.disable()
+    try:
+        top = arrange_replies(ROOT, chain, max_depth=3)  # deep replies join their ancestor
+        assert top is not None and top.reply_count == 12
+        del top
+        assert gc.collect() == 0  # nothing of it was left for the collector to find
+    finally:
+        gc.enable()

@@ -6,7 +6,7 @@ int8 with one scale per output column; onnxruntime quantizes each layer's input 
 multiplies in int8 (``tools/screening_model.py export`` writes the file from the published
 float32 model). That costs a comment about a fifth of the CPU the same pass took in numpy with
 float32 matrices, for vectors within a few percent of the float32 model's direction
-(docs/decisions/0008-encoder-on-onnxruntime.md). The tokenizer is the model's own
+(docs/decisions/0005-encoder-on-onnxruntime.md). The tokenizer is the model's own
 ``tokenizer.json``, run by Hugging Face's ``tokenizers``.
 
 The sentence vector is the mean of the token vectors, scaled to length 1 (what

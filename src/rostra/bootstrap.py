@@ -69,7 +69,7 @@ from rostra.storage.images import LocalImageStore, PillowImageCodec
 from rostra.storage.rate_limits import LimitsRateLimiter, NoRateLimits
 from rostra.storage.urls import sqlite_file
 from rostra.web.logs import configure_logging
-from rostra.web.loop_lag import LoopLagWatcher
+from rostra.web.loop_lag import LoopLagWatcher, settle_collector
 from rostra.web.metrics import PrometheusMetrics
 from rostra.web.middleware.cors import ASGIApp
 
@@ -344,7 +344,7 @@ def build_services(
     subscriptions, notifications = build_notifications(settings, database, clock, keyring)
     lag_watcher = LoopLagWatcher(metrics)
     closers = [lag_watcher.stop, events.close, database.close, metrics.close]
-    starters: list[Callable[[], Awaitable[None]]] = [lag_watcher.start]
+    starters: list[Callable[[], Awaitable[None]]] = []
     if isinstance(events, LogRelayEventBus):
         starters.append(events.start)
     loaded = model.profanity if isinstance(model, SemanticModel) else model
@@ -418,6 +418,7 @@ def build_services(
         )
         starters.append(worker.start)
         closers.insert(0, worker.stop)  # finish the message in hand before the database closes
+    starters += [settle_collector, lag_watcher.start]  # last: see settle_collector
     return Services(
         comments=CommentService(
             database,

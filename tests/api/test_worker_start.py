@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from rostra.services.registry import Services
-from rostra.web.app import MIDDLE_PASSES_PER_FULL_PASS, create_app
+from rostra.web.app import create_app
+from rostra.web.loop_lag import MIDDLE_PASSES_PER_FULL_PASS
+from tests.api.test_metrics import scrape, value
 
 
 @pytest.fixture
@@ -50,3 +54,41 @@ async def test_a_started_worker_freezes_what_it_loaded_and_spaces_full_collectio
     assert answers == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert gc.get_freeze_count() > 1000  # the libraries and models loaded by then
     assert gc.get_threshold() == (700, 10, MIDDLE_PASSES_PER_FULL_PASS)
+
+
+@pytest.mark.usefixtures("collector_restored")
+async def test_a_started_worker_reports_how_long_its_event_loop_was_held_up(
+    services: Services, client: httpx.AsyncClient
+) -> None:
+    """The loop-lag watcher starts with the worker; holding the loop (a blocking call, as a
+    long page build would) shows in the histogram the next scrape reads."""
+    app = create_app(services)
+    incoming: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    incoming.put_nowait({"type": "lifespan.startup"})
+    sent: list[str] = []
+
+    async def send(message: dict[str, str]) -> None:
+        sent.append(message["type"])
+
+    running = asyncio.ensure_future(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}}, incoming.get, send)
+    )
+    try:
+        for _ in range(300):  # bounded: start-up takes well under 3 s
+            if sent:
+                break
+            await asyncio.sleep(0.01)
+        assert sent == ["lifespan.startup.complete"]
+        before = lag_above(await scrape(client), 0.05)
+        time.sleep(0.15)  # noqa: ASYNC251 - the point: the loop is held for 150 ms
+        await asyncio.sleep(0.35)  # the quarter second it fell in is reported
+        assert lag_above(await scrape(client), 0.05) == before + 1
+    finally:
+        incoming.put_nowait({"type": "lifespan.shutdown"})
+        await asyncio.wait_for(running, 30)
+
+
+def lag_above(text: str, seconds: float) -> float:
+    """How many quarter seconds' worst loop delay exceeded ``seconds`` (a bucket bound)."""
+    lag = "rostra_event_loop_lag_seconds"
+    return value(text, f"{lag}_count") - value(text, f"{lag}_bucket", le=str(seconds))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 from litestar import Litestar
@@ -32,11 +31,6 @@ from rostra.web.routes import route_table
 # Encoded thread pages kept per worker for readers who have not voted on them.
 ENCODED_PAGES = 256
 # Answers that depend on nothing but the question and the data (web/middleware/settled.py).
-# The cyclic collector's full passes walk every tracked object: 25-70 ms with a worker's kept
-# pages, the event loop stopped meanwhile. Python allows one after every 10 middle passes once
-# enough objects have aged, which under load came every 3-4 s; one in 100 (about one a minute
-# under the hot-thread benchmark's load) leaves cyclic garbage a little longer instead.
-MIDDLE_PASSES_PER_FULL_PASS = 100
 SETTLED_ROUTES = frozenset({("POST", "/api/v1/counts"), ("GET", "/api/v1/comments")})
 
 
@@ -60,13 +54,6 @@ def create_app(
     async def startup() -> None:
         for hook in services.on_startup:
             await hook()
-        # What is loaded by now (libraries, the toxicity model) lives as long as the worker:
-        # keep it out of the cyclic collector's full passes, which walk every tracked object
-        # and stalled requests for tens of milliseconds (docs/performance.md).
-        gc.collect()
-        gc.freeze()
-        young, middle, _ = gc.get_threshold()
-        gc.set_threshold(young, middle, MIDDLE_PASSES_PER_FULL_PASS)
 
     app = Litestar(
         route_handlers=route_table(demo=demo, demo_pages_on=services.demo is not None),

@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import time
 
 from rostra.services.metrics_ports import Metrics
 
+# The cyclic collector's full passes walk every tracked object: 25-70 ms with a worker's kept
+# pages, the event loop stopped meanwhile. Python allows one after every 10 middle passes once
+# enough objects have aged, which under load came every 3-4 s; one in 100 (about one a minute
+# under the hot-thread benchmark's load) leaves cyclic garbage a little longer instead.
+MIDDLE_PASSES_PER_FULL_PASS = 100
 INTERVAL = 0.025  # short enough to see a 5 ms stall in a 25 ms period, cheap (40 wakes a second)
 REPORT_EVERY = 0.25  # seconds: one observation per period, the worst lag seen in it
 
@@ -50,3 +56,15 @@ class LoopLagWatcher:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def settle_collector() -> None:
+    """Once a worker has loaded what it keeps (libraries, the screening model): take all of it
+    out of the cyclic collector's passes, which would otherwise walk it again and again, and
+    space the full passes (docs/performance.md, "The cyclic collector"). The last start-up
+    step but one; the watcher starts after it, as the collection made here delays no request
+    (the worker serves none before its start-up ends)."""
+    gc.collect()
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, MIDDLE_PASSES_PER_FULL_PASS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -77,7 +78,7 @@ _ADJUST_COUNT = prebuilt(
 # (immutable) object again. After each commit the kept pages' threads are read back by the
 # hundred to see whether they changed (``find_many``); making each one anew cost ten times the
 # statement, and the same object lets the comparison stop at identity.
-_MADE: dict[int, tuple[tuple[Any, ...], Thread]] = {}
+_MADE: OrderedDict[int, tuple[tuple[Any, ...], Thread]] = OrderedDict()
 _MADE_MAX = 4_096  # more than the pages a worker keeps checking (MAX_CHECKED)
 
 
@@ -87,9 +88,9 @@ def _thread(row: Any) -> Thread:
     if made is not None and made[0] == raw:
         return made[1]
     thread = _new_thread(row)
-    if len(_MADE) >= _MADE_MAX:
-        _MADE.clear()  # a rebuilt map costs one Thread per row read; no bookkeeping meanwhile
     _MADE[row.id] = (raw, thread)
+    if len(_MADE) > _MADE_MAX:
+        _MADE.popitem(last=False)  # the first made goes: no bookkeeping on the hits
     return thread
 
 

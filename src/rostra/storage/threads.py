@@ -59,7 +59,9 @@ _FIND = prebuilt(
 )
 
 
-# Many threads by id at once: whether kept pages still hold after a commit elsewhere.
+# Many threads by id at once: whether kept pages still hold after a commit elsewhere. An IN list
+# expanded per call, not ``in_list``: SQLite answers "id IN (SELECT value FROM json_each(?))" by
+# scanning every thread (test_query_plans), where the expanded list probes the primary key.
 _FIND_MANY = (
     sa.select(*THREAD_COLUMNS)
     .join_from(threads, sites, threads.c.site_id == sites.c.id)

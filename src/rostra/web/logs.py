@@ -69,7 +69,7 @@ class ConsoleLines:
         self._full = structlog.dev.ConsoleRenderer(colors=False)
 
     def __call__(self, logger: Any, name: str, event: dict[str, Any]) -> str:
-        if not _PLAIN_KEYS.isdisjoint(event):
+        if not _FULL_LAYOUT_KEYS.isdisjoint(event):
             rendered: str = self._full(logger, name, event)
             return rendered
         stamp = event.pop("timestamp", "")
@@ -83,7 +83,8 @@ class ConsoleLines:
         return f"{stamp} [{level:<9}] {what!s:<30} [{source}] {pairs}"
 
 
-_PLAIN_KEYS = frozenset({"exc_info", "exception", "stack", "stack_info"})
+# Events carrying any of these (an exception, a stack) are laid out by ConsoleRenderer.
+_FULL_LAYOUT_KEYS = frozenset({"exc_info", "exception", "stack", "stack_info"})
 
 
 def configure_logging(log_format: str) -> None:

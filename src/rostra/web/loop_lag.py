@@ -16,10 +16,10 @@ import time
 
 from rostra.services.metrics_ports import Metrics
 
-# The cyclic collector's full passes walk every tracked object: 25-70 ms with a worker's kept
-# pages, the event loop stopped meanwhile. Python allows one after every 10 middle passes once
-# enough objects have aged, which under load came every 3-4 s; one in 100 (about one a minute
-# under the hot-thread benchmark's load) leaves cyclic garbage a little longer instead.
+# The cyclic collector's full passes walk every tracked object, a worker's kept pages included
+# (bench/kept_pages.py), the event loop stopped meanwhile. Python allows one after every 10
+# middle passes once enough objects have aged, which under a hot thread's load came every few
+# seconds; one in 100 makes them ten times rarer and leaves cyclic garbage a little longer.
 MIDDLE_PASSES_PER_FULL_PASS = 100
 INTERVAL = 0.025  # short enough to see a 5 ms stall in a 25 ms period, cheap (40 wakes a second)
 REPORT_EVERY = 0.25  # seconds: one observation per period, the worst lag seen in it
